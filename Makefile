@@ -1,0 +1,71 @@
+# scout — plain GNU make. `make` builds build/scout; `make test` sets up,
+# builds and runs the whole suite; `make test SAN=1` does the same with
+# AddressSanitizer + UndefinedBehaviorSanitizer into build-san/.
+
+SAN    ?=
+BUILD  := build$(if $(SAN),-san)
+CC     ?= cc
+OPT    ?= -O2
+comma := ,
+SANFLAGS := $(if $(SAN),-fsanitize=address$(comma)undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -Iinclude -Isrc $(SANFLAGS) -MMD -MP
+LDFLAGS := $(SANFLAGS) -rdynamic
+LDLIBS := -lZydis -lZycore -lreadline -lncurses -ldl -lm
+
+# Every module's .c files go into one library; src/ui/main.c is the binary.
+LIB_SRCS  := $(sort $(wildcard src/prescan/*.c src/monitor/*.c src/trace/*.c src/ui/*.c))
+LIB_SRCS  := $(filter-out src/ui/main.c,$(LIB_SRCS))
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps test bench fuzz run clean goldens
+.SECONDARY:
+all: $(BUILD)/scout
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libscout.a: $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/scout: $(BUILD)/src/ui/main.o $(BUILD)/libscout.a
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libscout.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+# Installs only the Debian packages that are missing; a no-op otherwise.
+DEB_PKGS := gcc make binutils libzydis-dev libzycore-dev libncurses-dev \
+            libreadline-dev linux-libc-dev clang libclang-rt-14-dev tmux \
+            qemu-system-x86 python3
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	    echo "make deps: installing $$missing"; \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+-include tests/guests/guests.mk
+-include tests/bench/bench.mk
+-include tests/unit/fuzz.mk
+-include plugins/plugins.mk
+
+TEST_DEPS := $(BUILD)/scout $(UNIT_BINS) $(GUEST_IMAGES) $(PLUGIN_LIBS)
+test: deps
+	$(MAKE) --no-print-directory $(TEST_DEPS)
+	@BUILD=$(BUILD) SAN=$(SAN) tests/run-tests.sh
+
+run: deps
+	$(MAKE) --no-print-directory $(BUILD)/scout
+	$(BUILD)/scout
+
+clean:
+	rm -rf build build-san
+
+-include $(LIB_OBJS:.o=.d) $(BUILD)/src/ui/main.d $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%.d)
