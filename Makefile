@@ -51,15 +51,18 @@ deps:
 	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
--include tests/guests/guests.mk
--include tests/bench/bench.mk
--include tests/unit/fuzz.mk
--include plugins/plugins.mk
+# Each part of the tree adds its own rules in a fragment: it appends what
+# the tests need to TEST_DEPS and its benchmark targets to BENCH_TARGETS.
+TEST_DEPS     := $(BUILD)/scout $(UNIT_BINS)
+BENCH_TARGETS :=
+include $(sort $(wildcard src/*/*.mk tests/*/*.mk plugins/*.mk))
 
-TEST_DEPS := $(BUILD)/scout $(UNIT_BINS) $(GUEST_IMAGES) $(PLUGIN_LIBS)
 test: deps
 	$(MAKE) --no-print-directory $(TEST_DEPS)
 	@BUILD=$(BUILD) SAN=$(SAN) tests/run-tests.sh
+
+bench: deps
+	$(MAKE) --no-print-directory $(BENCH_TARGETS)
 
 run: deps
 	$(MAKE) --no-print-directory $(BUILD)/scout
