@@ -239,6 +239,15 @@ unsigned trap_kinds(const struct trap_table *tt, uint64_t gpa)
     return p ? p->kinds[gpa & (PAGE_SIZE - 1)] & KIND_MASK : 0;
 }
 
+int trap_is_armed(const struct trap_table *tt, uint64_t gpa)
+{
+    const struct trap_page *p = page_find(tt, gpa & ~(uint64_t)(PAGE_SIZE - 1));
+    if (!p)
+        return 0;
+    uint8_t k = p->kinds[gpa & (PAGE_SIZE - 1)];
+    return (k & KIND_MASK) && !(k & SUSPENDED);
+}
+
 int trap_original(const struct trap_table *tt, uint64_t gpa, uint8_t *orig)
 {
     const struct trap_page *p = page_find(tt, gpa & ~(uint64_t)(PAGE_SIZE - 1));

@@ -47,6 +47,8 @@ size_t trap_remove_page(struct trap_table *tt, uint64_t page_gpa);
 /* Removes `kind` everywhere (e.g. all TRAP_STEP traps); returns how many. */
 size_t trap_remove_kind(struct trap_table *tt, unsigned kind);
 
+/* 1 if the trap byte is in guest memory at gpa now (present, not suspended). */
+int trap_is_armed(const struct trap_table *tt, uint64_t gpa);
 /* Kinds present at gpa (0: no trap). */
 unsigned trap_kinds(const struct trap_table *tt, uint64_t gpa);
 /* The guest's own byte at gpa if a trap holds it; returns 0, or -1 if no trap. */

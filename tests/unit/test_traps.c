@@ -92,8 +92,11 @@ TEST(suspend_and_rearm)
     uint8_t b0 = mem[0x20], b3 = mem[0x23];
     trap_plant(tt, 0x20, TRAP_VIRTUALIZE);
     trap_plant(tt, 0x23, TRAP_VIRTUALIZE);   /* overlapping start inside */
+    CHECK(trap_is_armed(tt, 0x20));
     CHECK_EQ(trap_suspend_range(tt, 0x20, 5), 0);
     CHECK(trap_has_suspended(tt));
+    CHECK(!trap_is_armed(tt, 0x20));
+    CHECK_EQ(trap_kinds(tt, 0x20), TRAP_VIRTUALIZE);
     CHECK_EQ(mem[0x20], b0);
     CHECK_EQ(mem[0x23], b3);
     /* A guest write while suspended lands in memory and in the original. */
