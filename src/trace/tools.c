@@ -189,9 +189,11 @@ static void print_context(FILE *out, const char *side,
                           size_t upto, size_t mark)
 {
     fprintf(out, "--- %s: %s\n", side, tf->path);
+    if (upto > tf->nevents)
+        upto = tf->nevents;
     if (from >= upto)
         fprintf(out, "  (no events)\n");
-    for (size_t i = from; i < upto && i < tf->nevents; i++)
+    for (size_t i = from; i < upto; i++)
         print_event(out, i == mark ? ">" : " ", side, &tf->events[i]);
 }
 
