@@ -179,8 +179,7 @@ static int parse_event(struct parse *ps, size_t line, char *s, size_t n)
     ev->line = line;
     ev->type = tok;
     ev->nfields = 0;
-    /* Until all fields are in, `fields` holds the index of the first. */
-    ev->fields = (const struct trace_field *)(uintptr_t)ps->nfields;
+    ev->fields = NULL;            /* set once the field array stops moving */
 
     /* Fields. */
     while (sp) {
@@ -270,8 +269,12 @@ static int parse_owned(const char *name, char *text, size_t len,
         pos += n + 1;
         line++;
     }
-    for (size_t i = 0; i < ps.nevents; i++)
-        ps.events[i].fields = ps.fields + (uintptr_t)ps.events[i].fields;
+    /* Each event's fields follow the previous event's in the array. */
+    size_t first = 0;
+    for (size_t i = 0; i < ps.nevents; i++) {
+        ps.events[i].fields = ps.fields ? ps.fields + first : NULL;
+        first += ps.events[i].nfields;
+    }
     tf->events = ps.events;
     tf->nevents = ps.nevents;
     tf->fields_ = ps.fields;
