@@ -157,7 +157,15 @@ const char *trace_event_get(const struct trace_event *ev, const char *key);
  * trace_diff_main:  argv = {"diff", A, B}: exit 0 same, 1 different,
  *                   2 error or usage.
  * trace_stats_main: argv = {"stats", FILE}: exit 0, or 2 on error/usage.
- * Reports go to stdout, errors and usage to stderr. */
+ * Reports go to stdout, errors and usage to stderr.
+ * diff: "same: N events" when equal; otherwise the first divergence
+ *   (event number, both line numbers, which type/field differs) with 3
+ *   events of context from each side, or "X is a prefix of Y: ...", then
+ *   a per-type count table (A, B, '*' on rows that differ).
+ * stats: total, events by type, then for types present: vexit by
+ *   reason/insn/how, scan by verdict and verdict/reason, io by port/dir,
+ *   run-stop by why/status, invalidate dropped= total, data-write len=
+ *   total, page-alloc/page-free counts. */
 int trace_main(int argc, char **argv);
 int trace_diff_main(int argc, char **argv);
 int trace_stats_main(int argc, char **argv);
