@@ -1,0 +1,381 @@
+/* reader.c — strict trace parser: every error names file, line and why. */
+#include "trace/trace.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct parse {
+    const char *name;
+    char *err;
+    size_t errlen;
+    struct trace_event *events;
+    size_t nevents, events_cap;
+    struct trace_field *fields;
+    size_t nfields, fields_cap;
+};
+
+__attribute__((format(printf, 3, 4)))
+static int fail(struct parse *ps, size_t line, const char *fmt, ...)
+{
+    if (!ps->err || !ps->errlen)
+        return -1;
+    char why[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    if (line)
+        snprintf(ps->err, ps->errlen, "trace %s:%zu: %s", ps->name, line, why);
+    else
+        snprintf(ps->err, ps->errlen, "trace %s: %s", ps->name, why);
+    return -1;
+}
+
+/* A short, terminal-safe rendering of untrusted text for messages. */
+static const char *shown(char *dst, size_t dstlen, const char *s, size_t n)
+{
+    char raw[41];
+    if (n > 40)
+        n = 40;
+    memcpy(raw, s, n);
+    raw[n] = 0;
+    trace_escape(dst, dstlen, raw);
+    return dst;
+}
+
+static int is_type_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+static int is_key_char(char c)
+{
+    return is_type_char(c) || c == '_';
+}
+
+static int is_hex_upper(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
+}
+
+/* Parses a decimal without leading zeros; 0 ok, -1 bad or overflow. */
+static int parse_dec(const char *s, size_t n, uint64_t *out)
+{
+    if (n == 0 || (s[0] == '0' && n > 1))
+        return -1;
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        unsigned d = (unsigned)(s[i] - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}
+
+static int parse_header(struct parse *ps, const char *s, size_t n, int *version)
+{
+    static const char magic[] = "scout-trace";
+    const size_t mlen = sizeof magic - 1;
+    char buf[160];
+    if (n < mlen || memcmp(s, magic, mlen) != 0)
+        return fail(ps, 1, "missing header: expected 'scout-trace %d', found '%s'"
+                    " (not a scout trace?)", TRACE_VERSION,
+                    shown(buf, sizeof buf, s, n));
+    uint64_t v;
+    if (n < mlen + 2 || s[mlen] != ' ' || parse_dec(s + mlen + 1, n - mlen - 1, &v))
+        return fail(ps, 1, "bad header '%s': expected 'scout-trace <version>'",
+                    shown(buf, sizeof buf, s, n));
+    if (v != TRACE_VERSION)
+        return fail(ps, 1, "unsupported trace version %" PRIu64
+                    " (this scout reads version %d)", v, TRACE_VERSION);
+    *version = (int)v;
+    return 0;
+}
+
+static int add_field(struct parse *ps, char *key, char *value)
+{
+    if (ps->nfields == ps->fields_cap) {
+        size_t cap = ps->fields_cap ? ps->fields_cap * 2 : 256;
+        struct trace_field *f = realloc(ps->fields, cap * sizeof *f);
+        if (!f)
+            return -1;
+        ps->fields = f;
+        ps->fields_cap = cap;
+    }
+    ps->fields[ps->nfields].key = key;
+    ps->fields[ps->nfields].value = value;
+    ps->nfields++;
+    return 0;
+}
+
+/* Parses one event line s[0..n) in place (spaces and '=' become NULs). */
+static int parse_event(struct parse *ps, size_t line, char *s, size_t n)
+{
+    char buf[160];
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\r')
+            return fail(ps, line, "carriage return at column %zu (CRLF line"
+                        " endings?)", i + 1);
+        if (c < 0x20 || c > 0x7e)
+            return fail(ps, line, "byte 0x%02X at column %zu is not allowed"
+                        " (binary data?)", c, i + 1);
+    }
+    if (n == 0)
+        return fail(ps, line, "empty line");
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == ' ' && (i == 0 || i == n - 1 || s[i + 1] == ' '))
+            return fail(ps, line, "extra space at column %zu", i + 1);
+
+    /* Sequence number. */
+    char *end = s + n;
+    char *tok = s;
+    char *sp = memchr(tok, ' ', (size_t)(end - tok));
+    char *tokend = sp ? sp : end;
+    uint64_t seq;
+    if (parse_dec(tok, (size_t)(tokend - tok), &seq))
+        return fail(ps, line, "bad sequence number '%s' (a junk line?)",
+                    shown(buf, sizeof buf, tok, (size_t)(tokend - tok)));
+    uint64_t prev = ps->nevents ? ps->events[ps->nevents - 1].seq : 0;
+    if (seq != prev + 1) {
+        if (ps->nevents == 0)
+            return fail(ps, line, "first sequence number is %" PRIu64
+                        ", expected 1", seq);
+        return fail(ps, line, "sequence number %" PRIu64 " after %" PRIu64
+                    " (truncated or edited?)", seq, prev);
+    }
+    if (!sp)
+        return fail(ps, line, "event %" PRIu64 " has no type", seq);
+
+    /* Type. */
+    tok = sp + 1;
+    sp = memchr(tok, ' ', (size_t)(end - tok));
+    tokend = sp ? sp : end;
+    for (char *c = tok; c < tokend; c++)
+        if (!is_type_char(*c))
+            return fail(ps, line, "bad event type '%s' (types are [a-z0-9-])",
+                        shown(buf, sizeof buf, tok, (size_t)(tokend - tok)));
+    *tokend = 0;
+
+    if (ps->nevents == ps->events_cap) {
+        size_t cap = ps->events_cap ? ps->events_cap * 2 : 256;
+        struct trace_event *e = realloc(ps->events, cap * sizeof *e);
+        if (!e)
+            return fail(ps, line, "out of memory");
+        ps->events = e;
+        ps->events_cap = cap;
+    }
+    struct trace_event *ev = &ps->events[ps->nevents];
+    ev->seq = seq;
+    ev->line = line;
+    ev->type = tok;
+    ev->nfields = 0;
+    ev->fields = NULL;            /* set once the field array stops moving */
+
+    /* Fields. */
+    while (sp) {
+        tok = sp + 1;
+        sp = memchr(tok, ' ', (size_t)(end - tok));
+        tokend = sp ? sp : end;
+        char *eq = memchr(tok, '=', (size_t)(tokend - tok));
+        if (!eq)
+            return fail(ps, line, "field '%s' has no '='",
+                        shown(buf, sizeof buf, tok, (size_t)(tokend - tok)));
+        if (eq == tok)
+            return fail(ps, line, "field with an empty key at column %zu",
+                        (size_t)(tok - s) + 1);
+        for (char *c = tok; c < eq; c++)
+            if (!is_key_char(*c))
+                return fail(ps, line, "bad key '%s' (keys are [a-z0-9_-])",
+                            shown(buf, sizeof buf, tok, (size_t)(eq - tok)));
+        for (char *c = eq + 1; c < tokend; c++) {
+            if (*c == '=')
+                return fail(ps, line, "value of '%s' contains '=' at column %zu",
+                            shown(buf, sizeof buf, tok, (size_t)(eq - tok)),
+                            (size_t)(c - s) + 1);
+            if (*c == '%' && (tokend - c < 3 || !is_hex_upper(c[1])
+                              || !is_hex_upper(c[2])))
+                return fail(ps, line, "bad %%-escape in value of '%s' at"
+                            " column %zu", shown(buf, sizeof buf, tok,
+                                                 (size_t)(eq - tok)),
+                            (size_t)(c - s) + 1);
+        }
+        *eq = 0;
+        *tokend = 0;
+        if (add_field(ps, tok, eq + 1))
+            return fail(ps, line, "out of memory");
+        ev->nfields++;
+    }
+    ps->nevents++;
+    return 0;
+}
+
+/* Parses text[0..len); takes ownership of text (which has room for a
+ * NUL at text[len]). */
+static int parse_owned(const char *name, char *text, size_t len,
+                       struct trace_file **out, char *err, size_t errlen)
+{
+    struct parse ps = { .name = name, .err = err, .errlen = errlen };
+    *out = NULL;
+    struct trace_file *tf = calloc(1, sizeof *tf);
+    if (!tf || !(tf->path = strdup(name))) {
+        free(text);
+        free(tf);
+        return fail(&ps, 0, "out of memory");
+    }
+    text[len] = 0;
+    tf->text_ = text;
+
+    if (len == 0) {
+        fail(&ps, 1, "empty file (expected header 'scout-trace %d')",
+             TRACE_VERSION);
+        goto bad;
+    }
+    size_t pos = 0, line = 1;
+    while (pos < len) {
+        size_t room = len - pos;
+        size_t look = room < (size_t)TRACE_LINE_MAX + 1 ? room
+                                                        : (size_t)TRACE_LINE_MAX + 1;
+        char *s = text + pos;
+        char *nl = memchr(s, '\n', look);
+        size_t n = nl ? (size_t)(nl - s) : look;
+        char *nul = memchr(s, 0, n);
+        if (nul) {
+            fail(&ps, line, "NUL byte at column %zu (binary data?)",
+                 (size_t)(nul - s) + 1);
+            goto bad;
+        }
+        if (!nl) {
+            if (look > (size_t)TRACE_LINE_MAX)
+                fail(&ps, line, "line longer than %d bytes", TRACE_LINE_MAX);
+            else
+                fail(&ps, line, "no newline at end of file (truncated?)");
+            goto bad;
+        }
+        *nl = 0;
+        int r = line == 1 ? parse_header(&ps, s, n, &tf->version)
+                          : parse_event(&ps, line, s, n);
+        if (r)
+            goto bad;
+        pos += n + 1;
+        line++;
+    }
+    /* Each event's fields follow the previous event's in the array. */
+    size_t first = 0;
+    for (size_t i = 0; i < ps.nevents; i++) {
+        ps.events[i].fields = ps.fields ? ps.fields + first : NULL;
+        first += ps.events[i].nfields;
+    }
+    tf->events = ps.events;
+    tf->nevents = ps.nevents;
+    tf->fields_ = ps.fields;
+    *out = tf;
+    return 0;
+bad:
+    free(ps.events);
+    free(ps.fields);
+    trace_file_free(tf);
+    return -1;
+}
+
+int trace_read_mem(const char *name, const char *data, size_t len,
+                   struct trace_file **out, char *err, size_t errlen)
+{
+    struct parse ps = { .name = name ? name : "<memory>", .err = err,
+                        .errlen = errlen };
+    *out = NULL;
+    char *text = len < SIZE_MAX ? malloc(len + 1) : NULL;
+    if (!text)
+        return fail(&ps, 0, "out of memory");
+    memcpy(text, data, len);
+    return parse_owned(ps.name, text, len, out, err, errlen);
+}
+
+int trace_read_file(const char *path, struct trace_file **out,
+                    char *err, size_t errlen)
+{
+    struct parse ps = { .name = path, .err = err, .errlen = errlen };
+    *out = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return fail(&ps, 0, "cannot open: %s", strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(fd);
+        return fail(&ps, 0, "is a directory, not a trace file");
+    }
+    size_t cap = S_ISREG(st.st_mode) && st.st_size > 0
+               ? (size_t)st.st_size + 1 : 65536;
+    size_t len = 0;
+    char *data = malloc(cap);
+    if (!data) {
+        close(fd);
+        return fail(&ps, 0, "out of memory");
+    }
+    for (;;) {
+        if (len == cap) {
+            char *d = cap > SIZE_MAX / 2 ? NULL : realloc(data, cap * 2);
+            if (!d) {
+                free(data);
+                close(fd);
+                return fail(&ps, 0, "out of memory");
+            }
+            data = d;
+            cap *= 2;
+        }
+        ssize_t r = read(fd, data + len, cap - len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = errno;
+            free(data);
+            close(fd);
+            return fail(&ps, 0, "read failed: %s", strerror(e));
+        }
+        if (r == 0)
+            break;
+        /* Binary input (say /dev/zero) is an error anyway: stop early. */
+        int has_nul = memchr(data + len, 0, (size_t)r) != NULL;
+        len += (size_t)r;
+        if (has_nul)
+            break;
+    }
+    close(fd);
+    if (len == cap) {
+        char *d = realloc(data, cap + 1);
+        if (!d) {
+            free(data);
+            return fail(&ps, 0, "out of memory");
+        }
+        data = d;
+    }
+    return parse_owned(path, data, len, out, err, errlen);
+}
+
+void trace_file_free(struct trace_file *tf)
+{
+    if (!tf)
+        return;
+    free(tf->path);
+    free(tf->events);
+    free(tf->fields_);
+    free(tf->text_);
+    free(tf);
+}
+
+const char *trace_event_get(const struct trace_event *ev, const char *key)
+{
+    for (size_t i = 0; ev && i < ev->nfields; i++)
+        if (strcmp(ev->fields[i].key, key) == 0)
+            return ev->fields[i].value;
+    return NULL;
+}

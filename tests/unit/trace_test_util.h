@@ -1,0 +1,92 @@
+/* trace_test_util.h — temp files and output capture for the trace tests. */
+#ifndef SCOUT_TRACE_TEST_UTIL_H
+#define SCOUT_TRACE_TEST_UTIL_H
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char tu_dir_[256];
+static char *tu_files_[256];
+static int tu_nfiles_;
+
+/* A path inside this test's temp directory (created on first use). */
+static inline const char *tu_path(const char *name)
+{
+    if (!tu_dir_[0]) {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(tu_dir_, sizeof tu_dir_, "%s/scout-trace-test-XXXXXX",
+                 tmp && *tmp ? tmp : "/tmp");
+        if (!mkdtemp(tu_dir_)) {
+            perror("mkdtemp");
+            exit(99);
+        }
+    }
+    static char buf[8][512];
+    static int k;
+    char *p = buf[k++ % 8];
+    snprintf(p, 512, "%s/%s", tu_dir_, name);
+    for (int i = 0; i < tu_nfiles_; i++)
+        if (strcmp(tu_files_[i], p) == 0)
+            return p;
+    if (tu_nfiles_ < 256)
+        tu_files_[tu_nfiles_++] = strdup(p);
+    return p;
+}
+
+/* Writes len bytes to the named temp file; returns its path. */
+static inline const char *tu_write(const char *name, const char *data, size_t len)
+{
+    const char *p = tu_path(name);
+    FILE *f = fopen(p, "wb");
+    if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+        perror(p);
+        exit(99);
+    }
+    return p;
+}
+
+static inline const char *tu_write_str(const char *name, const char *s)
+{
+    return tu_write(name, s, strlen(s));
+}
+
+/* Everything in the stream from the start, NUL-terminated (malloc'd). */
+static inline char *tu_slurp(FILE *f)
+{
+    fflush(f);
+    long n = ftell(f);
+    char *s = malloc(n > 0 ? (size_t)n + 1 : 1);
+    rewind(f);
+    size_t got = n > 0 ? fread(s, 1, (size_t)n, f) : 0;
+    s[got] = 0;
+    return s;
+}
+
+static inline char *tu_read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return strdup("");
+    fseek(f, 0, SEEK_END);
+    char *s = tu_slurp(f);
+    fclose(f);
+    return s;
+}
+
+static inline void tu_cleanup(void)
+{
+    for (int i = 0; i < tu_nfiles_; i++) {
+        struct stat st;
+        if (stat(tu_files_[i], &st) == 0 && S_ISDIR(st.st_mode))
+            rmdir(tu_files_[i]);
+        else
+            unlink(tu_files_[i]);
+        free(tu_files_[i]);
+    }
+    tu_nfiles_ = 0;
+    if (tu_dir_[0])
+        rmdir(tu_dir_);
+}
+#endif
