@@ -41,10 +41,11 @@
  *     undecodable bytes; an instruction ending exactly at the page end.
  *   - A static in-page branch is NATIVE exactly when its in-page target is
  *     scanned.  If the target is not scanned when the branch is classified it
- *     is marked virtualize (reason branch-unscanned).  If the target was
- *     pushed, the branch is remembered in a per-scan pending list; when the
+ *     is marked virtualize (reason branch-unscanned) and remembered in a
+ *     per-scan pending list (whether its target was pushed or not); when the
  *     worklist empties (end of scan) every pending branch whose target is now
- *     scanned is flipped to native (event PRESCAN_EV_BRANCH_FLIP).  For a Jcc
+ *     scanned, by whatever path, is flipped to native (event
+ *     PRESCAN_EV_BRANCH_FLIP).  For a Jcc
  *     only the taken target matters (the fall-through is scanned anyway; if
  *     the fall-through crosses the page end, that instruction is marked
  *     crosses-page, the Jcc can still be native).
