@@ -43,7 +43,8 @@ struct prescan {
     size_t capcascade;
 
     struct prescan_stats st;
-    uint8_t buf[PRESCAN_PAGE_SIZE];   /* bytes of the page being scanned */
+    const uint8_t *bytes;             /* bytes of the page being scanned: buf or mapped */
+    uint8_t buf[PRESCAN_PAGE_SIZE];   /* copy of the page being scanned (read callback) */
     uint8_t aux[PRESCAN_PAGE_SIZE];   /* scratch for prescan_reason_at */
 };
 
@@ -495,7 +496,14 @@ static int scan_begin(struct prescan *ps, uint64_t gpa, enum prescan_mode mode)
         return -1;
     scan_reset(ps);
     uint64_t page = gpa & ~PAGE_MASK;
-    if (ps->cfg.read(ps->cfg.read_ctx, page, ps->buf) != 0) {
+    if (ps->cfg.map) {
+        ps->bytes = ps->cfg.map(ps->cfg.read_ctx, page);
+    } else {
+        ps->bytes = ps->buf;
+        if (ps->cfg.read(ps->cfg.read_ctx, page, ps->buf) != 0)
+            ps->bytes = NULL;
+    }
+    if (!ps->bytes) {
         ps->st.read_errors++;
         return -1;
     }
@@ -651,7 +659,7 @@ int prescan_step(struct prescan *ps, struct prescan_step *out)
     }
 
     struct decoded d;
-    decode_classify(ps, mode_index(ps->mode), ps->buf, off, &d);
+    decode_classify(ps, mode_index(ps->mode), ps->bytes, off, &d);
     ps->st.insns_scanned++;
     ps->st.bytes_decoded += d.len;
 
@@ -684,7 +692,7 @@ int prescan_step(struct prescan *ps, struct prescan_step *out)
             .gpa = w.gpa, .mode = ps->mode, .length = d.len,
             .mnemonic = d.ok ? (unsigned)d.insn.mnemonic : 0,
             .mnemonic_name = d.ok ? ZydisMnemonicGetString(d.insn.mnemonic) : "invalid",
-            .bytes = ps->buf + off, .zydis = d.ok ? &d.insn : NULL,
+            .bytes = ps->bytes + off, .zydis = d.ok ? &d.insn : NULL,
             .virtualize = virt, .reason = reason,
         };
         int o = ps->cfg.classify(ps->cfg.classify_ctx, &pi);
@@ -726,7 +734,7 @@ int prescan_step(struct prescan *ps, struct prescan_step *out)
             .gpa = w.gpa, .mode = ps->mode, .length = d.len,
             .mnemonic = d.ok ? (unsigned)d.insn.mnemonic : 0,
             .mnemonic_name = d.ok ? ZydisMnemonicGetString(d.insn.mnemonic) : "invalid",
-            .bytes = ps->buf + off, .zydis = d.ok ? &d.insn : NULL,
+            .bytes = ps->bytes + off, .zydis = d.ok ? &d.insn : NULL,
             .virtualize = virt, .reason = reason,
         };
         struct prescan_event ev = { .type = PRESCAN_EV_CLASSIFY, .gpa = w.gpa, .mode = ps->mode,
@@ -871,7 +879,7 @@ int prescan_resolve_branch(struct prescan *ps, uint64_t gpa, enum prescan_mode m
     if (scan_begin(ps, gpa, mode) != 0)
         return -1;
     struct decoded d;
-    decode_classify(ps, mode_index(mode), ps->buf, off, &d);
+    decode_classify(ps, mode_index(mode), ps->bytes, off, &d);
     if (d.br == BR_NONE || !d.in_page) {
         scan_reset(ps);
         return 0;

@@ -131,6 +131,11 @@ const char *prescan_path_end_name(enum prescan_path_end e);
    guest wrote them — the monitor undoes its own trap bytes). Returns 0, or -1
    if unreadable. */
 typedef int (*prescan_read_fn)(void *ctx, uint64_t page_gpa, uint8_t *page);
+/* Optional zero-copy alternative to read (added): returns a pointer to the
+   4096 bytes of page_gpa as the guest wrote them, valid until the engine
+   call returns, or NULL if unreadable.  When set, scans use it instead of
+   read (saves a 4 KiB copy per scan); read is still required. */
+typedef const uint8_t *(*prescan_map_fn)(void *ctx, uint64_t page_gpa);
 
 /* Instruction classes of the policy table (one entry per ZydisMnemonic). */
 enum prescan_class {
@@ -189,7 +194,8 @@ typedef void (*prescan_listen_fn)(void *ctx, const struct prescan_event *ev);
 
 struct prescan_config {
     prescan_read_fn read;
-    void *read_ctx;
+    void *read_ctx;               /* also passed to map */
+    prescan_map_fn map;           /* optional, see above */
     unsigned max_depth;           /* 0 = lazy */
     prescan_classify_fn classify; /* optional */
     void *classify_ctx;

@@ -22,7 +22,8 @@ $(PRESCAN_BENCH): tests/bench/bench_prescan.c $(BUILD)/libscout.a
 
 .PHONY: bench-prescan
 bench-prescan: $(PRESCAN_BENCH)
-	$(PRESCAN_BENCH)
+	$(PRESCAN_BENCH) /lib/x86_64-linux-gnu/libc.so.6 512 read
+	$(PRESCAN_BENCH) /lib/x86_64-linux-gnu/libc.so.6 512 map
 
 TEST_DEPS     += $(PRESCAN_FUZZ)
 BENCH_TARGETS += bench-prescan

@@ -636,6 +636,28 @@ TEST(read_errors_and_bad_arguments)
     prescan_free(ps);
 }
 
+static const uint8_t *tmem_map(void *ctx, uint64_t page_gpa)
+{
+    struct tmem *m = ctx;
+    if (page_gpa < m->base || page_gpa - m->base + PRESCAN_PAGE_SIZE > m->size)
+        return NULL;
+    return m->bytes + (page_gpa - m->base);
+}
+
+TEST(zero_copy_map_callback)
+{
+    struct prescan *ps = fresh(1);
+    prescan_free(ps);
+    struct prescan_config cfg = { .read = tmem_read, .map = tmem_map, .read_ctx = &mem, .max_depth = 1 };
+    ps = prescan_new(&cfg);
+    put_example64();
+    CHECK_EQ(prescan_scan(ps, PG, PRESCAN_MODE_64), 0);
+    CHECK_EQ(A(ps, 2, PRESCAN_MODE_64), S | KB | 2);
+    CHECK_EQ(A(ps, 13, PRESCAN_MODE_64), S | V | 1);
+    CHECK_EQ(prescan_scan(ps, 0x100000, PRESCAN_MODE_64), -1);
+    prescan_free(ps);
+}
+
 int main(void)
 {
     RUN(lazy_depth0_marks_branches_virtualize);
@@ -657,5 +679,6 @@ int main(void)
     RUN(policy_hook_and_table);
     RUN(listener_events);
     RUN(read_errors_and_bad_arguments);
+    RUN(zero_copy_map_callback);
     CHECK_EXIT();
 }
