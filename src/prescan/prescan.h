@@ -1,0 +1,295 @@
+/* prescan.h — the prescan engine: scan-before-execute bookkeeping for x86
+ * guest code (DESIGN.md sections 1 and 2).  Pure C, no KVM.  Guest bytes
+ * arrive through a read callback; all state lives in attribute pages keyed
+ * by (guest-physical page, decode mode).
+ *
+ * ATTRIBUTE BYTE (one per byte offset of a guest page, per decode mode;
+ * byte i describes the instruction that STARTS at offset i):
+ *   bit 7     PRESCAN_ATTR_SCANNED     1 = scanned (all other bits meaningless when 0)
+ *   bit 6     PRESCAN_ATTR_VIRTUALIZE  1 = virtualize, 0 = execute native
+ *   bits 5-4  PRESCAN_ATTR_KIND_MASK   engine-defined "kind":
+ *               0 (PRESCAN_KIND_PLAIN)   the virtualize bit follows from the
+ *                                        instruction's own bytes (policy table)
+ *               1 (PRESCAN_KIND_BRANCH)  static in-page branch (jmp/jcc/call/
+ *                                        loop/jrcxz rel); while virtualize it is
+ *                                        waiting for its target to be scanned and
+ *                                        may be flipped to native
+ *               2 (PRESCAN_KIND_OVERLAP) virtualize forced because another
+ *                                        virtualize instruction starts inside its
+ *                                        body, or it covers one; never flips back
+ *               3 (PRESCAN_KIND_POLICY)  virtualize forced by the classifier hook
+ *   bits 3-0  PRESCAN_ATTR_LEN_MASK    instruction length 1..15.  For an
+ *             instruction that crosses the page end: the number of its bytes
+ *             inside this page.  For undecodable bytes: 1.
+ *
+ * SCAN SEMANTICS (explicit heap worklist of paths (gpa, depth); no C
+ * recursion, so any max_depth works without using stack):
+ *   - A scan starts with one path at the entry gpa, depth 0.  Each step pops
+ *     one path (LIFO), and handles the one instruction at its address.
+ *   - Straight-line fall-through continues at the SAME depth: after an
+ *     ordinary instruction, after a sensitive instruction or HLT ("scanned
+ *     through"), after a Jcc/LOOPcc/JrCXZ/XBEGIN (whatever its target is),
+ *     and after an in-page CALL rel (its return address).
+ *   - The in-page target of a static branch (JMP/CALL/Jcc/LOOP/JrCXZ rel)
+ *     that is not yet scanned is pushed at depth+1, only if depth+1 <=
+ *     max_depth.  With max_depth 0 the scan is lazy: no target is followed.
+ *   - Path ends (enum prescan_path_end): the path's address is already
+ *     scanned; out-of-page JMP/CALL; computed branch (RET near/far, IRET,
+ *     JMP/CALL through register or memory); far JMP/CALL; unconditional JMP
+ *     whose target is already scanned, or pushed (followed), or not followed
+ *     because of the depth limit; instruction crossing the page end;
+ *     undecodable bytes; an instruction ending exactly at the page end.
+ *   - A static in-page branch is NATIVE exactly when its in-page target is
+ *     scanned.  If the target is not scanned when the branch is classified it
+ *     is marked virtualize (reason branch-unscanned) and remembered in a
+ *     per-scan pending list (whether its target was pushed or not); when the
+ *     worklist empties (end of scan) every pending branch whose target is now
+ *     scanned, by whatever path, is flipped to native (event
+ *     PRESCAN_EV_BRANCH_FLIP).  For a Jcc
+ *     only the taken target matters (the fall-through is scanned anyway; if
+ *     the fall-through crosses the page end, that instruction is marked
+ *     crosses-page, the Jcc can still be native).
+ *   - A branch whose target is out of the page is virtualize (out-of-page).
+ *     A relative branch with a 16-bit operand size in 32/64-bit mode
+ *     truncates IP to 16 bits, so its target cannot be known from the gpa:
+ *     it is treated as computed.  In 16-bit mode the engine assumes IP does
+ *     not wrap at 64 KiB inside a page (the monitor sees real IPs).
+ *   - Targets are computed from the raw immediate of the minimal-mode decode
+ *     (offset + length + raw.imm[0]); no full operand decode is needed for
+ *     scanning (full decode is cheaper to avoid).
+ *
+ * OVERLAP: the monitor plants a 1-byte trap at the first byte of every
+ * virtualize instruction.  Invariant kept by the engine: no native scanned
+ * instruction has a virtualize instruction starting strictly inside its
+ * body.  When an instruction becomes virtualize, every scanned instruction
+ * covering its first byte (starting up to 14 bytes before) becomes
+ * virtualize with reason overlap (cascading); a newly scanned instruction
+ * that covers an existing virtualize start becomes virtualize (overlap).
+ * Overlap-forced instructions never flip back to native.
+ *
+ * WRITES: prescan_write_check() looks at every mode's attribute page of the
+ * written page(s), including instructions starting up to 14 bytes before the
+ * written range.  On a hit it returns 1 and changes nothing: the caller
+ * calls prescan_invalidate_page().  On a miss it counts the data write
+ * itself and emits PRESCAN_EV_DATA_WRITE (it calls prescan_note_data_write);
+ * do not call prescan_note_data_write again for the same write.
+ *
+ * Invalidating the page of a scan in progress abandons that scan.
+ * All functions return errors; none prints or aborts.  Not thread-safe: one
+ * struct prescan per thread.
+ */
+#ifndef SCOUT_PRESCAN_H
+#define SCOUT_PRESCAN_H
+#include <stddef.h>
+#include <stdint.h>
+
+enum prescan_mode { PRESCAN_MODE_16 = 16, PRESCAN_MODE_32 = 32, PRESCAN_MODE_64 = 64 };
+
+#define PRESCAN_PAGE_SIZE 4096u
+#define PRESCAN_MAX_INSN_LEN 15u
+#define PRESCAN_ATTR_SCANNED 0x80u
+#define PRESCAN_ATTR_VIRTUALIZE 0x40u
+#define PRESCAN_ATTR_KIND_MASK 0x30u
+#define PRESCAN_ATTR_KIND_SHIFT 4
+#define PRESCAN_ATTR_LEN_MASK 0x0fu
+enum prescan_kind { PRESCAN_KIND_PLAIN = 0, PRESCAN_KIND_BRANCH = 1,
+                    PRESCAN_KIND_OVERLAP = 2, PRESCAN_KIND_POLICY = 3 };
+
+enum prescan_reason {
+    PRESCAN_REASON_NONE,              /* "none": native */
+    PRESCAN_REASON_BRANCH_UNSCANNED,  /* "branch-unscanned" */
+    PRESCAN_REASON_BRANCH_OUT_OF_PAGE,/* "out-of-page" */
+    PRESCAN_REASON_COMPUTED_BRANCH,   /* "computed" */
+    PRESCAN_REASON_FAR_BRANCH,        /* "far" */
+    PRESCAN_REASON_SENSITIVE,         /* "sensitive" */
+    PRESCAN_REASON_CROSSES_PAGE,      /* "crosses-page" */
+    PRESCAN_REASON_UNDECODABLE,       /* "undecodable" */
+    PRESCAN_REASON_OVERLAP,           /* "overlap" */
+    PRESCAN_REASON_POLICY,            /* "policy": plugin/classifier override */
+    PRESCAN_REASON_COUNT
+};
+const char *prescan_reason_name(enum prescan_reason r);
+
+/* How the path went on after one step. */
+enum prescan_path_end {
+    PRESCAN_END_CONTINUE,          /* "continue": fall-through pushed, same depth */
+    PRESCAN_END_ALREADY_SCANNED,   /* "already-scanned": nothing decoded */
+    PRESCAN_END_OUT_OF_PAGE,       /* "out-of-page": JMP/CALL rel out of the page */
+    PRESCAN_END_COMPUTED,          /* "computed": RET/IRET/indirect JMP/CALL */
+    PRESCAN_END_FAR,               /* "far": far JMP/CALL */
+    PRESCAN_END_JMP_FOLLOWED,      /* "jmp-followed": JMP target pushed at depth+1 */
+    PRESCAN_END_JMP_TARGET_SCANNED,/* "jmp-target-scanned": JMP target already scanned */
+    PRESCAN_END_DEPTH_LIMIT,       /* "depth-limit": JMP target not followed */
+    PRESCAN_END_CROSSES_PAGE,      /* "crosses-page" */
+    PRESCAN_END_UNDECODABLE,       /* "undecodable" */
+    PRESCAN_END_PAGE_END,          /* "page-end": instruction ends exactly at the page end */
+    PRESCAN_END_COUNT
+};
+const char *prescan_path_end_name(enum prescan_path_end e);
+
+/* Fills page[0..4095] with the bytes of guest-physical page page_gpa (as the
+   guest wrote them — the monitor undoes its own trap bytes). Returns 0, or -1
+   if unreadable. */
+typedef int (*prescan_read_fn)(void *ctx, uint64_t page_gpa, uint8_t *page);
+/* Optional zero-copy alternative to read (added): returns a pointer to the
+   4096 bytes of page_gpa as the guest wrote them, valid until the engine
+   call returns, or NULL if unreadable.  When set, scans use it instead of
+   read (saves a 4 KiB copy per scan); read is still required. */
+typedef const uint8_t *(*prescan_map_fn)(void *ctx, uint64_t page_gpa);
+
+/* Instruction classes of the policy table (one entry per ZydisMnemonic). */
+enum prescan_class {
+    PRESCAN_CLASS_NATIVE = 0,
+    PRESCAN_CLASS_SENSITIVE,     /* always virtualize (reason sensitive) */
+    PRESCAN_CLASS_SEG,           /* PUSH/POP/MOV: sensitive only for segment
+                                    registers (and MOV CRn/DRn); by opcode bytes */
+    PRESCAN_CLASS_JMP,           /* rel: static; FF/4: computed; EA, FF/5: far */
+    PRESCAN_CLASS_CALL,          /* rel: static; FF/2: computed; 9A, FF/3: far */
+    PRESCAN_CLASS_JCC,           /* conditional rel branch: Jcc, LOOPcc, JrCXZ, XBEGIN */
+    PRESCAN_CLASS_RET,           /* RET (near or far), IRET*: computed */
+    PRESCAN_CLASS_COUNT
+};
+
+/* Per classified instruction, for the classifier hook and events. */
+struct prescan_insn {
+    uint64_t gpa;
+    enum prescan_mode mode;
+    unsigned length;
+    unsigned mnemonic;            /* ZydisMnemonic value */
+    const char *mnemonic_name;    /* static string, "invalid" if undecodable */
+    const uint8_t *bytes;         /* the instruction's bytes (length of them) */
+    const void *zydis;            /* const ZydisDecodedInstruction * (minimal
+                                     decode), NULL if undecodable */
+    int virtualize;               /* engine's decision */
+    enum prescan_reason reason;   /* engine's reason */
+};
+
+/* Classifier hook: called once per classified instruction.  Return -1 to
+   keep the engine's decision, 0 to force native, 1 to force virtualize
+   (reason policy).  Overlap handling is applied after the hook. */
+typedef int (*prescan_classify_fn)(void *ctx, const struct prescan_insn *insn);
+
+enum prescan_event_type {
+    PRESCAN_EV_STEP,          /* step: every scan step */
+    PRESCAN_EV_CLASSIFY,      /* insn: every classified instruction */
+    PRESCAN_EV_BRANCH_FLIP,   /* gpa/mode: virtualize branch flipped to native */
+    PRESCAN_EV_OVERLAP,       /* gpa/mode/length: instruction forced virtualize by overlap */
+    PRESCAN_EV_PAGE_ALLOC,    /* gpa = page, mode */
+    PRESCAN_EV_PAGE_FREE,     /* gpa = page, mode, count = scanned attrs dropped */
+    PRESCAN_EV_DATA_WRITE,    /* gpa, count = length */
+    PRESCAN_EV_COUNT
+};
+struct prescan_step;
+struct prescan_event {
+    enum prescan_event_type type;
+    uint64_t gpa;
+    enum prescan_mode mode;
+    unsigned length;
+    size_t count;
+    const struct prescan_insn *insn;   /* PRESCAN_EV_CLASSIFY */
+    const struct prescan_step *step;   /* PRESCAN_EV_STEP */
+};
+/* Listener: a NULL fn costs one test per event site. */
+typedef void (*prescan_listen_fn)(void *ctx, const struct prescan_event *ev);
+
+struct prescan_config {
+    prescan_read_fn read;
+    void *read_ctx;               /* also passed to map */
+    prescan_map_fn map;           /* optional, see above */
+    unsigned max_depth;           /* 0 = lazy */
+    prescan_classify_fn classify; /* optional */
+    void *classify_ctx;
+    prescan_listen_fn listen;     /* optional */
+    void *listen_ctx;
+};
+
+struct prescan;
+struct prescan *prescan_new(const struct prescan_config *cfg);  /* NULL on ENOMEM or no read fn */
+void prescan_free(struct prescan *ps);
+void prescan_set_depth(struct prescan *ps, unsigned max_depth);
+void prescan_set_listener(struct prescan *ps, prescan_listen_fn fn, void *ctx);
+void prescan_set_classifier(struct prescan *ps, prescan_classify_fn fn, void *ctx);
+
+/* Policy table: one class per ZydisMnemonic; a copy per engine.  Returns 0,
+   or -1 if mnemonic/class is out of range. */
+int prescan_set_class(struct prescan *ps, unsigned mnemonic, enum prescan_class cls);
+enum prescan_class prescan_get_class(const struct prescan *ps, unsigned mnemonic);
+
+/* Whole scan from gpa (its page offset is gpa & 4095). 0, or -1 (unreadable
+   page, out of memory, bad mode).  Abandons a steppable scan in progress. */
+int  prescan_scan(struct prescan *ps, uint64_t gpa, enum prescan_mode mode);
+
+struct prescan_work { uint64_t gpa; unsigned depth; };
+struct prescan_step {
+    uint64_t gpa;
+    enum prescan_mode mode;
+    unsigned depth;
+    int decoded;                  /* 0 for already-scanned (nothing decoded) */
+    unsigned length;              /* bits 3-0 of attr */
+    uint8_t attr;                 /* attribute byte after the step */
+    int virtualize;
+    enum prescan_reason reason;
+    unsigned mnemonic;            /* ZydisMnemonic, 0 (NONE) if not decoded */
+    const char *mnemonic_name;
+    enum prescan_path_end end;
+    int has_target;               /* static in-page/out-of-page branch target known */
+    uint64_t target;              /* its gpa */
+    unsigned npushed;             /* paths pushed by this step (0..2) */
+    struct prescan_work pushed[2];/* [target at depth+1], [fall-through at depth] */
+    size_t worklist_len;          /* after the step */
+};
+/* Begin a steppable scan (abandons any scan in progress). 0 or -1. */
+int  prescan_start(struct prescan *ps, uint64_t gpa, enum prescan_mode mode);
+/* 1 stepped (out filled, out may be NULL), 0 scan finished (pending branches
+   resolved, nothing in progress), -1 error (allocation). */
+int  prescan_step(struct prescan *ps, struct prescan_step *out);
+/* Pending paths of the scan in progress, bottom first (the next one popped is
+   the last).  The pointer is valid until the next call that changes the scan. */
+size_t prescan_worklist(const struct prescan *ps, const struct prescan_work **items);
+
+uint8_t prescan_attr(const struct prescan *ps, uint64_t gpa, enum prescan_mode mode); /* 0 when no page */
+const uint8_t *prescan_attr_page(const struct prescan *ps, uint64_t page_gpa, enum prescan_mode mode); /* NULL if none */
+/* Re-decodes the scanned instruction at gpa (reading the page) and says why
+   it is virtualize (NONE if native / unscanned / unreadable). */
+enum prescan_reason prescan_reason_at(struct prescan *ps, uint64_t gpa, enum prescan_mode mode);
+/* The lazy path: a virtualize in-page branch at gpa trapped.  Scan its
+   in-page target (the target path starts at depth 0, with the current max
+   depth) and flip it to native once it is scanned.  Returns 1 if the branch
+   is native now (flipped, or already native), 0 still virtualize (not a
+   flippable branch: out-of-page, computed, overlap, ...), -1 error (not
+   scanned, unreadable page, allocation).  Abandons a scan in progress. */
+int  prescan_resolve_branch(struct prescan *ps, uint64_t gpa, enum prescan_mode mode);
+
+struct prescan_write_hit { int hit; uint64_t insn_gpa; unsigned insn_len; enum prescan_mode mode; };
+/* 1 hit (first hit instruction, lowest address, in hit), 0 miss (counted as
+   a data write).  len 0: 0, nothing counted.  hit may be NULL. */
+int  prescan_write_check(struct prescan *ps, uint64_t gpa, size_t len, struct prescan_write_hit *hit);
+/* Frees every mode's attribute page of page_gpa's page; returns the number
+   of scanned attribute bytes dropped. Counts one invalidation when a page existed. */
+size_t prescan_invalidate_page(struct prescan *ps, uint64_t page_gpa);
+/* Counts a data write and emits PRESCAN_EV_DATA_WRITE (write_check does it on miss). */
+void prescan_note_data_write(struct prescan *ps, uint64_t gpa, size_t len);
+
+struct prescan_page_info { uint64_t page_gpa; enum prescan_mode mode; unsigned scanned; unsigned virtualize; };
+/* Fills up to max entries (unordered); returns the number of live pages. */
+size_t prescan_pages(const struct prescan *ps, struct prescan_page_info *out, size_t max);
+
+struct prescan_stats {
+    uint64_t scans;                 /* prescan_scan/start/resolve scans begun */
+    uint64_t steps;
+    uint64_t insns_scanned;         /* instructions decoded and marked */
+    uint64_t bytes_decoded;         /* sum of their lengths */
+    uint64_t pages_live, pages_allocated, pages_freed;
+    uint64_t page_memory;           /* bytes held by live pages + hash table */
+    uint64_t virtualize[PRESCAN_REASON_COUNT]; /* virtualize marks by reason ([0] unused) */
+    uint64_t branch_flips;
+    uint64_t invalidations;         /* invalidate calls that freed a page */
+    uint64_t write_checks, write_hits;
+    uint64_t data_writes, data_write_bytes;
+    uint64_t read_errors;
+    unsigned max_depth_reached;
+    size_t worklist_high_water;
+};
+void prescan_get_stats(const struct prescan *ps, struct prescan_stats *out);
+
+#endif
