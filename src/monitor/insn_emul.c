@@ -159,6 +159,29 @@ static int decode(const struct insn_emul_cpu *cpu, const uint8_t *bytes, size_t 
     return 0;
 }
 
+static int is_near_branch(enum kind k)
+{
+    switch (k) {
+    case K_JMP_REL: case K_JCC: case K_CALL_REL: case K_LOOP: case K_LOOPE: case K_LOOPNE:
+    case K_JCXZ: case K_RET: case K_JMP_IND: case K_CALL_IND:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* A 66 prefix (without REX.W) on a near branch in 64-bit mode: Intel
+ * ignores it, AMD honours it (16-bit operand size: 2-byte push/pop, IP
+ * truncated to 16 bits, and rel16 instead of rel32 for E8/E9/0F 8x, so
+ * even the LENGTH differs). Zydis decodes the Intel way. We do not guess
+ * the vendor: such instructions are left to the CPU and have no known
+ * successor. */
+static int vendor_dependent(const struct insn_emul_cpu *cpu, const struct decoded *d)
+{
+    return cpu->mode == 64 && is_near_branch(d->kind) &&
+           (d->in.attributes & ZYDIS_ATTRIB_HAS_OPERANDSIZE) && !d->in.raw.rex.W;
+}
+
 static uint64_t next_ip(const struct insn_emul_cpu *cpu, const struct decoded *d)
 {
     uint64_t n = cpu->rip + d->in.length;
@@ -346,7 +369,7 @@ static int set_target(struct outcome *o, const struct decoded *d, uint64_t targe
 {
     unsigned opw = d->in.operand_width;
     if (o->cpu.mode == 64)
-        opw = 64;   /* near branches: Intel ignores 66 in 64-bit mode (so does Zydis) */
+        opw = 64;   /* near branches are 64-bit here (66 forms were refused earlier) */
     target &= width_mask(opw);
     if (taken && o->cpu.mode == 64 && !canonical(target)) {
         o->info.how = "non-canonical target";
@@ -378,6 +401,10 @@ static int emulate(const struct insn_emul_cpu *cpu, const struct insn_emul_mem *
     o->cpu.rip = next_ip(cpu, d);
     if (opw != 16 && opw != 32 && opw != 64)
         return R_UNSUP;
+    if (vendor_dependent(cpu, d)) {
+        o->info.how = "66 near branch in 64-bit mode (vendor-dependent)";
+        return R_UNSUP;
+    }
 
     switch (d->kind) {
     case K_JMP_REL:
@@ -618,7 +645,7 @@ int insn_emul_successors(const struct insn_emul_cpu *cpu, const struct insn_emul
         return far_successor(cpu, mem, &d, &out[0]);
     case K_JMP_REL: case K_JCC: case K_CALL_REL: case K_LOOP: case K_LOOPE: case K_LOOPNE:
     case K_JCXZ: case K_RET: case K_JMP_IND: case K_CALL_IND:
-        memset(&o, 0, sizeof o);
+        memset(&o, 0, sizeof o);   /* vendor-dependent ones fail in emulate() → 0 */
         if (emulate(cpu, mem, &d, &o) != R_OK || !o.info.has_target)
             return 0;
         if (o.conditional) {

@@ -19,9 +19,12 @@
  * (insn_emul_successors tells it where the instruction may go).
  *
  * Semantics chosen where the CPU vendors differ or state is not modelled:
- *   - 64-bit mode near branches follow Intel: a 66 prefix is ignored on
- *     JMP/Jcc/CALL/RET/LOOP/JCXZ (operand size stays 64). AMD would
- *     truncate RIP to 16 bits; such code is not emulated differently.
+ *   - A 66 prefix (without REX.W) on a near branch in 64-bit mode is
+ *     vendor-dependent: Intel ignores it, AMD honours it (16-bit operand
+ *     size, 2-byte push/pop, IP truncated to 16 bits, and rel16 instead of
+ *     rel32 for E8/E9/0F 8x, so even the length differs; Zydis decodes the
+ *     Intel way). Such instructions → UNSUPPORTED, successors 0. With REX.W
+ *     both vendors use 64 bits and the instruction is emulated.
  *   - Segment limits, CS limit checks and canonical checks of data
  *     addresses are not modelled. A branch whose target is not canonical
  *     in 64-bit mode returns UNSUPPORTED so the CPU raises the #GP itself.
@@ -101,14 +104,16 @@ enum insn_emul_result insn_emul_step(struct insn_emul_cpu *cpu, const struct ins
  * Linear = seg_base[CS] + IP (wrapped to 32 bits outside 64-bit mode; in
  * 64-bit mode the IP itself). Returns the count 0..2:
  *   - ordinary instructions: 1, the fall-through;
- *   - Jcc/LOOPcc/JCXZ: 2, fall-through first then target (1 if equal);
+ *   - Jcc/LOOPcc/JCXZ: 2, fall-through first then target (1 if equal),
+ *     whatever the flags/count say (either may be the one taken);
  *   - JMP/CALL rel, RET, near indirect JMP/CALL: 1, the target from the
  *     current state (0 if the memory read fails or the target is invalid);
  *   - far JMP/CALL (ptr or m16:xx), far RET, IRET: in real mode (cpu->real_mode)
  *     1: selector*16 + offset read from the operand/stack; in protected or
  *     64-bit mode 0 (descriptor tables are not visible here);
- *   - INT/INT3/INTO/INT1/UD*, SYSCALL/SYSENTER/SYSRET/SYSEXIT, VMCALL and
- *     other system transfers, undecodable or truncated bytes: 0.
+ *   - INT/INT3/INT1/UD*, INTO with OF=1, SYSCALL/SYSENTER/SYSRET/SYSEXIT,
+ *     RSM, VMCALL and similar, 66-prefixed near branches in 64-bit mode
+ *     (see above), undecodable or truncated bytes: 0.
  * Returns 0 when the successor cannot be known. */
 int insn_emul_successors(const struct insn_emul_cpu *cpu, const struct insn_emul_mem *mem,
                          const uint8_t *bytes, size_t nbytes, uint64_t out[2]);
