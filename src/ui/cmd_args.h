@@ -44,10 +44,10 @@ int cmd_arg_count(struct cmd_ctx *ctx, const char *s, uint64_t max, uint64_t *ou
 /* ---- /NFU ---------------------------------------------------------------
  * N count (decimal, 0 allowed), then letters in any order:
  * format x d u o t c a i s, size b h w g; a later letter of the same kind
- * wins (like gdb).  What is not given comes from *last, and *last keeps
- * the format and size given (gdb remembers them between `x` commands);
- * the count is never remembered.  Defaults when only the format is given:
- * 'a' uses size g, 'c' uses size b (unless a size letter is present).
+ * wins (like gdb).  What is not given comes from *last; on success *last
+ * becomes the format and size used (gdb remembers them between `x`
+ * commands; after 's' the remembered size is b); the count is never
+ * remembered.  Without a size letter, 'a' uses size g and 'c' size b.
  * Errors (after "CMD: "):
  *   bad format "/4q": unknown letter 'q'
  *   bad format "/": empty

@@ -216,10 +216,26 @@ size_t cmd_complete(struct cmd_ctx *ctx, const char *line, size_t cursor,
 
 /* ---- script locations (used by script.c) -------------------------------- */
 
-/* Sets the location that error lines start with: "FILE:LINE: " or, when
- * `where` starts with '-' (like "-ex"), "WHERE LINE: ".  where == NULL
- * clears it.  `where` must stay valid while it is set. */
-void cmd_set_location(struct cmd_ctx *ctx, const char *where, unsigned long line);
-void cmd_get_location(const struct cmd_ctx *ctx, const char **where, unsigned long *line);
+/* Error lines start with the innermost location: "FILE:LINE: " or, when
+ * `where` starts with '-' (like "-ex"), "WHERE LINE: ".  A runner pushes a
+ * location (which also hides the running command, e.g. `source`, from the
+ * error prefix), updates the line, and pops it to restore the saved state.
+ * `where` must stay valid until popped. */
+struct cmd_location {
+    const char *where;
+    unsigned long line;
+    const void *cmd;
+};
+void cmd_location_push(struct cmd_ctx *ctx, struct cmd_location *saved,
+                       const char *where);
+void cmd_location_line(struct cmd_ctx *ctx, unsigned long line);
+void cmd_location_pop(struct cmd_ctx *ctx, const struct cmd_location *saved);
+
+/* Script nesting depth (source inside source) and the "stop every running
+ * script" flag (set when nesting goes too deep). */
+unsigned cmd_script_depth(const struct cmd_ctx *ctx);
+void cmd_script_set_depth(struct cmd_ctx *ctx, unsigned depth);
+bool cmd_script_aborted(const struct cmd_ctx *ctx);
+void cmd_script_set_aborted(struct cmd_ctx *ctx, bool aborted);
 
 #endif
