@@ -837,7 +837,9 @@ static int execute(struct cmd_ctx *ctx, const char *line, bool interactive, bool
     }
     argv[0] = node->path;
     int argc = 1;
-    if (split_args(ctx, p, argbuf, argv, &argc) < 0)
+    if (node->def->flags & CMD_F_RAW)
+        argv[1] = NULL;
+    else if (split_args(ctx, p, argbuf, argv, &argc) < 0)
         goto out;
     rc = node->def->run(ctx, argc, argv);
     if (rc != 0 && ctx->nerrors == errors_before)
@@ -1279,10 +1281,11 @@ static struct var *var_lookup(struct cmd_ctx *ctx, const char *name, size_t len)
 
 static int run_set(struct cmd_ctx *ctx, int argc, char **argv)
 {
+    (void)argc;
     (void)argv;
-    if (argc < 2)
-        return cmd_error(ctx, "variable name expected; try \"show\"");
     const char *p = cmd_args_raw(ctx);
+    if (!*p)
+        return cmd_error(ctx, "variable name expected; try \"show\"");
     const char *s = p;
     while (*p && !is_blank(*p))
         p++;
@@ -1459,7 +1462,7 @@ static int run_help(struct cmd_ctx *ctx, int argc, char **argv)
         return cmd_error(ctx, "unexpected \"%s\"", skip_blanks(end));
     const struct cmd_def *d = n->def;
     const char *syn = d && d->syntax ? d->syntax : "";
-    if (!d && has_kids(n))
+    if ((!d || !d->run) && has_kids(n) && !*syn)
         syn = "SUBCOMMAND";
     cmd_printf(ctx, "Usage: %s%s%s\n", n->path, (*syn && *syn != '/') ? " " : "", syn);
     if (d && d->help)
@@ -1512,13 +1515,13 @@ static const struct cmd_def builtin_cmds[] = {
     { "set", NULL, "VARIABLE VALUE", "Set a session variable",
       "Integers take decimal or 0x hex, booleans on|off, choices may be abbreviated.\n"
       "\"set NAME\" alone turns a boolean on.  Quote text to keep blanks.",
-      CMD_CLASS_SESSION, CMD_COMPLETE_VARIABLE, CMD_F_NO_REPEAT, run_set, NULL },
+      CMD_CLASS_SESSION, CMD_COMPLETE_VARIABLE, CMD_F_NO_REPEAT | CMD_F_RAW, run_set, NULL },
     { "show", NULL, "[VARIABLE]", "Show one session variable, or all of them", NULL,
       CMD_CLASS_SESSION, CMD_COMPLETE_VARIABLE, CMD_F_NO_REPEAT, run_show, NULL },
     { "echo", NULL, "TEXT", "Print text; no newline is added (like gdb)",
       "Escapes: \\n newline, \\t tab, \\\\ backslash, \\\" quote, \\e escape, \\NNN octal;\n"
       "\"\\ \" keeps a blank at the end.  Leading and trailing blanks are dropped.",
-      CMD_CLASS_SESSION, CMD_COMPLETE_NONE, CMD_F_NO_REPEAT, run_echo, NULL },
+      CMD_CLASS_SESSION, CMD_COMPLETE_NONE, CMD_F_NO_REPEAT | CMD_F_RAW, run_echo, NULL },
     { "source", NULL, "FILE", "Run the commands in FILE",
       "Blank lines and lines starting with # are skipped.  \"set on-error continue\"\n"
       "keeps a script going after a failing command.",
@@ -1611,25 +1614,38 @@ static void complete_in(struct cmd_ctx *ctx, const char *text, size_t wstart, st
     const struct node *node = &ctx->root;
     const char *p = skip_blanks(text);
     /* walk the command words before the current one */
+    bool in_args = false;
     while ((size_t)(p - text) < wstart) {
         const char *s = p;
-        while (*p && !is_blank(*p))
+        while (*p && !is_blank(*p) && *p != '/')
             p++;
         size_t len = (size_t)(p - s);
-        if (!has_kids(node) || memchr(s, '/', len))
+        bool slash = *p == '/';
+        if (node != &ctx->root && !has_kids(node)) {
+            p = s;
+            in_args = true;
             break;
+        }
         const struct node *found = NULL;
         if (lookup_word(node, s, len, &found, NULL) != LOOK_FOUND) {
             if (node != &ctx->root && node->def && node->def->run) {
                 p = s;
+                in_args = true;
                 break;
             }
             return;
         }
         node = found;
+        if (slash) {
+            while (*p && !is_blank(*p))
+                p++;
+            in_args = true;
+        }
         p = skip_blanks(p);
+        if (in_args)
+            break;
     }
-    if ((size_t)(p - text) >= wstart && (node == &ctx->root || has_kids(node))) {
+    if (!in_args && (node == &ctx->root || has_kids(node))) {
         if (memchr(word, '/', wlen))
             return;
         complete_kids(node, word, wlen, l);

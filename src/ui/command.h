@@ -74,6 +74,8 @@ enum cmd_complete_kind {       /* what the arguments are, for completion */
 enum {
     CMD_F_SUFFIX    = 1u << 0, /* accepts a /FMT suffix (cmd_suffix) */
     CMD_F_NO_REPEAT = 1u << 1, /* an empty interactive line does not repeat it */
+    CMD_F_RAW       = 1u << 2, /* argv is not split (argc == 1): the handler
+                                  parses cmd_args_raw() itself (echo, set) */
 };
 
 typedef int (*cmd_run_fn)(struct cmd_ctx *ctx, int argc, char **argv);
