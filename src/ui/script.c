@@ -112,7 +112,7 @@ int script_run_file(struct cmd_ctx *ctx, const char *path)
     cmd_location_push(ctx, &saved, path);
     cmd_script_set_depth(ctx, depth + 1);
     bool failed = false;
-    for (unsigned long lineno = 1;; lineno++) {
+    for (unsigned long lineno = 1; !cmd_quit_requested(ctx, NULL); lineno++) {
         size_t len = 0;
         cmd_location_line(ctx, lineno);
         enum rd r = read_line(f, buf, SCRIPT_MAX_LINE, &len);
@@ -174,7 +174,7 @@ int script_run_line(struct cmd_ctx *ctx, const char *where, unsigned long n, con
 int script_run_lines(struct cmd_ctx *ctx, const char *where, const char *const *lines, size_t n)
 {
     bool failed = false;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && !cmd_quit_requested(ctx, NULL); i++) {
         bool bad = script_run_line(ctx, where, (unsigned long)i + 1, lines[i]) != 0;
         failed |= bad;
         if (!keep_going(ctx, bad))

@@ -13,7 +13,8 @@
  * the file; with `set on-error continue` the rest of the file still runs
  * (like gdb's batch mode).  Either way the result is 1 if anything in the
  * file failed, else 0.  `quit` stops all running scripts (result 0 unless
- * something failed before).  `source` nests up to SCRIPT_MAX_DEPTH levels;
+ * something failed before), and once quit is requested the runners run
+ * nothing more.  `source` nests up to SCRIPT_MAX_DEPTH levels;
  * going deeper is an error that stops every running script regardless of
  * on-error, so a self-sourcing file cannot multiply. */
 #ifndef SCOUT_UI_SCRIPT_H
