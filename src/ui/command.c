@@ -1429,8 +1429,16 @@ static void var_type_text(const struct cmd_var_def *d, char *buf, size_t size)
     }
 }
 
-static int run_set(struct cmd_ctx *ctx, int argc, char **argv);
-static int run_show(struct cmd_ctx *ctx, int argc, char **argv);
+static void collect_aliases(const struct node *x, const struct node *target, struct strlist *l)
+{
+    for (size_t i = 0; i < x->nkids; i++) {
+        const struct node *k = x->kids[i];
+        if (k->target == target)
+            sl_add(l, k->path);
+        else if (!k->target)
+            collect_aliases(k, target, l);
+    }
+}
 
 static int run_help(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -1473,19 +1481,7 @@ static int run_help(struct cmd_ctx *ctx, int argc, char **argv)
     }
     /* aliases: every alias node pointing at n */
     struct strlist al = { 0 };
-    const struct node *stack[64];
-    size_t sp = 0;
-    stack[sp++] = &ctx->root;
-    while (sp) {
-        const struct node *x = stack[--sp];
-        for (size_t i = 0; i < x->nkids; i++) {
-            const struct node *k = x->kids[i];
-            if (k->target == n)
-                sl_add(&al, k->path);
-            else if (!k->target && k->nkids && sp < 64)
-                stack[sp++] = k;
-        }
-    }
+    collect_aliases(&ctx->root, n, &al);
     if (al.n) {
         char list[512];
         sl_sort_unique(&al);

@@ -702,6 +702,43 @@ TEST(completion)
     cmd_ctx_free(ctx);
 }
 
+/* Random lines from an alphabet of awkward characters: no crash, no
+ * sanitizer report, every failure comes with an error line. */
+TEST(random_lines_do_not_crash)
+{
+    struct cmd_ctx *ctx = setup_vars();
+    static const char alpha[] = "abcdefghiknoprstuxz /\\\"'$+-#0123456789\t";
+    static const char *const starts[] = { "", "x/", "set ", "show ", "help ", "info ", "i r ",
+                                          "echo ", "stepi ", "x ", "trace ", "args ", "q" };
+    unsigned seed = 1;
+    char line[64];
+    for (int iter = 0; iter < 20000; iter++) {
+        seed = seed * 1103515245u + 12345u;
+        const char *st = starts[(seed >> 16) % (sizeof starts / sizeof starts[0])];
+        size_t n = strlen(st);
+        memcpy(line, st, n);
+        seed = seed * 1103515245u + 12345u;
+        size_t len = n + (seed >> 16) % 20;
+        for (size_t i = n; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            line[i] = alpha[(seed >> 16) % (sizeof alpha - 1)];
+        }
+        line[len] = 0;
+        if (strncmp(line, "q", 1) == 0 || strstr(line, "so"))
+            continue;           /* quit / source: not what this test is about */
+        capture_reset(&cap);
+        unsigned long before = cmd_error_count(ctx);
+        int rc = cmd_execute_line(ctx, line, iter % 2 == 0);
+        if (rc != 0 && cmd_error_count(ctx) == before) {
+            CHECK(!"failure without an error line");
+            printf("  line: [%s]\n", line);
+        }
+        seed = seed * 1103515245u + 12345u;
+        cmd_complete(ctx, line, (seed >> 16) % (len + 1), NULL, NULL, NULL);
+    }
+    cmd_ctx_free(ctx);
+}
+
 int main(void)
 {
     RUN(exact_prefix_and_alias);
@@ -720,5 +757,6 @@ int main(void)
     RUN(empty_line_repeats_interactively);
     RUN(registration);
     RUN(completion);
+    RUN(random_lines_do_not_crash);
     CHECK_EXIT();
 }
