@@ -40,3 +40,8 @@ GUESTS := $(addprefix $(GD)/, hello_boot.bootsect modeswitch.bootsect hello_mb.e
           hello64.elf64 fault64.elf64 triple64.elf64 spin64.flat64 hello_flat.flat32 ud32.flat32 \
           serial.elf32 loop64-1000000.elf64)
 TEST_DEPS += $(GUESTS)
+
+# benchmark guests: bench32 (multiboot, CPL 0) with a given iteration count
+$(GD)/bench32-%.o32: $(GSRC)/bench32.s
+	@mkdir -p $(dir $@)
+	as --32 --defsym ITER=$* -o $@ $<
