@@ -317,7 +317,16 @@ int loader_load(struct vm *vm, const struct loader_opts *o, struct loader_image 
     char e2[200];
     uint64_t limit = vm_reserved_base(vm);
     memset(li, 0, sizeof *li);
-    if (read_file(o->path, limit, &img, &len, err, errlen) < 0) return -1;
+    if (o->image) {
+        if (o->image_len == 0 || o->image_len > limit || !(img = malloc(o->image_len))) {
+            seterr(err, errlen, "%s: image of %zu bytes does not fit in guest RAM", o->path, o->image_len);
+            return -1;
+        }
+        memcpy(img, o->image, o->image_len);
+        len = o->image_len;
+    } else if (read_file(o->path, limit, &img, &len, err, errlen) < 0) {
+        return -1;
+    }
     enum loader_format fmt = o->format;
     if (fmt == LOADER_AUTO && o->mode) fmt = LOADER_FLAT;
     if (fmt == LOADER_AUTO) fmt = loader_detect(img, len);

@@ -37,7 +37,9 @@ int loader_parse_elf(const uint8_t *img, size_t len, uint64_t ram_limit,
 enum loader_format loader_detect(const uint8_t *img, size_t len);
 
 struct loader_opts {
-    const char *path;
+    const char *path;            /* the file; with image set, only its name */
+    const uint8_t *image;        /* optional: load these bytes instead of reading path */
+    size_t image_len;
     enum loader_format format;   /* LOADER_AUTO: detect (flat when mode != 0) */
     enum vm_mode mode;           /* flat: required; others: 0 */
     int cpl;                     /* 0 or 3 (3 only in long64) */

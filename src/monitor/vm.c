@@ -240,18 +240,21 @@ static int build_system_structs(struct vm *vm, enum vm_mode mode)
     put64(page + 0x18, 0x00CF9A000000FFFFull);
     put64(page + 0x20, 0x00CFF2000000FFFFull);
     put64(page + 0x28, 0x00AFFA000000FFFFull);
-    uint64_t tss = res + VM_RES_TSS, lim = 0x68 + 128;
+    uint64_t tss = res + VM_RES_TSS, lim = VM_TSS_LIMIT;
     put64(page + 0x30, (lim & 0xffff) | ((tss & 0xffffff) << 16) | (0x8bull << 40) |
                        (((lim >> 16) & 0xf) << 48) | (((tss >> 24) & 0xff) << 56));
     put64(page + 0x38, tss >> 32);
     if (write_res(vm, VM_RES_GDT, page, sizeof page) < 0) return -1;
-    /* TSS: RSP0 and IST1 = exception stack top; no I/O bitmap */
-    memset(page, 0, sizeof page);
-    put64(page + 4, res + VM_RES_STACK_TOP);
-    put64(page + 0x24, res + VM_RES_STACK_TOP);
-    page[0x66] = 0x68;      /* I/O bitmap at 0x68: ports 0..0x3ff allowed, then 0xff */
-    page[0x68 + 128] = 0xff;
-    if (write_res(vm, VM_RES_TSS, page, sizeof page) < 0) return -1;
+    /* TSS: RSP0 and IST1 = exception stack top.  kvm_pvm drops IOPL, so CPL 3
+     * port access comes from the I/O bitmap: all 65536 ports allowed (the
+     * scan-before-execute trap is OUT DX,AL with whatever DX the guest has). */
+    static uint8_t tss_area[3 * 4096];
+    memset(tss_area, 0, sizeof tss_area);
+    put64(tss_area + 4, res + VM_RES_STACK_TOP);
+    put64(tss_area + 0x24, res + VM_RES_STACK_TOP);
+    tss_area[0x66] = 0x68;  /* I/O bitmap at 0x68, 8 KiB of zeros, then 0xff */
+    tss_area[0x68 + 0x2000] = 0xff;
+    if (write_res(vm, VM_RES_TSS, tss_area, sizeof tss_area) < 0) return -1;
     /* stubs: push $vector; out %al,$VM_EXC_PORT; hlt; jmp .-1 */
     memset(page, 0xcc, sizeof page);
     for (unsigned v = 0; v < 256; v++) {
@@ -346,7 +349,7 @@ int vm_setup_cpu(struct vm *vm, enum vm_mode mode, int cpl, uint64_t entry,
     s.gdt.base = res + VM_RES_GDT; s.gdt.limit = 0x3f;
     s.idt.base = res + VM_RES_IDT; s.idt.limit = mode == VM_MODE_LONG64 ? 4095 : 2047;
     struct kvm_segment tr = {0};
-    tr.base = res + VM_RES_TSS; tr.limit = 0x68 + 128; tr.selector = VM_SEL_TSS; tr.type = 11; tr.present = 1;
+    tr.base = res + VM_RES_TSS; tr.limit = VM_TSS_LIMIT; tr.selector = VM_SEL_TSS; tr.type = 11; tr.present = 1;
     s.tr = tr;
     if (mode == VM_MODE_PROT32) {
         s.cs = flat_seg(VM_SEL_CODE32, 1, 0, 0, 1);
@@ -355,7 +358,7 @@ int vm_setup_cpu(struct vm *vm, enum vm_mode mode, int cpl, uint64_t entry,
     } else {
         if (cpl == 3) {
             /* IOPL 3 is requested, but some backends (kvm_pvm) drop it; the
-             * TSS I/O bitmap grants ports 0..0x3ff at CPL 3 regardless. */
+             * TSS I/O bitmap grants every port at CPL 3 regardless. */
             s.cs = flat_seg(VM_SEL_UCODE64, 1, 3, 1, 0);
             s.ds = s.es = s.fs = s.gs = s.ss = flat_seg(VM_SEL_UDATA, 0, 3, 0, 1);
             r.rflags = 0x3002;

@@ -5,8 +5,8 @@
  * address 0.  The top VM_RESERVED_SIZE bytes of RAM are the monitor's
  * reserved region (GDT, TSS, IDT, exception stubs, exception stack, page
  * tables, multiboot info); see the layout below.  At CPL 3 the guest may
- * use ports 0..0x3ff (TSS I/O bitmap; IOPL 3 is requested too, but
- * kvm_pvm drops it); other ports raise #GP, reported as a guest exception.  Guests are told about it
+ * use every port (TSS I/O bitmap; IOPL 3 is requested too, but
+ * kvm_pvm drops it).  Guests are told about the region
  * through the multiboot memory map (type 2) and must not touch it.
  */
 #ifndef SCOUT_MONITOR_VM_H
@@ -23,10 +23,12 @@ enum vm_mode { VM_MODE_REAL = 16, VM_MODE_PROT32 = 32, VM_MODE_LONG64 = 64 };
 /* Reserved region: [vm_reserved_base(vm), vm_mem_size(vm)).  Offsets: */
 #define VM_RESERVED_SIZE      0x40000u   /* 256 KiB at the top of RAM */
 #define VM_RES_GDT            0x00000u   /* GDT (selectors below) */
-#define VM_RES_TSS            0x01000u   /* 64-bit TSS: RSP0, IST1 = exception stack top; I/O bitmap allows ports 0..0x3ff */
-#define VM_RES_IDT            0x02000u   /* 256 gates (16-byte in long mode, 8-byte in prot32) */
-#define VM_RES_STUBS          0x03000u   /* 256 x 16-byte stubs: push $vector; out %al,$VM_EXC_PORT; hlt */
-#define VM_RES_STACK_TOP      0x08000u   /* exception stack [0x04000,0x08000) */
+#define VM_RES_TSS            0x01000u   /* 64-bit TSS: RSP0 and IST1 = exception stack top,
+                                            then an I/O bitmap allowing every port (to 0x3069) */
+#define VM_TSS_LIMIT          (0x68u + 0x2000u)  /* TSS + full I/O bitmap + terminator byte */
+#define VM_RES_IDT            0x04000u   /* 256 gates (16-byte in long mode, 8-byte in prot32) */
+#define VM_RES_STUBS          0x05000u   /* 256 x 16-byte stubs: push $vector; out %al,$VM_EXC_PORT; hlt */
+#define VM_RES_STACK_TOP      0x08000u   /* exception stack [0x06000,0x08000) */
 #define VM_RES_BOOTINFO       0x08000u   /* multiboot info, mmap, module list */
 #define VM_RES_STRINGS        0x09000u   /* command lines, boot loader name (up to 0x10000) */
 #define VM_RES_PML4           0x10000u   /* PML4, PDPT, then one PD per GiB, then a PT for the top 2 MiB */
