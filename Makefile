@@ -31,9 +31,6 @@ $(BUILD)/libscout.a: $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/scout: $(BUILD)/src/ui/main.o $(BUILD)/libscout.a
-	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
-
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libscout.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
@@ -53,9 +50,14 @@ deps:
 
 # Each part of the tree adds its own rules in a fragment: it appends what
 # the tests need to TEST_DEPS and its benchmark targets to BENCH_TARGETS.
+# SCOUT_OBJS: extra objects linked into the binary (e.g. the demo guest).
 TEST_DEPS     := $(BUILD)/scout $(UNIT_BINS)
 BENCH_TARGETS :=
+SCOUT_OBJS    :=
 include $(sort $(wildcard src/*/*.mk tests/*/*.mk plugins/*.mk))
+
+$(BUILD)/scout: $(BUILD)/src/ui/main.o $(BUILD)/libscout.a $(SCOUT_OBJS)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 test: deps
 	$(MAKE) --no-print-directory $(TEST_DEPS)

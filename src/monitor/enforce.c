@@ -578,6 +578,72 @@ static int system_successors(struct enforce *ef, const struct cpu_view *c, const
     return op == 0xCE ? 2 : 1;
 }
 
+/* SGDT/SIDT and the memory forms of SMSW/SLDT/STR: the monitor stores the
+ * value itself.  (Executed in place, the store into a read-only page never
+ * completes on kvm_pvm: the vCPU spins without an exit.)  Returns 1 done,
+ * 0 not one of these, -1 error. */
+static int emulate_system_store(struct enforce *ef, struct cpu_view *c, const uint8_t *bytes,
+                                size_t nbytes, const char **how)
+{
+    ZydisDecodedInstruction in;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    uint8_t val[10];
+    size_t len;
+    if (decode_full(c, bytes, nbytes, &in, ops) != 0 || in.operand_count_visible < 1 ||
+        ops[0].type != ZYDIS_OPERAND_TYPE_MEMORY)
+        return 0;
+    switch (in.mnemonic) {
+    case ZYDIS_MNEMONIC_SGDT:
+    case ZYDIS_MNEMONIC_SIDT: {
+        const struct kvm_dtable *t = in.mnemonic == ZYDIS_MNEMONIC_SGDT ? &c->sregs.gdt : &c->sregs.idt;
+        memcpy(val, &t->limit, 2);
+        memcpy(val + 2, &t->base, 8);
+        len = c->mode == 64 ? 10 : 6;
+        *how = in.mnemonic == ZYDIS_MNEMONIC_SGDT ? "sgdt" : "sidt";
+        break;
+    }
+    case ZYDIS_MNEMONIC_SMSW: memcpy(val, &c->sregs.cr0, 2); len = 2; *how = "smsw"; break;
+    case ZYDIS_MNEMONIC_SLDT: memcpy(val, &c->sregs.ldt.selector, 2); len = 2; *how = "sldt"; break;
+    case ZYDIS_MNEMONIC_STR:  memcpy(val, &c->sregs.tr.selector, 2); len = 2; *how = "str"; break;
+    default: return 0;
+    }
+    /* Zydis numbers AX.., EAX.., RAX.. each in encoding order. */
+    ZydisRegisterContext rc;
+    const struct kvm_regs *r = &c->regs;
+    const uint64_t v[16] = { r->rax, r->rcx, r->rdx, r->rbx, r->rsp, r->rbp, r->rsi, r->rdi,
+                             r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15 };
+    memset(&rc, 0, sizeof(rc));
+    for (int i = 0; i < 16; i++) {
+        rc.values[ZYDIS_REGISTER_RAX + i] = v[i];
+        rc.values[ZYDIS_REGISTER_EAX + i] = v[i] & 0xffffffffu;
+        rc.values[ZYDIS_REGISTER_AX + i] = v[i] & 0xffffu;
+    }
+    ZyanU64 ea;
+    uint64_t ip = cpu_linear(c, c->regs.rip);
+    if (!ZYAN_SUCCESS(ZydisCalcAbsoluteAddressEx(&in, &ops[0], ip, &rc, &ea)))
+        return 0;
+    if (c->mode != 64 || ops[0].mem.segment == ZYDIS_REGISTER_FS || ops[0].mem.segment == ZYDIS_REGISTER_GS) {
+        const struct kvm_segment *sg = ops[0].mem.segment == ZYDIS_REGISTER_ES ? &c->sregs.es
+            : ops[0].mem.segment == ZYDIS_REGISTER_CS ? &c->sregs.cs
+            : ops[0].mem.segment == ZYDIS_REGISTER_SS ? &c->sregs.ss
+            : ops[0].mem.segment == ZYDIS_REGISTER_FS ? &c->sregs.fs
+            : ops[0].mem.segment == ZYDIS_REGISTER_GS ? &c->sregs.gs : &c->sregs.ds;
+        ea += sg->base;
+        if (c->mode != 64)
+            ea &= 0xffffffffu;
+    }
+    if (emul_write(ef, ea, val, len) != 0)
+        return 0;                       /* unwritable: let the CPU raise the fault in place */
+    c->regs.rip += in.length;
+    if (c->mode != 64)
+        c->regs.rip &= c->mode == 16 ? 0xffffu : 0xffffffffu;
+    if (vcpu_set_regs(ef->vm, &c->regs) != 0) {
+        fail(ef, "cannot set registers");
+        return -1;
+    }
+    return 1;
+}
+
 /* Executes the instruction at RIP natively once: its bytes go back, a STEP
  * trap goes on every successor, and the next exit re-arms everything. */
 static int step_in_place(struct enforce *ef, const struct cpu_view *c, uint64_t linear, uint64_t gpa,
@@ -720,6 +786,17 @@ static int handle_trap(struct enforce *ef, struct cpu_view *c, uint64_t linear, 
             ef->step_started = 1;
         }
         return 0;
+    }
+    if (reason == PRESCAN_REASON_SENSITIVE) {
+        const char *how = "";
+        int r = emulate_system_store(ef, c, bytes, nbytes, &how);
+        if (r < 0)
+            return -1;
+        if (r == 1) {
+            ef->st.emulated++;
+            vexit_event(ef, linear, insn, reason, how, 0, 0);
+            return ensure_scanned(ef, cpu_linear(c, c->regs.rip), c->mode);
+        }
     }
     if (reason == PRESCAN_REASON_BRANCH_UNSCANNED || reason == PRESCAN_REASON_BRANCH_OUT_OF_PAGE ||
         reason == PRESCAN_REASON_COMPUTED_BRANCH || reason == PRESCAN_REASON_SENSITIVE) {

@@ -60,6 +60,8 @@ struct enforce;
 struct enforce *enforce_new(struct vm *vm, const struct enforce_config *cfg,
                             struct events *events, char *err, size_t errlen);
 void enforce_free(struct enforce *ef);
+/* Where the host leaves RIP at an I/O exit (the probe's finding). */
+void enforce_set_io_rip_at_out(struct enforce *ef, int at_out);
 
 void enforce_set_depth(struct enforce *ef, unsigned depth);
 unsigned enforce_depth(const struct enforce *ef);

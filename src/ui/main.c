@@ -1,9 +1,9 @@
 /* main.c — scout's batch front end: load a guest, run it to completion,
  * exit with the guest's status.  All printing happens here. */
-#include "monitor/loader.h"
-#include "monitor/probe.h"
-#include "monitor/run.h"
-#include "monitor/vm.h"
+#include "prescan/prescan.h"
+#include "trace/trace.h"
+#include "ui/demo_guest.h"
+#include "ui/session.h"
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -16,18 +16,24 @@
 
 enum { EXIT_CLEAN = 0, EXIT_SCOUT_ERROR = 2, EXIT_GUEST_CRASH = 4, EXIT_TIMEOUT = 124, EXIT_SIGINT = 130 };
 
-static struct vm *g_vm;
+static struct session *g_session;
 
 static void on_signal(int sig)
 {
-    if (g_vm) vm_request_stop_why(g_vm, sig == SIGALRM ? VM_STOP_TIMEOUT : VM_STOP_INTERRUPTED);
+    session_interrupt(g_session, sig == SIGALRM ? VM_STOP_TIMEOUT : VM_STOP_INTERRUPTED);
 }
 
 static void usage(FILE *f)
 {
     fprintf(f,
-        "usage: scout [options] GUEST\n"
+        "usage: scout [options] [GUEST]     (no GUEST: the built-in demo guest)\n"
+        "       scout trace diff A B | scout trace stats FILE\n"
         "  --raw                 run under plain KVM, no scanning (full-speed baseline)\n"
+        "  --depth N             prescan depth: 0 = lazy, N = recursive descent (default %u)\n"
+        "  --trace FILE          write a deterministic event trace\n"
+        "  --trace-times         add t=<ns> to every trace event\n"
+        "  --poke GPA=HEXBYTES   before running, write bytes as if the guest did\n"
+        "                        (same write check and invalidation; repeatable)\n"
         "  --mem SIZE            guest RAM (default 64M; suffix K/M/G, bare number = MiB)\n"
         "  --cpl 0|3             privilege level for 64-bit guests (default 0)\n"
         "  --format auto|elf|multiboot|bootsector|flat   override image detection\n"
@@ -39,7 +45,7 @@ static void usage(FILE *f)
         "  --stats               print exit counters on stderr at the end\n"
         "  --version             print the version and what the host probe found\n"
         "Exit status: the exit device's (v<<1)|1; 0 after HLT; 2 scout error;\n"
-        "4 guest exception or triple fault; 124 timeout; 130 interrupted.\n");
+        "4 guest exception or triple fault; 124 timeout; 130 interrupted.\n", ENFORCE_DEFAULT_DEPTH);
 }
 
 static int parse_u64(const char *s, uint64_t *v)
@@ -79,6 +85,50 @@ static void print_version(void)
     fputs(buf, stdout);
 }
 
+static void print_enforce_stats(struct enforce *ef)
+{
+    struct enforce_stats e;
+    struct prescan_stats p;
+    enforce_get_stats(ef, &e);
+    prescan_get_stats(enforce_engine(ef), &p);
+    fprintf(stderr, "scout: enforce: vexits=%llu", (unsigned long long)e.vexits);
+    for (int r = 1; r < PRESCAN_REASON_COUNT; r++)
+        fprintf(stderr, " %s=%llu", prescan_reason_name((enum prescan_reason)r),
+                (unsigned long long)e.vexit_reason[r]);
+    fprintf(stderr, " resolved=%llu emulated=%llu stepped=%llu unguarded=%llu ud=%llu\n",
+            (unsigned long long)e.resolved, (unsigned long long)e.emulated, (unsigned long long)e.stepped,
+            (unsigned long long)e.unguarded_steps, (unsigned long long)e.ud_injected);
+    fprintf(stderr, "scout: writes: invalidations=%llu dropped=%llu data_writes=%llu injected=%llu\n",
+            (unsigned long long)e.invalidations, (unsigned long long)e.attrs_dropped,
+            (unsigned long long)e.data_writes, (unsigned long long)e.injected_writes);
+    fprintf(stderr, "scout: prescan: scans=%llu insns=%llu bytes=%llu pages_live=%llu pages_allocated=%llu "
+            "max_depth=%u worklist_max=%zu traps_planted=%llu pages_protected=%llu\n",
+            (unsigned long long)e.scans, (unsigned long long)p.insns_scanned,
+            (unsigned long long)p.bytes_decoded, (unsigned long long)p.pages_live,
+            (unsigned long long)p.pages_allocated, p.max_depth_reached, p.worklist_high_water,
+            (unsigned long long)e.traps_planted, (unsigned long long)e.pages_protected);
+}
+
+/* --poke GPA=HEXBYTES */
+static int parse_poke(const char *arg, uint64_t *gpa, uint8_t *bytes, size_t *n)
+{
+    const char *eq = strchr(arg, '=');
+    char addr[32];
+    if (!eq || (size_t)(eq - arg) >= sizeof addr) return -1;
+    memcpy(addr, arg, (size_t)(eq - arg));
+    addr[eq - arg] = 0;
+    if (parse_u64(addr, gpa) < 0) return -1;
+    const char *h = eq + 1;
+    *n = 0;
+    while (*h) {
+        unsigned v;
+        if (*n == 64 || sscanf(h, "%2x", &v) != 1 || !h[1]) return -1;
+        bytes[(*n)++] = (uint8_t)v;
+        h += 2;
+    }
+    return *n ? 0 : -1;
+}
+
 static void print_stats(struct vm *vm)
 {
     const struct vm_stats *s = vm_get_stats(vm);
@@ -92,7 +142,8 @@ static void print_stats(struct vm *vm)
 
 int main(int argc, char **argv)
 {
-    enum { O_RAW = 256, O_MEM, O_CPL, O_FORMAT, O_MODE, O_LOAD, O_ENTRY, O_CMDLINE, O_MODULE, O_TIMEOUT, O_STATS, O_VERSION, O_HELP };
+    enum { O_RAW = 256, O_MEM, O_CPL, O_FORMAT, O_MODE, O_LOAD, O_ENTRY, O_CMDLINE, O_MODULE, O_TIMEOUT,
+           O_STATS, O_VERSION, O_HELP, O_DEPTH, O_TRACE, O_TRACE_TIMES, O_POKE };
     static const struct option opts[] = {
         { "raw", no_argument, 0, O_RAW }, { "mem", required_argument, 0, O_MEM },
         { "cpl", required_argument, 0, O_CPL }, { "format", required_argument, 0, O_FORMAT },
@@ -100,49 +151,57 @@ int main(int argc, char **argv)
         { "entry", required_argument, 0, O_ENTRY }, { "cmdline", required_argument, 0, O_CMDLINE },
         { "module", required_argument, 0, O_MODULE }, { "timeout", required_argument, 0, O_TIMEOUT },
         { "stats", no_argument, 0, O_STATS }, { "version", no_argument, 0, O_VERSION },
-        { "help", no_argument, 0, O_HELP }, { 0, 0, 0, 0 },
+        { "help", no_argument, 0, O_HELP }, { "depth", required_argument, 0, O_DEPTH },
+        { "trace", required_argument, 0, O_TRACE }, { "trace-times", no_argument, 0, O_TRACE_TIMES },
+        { "poke", required_argument, 0, O_POKE }, { 0, 0, 0, 0 },
     };
-    struct loader_opts lo = {0};
-    struct vm_config cfg = {0};
+    if (argc >= 2 && strcmp(argv[1], "trace") == 0)
+        return trace_main(argc - 1, argv + 1);
+
+    struct session_opts so = {0};
+    struct loader_opts *lo = &so.load;
+    so.depth = ENFORCE_DEFAULT_DEPTH;
     double timeout = 0;
     int stats = 0, c;
+    const char *pokes[16];
+    int npokes = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case O_RAW: break;   /* until enforcement lands every run is raw */
+        case O_RAW: so.raw = 1; break;
         case O_MEM:
-            if (parse_size(optarg, &cfg.mem_size) < 0) { fprintf(stderr, "scout: --mem %s: not a size (e.g. 64M, 1G)\n", optarg); return EXIT_SCOUT_ERROR; }
+            if (parse_size(optarg, &so.vm.mem_size) < 0) { fprintf(stderr, "scout: --mem %s: not a size (e.g. 64M, 1G)\n", optarg); return EXIT_SCOUT_ERROR; }
             break;
         case O_CPL:
             if (strcmp(optarg, "0") && strcmp(optarg, "3")) { fprintf(stderr, "scout: --cpl %s: must be 0 or 3\n", optarg); return EXIT_SCOUT_ERROR; }
-            lo.cpl = atoi(optarg);
+            lo->cpl = atoi(optarg);
             break;
         case O_FORMAT:
-            if (!strcmp(optarg, "auto")) lo.format = LOADER_AUTO;
-            else if (!strcmp(optarg, "elf")) lo.format = LOADER_ELF;
-            else if (!strcmp(optarg, "multiboot")) lo.format = LOADER_MULTIBOOT;
-            else if (!strcmp(optarg, "bootsector")) lo.format = LOADER_BOOTSECTOR;
-            else if (!strcmp(optarg, "flat")) lo.format = LOADER_FLAT;
+            if (!strcmp(optarg, "auto")) lo->format = LOADER_AUTO;
+            else if (!strcmp(optarg, "elf")) lo->format = LOADER_ELF;
+            else if (!strcmp(optarg, "multiboot")) lo->format = LOADER_MULTIBOOT;
+            else if (!strcmp(optarg, "bootsector")) lo->format = LOADER_BOOTSECTOR;
+            else if (!strcmp(optarg, "flat")) lo->format = LOADER_FLAT;
             else { fprintf(stderr, "scout: --format %s: must be auto, elf, multiboot, bootsector or flat\n", optarg); return EXIT_SCOUT_ERROR; }
             break;
         case O_MODE:
-            if (!strcmp(optarg, "real")) lo.mode = VM_MODE_REAL;
-            else if (!strcmp(optarg, "prot32")) lo.mode = VM_MODE_PROT32;
-            else if (!strcmp(optarg, "long64")) lo.mode = VM_MODE_LONG64;
+            if (!strcmp(optarg, "real")) lo->mode = VM_MODE_REAL;
+            else if (!strcmp(optarg, "prot32")) lo->mode = VM_MODE_PROT32;
+            else if (!strcmp(optarg, "long64")) lo->mode = VM_MODE_LONG64;
             else { fprintf(stderr, "scout: --mode %s: must be real, prot32 or long64\n", optarg); return EXIT_SCOUT_ERROR; }
             break;
         case O_LOAD:
-            if (parse_u64(optarg, &lo.load_addr) < 0) { fprintf(stderr, "scout: --load %s: not an address\n", optarg); return EXIT_SCOUT_ERROR; }
-            lo.have_load = 1;
+            if (parse_u64(optarg, &lo->load_addr) < 0) { fprintf(stderr, "scout: --load %s: not an address\n", optarg); return EXIT_SCOUT_ERROR; }
+            lo->have_load = 1;
             break;
         case O_ENTRY:
-            if (parse_u64(optarg, &lo.entry) < 0) { fprintf(stderr, "scout: --entry %s: not an address\n", optarg); return EXIT_SCOUT_ERROR; }
-            lo.have_entry = 1;
+            if (parse_u64(optarg, &lo->entry) < 0) { fprintf(stderr, "scout: --entry %s: not an address\n", optarg); return EXIT_SCOUT_ERROR; }
+            lo->have_entry = 1;
             break;
-        case O_CMDLINE: lo.cmdline = optarg; break;
+        case O_CMDLINE: lo->cmdline = optarg; break;
         case O_MODULE:
-            if (lo.nmodules == 16) { fprintf(stderr, "scout: --module: at most 16 modules\n"); return EXIT_SCOUT_ERROR; }
-            lo.modules[lo.nmodules++] = optarg;
+            if (lo->nmodules == 16) { fprintf(stderr, "scout: --module: at most 16 modules\n"); return EXIT_SCOUT_ERROR; }
+            lo->modules[lo->nmodules++] = optarg;
             break;
         case O_TIMEOUT: {
             char *end;
@@ -150,6 +209,18 @@ int main(int argc, char **argv)
             if (end == optarg || *end || !(timeout > 0) || timeout > 1e6) { fprintf(stderr, "scout: --timeout %s: not a positive number of seconds\n", optarg); return EXIT_SCOUT_ERROR; }
             break;
         }
+        case O_DEPTH: {
+            uint64_t d;
+            if (parse_u64(optarg, &d) < 0 || d > 1000000) { fprintf(stderr, "scout: --depth %s: must be a number from 0 (lazy) to 1000000\n", optarg); return EXIT_SCOUT_ERROR; }
+            so.depth = (unsigned)d;
+            break;
+        }
+        case O_TRACE: so.trace_path = optarg; break;
+        case O_TRACE_TIMES: so.trace_times = 1; break;
+        case O_POKE:
+            if (npokes == 16) { fprintf(stderr, "scout: --poke: at most 16\n"); return EXIT_SCOUT_ERROR; }
+            pokes[npokes++] = optarg;
+            break;
         case O_STATS: stats = 1; break;
         case O_VERSION: print_version(); return 0;
         case O_HELP: case 'h': usage(stdout); return 0;
@@ -158,29 +229,51 @@ int main(int argc, char **argv)
             return EXIT_SCOUT_ERROR;
         }
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, "scout: %s (see scout --help)\n", optind >= argc ? "no guest image given" : "more than one guest image given");
+    if (optind < argc - 1) {
+        fprintf(stderr, "scout: more than one guest image given (see scout --help)\n");
         return EXIT_SCOUT_ERROR;
     }
-    lo.path = argv[optind];
-    if (lo.format == LOADER_FLAT && !lo.mode) { fprintf(stderr, "scout: %s: flat binary: --mode real|prot32|long64 is required\n", lo.path); return EXIT_SCOUT_ERROR; }
+    if (optind == argc) {
+        /* No guest: the built-in demo (a flat long-mode image). */
+        lo->path = DEMO_GUEST_NAME;
+        lo->image = demo_guest_image(&lo->image_len);
+        lo->format = LOADER_FLAT;
+        lo->mode = VM_MODE_LONG64;
+        lo->load_addr = lo->entry = DEMO_GUEST_LOAD;
+        lo->have_load = lo->have_entry = 1;
+    } else {
+        lo->path = argv[optind];
+    }
+    if (lo->format == LOADER_FLAT && !lo->mode) { fprintf(stderr, "scout: %s: flat binary: --mode real|prot32|long64 is required\n", lo->path); return EXIT_SCOUT_ERROR; }
+    if (so.raw && npokes) { fprintf(stderr, "scout: --poke needs scanning (not --raw)\n"); return EXIT_SCOUT_ERROR; }
 
     char err[512];
-    struct probe_result pr;
-    if (probe_host(&pr, err, sizeof err) < 0) { fprintf(stderr, "scout: %s\n", err); return EXIT_SCOUT_ERROR; }
-    cfg.max_memslots = pr.nr_memslots > 0 ? (unsigned)pr.nr_memslots : 0;
-    struct vm *vm;
-    if (vm_create(&cfg, &vm, err, sizeof err) < 0) { fprintf(stderr, "scout: %s\n", err); return EXIT_SCOUT_ERROR; }
-    struct loader_image li;
-    if (loader_load(vm, &lo, &li, err, sizeof err) < 0) {
-        fprintf(stderr, "scout: %s\n", err);
-        vm_destroy(vm);
-        return EXIT_SCOUT_ERROR;
-    }
+    struct session s;
+    if (session_open(&s, &so, err, sizeof err) < 0) { fprintf(stderr, "scout: %s\n", err); return EXIT_SCOUT_ERROR; }
     struct vm_console con = { stdout, NULL, NULL };
-    vm_set_console(vm, &con);
+    vm_set_console(s.vm, &con);
 
-    g_vm = vm;
+    if (npokes) {
+        /* Scan the entry first, so a poke can hit scanned code. */
+        if (enforce_prepare(s.ef, err, sizeof err) < 0) { fprintf(stderr, "scout: %s\n", err); session_close(&s); return EXIT_SCOUT_ERROR; }
+        for (int i = 0; i < npokes; i++) {
+            uint64_t gpa;
+            uint8_t bytes[64];
+            size_t n;
+            if (parse_poke(pokes[i], &gpa, bytes, &n) < 0) {
+                fprintf(stderr, "scout: --poke %s: expected GPA=HEXBYTES, e.g. 0x401000=9090\n", pokes[i]);
+                session_close(&s);
+                return EXIT_SCOUT_ERROR;
+            }
+            if (enforce_inject_write(s.ef, gpa, bytes, n, err, sizeof err) < 0) {
+                fprintf(stderr, "scout: --poke %s: %s\n", pokes[i], err);
+                session_close(&s);
+                return EXIT_SCOUT_ERROR;
+            }
+        }
+    }
+
+    g_session = &s;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -196,27 +289,31 @@ int main(int argc, char **argv)
     }
 
     struct vm_stop st;
-    vm_run(vm, NULL, &st);
+    session_run(&s, &st);
     if (timeout > 0) { struct itimerval z = {0}; setitimer(ITIMER_REAL, &z, NULL); }
-    g_vm = NULL;
+    g_session = NULL;
     fflush(stdout);
-    int rc;
+    int rc = session_exit_status(&st);
     char state[2048];
     int dump = 1;
     switch (st.why) {
-    case VM_STOP_EXIT_DEVICE: rc = st.exit_status & 0xff; dump = 0; break;
-    case VM_STOP_HLT: rc = EXIT_CLEAN; dump = 0; fprintf(stderr, "scout: %s\n", st.message); break;
+    case VM_STOP_EXIT_DEVICE: dump = 0; break;
+    case VM_STOP_HLT: dump = 0; fprintf(stderr, "scout: %s\n", st.message); break;
     case VM_STOP_TIMEOUT:
-        rc = EXIT_TIMEOUT;
         fprintf(stderr, "scout: guest timed out after %g s at rip=0x%llx; state:\n", timeout, (unsigned long long)st.rip);
         break;
-    case VM_STOP_INTERRUPTED: rc = EXIT_SIGINT; fprintf(stderr, "scout: %s (SIGINT); state:\n", st.message); break;
-    case VM_STOP_GUEST_EXCEPTION: case VM_STOP_SHUTDOWN:
-        rc = EXIT_GUEST_CRASH; fprintf(stderr, "scout: %s; state:\n", st.message); break;
-    default: rc = EXIT_SCOUT_ERROR; fprintf(stderr, "scout: %s; state:\n", st.message); break;
+    case VM_STOP_INTERRUPTED: fprintf(stderr, "scout: %s (SIGINT); state:\n", st.message); break;
+    default: fprintf(stderr, "scout: %s; state:\n", st.message); break;
     }
-    if (dump) { vm_format_state(vm, state, sizeof state); fputs(state, stderr); }
-    if (stats) print_stats(vm);
-    vm_destroy(vm);
+    if (dump) { vm_format_state(s.vm, state, sizeof state); fputs(state, stderr); }
+    if (stats) {
+        print_stats(s.vm);
+        if (s.ef) print_enforce_stats(s.ef);
+    }
+    if (session_trace_stop(&s, err, sizeof err) < 0) {
+        fprintf(stderr, "scout: trace: %s\n", err);
+        if (rc == 0) rc = EXIT_SCOUT_ERROR;
+    }
+    session_close(&s);
     return rc;
 }
