@@ -644,6 +644,72 @@ static int emulate_system_store(struct enforce *ef, struct cpu_view *c, const ui
     return 1;
 }
 
+/* Sets the bit the CPU itself writes when it loads a descriptor (accessed
+ * for code/data, busy for LTR), through the guest write path.  Executed in
+ * place, that store into a read-only page never completes on kvm_pvm. */
+static void touch_descriptor(struct enforce *ef, const struct cpu_view *c, uint16_t sel, uint8_t bit)
+{
+    uint8_t type;
+    uint64_t lin = c->sregs.gdt.base + (sel & ~7u) + 5, gpa;
+    if (!(c->sregs.cr0 & 1) || (sel & ~3u) == 0 || (sel & 4) || (sel & ~7u) + 7u > c->sregs.gdt.limit)
+        return;
+    if (gmem_translate(ef->vm, lin, 1, &gpa) != 0 || memslot_is_protected(ef->vm, PAGE_OF(gpa)) != 1 ||
+        enforce_read_code(ef, lin, &type, 1) != 0 || !(type & 0x80) || (type & bit))
+        return;
+    type |= bit;
+    apply_write(ef, gpa, &type, 1, 0);
+}
+
+/* The selectors a segment-loading instruction will load, touched first. */
+static void touch_loaded_descriptors(struct enforce *ef, const struct cpu_view *c,
+                                     const ZydisDecodedInstruction *in, const ZydisDecodedOperand *ops,
+                                     const uint8_t *bytes)
+{
+    uint16_t sel[2] = { 0, 0 };
+    unsigned w = in->operand_width / 8;
+    uint64_t sp = c->regs.rsp, ss = c->mode == 64 ? 0 : c->sregs.ss.base;
+    if (c->mode != 64 && !c->sregs.ss.db)
+        sp &= 0xffff;
+    if (in->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && (in->opcode == 0xEA || in->opcode == 0x9A)) {
+        memcpy(&sel[0], bytes + in->raw.imm[1].offset, 2);
+    } else if (in->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && (in->opcode == 0xCA || in->opcode == 0xCB ||
+                                                              in->opcode == 0xCF)) {
+        gmem_read_linear(ef->vm, ss + sp + w, &sel[0], 2);              /* CS */
+        if (in->opcode == 0xCF)
+            gmem_read_linear(ef->vm, ss + sp + 4 * w, &sel[1], 2);      /* SS, on a privilege change */
+    } else if (in->mnemonic == ZYDIS_MNEMONIC_MOV && ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+               ZydisRegisterGetClass(ops[0].reg.value) == ZYDIS_REGCLASS_SEGMENT) {
+        if (ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER) {
+            const struct kvm_regs *r = &c->regs;
+            const uint64_t v[8] = { r->rax, r->rcx, r->rdx, r->rbx, r->rsp, r->rbp, r->rsi, r->rdi };
+            int id = ZydisRegisterGetId(ops[1].reg.value);
+            if (id >= 0 && id < 8)
+                sel[0] = (uint16_t)v[id];
+        }
+    } else if (in->mnemonic == ZYDIS_MNEMONIC_POP && ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+               ZydisRegisterGetClass(ops[0].reg.value) == ZYDIS_REGCLASS_SEGMENT) {
+        gmem_read_linear(ef->vm, ss + sp, &sel[0], 2);
+    } else if (in->mnemonic == ZYDIS_MNEMONIC_INT || in->mnemonic == ZYDIS_MNEMONIC_INT3 ||
+               in->mnemonic == ZYDIS_MNEMONIC_INTO || in->mnemonic == ZYDIS_MNEMONIC_INT1) {
+        unsigned vec = in->opcode == 0xCD ? bytes[in->raw.imm[0].offset] : in->opcode == 0xCC ? 3
+                     : in->opcode == 0xCE ? 4 : 1;
+        unsigned size = (c->sregs.efer & (1u << 10)) ? 16 : 8;
+        uint8_t g[4];
+        if (vec * size + size - 1 <= c->sregs.idt.limit &&
+            gmem_read_linear(ef->vm, c->sregs.idt.base + vec * size, g, 4) == 0)
+            sel[0] = (uint16_t)(g[2] | g[3] << 8);
+    } else if (in->mnemonic == ZYDIS_MNEMONIC_LTR && ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER) {
+        int id = ZydisRegisterGetId(ops[0].reg.value);
+        const uint64_t v[4] = { c->regs.rax, c->regs.rcx, c->regs.rdx, c->regs.rbx };
+        if (id >= 0 && id < 4)
+            touch_descriptor(ef, c, (uint16_t)v[id], 0x02);         /* busy */
+        return;
+    }
+    for (int i = 0; i < 2; i++)
+        if (sel[i])
+            touch_descriptor(ef, c, sel[i], 0x01);                 /* accessed */
+}
+
 /* Executes the instruction at RIP natively once: its bytes go back, a STEP
  * trap goes on every successor, and the next exit re-arms everything. */
 static int step_in_place(struct enforce *ef, const struct cpu_view *c, uint64_t linear, uint64_t gpa,
@@ -652,14 +718,15 @@ static int step_in_place(struct enforce *ef, const struct cpu_view *c, uint64_t 
     struct insn_emul_cpu e;
     struct insn_emul_mem mem = { ef, emul_read, emul_write };
     uint64_t succ[2];
+    ZydisDecodedInstruction in;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    int decoded = decode_full(c, bytes, nbytes, &in, ops) == 0;
     cpu_to_emul(c, &e);
     int n = insn_emul_successors(&e, &mem, bytes, nbytes, succ);
-    if (n == 0) {
-        ZydisDecodedInstruction in;
-        ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-        if (decode_full(c, bytes, nbytes, &in, ops) == 0)
-            n = system_successors(ef, c, &in, bytes, succ);
-    }
+    if (n == 0 && decoded)
+        n = system_successors(ef, c, &in, bytes, succ);
+    if (decoded)
+        touch_loaded_descriptors(ef, c, &in, ops, bytes);
     if (n == 0)
         ef->st.unguarded_steps++;
     for (int i = 0; i < n; i++) {

@@ -83,6 +83,7 @@ const char *prescan_path_end_name(enum prescan_path_end e)
         [PRESCAN_END_CROSSES_PAGE] = "crosses-page",
         [PRESCAN_END_UNDECODABLE] = "undecodable",
         [PRESCAN_END_PAGE_END] = "page-end",
+        [PRESCAN_END_HALT] = "halt",
     };
     if ((unsigned)e >= PRESCAN_END_COUNT)
         return "?";
@@ -399,6 +400,8 @@ static void decode_classify(const struct prescan *ps, int mi, const uint8_t *buf
         return;
     case PRESCAN_CLASS_SENSITIVE:
         d->reason = PRESCAN_REASON_SENSITIVE;
+        if (in->mnemonic == ZYDIS_MNEMONIC_HLT)
+            d->end = PRESCAN_END_HALT;
         return;
     case PRESCAN_CLASS_SEG:
         if (seg_opcode(in))

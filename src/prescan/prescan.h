@@ -28,7 +28,9 @@
  *     one path (LIFO), and handles the one instruction at its address.
  *   - Straight-line fall-through continues at the SAME depth: after an
  *     ordinary instruction, after a sensitive instruction or HLT ("scanned
- *     through"), after a Jcc/LOOPcc/JrCXZ/XBEGIN (whatever its target is),
+ *     through" — except HLT, which ends the path: execution only resumes
+ *     after HLT on an interrupt, scout has none, and the monitor scans
+ *     RIP at every exit anyway), after a Jcc/LOOPcc/JrCXZ/XBEGIN (whatever its target is),
  *     and after an in-page CALL rel (its return address).
  *   - The in-page target of a static branch (JMP/CALL/Jcc/LOOP/JrCXZ rel)
  *     that is not yet scanned is pushed at depth+1, only if depth+1 <=
@@ -123,6 +125,7 @@ enum prescan_path_end {
     PRESCAN_END_CROSSES_PAGE,      /* "crosses-page" */
     PRESCAN_END_UNDECODABLE,       /* "undecodable" */
     PRESCAN_END_PAGE_END,          /* "page-end": instruction ends exactly at the page end */
+    PRESCAN_END_HALT,              /* "halt": HLT (scout has no interrupts to resume after it) */
     PRESCAN_END_COUNT
 };
 const char *prescan_path_end_name(enum prescan_path_end e);

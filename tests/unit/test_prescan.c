@@ -185,7 +185,7 @@ TEST(sensitive_16bit_scanned_through)
             0x0f, 0x01, 0x06, 0x34, 0x12, /* 8 sgdt [0x1234] */
             0xcd, 0x10,             /* 13 int 0x10 */
             0xe4, 0x60,             /* 15 in al, 0x60 */
-            0xf4,                   /* 17 hlt */
+            0x90,                   /* 17 nop (native) */
             0x0f, 0xa2,             /* 18 cpuid */
             0x0f, 0x31,             /* 20 rdtsc */
             0x0f, 0x20, 0xc0,       /* 22 mov eax, cr0 */
@@ -196,7 +196,7 @@ TEST(sensitive_16bit_scanned_through)
     CHECK_EQ(prescan_scan(ps, PG, PRESCAN_MODE_16), 0);
     static const struct { unsigned off, len; int virt; } want[] = {
         {0,1,1},{1,1,1},{2,1,1},{3,1,0},{4,2,1},{6,2,0},{8,5,1},{13,2,1},{15,2,1},
-        {17,1,1},{18,2,1},{20,2,1},{22,3,1},{25,2,1},{27,2,1},{29,3,1},{32,5,1} };
+        {17,1,0},{18,2,1},{20,2,1},{22,3,1},{25,2,1},{27,2,1},{29,3,1},{32,5,1} };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         CHECK_EQ(A(ps, want[i].off, PRESCAN_MODE_16), S | (want[i].virt ? V : 0) | want[i].len);
         CHECK_EQ(prescan_reason_at(ps, PG + want[i].off, PRESCAN_MODE_16),
@@ -204,6 +204,26 @@ TEST(sensitive_16bit_scanned_through)
                  want[i].virt ? PRESCAN_REASON_SENSITIVE : PRESCAN_REASON_NONE);
     }
     CHECK_EQ(A(ps, 37, PRESCAN_MODE_16), 0);          /* far jmp ends the path */
+    prescan_free(ps);
+}
+
+TEST(hlt_ends_the_path)
+{
+    struct prescan *ps = fresh(0);
+    struct prescan_step st;
+    PUT(PG, 0xfa,                   /* 0 cli */
+            0xf4,                   /* 1 hlt: virtualize, and the path ends */
+            0xe6, 0xe9);            /* 2 data that decodes as "out 0xe9, al" */
+    CHECK_EQ(prescan_start(ps, PG, PRESCAN_MODE_16), 0);
+    CHECK_EQ(prescan_step(ps, &st), 1);
+    CHECK_EQ(st.end, PRESCAN_END_CONTINUE);
+    CHECK_EQ(prescan_step(ps, &st), 1);
+    CHECK_EQ(st.gpa, PG + 1);
+    CHECK_EQ(st.end, PRESCAN_END_HALT);
+    CHECK_STR(prescan_path_end_name(st.end), "halt");
+    CHECK_EQ(prescan_step(ps, &st), 0);
+    CHECK_EQ(A(ps, 1, PRESCAN_MODE_16), S | V | 1);
+    CHECK_EQ(A(ps, 2, PRESCAN_MODE_16), 0);           /* never decoded, no trap there */
     prescan_free(ps);
 }
 
@@ -665,6 +685,7 @@ int main(void)
     RUN(stepping_shows_worklist_and_path_ends);
     RUN(backward_loop_native_at_depth0_32bit);
     RUN(sensitive_16bit_scanned_through);
+    RUN(hlt_ends_the_path);
     RUN(computed_far_and_out_of_page_64);
     RUN(undecodable_per_mode);
     RUN(crossing_page_end);

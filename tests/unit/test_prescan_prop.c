@@ -69,6 +69,7 @@ static unsigned successors(enum prescan_mode mode, unsigned off, unsigned succ[2
         in_page = t >= PG && t < PG + PRESCAN_PAGE_SIZE;
     }
     switch (in.mnemonic) {
+    case ZYDIS_MNEMONIC_HLT:    /* ends the path: scout has no interrupts to resume after it */
     case ZYDIS_MNEMONIC_RET: case ZYDIS_MNEMONIC_IRET: case ZYDIS_MNEMONIC_IRETD: case ZYDIS_MNEMONIC_IRETQ:
         return 0;
     case ZYDIS_MNEMONIC_JMP:
