@@ -8,7 +8,9 @@ CC     ?= cc
 OPT    ?= -O2
 comma := ,
 SANFLAGS := $(if $(SAN),-fsanitize=address$(comma)undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
-CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -Iinclude -Isrc $(SANFLAGS) -MMD -MP
+# Debug (sanitizer) builds also check scan-before-execute's invariant at every exit.
+DEBUGFLAGS := $(if $(SAN),-DSCOUT_DEBUG)
+CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -Iinclude -Isrc $(SANFLAGS) $(DEBUGFLAGS) -MMD -MP
 LDFLAGS := $(SANFLAGS) -rdynamic
 LDLIBS := -lZydis -lZycore -lreadline -lncurses -ldl -lm
 

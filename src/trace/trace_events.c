@@ -3,15 +3,27 @@
 
 #include <inttypes.h>
 
+/* Free text as one field value: spaces become '-', the rest is escaped. */
+static const char *token(char *buf, size_t len, const char *text)
+{
+    char tmp[128];
+    size_t i = 0;
+    for (; text && text[i] && i + 1 < sizeof(tmp); i++)
+        tmp[i] = text[i] == ' ' ? '-' : text[i];
+    tmp[i] = 0;
+    trace_escape(buf, len, i ? tmp : "-");
+    return buf;
+}
+
 void trace_events_sink(void *ctx, const struct scout_event *ev)
 {
     struct trace_writer *tw = ctx;
     const char *name = scout_event_name(ev->type);
-    char esc[256];
+    char esc[256], how[128];
 
     switch (ev->type) {
     case SCOUT_EV_RUN_START:
-        trace_escape(esc, sizeof(esc), ev->u.run_start.guest ? ev->u.run_start.guest : "-");
+        token(esc, sizeof(esc), ev->u.run_start.guest);
         trace_emit(tw, name, "mode=%s scan=%s depth=%u guest=%s", ev->u.run_start.mode,
                    ev->u.run_start.scan, ev->u.run_start.depth, esc);
         break;
@@ -30,11 +42,12 @@ void trace_events_sink(void *ctx, const struct scout_event *ev)
     case SCOUT_EV_VEXIT:
         if (ev->u.vexit.has_target)
             trace_emit(tw, name, "rip=0x%" PRIx64 " insn=%s reason=%s how=%s target=0x%" PRIx64,
-                       ev->u.vexit.rip, ev->u.vexit.insn, ev->u.vexit.reason, ev->u.vexit.how,
-                       ev->u.vexit.target);
+                       ev->u.vexit.rip, token(esc, sizeof(esc), ev->u.vexit.insn), ev->u.vexit.reason,
+                       token(how, sizeof(how), ev->u.vexit.how), ev->u.vexit.target);
         else
             trace_emit(tw, name, "rip=0x%" PRIx64 " insn=%s reason=%s how=%s", ev->u.vexit.rip,
-                       ev->u.vexit.insn, ev->u.vexit.reason, ev->u.vexit.how);
+                       token(esc, sizeof(esc), ev->u.vexit.insn), ev->u.vexit.reason,
+                       token(how, sizeof(how), ev->u.vexit.how));
         break;
     case SCOUT_EV_INVALIDATE:
         trace_emit(tw, name, "page=0x%" PRIx64 " write=0x%" PRIx64 " len=%u hit=0x%" PRIx64

@@ -34,6 +34,7 @@ static void usage(FILE *f)
         "  --trace-times         add t=<ns> to every trace event\n"
         "  --poke GPA=HEXBYTES   before running, write bytes as if the guest did\n"
         "                        (same write check and invalidation; repeatable)\n"
+        "  --max-memslots N      KVM memory slot budget (default: the host's limit)\n"
         "  --mem SIZE            guest RAM (default 64M; suffix K/M/G, bare number = MiB)\n"
         "  --cpl 0|3             privilege level for 64-bit guests (default 0)\n"
         "  --format auto|elf|multiboot|bootsector|flat   override image detection\n"
@@ -143,7 +144,7 @@ static void print_stats(struct vm *vm)
 int main(int argc, char **argv)
 {
     enum { O_RAW = 256, O_MEM, O_CPL, O_FORMAT, O_MODE, O_LOAD, O_ENTRY, O_CMDLINE, O_MODULE, O_TIMEOUT,
-           O_STATS, O_VERSION, O_HELP, O_DEPTH, O_TRACE, O_TRACE_TIMES, O_POKE };
+           O_STATS, O_VERSION, O_HELP, O_DEPTH, O_TRACE, O_TRACE_TIMES, O_POKE, O_MAX_MEMSLOTS };
     static const struct option opts[] = {
         { "raw", no_argument, 0, O_RAW }, { "mem", required_argument, 0, O_MEM },
         { "cpl", required_argument, 0, O_CPL }, { "format", required_argument, 0, O_FORMAT },
@@ -153,7 +154,8 @@ int main(int argc, char **argv)
         { "stats", no_argument, 0, O_STATS }, { "version", no_argument, 0, O_VERSION },
         { "help", no_argument, 0, O_HELP }, { "depth", required_argument, 0, O_DEPTH },
         { "trace", required_argument, 0, O_TRACE }, { "trace-times", no_argument, 0, O_TRACE_TIMES },
-        { "poke", required_argument, 0, O_POKE }, { 0, 0, 0, 0 },
+        { "poke", required_argument, 0, O_POKE }, { "max-memslots", required_argument, 0, O_MAX_MEMSLOTS },
+        { 0, 0, 0, 0 },
     };
     if (argc >= 2 && strcmp(argv[1], "trace") == 0)
         return trace_main(argc - 1, argv + 1);
@@ -216,6 +218,12 @@ int main(int argc, char **argv)
             break;
         }
         case O_TRACE: so.trace_path = optarg; break;
+        case O_MAX_MEMSLOTS: {
+            uint64_t n;
+            if (parse_u64(optarg, &n) < 0 || n < 1 || n > 32764) { fprintf(stderr, "scout: --max-memslots %s: must be 1..32764\n", optarg); return EXIT_SCOUT_ERROR; }
+            so.vm.max_memslots = (unsigned)n;
+            break;
+        }
         case O_TRACE_TIMES: so.trace_times = 1; break;
         case O_POKE:
             if (npokes == 16) { fprintf(stderr, "scout: --poke: at most 16\n"); return EXIT_SCOUT_ERROR; }
