@@ -4,6 +4,8 @@
 #include "trace/trace.h"
 #include "ui/demo_guest.h"
 #include "ui/session.h"
+#include "ui/command.h"
+#include "ui/tui.h"
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -11,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #define SCOUT_VERSION "0.1"
 
@@ -271,6 +274,20 @@ int main(int argc, char **argv)
                 return EXIT_SCOUT_ERROR;
             }
         }
+    }
+
+    if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+        /* A terminal and no script: the interactive screen (tui.h). */
+        struct cmd_ctx *ctx = cmd_ctx_new();
+        struct tui *tui = ctx ? tui_new(&s, ctx, NULL, err, sizeof err) : NULL;
+        int trc = tui ? tui_main(tui, err, sizeof err) : -1;
+        int qs = 0;
+        if (trc < 0) fprintf(stderr, "scout: %s\n", ctx ? err : "out of memory");
+        else if (!cmd_quit_requested(ctx, &qs)) qs = 0;
+        tui_free(tui);
+        cmd_ctx_free(ctx);
+        session_close(&s);
+        return trc < 0 ? EXIT_SCOUT_ERROR : qs;
     }
 
     g_session = &s;

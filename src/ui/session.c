@@ -122,6 +122,14 @@ int session_exit_status(const struct vm_stop *st)
     }
 }
 
+/* A tick stop: run the hook, then go on running (1). */
+static int session_tick(struct session *s)
+{
+    if (s->tick)
+        s->tick(s->tick_ctx);
+    return 1;
+}
+
 int session_run(struct session *s, struct vm_stop *stop)
 {
     struct scout_event ev;
@@ -143,12 +151,16 @@ int session_run(struct session *s, struct vm_stop *stop)
     }
     s->running = 1;
     if (s->raw) {
-        rc = vm_run(s->vm, NULL, stop);
+        do
+            rc = vm_run(s->vm, NULL, stop);
+        while (rc == 0 && (int)stop->why == SESSION_STOP_TICK && session_tick(s));
     } else {
         char err[256];
         rc = enforce_prepare(s->ef, err, sizeof(err));
         if (rc == 0) {
-            rc = enforce_run(s->ef, stop);
+            do
+                rc = enforce_run(s->ef, stop);
+            while (rc == 0 && (int)stop->why == SESSION_STOP_TICK && session_tick(s));
         } else {
             memset(stop, 0, sizeof(*stop));
             stop->why = VM_STOP_ERROR;
@@ -156,6 +168,7 @@ int session_run(struct session *s, struct vm_stop *stop)
         }
     }
     s->running = 0;
+    s->interrupt_pending = 0;
     s->last = *stop;
     if (stop->why != VM_STOP_INTERRUPTED && stop->why != VM_STOP_TIMEOUT && stop->why != VM_STOP_HOOK)
         s->ended = 1;
@@ -171,6 +184,20 @@ int session_run(struct session *s, struct vm_stop *stop)
 
 void session_interrupt(struct session *s, int why)
 {
-    if (s && s->vm)
+    if (s && s->vm) {
+        s->interrupt_pending = 1;
         vm_request_stop_why(s->vm, why);
+    }
+}
+
+void session_set_tick(struct session *s, void (*fn)(void *ctx), void *ctx)
+{
+    s->tick = fn;
+    s->tick_ctx = ctx;
+}
+
+void session_request_tick(struct session *s)
+{
+    if (s && s->vm && s->running && s->tick && !s->interrupt_pending)
+        vm_request_stop_why(s->vm, SESSION_STOP_TICK);
 }
