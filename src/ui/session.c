@@ -73,6 +73,7 @@ int session_trace_start(struct session *s, const char *path, int times, char *er
         return -1;
     }
     events_subscribe(&s->events, trace_events_sink, s->trace);
+    snprintf(s->trace_path, sizeof(s->trace_path), "%s", path);
     return 0;
 }
 
@@ -83,6 +84,7 @@ int session_trace_stop(struct session *s, char *err, size_t errlen)
     events_unsubscribe(&s->events, trace_events_sink, s->trace);
     int rc = trace_writer_close(s->trace, err, errlen);
     s->trace = NULL;
+    s->trace_path[0] = 0;
     return rc;
 }
 
@@ -122,7 +124,7 @@ int session_exit_status(const struct vm_stop *st)
     }
 }
 
-int session_run(struct session *s, struct vm_stop *stop)
+static int session_go(struct session *s, struct vm_stop *stop, int step)
 {
     struct scout_event ev;
     int rc;
@@ -130,6 +132,12 @@ int session_run(struct session *s, struct vm_stop *stop)
         memset(stop, 0, sizeof(*stop));
         stop->why = VM_STOP_ERROR;
         snprintf(stop->message, sizeof(stop->message), "the guest has ended (%.200s)", s->last.message);
+        return -1;
+    }
+    if (step && s->raw) {
+        memset(stop, 0, sizeof(*stop));
+        stop->why = VM_STOP_ERROR;
+        snprintf(stop->message, sizeof(stop->message), "stepping needs enforcement (not --raw)");
         return -1;
     }
     if (events_wanted(&s->events)) {
@@ -148,7 +156,7 @@ int session_run(struct session *s, struct vm_stop *stop)
         char err[256];
         rc = enforce_prepare(s->ef, err, sizeof(err));
         if (rc == 0) {
-            rc = enforce_run(s->ef, stop);
+            rc = step ? enforce_step(s->ef, stop) : enforce_run(s->ef, stop);
         } else {
             memset(stop, 0, sizeof(*stop));
             stop->why = VM_STOP_ERROR;
@@ -168,6 +176,9 @@ int session_run(struct session *s, struct vm_stop *stop)
     }
     return rc;
 }
+
+int session_run(struct session *s, struct vm_stop *stop) { return session_go(s, stop, 0); }
+int session_step(struct session *s, struct vm_stop *stop) { return session_go(s, stop, 1); }
 
 void session_interrupt(struct session *s, int why)
 {

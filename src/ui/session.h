@@ -35,6 +35,7 @@ struct session {
     int running;                /* inside session_run */
     int ended;                  /* the guest finished: exit device, HLT, crash */
     struct vm_stop last;        /* why the last run stopped */
+    char trace_path[512];       /* the trace being written, "" if none */
 };
 
 /* Probes the host, creates the VM, loads the guest.  0, or -1 with
@@ -45,6 +46,9 @@ void session_close(struct session *s);
 /* Runs or continues the guest until it stops; fills stop (also kept in
  * s->last) and emits run-start / run-stop.  0, or -1 (VM_STOP_ERROR). */
 int  session_run(struct session *s, struct vm_stop *stop);
+/* Executes one guest instruction (enforce_step; not in raw mode), with the
+ * same events and stop bookkeeping as session_run. */
+int  session_step(struct session *s, struct vm_stop *stop);
 /* Async-signal-safe: makes a running session_run return (why = VM_STOP_
  * INTERRUPTED or VM_STOP_TIMEOUT). */
 void session_interrupt(struct session *s, int why);
