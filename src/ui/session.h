@@ -32,9 +32,10 @@ struct session {
     struct loader_image image;
     char guest_name[256];       /* file name without directories */
     int raw;
-    int running;                /* inside session_run */
+    int running;                /* inside session_run (1) or session_step (2) */
     int ended;                  /* the guest finished: exit device, HLT, crash */
     struct vm_stop last;        /* why the last run stopped */
+    char trace_path[512];       /* the trace being written, "" if none */
     /* tick hook (session_set_tick) */
     void (*tick)(void *ctx);
     void *tick_ctx;
@@ -49,6 +50,9 @@ void session_close(struct session *s);
 /* Runs or continues the guest until it stops; fills stop (also kept in
  * s->last) and emits run-start / run-stop.  0, or -1 (VM_STOP_ERROR). */
 int  session_run(struct session *s, struct vm_stop *stop);
+/* Executes one guest instruction (enforce_step; not in raw mode), with the
+ * same events and stop bookkeeping as session_run. */
+int  session_step(struct session *s, struct vm_stop *stop);
 /* Async-signal-safe: makes a running session_run return (why = VM_STOP_
  * INTERRUPTED or VM_STOP_TIMEOUT). */
 void session_interrupt(struct session *s, int why);

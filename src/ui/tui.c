@@ -203,6 +203,14 @@ static void set_focus(struct tui *t, uint64_t gpa)
 static void on_event(void *ctx, const struct scout_event *ev)
 {
     struct tui *t = ctx;
+    if (ev->type == SCOUT_EV_INVALIDATE || ev->type == SCOUT_EV_DATA_WRITE || ev->type == SCOUT_EV_RUN_STOP ||
+        ev->type == SCOUT_EV_EXCEPTION) {
+        /* the event log's writer is subscribed first: its newest line is this event */
+        size_t n = trace_writer_tail_count(t->log);
+        const char *l = n ? trace_writer_tail(t->log, n - 1) : NULL;
+        if (l)
+            ring_push(&t->important, l, strlen(l), 0);
+    }
     switch (ev->type) {
     case SCOUT_EV_SCAN: {
         uint64_t gpa = ev->u.scan.page + ev->u.scan.off;
@@ -414,6 +422,7 @@ struct tui *tui_new(struct session *s, struct cmd_ctx *ctx, FILE *console_echo, 
     t->console_echo = console_echo;
     ring_init(&t->out, 500);
     ring_init(&t->con, 200);
+    ring_init(&t->important, 16);
     t->devnull = fopen("/dev/null", "w");
     if (t->devnull) {
         char e2[256];
@@ -423,7 +432,7 @@ struct tui *tui_new(struct session *s, struct cmd_ctx *ctx, FILE *console_echo, 
             t->log = NULL;
         }
     }
-    if (!t->out.cap || !t->con.cap || !t->log) {
+    if (!t->out.cap || !t->con.cap || !t->important.cap || !t->log) {
         snprintf(err, errlen, "tui: cannot set up the event log and line buffers");
         tui_free(t);
         return NULL;
@@ -482,6 +491,7 @@ void tui_free(struct tui *t)
         fclose(t->devnull);
     ring_free(&t->out);
     ring_free(&t->con);
+    ring_free(&t->important);
     free(t->pages);
     free(t);
 }

@@ -188,6 +188,9 @@ static void draw_disasm(struct tui *t, struct tui_canvas *c, struct rect r)
     ZydisStackWidth sw = mode == 64 ? ZYDIS_STACK_WIDTH_64 : mode == 32 ? ZYDIS_STACK_WIDTH_32 : ZYDIS_STACK_WIDTH_16;
     if (ZYAN_FAILED(ZydisDecoderInit(&dec, mm, sw)) || ZYAN_FAILED(ZydisFormatterInit(&fmt, ZYDIS_FORMATTER_STYLE_INTEL)))
         return;
+    ZydisFormatterSetProperty(&fmt, ZYDIS_FORMATTER_PROP_ADDR_PADDING_ABSOLUTE, ZYDIS_PADDING_DISABLED);
+    ZydisFormatterSetProperty(&fmt, ZYDIS_FORMATTER_PROP_DISP_PADDING, ZYDIS_PADDING_DISABLED);
+    ZydisFormatterSetProperty(&fmt, ZYDIS_FORMATTER_PROP_IMM_PADDING, ZYDIS_PADDING_DISABLED);
     int lines = r.h - 1;
     /* up to a third of the lines before RIP */
     uint64_t start = rip;
@@ -242,7 +245,10 @@ static void draw_disasm(struct tui *t, struct tui_canvas *c, struct rect r)
         x += canvas_printf(c, x, y, r.x + r.w - x, attr, TC_NONE, " %0*" PRIx64 " ", aw, a);
         canvas_put(c, x++, y, mark, attr | (virt ? TA_BOLD : 0), mcol);
         canvas_put(c, x++, y, kinds ? 'T' : ' ', attr | TA_BOLD, TC_TRAP);
-        int tw = r.x + r.w - x - 16;
+        int narrow = r.w < 60;
+        if (narrow && !virt)
+            reason[0] = 0;                     /* the N / ? mark says it */
+        int tw = r.x + r.w - x - (narrow ? 12 : 18);
         if (tw > 34) tw = 34;
         if (tw < 10) tw = 10;
         x += canvas_printf(c, x, y, r.x + r.w - x, attr, TC_NONE, " %-*.*s", tw, tw, text);
@@ -287,12 +293,13 @@ static void map_view(struct tui *t, struct map_view *v)
 
 static void legend(struct tui_canvas *c, struct rect r, int cols)
 {
-    static const struct { char ch; unsigned attr, color; const char *what; } L[] = {
-        { '.', TA_DIM, TC_UNSCANNED, "unscanned" }, { 'n', 0, TC_NATIVE, "start native" },
-        { 'V', TA_BOLD, TC_VIRT, "start virtualize" }, { '-', 0, TC_BODY, "insn body" },
-        { 'T', TA_BOLD | TA_REV, TC_TRAP, "planted trap" }, { '@', TA_BOLD | TA_REV, TC_RIP, "RIP" },
-        { 'W', TA_BOLD | TA_UNDER, TC_WRITE, "last write" }, { 'X', TA_BOLD | TA_REV, TC_INVAL, "invalidated insn" },
-        { ':', TA_DIM, TC_INVAL, "dropped attrs" }, { 'n', TA_UNDER, TC_NATIVE, "terminal (underlined)" },
+    static const struct { char ch; unsigned attr, color; const char *what, *brief; } L[] = {
+        { '.', TA_DIM, TC_UNSCANNED, "unscanned", "unscanned" }, { 'n', 0, TC_NATIVE, "start native", "native" },
+        { 'V', TA_BOLD, TC_VIRT, "start virtualize", "virtual" }, { '-', 0, TC_BODY, "insn body", "body" },
+        { 'T', TA_BOLD | TA_REV, TC_TRAP, "planted trap", "trap" }, { '@', TA_BOLD | TA_REV, TC_RIP, "RIP", "RIP" },
+        { 'W', TA_BOLD | TA_UNDER, TC_WRITE, "last write", "write" },
+        { 'X', TA_BOLD | TA_REV, TC_INVAL, "invalidated insn", "inval" },
+        { ':', TA_DIM, TC_INVAL, "dropped attrs", "dropped" }, { 'n', TA_UNDER, TC_NATIVE, "terminal (underlined)", "terminal" },
     };
     int n = (int)(sizeof(L) / sizeof(L[0]));
     int colw = cols > 0 ? r.w / cols : r.w;
@@ -302,7 +309,7 @@ static void legend(struct tui_canvas *c, struct rect r, int cols)
             break;
         int x = r.x + col * colw, y = r.y + row;
         canvas_put(c, x, y, L[i].ch, L[i].attr, L[i].color);
-        canvas_text(c, x + 2, y, colw - 3, 0, TC_NONE, L[i].what);
+        canvas_text(c, x + 2, y, colw - 2, 0, TC_NONE, colw - 2 >= 16 ? L[i].what : L[i].brief);
     }
 }
 
@@ -482,21 +489,94 @@ static void draw_pages(struct tui *t, struct tui_canvas *c, struct rect r, uint6
 
 /* ── log, console, output ──────────────────────────────────────────────── */
 
+static const char *ev_type(const char *l, size_t *len)
+{
+    const char *sp = strchr(l, ' ');
+    const char *type = sp ? sp + 1 : l;
+    const char *e = strchr(type, ' ');
+    *len = e ? (size_t)(e - type) : strlen(type);
+    return type;
+}
+
+/* The tail of the event stream, newest at the bottom.  Runs of more than
+ * two events of one type are folded into "... N more TYPE"; the last
+ * invalidation / data write / stop stays pinned at the top once the tail
+ * has scrolled past it. */
 static void draw_log(struct tui *t, struct tui_canvas *c, struct rect r)
 {
     title(c, r, "event log (%" PRIu64 " events)", trace_writer_count(t->log));
-    size_t n = trace_writer_tail_count(t->log);
     int rows = r.h - 1;
-    size_t first = n > (size_t)rows ? n - (size_t)rows : 0;
-    for (size_t i = first; i < n; i++) {
+    if (rows < 1)
+        return;
+    size_t n = trace_writer_tail_count(t->log);
+    struct { const char *l; size_t more; } vis[256];
+    int nv = 0;
+    for (size_t i = n; i-- > 0 && nv < rows && nv < 256;) {
         const char *l = trace_writer_tail(t->log, i);
         if (!l)
             continue;
-        const char *sp = strchr(l, ' ');
-        const char *type = sp ? sp + 1 : l;
+        size_t tl, j = i, run = 0;
+        const char *type = ev_type(l, &tl);
+        while (j > 0) {
+            size_t tl2;
+            const char *p = trace_writer_tail(t->log, j - 1);
+            const char *ty2 = p ? ev_type(p, &tl2) : NULL;
+            if (!ty2 || tl2 != tl || strncmp(ty2, type, tl))
+                break;
+            j--;
+            run++;
+        }
+        vis[nv].l = l;
+        vis[nv++].more = 0;
+        if (run >= 2 && nv < rows && nv < 256) {
+            /* newest one shown, then a fold line, then the oldest of the run */
+            vis[nv].l = type;
+            vis[nv++].more = run - 1;
+            if (nv < rows && nv < 256) {
+                vis[nv].l = trace_writer_tail(t->log, j);
+                vis[nv++].more = 0;
+            }
+            i = j;
+        } else if (run == 1 && nv < rows && nv < 256) {
+            vis[nv].l = trace_writer_tail(t->log, i - 1);
+            vis[nv++].more = 0;
+            i = j;
+        }
+    }
+    /* pinned: the last important event, when it is not in view */
+    const char *pin = ring_get(&t->important, t->important.n ? t->important.n - 1 : 0, NULL);
+    if (pin && t->important.n) {
+        int seen = 0;
+        for (int k = 0; k < nv; k++)
+            if (!vis[k].more && vis[k].l && !strcmp(vis[k].l, pin))
+                seen = 1;
+        if (!seen) {
+            if (nv == rows)
+                nv--;
+            vis[nv].l = pin;
+            vis[nv++].more = (size_t)-1;
+        }
+    }
+    for (int k = 0; k < nv; k++) {
+        int y = r.y + 1 + (nv - 1 - k);
+        const char *l = vis[k].l;
+        if (!l)
+            continue;
+        if (vis[k].more && vis[k].more != (size_t)-1) {
+            size_t tl;
+            const char *e = strchr(l, ' ');
+            tl = e ? (size_t)(e - l) : strlen(l);
+            canvas_printf(c, r.x, y, r.w, TA_DIM, TC_NONE, "   ... %zu more %.*s", vis[k].more, (int)tl, l);
+            continue;
+        }
+        size_t tl;
+        const char *type = ev_type(l, &tl);
         int hot = !strncmp(type, "invalidate", 10);
         int warm = !strncmp(type, "data-write", 10) || !strncmp(type, "page-free", 9);
-        canvas_text(c, r.x, r.y + 1 + (int)(i - first), r.w, hot ? TA_BOLD | TA_REV : warm ? TA_BOLD : 0,
+        int x = r.x;
+        if (vis[k].more == (size_t)-1)
+            x += canvas_text(c, x, y, r.w, TA_BOLD, TC_INVAL, "[last] ");
+        canvas_text(c, x, y, r.x + r.w - x, hot ? TA_BOLD | TA_REV : warm ? TA_BOLD : 0,
                     hot || warm ? TC_INVAL : TC_NONE, l);
     }
 }
@@ -628,9 +708,19 @@ void tui_render(struct tui *t, struct tui_canvas *c)
     }
     int y = top + rr + mh;
     int half = W / 2;
-    draw_disasm(t, c, (struct rect){ 0, y, half - 1, dh });
-    draw_log(t, c, (struct rect){ half, y, W - half, dh });
-    y += dh;
+    if (lower >= 18) {
+        /* room for full-width disassembly and log (long lines) */
+        dh = lower * 36 / 100;
+        int lh = lower * 30 / 100;
+        oh = lower - dh - lh;
+        draw_disasm(t, c, (struct rect){ 0, y, W, dh });
+        draw_log(t, c, (struct rect){ 0, y + dh, W, lh });
+        y += dh + lh;
+    } else {
+        draw_disasm(t, c, (struct rect){ 0, y, half - 1, dh });
+        draw_log(t, c, (struct rect){ half, y, W - half, dh });
+        y += dh;
+    }
     draw_ring(c, (struct rect){ 0, y, half - 1, oh }, &t->out, NULL, "command output");
     draw_ring(c, (struct rect){ half, y, W - half, oh }, &t->con, t->con_plen ? t->con_partial : NULL, "guest console");
 }

@@ -66,6 +66,7 @@ struct tui {
 
     struct tui_ring out;           /* command output (and command echo) */
     struct tui_ring con;           /* guest console, by line */
+    struct tui_ring important;     /* log lines of invalidations, data writes, stops */
     char con_partial[512];
     size_t con_plen;
 
