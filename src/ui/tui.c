@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "monitor/guest_mem.h"
 #include "prescan/prescan.h"
@@ -156,6 +157,13 @@ uint64_t tui_rip(struct tui *t, int *ok)
     return r.rip;
 }
 
+double tui_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 int tui_mode(struct tui *t)
 {
     int m = vcpu_cpu_mode(t->s->vm);
@@ -279,6 +287,7 @@ static void on_event(void *ctx, const struct scout_event *ev)
         set_focus(t, ev->u.write.gpa);
         break;
     case SCOUT_EV_RUN_START:
+        t->run_started = tui_now();
         t->scan_valid = 0;
         t->nterms = 0;
         break;

@@ -167,6 +167,7 @@ static void draw(int full)
 static void on_tick(void *ctx)
 {
     (void)ctx;
+    g_tui->ticks++;
     draw(0);
 }
 

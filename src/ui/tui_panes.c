@@ -601,7 +601,11 @@ static void draw_status(struct tui *t, struct tui_canvas *c)
 {
     int ok;
     uint64_t rip = tui_rip(t, &ok);
-    const char *state = t->s->running ? "running" : t->s->ended ? "ended" : "stopped";
+    char state[64];
+    if (t->s->running)
+        snprintf(state, sizeof(state), "running %.1fs", tui_now() - t->run_started);
+    else
+        snprintf(state, sizeof(state), "%s", t->s->ended ? "ended" : "stopped");
     char scan[32];
     if (t->s->raw)
         snprintf(scan, sizeof(scan), "raw");

@@ -118,6 +118,8 @@ struct tui {
     int cursor_x, cursor_y;        /* where the terminal cursor goes */
     const char *prompt;
     char status_msg[200];
+    double run_started;            /* monotonic seconds at run-start */
+    unsigned long ticks;           /* redraws while the guest ran */
 };
 
 /* tui_panes.c */
@@ -127,6 +129,7 @@ struct session;
 int  tui_page_note(struct tui *t, uint64_t page, int inval, int dwrite);
 uint64_t tui_rip(struct tui *t, int *ok);
 int  tui_mode(struct tui *t);     /* 16/32/64 */
+double tui_now(void);             /* monotonic seconds */
 /* tui_input.c */
 void tui_output_line(struct tui *t, const char *s, size_t len, int err);
 #endif
