@@ -49,6 +49,7 @@ struct enforce {
     int stop_now;               /* a hook wants the run to stop (breakpoint, step done) */
     int stepi_pending;          /* enforce_step: the stepped instruction is in flight */
     int stop_after_io;          /* ... and it made a device I/O exit: stop after it */
+    int stepi_now;              /* enforce_step is handling the instruction before entry */
     enum enforce_stop stop_kind;
     uint64_t stop_gpa;
 };
@@ -1223,7 +1224,7 @@ static int debug_step_native(struct enforce *ef, const struct cpu_view *c, uint6
         return -1;
     size_t nbytes = read_insn_bytes(ef, linear, bytes);
     unsigned len = insn_length(ef, c, gpa, bytes, nbytes);
-    if (ef->stepi_pending) {
+    if (ef->stepi_pending || ef->stepi_now) {
         struct insn_emul_cpu e;
         struct insn_emul_mem mem = { ef, emul_read, emul_write };
         uint64_t succ[2];
@@ -1270,31 +1271,34 @@ static int debug_resume(struct enforce *ef, struct vm_stop *stop, int stepi)
     unsigned kinds = armed ? trap_kinds(ef->tt, gpa) : 0;
     if (!stepi && !(kinds & TRAP_BREAK))
         return 0;
-    ef->stepi_pending = stepi;
     uint64_t resolved = ef->st.resolved;
     for (int round = 0; round < 3; round++) {
         int rc;
+        uint64_t rip0 = c.regs.rip;     /* handle_trap updates c when it emulates */
         ef->skip_break = 1;
+        ef->stepi_now = stepi;
         if (kinds & TRAP_VIRTUALIZE)
             rc = handle_trap(ef, &c, lin, gpa);
         else
             rc = debug_step_native(ef, &c, lin, gpa);
         ef->skip_break = 0;
+        ef->stepi_now = 0;
         ef->step_started = 0;           /* no exit is being handled: the next one ends the step */
         if (rc != 0 || ef->failed)
             return -1;
+        ef->stepi_pending = stepi;      /* from here on, the next exit ends the step */
         if (ef->stepping)
             return 0;                   /* in place: enter the guest */
         struct cpu_view now;
         if (cpu_load(ef, &now) != 0)
             return -1;
-        if (now.regs.rip != c.regs.rip || !(ef->st.resolved > resolved)) {
-            if (now.regs.rip == c.regs.rip)
+        if (now.regs.rip != rip0 || !(ef->st.resolved > resolved)) {
+            if (now.regs.rip == rip0)
                 return 0;               /* e.g. #UD injected: the guest takes it */
             /* emulated: the instruction is done */
+            ef->stepi_pending = 0;
             if (!stepi)
                 return 0;
-            ef->stepi_pending = 0;
             memset(stop, 0, sizeof(*stop));
             stop->why = VM_STOP_HOOK;
             stop->rip = cpu_linear(&now, now.regs.rip);
@@ -1303,6 +1307,7 @@ static int debug_resume(struct enforce *ef, struct vm_stop *stop, int stepi)
             return 1;
         }
         /* a lazy branch was resolved in place: handle it again, now native */
+        ef->stepi_pending = 0;
         resolved = ef->st.resolved;
         c = now;
         kinds = trap_is_armed(ef->tt, gpa) ? trap_kinds(ef->tt, gpa) : 0;

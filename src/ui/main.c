@@ -222,9 +222,8 @@ int main(int argc, char **argv)
     int stats = 0, c;
     const char *pokes[16];
     int npokes = 0;
-    struct cmd_item *items = calloc((size_t)argc, sizeof *items);
+    struct cmd_item items[64];
     int nitems = 0, batch = 0;
-    if (!items) { fprintf(stderr, "scout: out of memory\n"); return EXIT_SCOUT_ERROR; }
     opterr = 0;
     /* _only: gdb-style single-dash long options (-ex, -x, -batch) */
     while ((c = getopt_long_only(argc, argv, "h", opts, NULL)) != -1) {
@@ -284,6 +283,7 @@ int main(int argc, char **argv)
             break;
         case O_STATS: stats = 1; break;
         case O_X: case O_EX:
+            if (nitems == 64) { fprintf(stderr, "scout: -x/-ex: at most 64\n"); return EXIT_SCOUT_ERROR; }
             items[nitems].is_file = c == O_X;
             items[nitems++].text = optarg;
             break;
@@ -358,7 +358,7 @@ int main(int argc, char **argv)
 
     if (nitems || (!batch && have_tui)) {
         /* scan the entry first, so commands see the guest as it will start */
-        if (s.ef && enforce_prepare(s.ef, err, sizeof err) < 0) { fprintf(stderr, "scout: %s\n", err); session_close(&s); free(items); return EXIT_SCOUT_ERROR; }
+        if (s.ef && enforce_prepare(s.ef, err, sizeof err) < 0) { fprintf(stderr, "scout: %s\n", err); session_close(&s); return EXIT_SCOUT_ERROR; }
         int rc = run_commands(&s, items, nitems, !nitems);
         if (timeout > 0) { struct itimerval z = {0}; setitimer(ITIMER_REAL, &z, NULL); }
         g_session = NULL;
@@ -368,10 +368,8 @@ int main(int argc, char **argv)
             if (rc == 0) rc = EXIT_SCOUT_ERROR;
         }
         session_close(&s);
-        free(items);
         return rc;
     }
-    free(items);
 
     struct vm_stop st;
     session_run(&s, &st);
