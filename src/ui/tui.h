@@ -8,9 +8,9 @@
  * command context:
  *     screen [COLSxROWS]   print the panes as text (default: the terminal
  *                          size in the TUI, 100x40 otherwise)
- *     layout [auto|map]    auto: whole 64x64 map when it fits; map: give the
- *                          map as many rows as possible
  *     refresh              redraw the whole screen (also Ctrl-L)
+ * Layout and the map's cell characters: see tui_panes.c.  Below 80x24 the
+ * screen shows a "too small" message instead of panes.
  *
  * tui_main() runs the interactive loop on the terminal until `quit`, EOF
  * (Ctrl-D on an empty line) or a fatal terminal error, then restores the
@@ -22,7 +22,11 @@
  * redrawn about 10 times a second through the session's tick hook
  * (session_set_tick: a SIGALRM interval timer asks the run loop for a
  * short stop, the hook redraws, the run resumes), and Ctrl-C (SIGINT)
- * interrupts the guest with session_interrupt. */
+ * interrupts the guest with session_interrupt.  The screen is also redrawn
+ * after every command (so each `pstep` shows one more instruction in the
+ * map, with the worklist, depth and the terminals of the scan), not in the
+ * middle of one (`pstep 50` shows the end state).  --timeout is not used
+ * by the TUI (its SIGALRM is the refresh timer). */
 #ifndef SCOUT_UI_TUI_H
 #define SCOUT_UI_TUI_H
 #include <stddef.h>
