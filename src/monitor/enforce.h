@@ -92,4 +92,30 @@ struct trap_table *enforce_traps(struct enforce *ef);
 void enforce_get_stats(const struct enforce *ef, struct enforce_stats *out);
 /* Guest bytes as the guest wrote them (trap bytes undone), by linear address. */
 int enforce_read_code(struct enforce *ef, uint64_t linear, void *buf, size_t len);
+
+/* ── debugger support: breakpoints and single steps, built from traps ──
+ * (KVM guest debugging is broken on some hosts, DESIGN §3.)
+ * A breakpoint is a TRAP_BREAK trap at a guest-physical address: when the
+ * guest reaches it, enforce_run/enforce_step stop with why VM_STOP_HOOK,
+ * RIP on it, message "breakpoint at rip=0x...", and enforce_last_stop()
+ * says ENFORCE_STOP_BREAK.  Breakpoints are invisible to the engine and to
+ * enforce_read_code, and survive invalidation.  Resuming (enforce_run or
+ * enforce_step) with RIP on a breakpoint executes that instruction once
+ * without stopping there.
+ * enforce_step executes one instruction: a virtualize one is handled as
+ * at its trap exit without entering the guest (emulated, resolved then
+ * stepped, or executed in place), a native one in place; it stops at the
+ * first exit after the instruction: a trap at a successor, or the exit the
+ * instruction caused (device I/O, protected write, HLT, exception).  A
+ * step that ends normally stops with VM_STOP_HOOK, "stepped at rip=0x...",
+ * ENFORCE_STOP_STEP.  Limits: an instruction with no known successor
+ * (SYSCALL...) runs on to the next exit; `rep movs` into a protected page
+ * stops after its first write. */
+enum enforce_stop { ENFORCE_STOP_NONE, ENFORCE_STOP_BREAK, ENFORCE_STOP_STEP };
+int enforce_break_insert(struct enforce *ef, uint64_t gpa, char *err, size_t errlen);
+int enforce_break_remove(struct enforce *ef, uint64_t gpa, char *err, size_t errlen);
+int enforce_step(struct enforce *ef, struct vm_stop *stop);
+/* Why the last run/step stopped, if a breakpoint or step stopped it; *gpa
+ * (may be NULL) gets the guest-physical address of RIP there. */
+enum enforce_stop enforce_last_stop(const struct enforce *ef, uint64_t *gpa);
 #endif

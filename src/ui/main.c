@@ -2,8 +2,12 @@
  * exit with the guest's status.  All printing happens here. */
 #include "prescan/prescan.h"
 #include "trace/trace.h"
+#include "ui/command.h"
+#include "ui/commands.h"
 #include "ui/demo_guest.h"
+#include "ui/script.h"
 #include "ui/session.h"
+#include "ui/tui.h"
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -11,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #define SCOUT_VERSION "0.1"
 
@@ -27,7 +32,12 @@ static void usage(FILE *f)
 {
     fprintf(f,
         "usage: scout [options] [GUEST]     (no GUEST: the built-in demo guest)\n"
+        "       scout [options] -x FILE | -ex CMD ... [GUEST]   run commands, then exit\n"
         "       scout trace diff A B | scout trace stats FILE\n"
+        "  -x FILE               run a command script (repeatable; in order with -ex)\n"
+        "  -ex CMD               run one command (repeatable), like gdb's batch mode\n"
+        "  --batch               no interactive front end (runs the guest when no\n"
+        "                        -x/-ex is given)\n"
         "  --raw                 run under plain KVM, no scanning (full-speed baseline)\n"
         "  --depth N             prescan depth: 0 = lazy, N = recursive descent (default %u)\n"
         "  --trace FILE          write a deterministic event trace\n"
@@ -46,7 +56,8 @@ static void usage(FILE *f)
         "  --stats               print exit counters on stderr at the end\n"
         "  --version             print the version and what the host probe found\n"
         "Exit status: the exit device's (v<<1)|1; 0 after HLT; 2 scout error;\n"
-        "4 guest exception or triple fault; 124 timeout; 130 interrupted.\n", ENFORCE_DEFAULT_DEPTH);
+        "4 guest exception or triple fault; 124 timeout; 130 interrupted.\n"
+        "With -x/-ex: quit N's status, else 1 if a command failed, else 0.\n", ENFORCE_DEFAULT_DEPTH);
 }
 
 static int parse_u64(const char *s, uint64_t *v)
@@ -141,10 +152,56 @@ static void print_stats(struct vm *vm)
             (unsigned long long)s->console_bytes);
 }
 
+/* -x FILE and -ex CMD, in command-line order. */
+struct cmd_item { const char *text; int is_file; };
+
+/* Runs the -x/-ex list against the session (no TUI).  When the TUI exists,
+ * it is started here instead when there is no list and no --batch, with
+ * the same context: tui_main(s, ctx).  Returns the process exit status:
+ * quit N's status, else 1 if a command failed, else 0. */
+static int run_commands(struct session *s, const struct cmd_item *items, int n, int interactive)
+{
+    struct cmd_ctx *ctx = cmd_ctx_new();
+    if (!ctx) { fprintf(stderr, "scout: out of memory\n"); return EXIT_SCOUT_ERROR; }
+    struct commands *cm = commands_new(ctx, s);
+    if (!cm) { cmd_ctx_free(ctx); fprintf(stderr, "scout: cannot register the commands\n"); return EXIT_SCOUT_ERROR; }
+    char err[512];
+    struct tui *tui = tui_new(s, ctx, interactive ? NULL : stdout, err, sizeof err);
+    if (!tui) { commands_free(cm); cmd_ctx_free(ctx); fprintf(stderr, "scout: %s\n", err); return EXIT_SCOUT_ERROR; }
+    if (interactive) {
+        int status = 0;
+        int rc = tui_main(tui, err, sizeof err);
+        if (rc < 0) fprintf(stderr, "scout: %s\n", err);
+        rc = rc < 0 ? EXIT_SCOUT_ERROR : cmd_quit_requested(ctx, &status) ? status : 0;
+        tui_free(tui);
+        commands_free(cm);
+        cmd_ctx_free(ctx);
+        return rc;
+    }
+    int failed = 0, status = 0;
+    unsigned long exn = 0;
+    for (int i = 0; i < n && !cmd_quit_requested(ctx, &status) && !cmd_script_aborted(ctx); i++) {
+        int r = items[i].is_file ? script_run_file(ctx, items[i].text)
+                                 : script_run_line(ctx, "-ex", ++exn, items[i].text);
+        fflush(stdout);
+        if (r) {
+            failed = 1;
+            const char *oe = cmd_var_enum(ctx, "on-error");
+            if (!oe || strcmp(oe, "continue") != 0) break;
+        }
+    }
+    int rc = cmd_quit_requested(ctx, &status) ? status : failed;
+    tui_free(tui);
+    commands_free(cm);
+    cmd_ctx_free(ctx);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     enum { O_RAW = 256, O_MEM, O_CPL, O_FORMAT, O_MODE, O_LOAD, O_ENTRY, O_CMDLINE, O_MODULE, O_TIMEOUT,
-           O_STATS, O_VERSION, O_HELP, O_DEPTH, O_TRACE, O_TRACE_TIMES, O_POKE, O_MAX_MEMSLOTS };
+           O_STATS, O_VERSION, O_HELP, O_DEPTH, O_TRACE, O_TRACE_TIMES, O_POKE, O_MAX_MEMSLOTS,
+           O_X, O_EX, O_BATCH };
     static const struct option opts[] = {
         { "raw", no_argument, 0, O_RAW }, { "mem", required_argument, 0, O_MEM },
         { "cpl", required_argument, 0, O_CPL }, { "format", required_argument, 0, O_FORMAT },
@@ -155,7 +212,8 @@ int main(int argc, char **argv)
         { "help", no_argument, 0, O_HELP }, { "depth", required_argument, 0, O_DEPTH },
         { "trace", required_argument, 0, O_TRACE }, { "trace-times", no_argument, 0, O_TRACE_TIMES },
         { "poke", required_argument, 0, O_POKE }, { "max-memslots", required_argument, 0, O_MAX_MEMSLOTS },
-        { 0, 0, 0, 0 },
+        { "x", required_argument, 0, O_X }, { "ex", required_argument, 0, O_EX },
+        { "batch", no_argument, 0, O_BATCH }, { 0, 0, 0, 0 },
     };
     if (argc >= 2 && strcmp(argv[1], "trace") == 0)
         return trace_main(argc - 1, argv + 1);
@@ -167,8 +225,11 @@ int main(int argc, char **argv)
     int stats = 0, c;
     const char *pokes[16];
     int npokes = 0;
+    struct cmd_item items[64];
+    int nitems = 0, batch = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    /* _only: gdb-style single-dash long options (-ex, -x, -batch) */
+    while ((c = getopt_long_only(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case O_RAW: so.raw = 1; break;
         case O_MEM:
@@ -230,6 +291,12 @@ int main(int argc, char **argv)
             pokes[npokes++] = optarg;
             break;
         case O_STATS: stats = 1; break;
+        case O_X: case O_EX:
+            if (nitems == 64) { fprintf(stderr, "scout: -x/-ex: at most 64\n"); return EXIT_SCOUT_ERROR; }
+            items[nitems].is_file = c == O_X;
+            items[nitems++].text = optarg;
+            break;
+        case O_BATCH: batch = 1; break;
         case O_VERSION: print_version(); return 0;
         case O_HELP: case 'h': usage(stdout); return 0;
         default:
@@ -282,6 +349,8 @@ int main(int argc, char **argv)
     }
 
     g_session = &s;
+    /* the TUI: a terminal on both ends, no -x/-ex, no --batch */
+    int have_tui = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -294,6 +363,21 @@ int main(int argc, char **argv)
         it.it_value.tv_usec = (suseconds_t)((timeout - (double)(time_t)timeout) * 1e6);
         if (!it.it_value.tv_sec && !it.it_value.tv_usec) it.it_value.tv_usec = 1;
         setitimer(ITIMER_REAL, &it, NULL);
+    }
+
+    if (nitems || (!batch && have_tui)) {
+        /* scan the entry first, so commands see the guest as it will start */
+        if (s.ef && enforce_prepare(s.ef, err, sizeof err) < 0) { fprintf(stderr, "scout: %s\n", err); session_close(&s); return EXIT_SCOUT_ERROR; }
+        int rc = run_commands(&s, items, nitems, !nitems);
+        if (timeout > 0) { struct itimerval z = {0}; setitimer(ITIMER_REAL, &z, NULL); }
+        g_session = NULL;
+        fflush(stdout);
+        if (session_trace_stop(&s, err, sizeof err) < 0) {
+            fprintf(stderr, "scout: trace: %s\n", err);
+            if (rc == 0) rc = EXIT_SCOUT_ERROR;
+        }
+        session_close(&s);
+        return rc;
     }
 
     struct vm_stop st;

@@ -73,6 +73,7 @@ int session_trace_start(struct session *s, const char *path, int times, char *er
         return -1;
     }
     events_subscribe(&s->events, trace_events_sink, s->trace);
+    snprintf(s->trace_path, sizeof(s->trace_path), "%s", path);
     return 0;
 }
 
@@ -83,6 +84,7 @@ int session_trace_stop(struct session *s, char *err, size_t errlen)
     events_unsubscribe(&s->events, trace_events_sink, s->trace);
     int rc = trace_writer_close(s->trace, err, errlen);
     s->trace = NULL;
+    s->trace_path[0] = 0;
     return rc;
 }
 
@@ -122,7 +124,15 @@ int session_exit_status(const struct vm_stop *st)
     }
 }
 
-int session_run(struct session *s, struct vm_stop *stop)
+/* A tick stop: run the hook, then go on running (1). */
+static int session_tick(struct session *s)
+{
+    if (s->tick)
+        s->tick(s->tick_ctx);
+    return 1;
+}
+
+static int session_go(struct session *s, struct vm_stop *stop, int step)
 {
     struct scout_event ev;
     int rc;
@@ -130,6 +140,12 @@ int session_run(struct session *s, struct vm_stop *stop)
         memset(stop, 0, sizeof(*stop));
         stop->why = VM_STOP_ERROR;
         snprintf(stop->message, sizeof(stop->message), "the guest has ended (%.200s)", s->last.message);
+        return -1;
+    }
+    if (step && s->raw) {
+        memset(stop, 0, sizeof(*stop));
+        stop->why = VM_STOP_ERROR;
+        snprintf(stop->message, sizeof(stop->message), "stepping needs enforcement (not --raw)");
         return -1;
     }
     if (events_wanted(&s->events)) {
@@ -141,14 +157,21 @@ int session_run(struct session *s, struct vm_stop *stop)
         ev.u.run_start.guest = s->guest_name;
         events_emit(&s->events, &ev);
     }
-    s->running = 1;
+    s->running = step ? 2 : 1;
     if (s->raw) {
-        rc = vm_run(s->vm, NULL, stop);
+        do
+            rc = vm_run(s->vm, NULL, stop);
+        while (rc == 0 && (int)stop->why == SESSION_STOP_TICK && session_tick(s));
     } else {
         char err[256];
         rc = enforce_prepare(s->ef, err, sizeof(err));
         if (rc == 0) {
-            rc = enforce_run(s->ef, stop);
+            if (step)
+                rc = enforce_step(s->ef, stop);     /* no ticks while stepping (running == 2) */
+            else
+                do
+                    rc = enforce_run(s->ef, stop);
+                while (rc == 0 && (int)stop->why == SESSION_STOP_TICK && session_tick(s));
         } else {
             memset(stop, 0, sizeof(*stop));
             stop->why = VM_STOP_ERROR;
@@ -156,6 +179,7 @@ int session_run(struct session *s, struct vm_stop *stop)
         }
     }
     s->running = 0;
+    s->interrupt_pending = 0;
     s->last = *stop;
     if (stop->why != VM_STOP_INTERRUPTED && stop->why != VM_STOP_TIMEOUT && stop->why != VM_STOP_HOOK)
         s->ended = 1;
@@ -169,8 +193,25 @@ int session_run(struct session *s, struct vm_stop *stop)
     return rc;
 }
 
+int session_run(struct session *s, struct vm_stop *stop) { return session_go(s, stop, 0); }
+int session_step(struct session *s, struct vm_stop *stop) { return session_go(s, stop, 1); }
+
 void session_interrupt(struct session *s, int why)
 {
-    if (s && s->vm)
+    if (s && s->vm) {
+        s->interrupt_pending = 1;
         vm_request_stop_why(s->vm, why);
+    }
+}
+
+void session_set_tick(struct session *s, void (*fn)(void *ctx), void *ctx)
+{
+    s->tick = fn;
+    s->tick_ctx = ctx;
+}
+
+void session_request_tick(struct session *s)
+{
+    if (s && s->vm && s->running == 1 && s->tick && !s->interrupt_pending)
+        vm_request_stop_why(s->vm, SESSION_STOP_TICK);
 }

@@ -32,9 +32,14 @@ struct session {
     struct loader_image image;
     char guest_name[256];       /* file name without directories */
     int raw;
-    int running;                /* inside session_run */
+    int running;                /* inside session_run (1) or session_step (2) */
     int ended;                  /* the guest finished: exit device, HLT, crash */
     struct vm_stop last;        /* why the last run stopped */
+    char trace_path[512];       /* the trace being written, "" if none */
+    /* tick hook (session_set_tick) */
+    void (*tick)(void *ctx);
+    void *tick_ctx;
+    volatile int interrupt_pending;
 };
 
 /* Probes the host, creates the VM, loads the guest.  0, or -1 with
@@ -45,9 +50,24 @@ void session_close(struct session *s);
 /* Runs or continues the guest until it stops; fills stop (also kept in
  * s->last) and emits run-start / run-stop.  0, or -1 (VM_STOP_ERROR). */
 int  session_run(struct session *s, struct vm_stop *stop);
+/* Executes one guest instruction (enforce_step; not in raw mode), with the
+ * same events and stop bookkeeping as session_run. */
+int  session_step(struct session *s, struct vm_stop *stop);
 /* Async-signal-safe: makes a running session_run return (why = VM_STOP_
  * INTERRUPTED or VM_STOP_TIMEOUT). */
 void session_interrupt(struct session *s, int why);
+
+/* A short stop the TUI asks for to redraw while the guest runs: vm_run
+ * returns with this reason, session_run calls the tick hook and resumes
+ * the guest; callers of session_run never see it. */
+#define SESSION_STOP_TICK 64
+/* fn NULL removes the hook. */
+void session_set_tick(struct session *s, void (*fn)(void *ctx), void *ctx);
+/* Async-signal-safe (call it from a timer's signal handler, with SIGINT
+ * blocked in that handler): asks a running session_run for a tick.  Does
+ * nothing when the session is not running, has no hook, or an interrupt
+ * is already pending (a tick never swallows a Ctrl-C). */
+void session_request_tick(struct session *s);
 
 int  session_trace_start(struct session *s, const char *path, int times, char *err, size_t errlen);
 int  session_trace_stop(struct session *s, char *err, size_t errlen);
