@@ -3,6 +3,7 @@
 #include "prescan/prescan.h"
 #include "trace/trace.h"
 #include "ui/demo_guest.h"
+#include "ui/plugin.h"
 #include "ui/session.h"
 #include <errno.h>
 #include <getopt.h>
@@ -43,6 +44,7 @@ static void usage(FILE *f)
         "  --module 'FILE [ARGS]'    multiboot module (repeatable, up to 16)\n"
         "  --timeout SECONDS     stop a runaway guest (exit status 124)\n"
         "  --stats               print exit counters on stderr at the end\n"
+        "  --plugin PATH[,ARG=VAL...]  load a plugin (repeatable; see README)\n"
         "  --version             print the version and what the host probe found\n"
         "Exit status: the exit device's (v<<1)|1; 0 after HLT; 2 scout error;\n"
         "4 guest exception or triple fault; 124 timeout; 130 interrupted.\n", ENFORCE_DEFAULT_DEPTH);
@@ -143,7 +145,8 @@ static void print_stats(struct vm *vm)
 int main(int argc, char **argv)
 {
     enum { O_RAW = 256, O_MEM, O_CPL, O_FORMAT, O_MODE, O_LOAD, O_ENTRY, O_CMDLINE, O_MODULE, O_TIMEOUT,
-           O_STATS, O_VERSION, O_HELP, O_DEPTH, O_TRACE, O_TRACE_TIMES, O_POKE };
+           O_STATS, O_VERSION, O_HELP, O_DEPTH, O_TRACE, O_TRACE_TIMES, O_POKE,
+           O_PLUGIN /* plugins */ };
     static const struct option opts[] = {
         { "raw", no_argument, 0, O_RAW }, { "mem", required_argument, 0, O_MEM },
         { "cpl", required_argument, 0, O_CPL }, { "format", required_argument, 0, O_FORMAT },
@@ -153,7 +156,8 @@ int main(int argc, char **argv)
         { "stats", no_argument, 0, O_STATS }, { "version", no_argument, 0, O_VERSION },
         { "help", no_argument, 0, O_HELP }, { "depth", required_argument, 0, O_DEPTH },
         { "trace", required_argument, 0, O_TRACE }, { "trace-times", no_argument, 0, O_TRACE_TIMES },
-        { "poke", required_argument, 0, O_POKE }, { 0, 0, 0, 0 },
+        { "poke", required_argument, 0, O_POKE },
+        { "plugin", required_argument, 0, O_PLUGIN }, { 0, 0, 0, 0 },
     };
     if (argc >= 2 && strcmp(argv[1], "trace") == 0)
         return trace_main(argc - 1, argv + 1);
@@ -165,6 +169,8 @@ int main(int argc, char **argv)
     int stats = 0, c;
     const char *pokes[16];
     int npokes = 0;
+    const char *plugin_specs[PLUGINS_MAX];     /* plugins: --plugin, loaded after session_open */
+    int nplugins = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -221,6 +227,10 @@ int main(int argc, char **argv)
             if (npokes == 16) { fprintf(stderr, "scout: --poke: at most 16\n"); return EXIT_SCOUT_ERROR; }
             pokes[npokes++] = optarg;
             break;
+        case O_PLUGIN:
+            if (nplugins == PLUGINS_MAX) { fprintf(stderr, "scout: --plugin: at most %d\n", PLUGINS_MAX); return EXIT_SCOUT_ERROR; }
+            plugin_specs[nplugins++] = optarg;
+            break;
         case O_STATS: stats = 1; break;
         case O_VERSION: print_version(); return 0;
         case O_HELP: case 'h': usage(stdout); return 0;
@@ -253,21 +263,31 @@ int main(int argc, char **argv)
     struct vm_console con = { stdout, NULL, NULL };
     vm_set_console(s.vm, &con);
 
+    /* ── plugins: a plugin that fails to load is reported and left out ── */
+    struct plugins *plugins = NULL;
+    if (nplugins) {
+        plugins = plugins_new(&s, lo->path, err, sizeof err);
+        if (!plugins) { fprintf(stderr, "scout: %s\n", err); session_close(&s); return EXIT_SCOUT_ERROR; }
+        for (int i = 0; i < nplugins; i++)
+            if (plugins_load(plugins, plugin_specs[i], err, sizeof err) < 0)
+                fprintf(stderr, "scout: %s\n", err);
+    }
+
     if (npokes) {
         /* Scan the entry first, so a poke can hit scanned code. */
-        if (enforce_prepare(s.ef, err, sizeof err) < 0) { fprintf(stderr, "scout: %s\n", err); session_close(&s); return EXIT_SCOUT_ERROR; }
+        if (enforce_prepare(s.ef, err, sizeof err) < 0) { fprintf(stderr, "scout: %s\n", err); plugins_free(plugins); session_close(&s); return EXIT_SCOUT_ERROR; }
         for (int i = 0; i < npokes; i++) {
             uint64_t gpa;
             uint8_t bytes[64];
             size_t n;
             if (parse_poke(pokes[i], &gpa, bytes, &n) < 0) {
                 fprintf(stderr, "scout: --poke %s: expected GPA=HEXBYTES, e.g. 0x401000=9090\n", pokes[i]);
-                session_close(&s);
+                plugins_free(plugins); session_close(&s);
                 return EXIT_SCOUT_ERROR;
             }
             if (enforce_inject_write(s.ef, gpa, bytes, n, err, sizeof err) < 0) {
                 fprintf(stderr, "scout: --poke %s: %s\n", pokes[i], err);
-                session_close(&s);
+                plugins_free(plugins); session_close(&s);
                 return EXIT_SCOUT_ERROR;
             }
         }
@@ -309,7 +329,9 @@ int main(int argc, char **argv)
     if (stats) {
         print_stats(s.vm);
         if (s.ef) print_enforce_stats(s.ef);
+        plugins_print_counters(plugins, stderr);
     }
+    plugins_free(plugins);      /* exit callbacks (files written) before the session goes */
     if (session_trace_stop(&s, err, sizeof err) < 0) {
         fprintf(stderr, "scout: trace: %s\n", err);
         if (rc == 0) rc = EXIT_SCOUT_ERROR;
