@@ -36,6 +36,8 @@ struct enforce {
     struct enforce_config cfg;
     struct enforce_stats st;
     int io_rip_at_out;          /* host reports RIP at the OUT (hardware KVM) */
+    enforce_vexit_fn vexit_hook;    /* plugins: see enforce_set_vexit_hook */
+    void *vexit_hook_ctx;
     uint64_t reserved_base;     /* monitor-owned RAM from here up: not scanned */
     uint64_t *touched;          /* pages the engine changed since the last sync */
     size_t ntouched, touched_cap;
@@ -778,6 +780,27 @@ static void end_step(struct enforce *ef)
     ef->stepping = 0;
 }
 
+/* ── plugin vexit hook (plugins branch) ─────────────────────────────── */
+
+void enforce_set_vexit_hook(struct enforce *ef, enforce_vexit_fn fn, void *ctx)
+{
+    ef->vexit_hook = fn;
+    ef->vexit_hook_ctx = ctx;
+}
+
+/* 1 if the hook handled the exit (c reloaded), 0 not, -1 error. */
+static int call_vexit_hook(struct enforce *ef, struct cpu_view *c, uint64_t linear, uint64_t gpa,
+                           const uint8_t *bytes, size_t nbytes, unsigned len, const char *insn,
+                           enum prescan_reason reason)
+{
+    struct enforce_vexit v = { linear, gpa, c->mode, len, bytes, (unsigned)nbytes, insn, reason };
+    if (!ef->vexit_hook || ef->vexit_hook(ef->vexit_hook_ctx, &v) != 1)
+        return ef->failed ? -1 : 0;
+    if (ef->failed || cpu_load(ef, c) != 0)
+        return -1;
+    return 1;
+}
+
 static const char *mnemonic_of(const struct cpu_view *c, const uint8_t *bytes, size_t n)
 {
     ZydisDecodedInstruction in;
@@ -837,6 +860,14 @@ static int handle_trap(struct enforce *ef, struct cpu_view *c, uint64_t linear, 
 
     ef->st.vexits++;
     ef->st.vexit_reason[reason < PRESCAN_REASON_COUNT ? reason : 0]++;
+    switch (call_vexit_hook(ef, c, linear, gpa, bytes, nbytes, len, insn, reason)) {   /* plugins */
+    case 1: {
+        uint64_t next = cpu_linear(c, c->regs.rip);
+        vexit_event(ef, linear, insn, reason, "plugin", 1, next);
+        return ensure_scanned(ef, next, c->mode);
+    }
+    case -1: return -1;
+    }
     if (!(attr & PRESCAN_ATTR_VIRTUALIZE)) {
         /* Native in this mode; the trap belongs to another mode's view. */
         vexit_event(ef, linear, insn, reason, "in-place", 0, 0);

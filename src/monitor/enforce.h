@@ -87,6 +87,25 @@ int enforce_sync(struct enforce *ef, char *err, size_t errlen);
 int enforce_inject_write(struct enforce *ef, uint64_t gpa, const void *data, size_t len,
                          char *err, size_t errlen);
 
+/* ── plugin hook (plugins branch): a virtualize exit before the default ──
+ * handling.  Called at every trap exit counted in enforce_stats.vexits, with
+ * RIP on the instruction.  Return 0 to let the loop handle it, 1 if the hook
+ * handled it and set the registers (RIP past it, or elsewhere) with
+ * vcpu_set_regs: the loop then emits the vexit event (how "plugin") and
+ * scans at the new RIP.  The hook may write guest memory through
+ * enforce_inject_write. */
+struct enforce_vexit {
+    uint64_t rip, gpa;                /* linear and physical address */
+    int mode;                         /* 16, 32, 64 */
+    unsigned length;                  /* instruction length (attribute), 0 unknown */
+    const uint8_t *bytes;             /* as the guest wrote them */
+    unsigned nbytes;
+    const char *mnemonic;             /* "cpuid", "(bad)" */
+    enum prescan_reason reason;
+};
+typedef int (*enforce_vexit_fn)(void *ctx, const struct enforce_vexit *v);
+void enforce_set_vexit_hook(struct enforce *ef, enforce_vexit_fn fn, void *ctx);
+
 struct prescan *enforce_engine(struct enforce *ef);
 struct trap_table *enforce_traps(struct enforce *ef);
 void enforce_get_stats(const struct enforce *ef, struct enforce_stats *out);

@@ -22,6 +22,8 @@ struct commands;
 /* NULL (error printed through ctx) if registration failed or no memory. */
 struct commands *commands_new(struct cmd_ctx *ctx, struct session *s);
 void commands_free(struct commands *c);
+/* Extra lines at the end of `stats` (e.g. plugin counters). */
+void commands_set_stats_hook(struct commands *c, void (*hook)(void *arg, struct cmd_ctx *ctx), void *arg);
 
 /* Maximum counts, checked with a clear error. */
 #define COMMANDS_MAX_X_COUNT     4096u    /* x/N, xp/N */

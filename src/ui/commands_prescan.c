@@ -326,6 +326,8 @@ static int cmd_stats(struct cmd_ctx *ctx, int argc, char **argv)
                U(v->unknown_port_writes), U(v->completion_runs), U(v->console_bytes));
     if (!c->s->ef) {
         cmd_printf(ctx, "enforcement: off (--raw)\n");
+        if (c->stats_hook)
+            c->stats_hook(c->stats_hook_arg, ctx);
         return 0;
     }
     struct enforce_stats e;
@@ -353,7 +355,15 @@ static int cmd_stats(struct cmd_ctx *ctx, int argc, char **argv)
         cmd_printf(ctx, " %s=%llu", prescan_reason_name((enum prescan_reason)r), U(p.virtualize[r]));
     cmd_printf(ctx, "\nengine: write_checks=%llu write_hits=%llu data_writes=%llu invalidations=%llu\n",
                U(p.write_checks), U(p.write_hits), U(p.data_writes), U(p.invalidations));
+    if (c->stats_hook)
+        c->stats_hook(c->stats_hook_arg, ctx);
     return 0;
+}
+
+void commands_set_stats_hook(struct commands *c, void (*hook)(void *arg, struct cmd_ctx *ctx), void *arg)
+{
+    c->stats_hook = hook;
+    c->stats_hook_arg = arg;
 }
 
 static const struct cmd_def prescan_cmds[] = {

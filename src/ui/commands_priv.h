@@ -32,6 +32,8 @@ struct commands {
     unsigned last_depth;       /* recursive depth `set scan recursive` restores */
     int var_guard;
     struct cmd_regs regs;             /* depth/scan variables updating each other */
+    void (*stats_hook)(void *arg, struct cmd_ctx *ctx);
+    void *stats_hook_arg;
 };
 
 static inline struct commands *cmds_of(struct cmd_ctx *ctx) { return cmd_user(ctx); }

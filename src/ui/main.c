@@ -5,6 +5,7 @@
 #include "ui/command.h"
 #include "ui/commands.h"
 #include "ui/demo_guest.h"
+#include "ui/plugin.h"
 #include "ui/script.h"
 #include "ui/session.h"
 #include "ui/tui.h"
@@ -54,6 +55,7 @@ static void usage(FILE *f)
         "  --module 'FILE [ARGS]'    multiboot module (repeatable, up to 16)\n"
         "  --timeout SECONDS     stop a runaway guest (exit status 124)\n"
         "  --stats               print exit counters on stderr at the end\n"
+        "  --plugin PATH[,ARG=VAL...]  load a plugin (repeatable; see README)\n"
         "  --version             print the version and what the host probe found\n"
         "Exit status: the exit device's (v<<1)|1; 0 after HLT; 2 scout error;\n"
         "4 guest exception or triple fault; 124 timeout; 130 interrupted.\n"
@@ -159,12 +161,22 @@ struct cmd_item { const char *text; int is_file; };
  * it is started here instead when there is no list and no --batch, with
  * the same context: tui_main(s, ctx).  Returns the process exit status:
  * quit N's status, else 1 if a command failed, else 0. */
-static int run_commands(struct session *s, const struct cmd_item *items, int n, int interactive)
+static void plugin_counter_line(void *arg, const char *line) { cmd_printf(arg, "%s\n", line); }
+static void plugin_stats(void *arg, struct cmd_ctx *ctx) { plugins_format_counters(arg, plugin_counter_line, ctx); }
+
+static int run_commands(struct session *s, struct plugins *plugins, const struct cmd_item *items, int n,
+                        int interactive)
 {
     struct cmd_ctx *ctx = cmd_ctx_new();
     if (!ctx) { fprintf(stderr, "scout: out of memory\n"); return EXIT_SCOUT_ERROR; }
     struct commands *cm = commands_new(ctx, s);
     if (!cm) { cmd_ctx_free(ctx); fprintf(stderr, "scout: cannot register the commands\n"); return EXIT_SCOUT_ERROR; }
+    if (plugins_attach_commands(plugins, ctx) < 0) {
+        commands_free(cm); cmd_ctx_free(ctx);
+        fprintf(stderr, "scout: cannot register the plugin commands\n");
+        return EXIT_SCOUT_ERROR;
+    }
+    commands_set_stats_hook(cm, plugin_stats, plugins);
     char err[512];
     struct tui *tui = tui_new(s, ctx, interactive ? NULL : stdout, err, sizeof err);
     if (!tui) { commands_free(cm); cmd_ctx_free(ctx); fprintf(stderr, "scout: %s\n", err); return EXIT_SCOUT_ERROR; }
@@ -174,6 +186,7 @@ static int run_commands(struct session *s, const struct cmd_item *items, int n, 
         if (rc < 0) fprintf(stderr, "scout: %s\n", err);
         rc = rc < 0 ? EXIT_SCOUT_ERROR : cmd_quit_requested(ctx, &status) ? status : 0;
         tui_free(tui);
+        plugins_detach_commands(plugins);
         commands_free(cm);
         cmd_ctx_free(ctx);
         return rc;
@@ -192,6 +205,7 @@ static int run_commands(struct session *s, const struct cmd_item *items, int n, 
     }
     int rc = cmd_quit_requested(ctx, &status) ? status : failed;
     tui_free(tui);
+    plugins_detach_commands(plugins);
     commands_free(cm);
     cmd_ctx_free(ctx);
     return rc;
@@ -201,7 +215,7 @@ int main(int argc, char **argv)
 {
     enum { O_RAW = 256, O_MEM, O_CPL, O_FORMAT, O_MODE, O_LOAD, O_ENTRY, O_CMDLINE, O_MODULE, O_TIMEOUT,
            O_STATS, O_VERSION, O_HELP, O_DEPTH, O_TRACE, O_TRACE_TIMES, O_POKE, O_MAX_MEMSLOTS,
-           O_X, O_EX, O_BATCH };
+           O_X, O_EX, O_BATCH, O_PLUGIN };
     static const struct option opts[] = {
         { "raw", no_argument, 0, O_RAW }, { "mem", required_argument, 0, O_MEM },
         { "cpl", required_argument, 0, O_CPL }, { "format", required_argument, 0, O_FORMAT },
@@ -213,7 +227,8 @@ int main(int argc, char **argv)
         { "trace", required_argument, 0, O_TRACE }, { "trace-times", no_argument, 0, O_TRACE_TIMES },
         { "poke", required_argument, 0, O_POKE }, { "max-memslots", required_argument, 0, O_MAX_MEMSLOTS },
         { "x", required_argument, 0, O_X }, { "ex", required_argument, 0, O_EX },
-        { "batch", no_argument, 0, O_BATCH }, { 0, 0, 0, 0 },
+        { "batch", no_argument, 0, O_BATCH }, { "plugin", required_argument, 0, O_PLUGIN },
+        { 0, 0, 0, 0 },
     };
     if (argc >= 2 && strcmp(argv[1], "trace") == 0)
         return trace_main(argc - 1, argv + 1);
@@ -227,6 +242,8 @@ int main(int argc, char **argv)
     int npokes = 0;
     struct cmd_item items[64];
     int nitems = 0, batch = 0;
+    const char *plugin_specs[PLUGINS_MAX];     /* --plugin, loaded after session_open */
+    int nplugins = 0;
     opterr = 0;
     /* _only: gdb-style single-dash long options (-ex, -x, -batch) */
     while ((c = getopt_long_only(argc, argv, "h", opts, NULL)) != -1) {
@@ -290,6 +307,10 @@ int main(int argc, char **argv)
             if (npokes == 16) { fprintf(stderr, "scout: --poke: at most 16\n"); return EXIT_SCOUT_ERROR; }
             pokes[npokes++] = optarg;
             break;
+        case O_PLUGIN:
+            if (nplugins == PLUGINS_MAX) { fprintf(stderr, "scout: --plugin: at most %d\n", PLUGINS_MAX); return EXIT_SCOUT_ERROR; }
+            plugin_specs[nplugins++] = optarg;
+            break;
         case O_STATS: stats = 1; break;
         case O_X: case O_EX:
             if (nitems == 64) { fprintf(stderr, "scout: -x/-ex: at most 64\n"); return EXIT_SCOUT_ERROR; }
@@ -328,21 +349,28 @@ int main(int argc, char **argv)
     struct vm_console con = { stdout, NULL, NULL };
     vm_set_console(s.vm, &con);
 
+    /* ── plugins: a plugin that fails to load is reported and left out ── */
+    struct plugins *plugins = plugins_new(&s, lo->path, err, sizeof err);
+    if (!plugins) { fprintf(stderr, "scout: %s\n", err); session_close(&s); return EXIT_SCOUT_ERROR; }
+    for (int i = 0; i < nplugins; i++)
+        if (plugins_load(plugins, plugin_specs[i], err, sizeof err) < 0)
+            fprintf(stderr, "scout: %s\n", err);
+
     if (npokes) {
         /* Scan the entry first, so a poke can hit scanned code. */
-        if (enforce_prepare(s.ef, err, sizeof err) < 0) { fprintf(stderr, "scout: %s\n", err); session_close(&s); return EXIT_SCOUT_ERROR; }
+        if (enforce_prepare(s.ef, err, sizeof err) < 0) { fprintf(stderr, "scout: %s\n", err); plugins_free(plugins); session_close(&s); return EXIT_SCOUT_ERROR; }
         for (int i = 0; i < npokes; i++) {
             uint64_t gpa;
             uint8_t bytes[64];
             size_t n;
             if (parse_poke(pokes[i], &gpa, bytes, &n) < 0) {
                 fprintf(stderr, "scout: --poke %s: expected GPA=HEXBYTES, e.g. 0x401000=9090\n", pokes[i]);
-                session_close(&s);
+                plugins_free(plugins); session_close(&s);
                 return EXIT_SCOUT_ERROR;
             }
             if (enforce_inject_write(s.ef, gpa, bytes, n, err, sizeof err) < 0) {
                 fprintf(stderr, "scout: --poke %s: %s\n", pokes[i], err);
-                session_close(&s);
+                plugins_free(plugins); session_close(&s);
                 return EXIT_SCOUT_ERROR;
             }
         }
@@ -367,11 +395,12 @@ int main(int argc, char **argv)
 
     if (nitems || (!batch && have_tui)) {
         /* scan the entry first, so commands see the guest as it will start */
-        if (s.ef && enforce_prepare(s.ef, err, sizeof err) < 0) { fprintf(stderr, "scout: %s\n", err); session_close(&s); return EXIT_SCOUT_ERROR; }
-        int rc = run_commands(&s, items, nitems, !nitems);
+        if (s.ef && enforce_prepare(s.ef, err, sizeof err) < 0) { fprintf(stderr, "scout: %s\n", err); plugins_free(plugins); session_close(&s); return EXIT_SCOUT_ERROR; }
+        int rc = run_commands(&s, plugins, items, nitems, !nitems);
         if (timeout > 0) { struct itimerval z = {0}; setitimer(ITIMER_REAL, &z, NULL); }
         g_session = NULL;
         fflush(stdout);
+        plugins_free(plugins);
         if (session_trace_stop(&s, err, sizeof err) < 0) {
             fprintf(stderr, "scout: trace: %s\n", err);
             if (rc == 0) rc = EXIT_SCOUT_ERROR;
@@ -401,7 +430,9 @@ int main(int argc, char **argv)
     if (stats) {
         print_stats(s.vm);
         if (s.ef) print_enforce_stats(s.ef);
+        plugins_print_counters(plugins, stderr);
     }
+    plugins_free(plugins);      /* exit callbacks (files written) before the session goes */
     if (session_trace_stop(&s, err, sizeof err) < 0) {
         fprintf(stderr, "scout: trace: %s\n", err);
         if (rc == 0) rc = EXIT_SCOUT_ERROR;
