@@ -259,6 +259,7 @@ Subcommands:
   info breakpoints -- list breakpoints with hit and ignore counts
   info host -- what the host KVM probe found
   info pages -- every attribute page: scanned and virtualize counts, traps
+  info plugins -- loaded plugins, their arguments, commands and counters
   info registers -- general, segment, descriptor-table and control registers
   info trace -- whether a trace is being written, and where" "$(out)"
 sc -ex 'help x' "$LAZY"
