@@ -9,7 +9,8 @@ only ratios are meant to be compared.  Exit counters come from --stats (they
 are deterministic; the script checks that they are).  Every enforced run's
 stdout and exit status must equal the raw run's.
 
-Writes OUT/enforce_depth.csv and OUT/enforce_depth.svg; prints tables and
+Writes OUT/enforce_depth.csv (medians and counters), OUT/enforce_runs.csv
+(every sample) and OUT/enforce_depth.svg; prints tables and
 the depth that wins on average (lowest geometric mean of enforced/raw time
 over all guests and both CPLs)."""
 import argparse
@@ -116,10 +117,9 @@ def main():
         for d in depths:
             s = stats[key + (d,)]
             em = med(enf_t[key + (d,)])
-            spread = (max(enf_t[key + (d,)]) - min(enf_t[key + (d,)])) / em
             row = {"guest": f"bench_{name}", "cpl": cpl, "iter": it, "depth": d,
                    "raw_s": f"{rm:.4f}", "enforced_s": f"{em:.4f}", "ratio": f"{em / rm:.3f}",
-                   "spread": f"{spread:.3f}", "vexits": s.get("vexits", 0)}
+                   "vexits": s.get("vexits", 0)}
             for rn in reasons:
                 row[rn] = s.get(rn, 0)
             for k in ("resolved", "emulated", "stepped", "invalidations", "dropped", "data_writes",
@@ -131,6 +131,15 @@ def main():
         w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
         w.writeheader()
         w.writerows(rows)
+    with open(os.path.join(a.out, "enforce_runs.csv"), "w", newline="") as f:   # every sample
+        w = csv.writer(f)
+        w.writerow(["guest", "cpl", "depth", "run", "seconds"])
+        for name, cpl, _ in configs:
+            for i, t in enumerate(raw_t[(name, cpl)]):
+                w.writerow([f"bench_{name}", cpl, "raw", i, f"{t:.4f}"])
+            for d in depths:
+                for i, t in enumerate(enf_t[(name, cpl, d)]):
+                    w.writerow([f"bench_{name}", cpl, d, i, f"{t:.4f}"])
 
     def row(name, cpl, d):
         return next(x for x in rows if x["guest"] == f"bench_{name}" and x["cpl"] == cpl and x["depth"] == d)
@@ -157,20 +166,29 @@ def main():
         print(f"{'bench_' + name:<14}{cpl:>4}" + "".join(f"{c:>17}" for c in cells))
     gm = {d: geomean([float(row(n, c, d)["ratio"]) for n, c, _ in configs]) for d in depths}
     ex = {d: sum(row(n, c, d)["vexits"] for n, c, _ in configs) for d in depths}
-    noise = med([float(x["spread"]) for x in rows])
-    band = max(0.02, noise / 2)
+    # Noise: the standard error of each median (1.2533 * sd / sqrt(n), relative),
+    # combined in log space over the configs for each depth's geomean.
+    def rel_se(ts):
+        if len(ts) < 2:
+            return 0.0
+        return 1.2533 * statistics.stdev(ts) / math.sqrt(len(ts)) / med(ts)
+    # (raw is common to every depth of a config, so it cancels between depths)
+    se = {d: math.sqrt(sum(rel_se(enf_t[(n, c, d)]) ** 2
+                           for n, c, _ in configs)) / len(configs) for d in depths}
     best = min(depths, key=lambda d: (gm[d], ex[d], d))
-    tied = [d for d in depths if gm[d] <= gm[best] * (1 + band)]
+    # tied: the difference from the best is under two standard errors
+    tied = [d for d in depths if math.log(gm[d] / gm[best]) <= 2 * math.sqrt(se[d] ** 2 + se[best] ** 2)]
     print(f"{'geomean':<18}" + "".join(f"{gm[d]:>17.3f}" for d in depths))
+    print(f"{'  +- (1 s.e., %)':<18}" + "".join(f"{se[d] * 100:>17.1f}" for d in depths))
     print(f"{'total vexits':<18}" + "".join(f"{ex[d]:>17}" for d in depths))
-    print(f"\nrun-to-run spread (median (max-min)/median over runs): {noise * 100:.1f}%; "
-          f"tie band: {band * 100:.1f}%")
-    print(f"winning depth on average: {best} (geomean ratio {gm[best]:.3f}); "
-          f"within the tie band: {' '.join(map(str, tied))}")
+    print(f"\nwinning depth on average: {best} (lowest geomean of enforced/raw time over "
+          f"{len(configs)} guest/CPL runs: {gm[best]:.3f})")
+    print(f"not distinguishable from it (difference < 2 standard errors): {' '.join(map(str, tied))}")
+    print(f"losing depths: {' '.join(str(d) for d in depths if d not in tied) or 'none'}")
     if dd in tied:
-        print(f"default depth {dd} is within the tie band of the winner: keep it")
+        print(f"default depth {dd} is not distinguishable from the winner: keep it")
     else:
-        print(f"default depth {dd} is NOT within the tie band: the measurement favours {best}")
+        print(f"default depth {dd} is measurably slower than depth {best}: the measurement favours {best}")
 
     enforce_plot.plot(rows, depths, os.path.join(a.out, "enforce_depth.svg"))
     print(f"\nwrote {csv_path} and {os.path.join(a.out, 'enforce_depth.svg')}")
