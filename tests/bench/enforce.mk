@@ -1,0 +1,20 @@
+# tests/bench/enforce.mk — cost of scan-before-execute: raw vs enforced wall
+# time, virtualize exits by reason, invalidations, data writes, and a sweep
+# over the max prescan depth, for four bench guests (tests/guests/bench_*.s)
+# at CPL 3 (native between traps) and CPL 0 (emulated on this host, so fewer
+# iterations).  Writes $(BUILD)/bench/enforce_depth.{csv,svg}.
+# Each NAME:CPL:ITER sizes one run to a few tenths of a second enforced.
+BENCH_ENF_CONFIGS := loop:3:100000000 loop:0:40000 \
+                     calls:3:1000 calls:0:1500 \
+                     interp:3:800 interp:0:1000 \
+                     smc:3:1500 smc:0:2000
+BENCH_ENF_DEPTHS  := 0 1 2 4 8 16 64
+BENCH_ENF_REPEAT  ?= 5
+BENCH_ENF_GUESTS  := $(foreach c,$(BENCH_ENF_CONFIGS),$(BUILD)/guests/bench_$(word 1,$(subst :, ,$(c)))-$(word 3,$(subst :, ,$(c))).elf64)
+.PHONY: bench-enforce
+bench-enforce: $(BUILD)/scout $(BENCH_ENF_GUESTS)
+	python3 tests/bench/enforce_bench.py --scout $(BUILD)/scout --guests $(BUILD)/guests \
+	    --out $(BUILD)/bench --repeat $(BENCH_ENF_REPEAT) --depths "$(BENCH_ENF_DEPTHS)" \
+	    --default-depth $$(sed -n 's/^#define ENFORCE_DEFAULT_DEPTH \([0-9]*\)u.*/\1/p' src/monitor/enforce.h) \
+	    $(BENCH_ENF_CONFIGS)
+BENCH_TARGETS += bench-enforce

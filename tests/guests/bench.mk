@@ -1,0 +1,16 @@
+# tests/guests/bench.mk — enforcement benchmark guests (bench_*.s), 64-bit
+# ELFs linked at 4 MiB, each built for an iteration count:
+# $(BUILD)/guests/bench_NAME-ITER.elf64 from tests/guests/bench_NAME.s with
+# --defsym ITER=ITER.  ($(GD) is defined in guests.mk, included after this.)
+BENCH_ENF_NAMES := loop calls interp smc
+define bench_enf_rule
+$(BUILD)/guests/bench_$(1)-%.o64: tests/guests/bench_$(1).s tests/guests/common64.inc
+	@mkdir -p $$(dir $$@)
+	as --64 --defsym ITER=$$* -o $$@ $$<
+endef
+$(foreach n,$(BENCH_ENF_NAMES),$(eval $(call bench_enf_rule,$(n))))
+# Small builds, checked by tests/integration/bench_guests.sh (bench_smc runs
+# its slow path once at iteration 715).
+BENCH_ENF_TEST_GUESTS := $(foreach n,loop calls interp,$(BUILD)/guests/bench_$(n)-50.elf64) \
+                         $(BUILD)/guests/bench_smc-800.elf64
+TEST_DEPS += $(BENCH_ENF_TEST_GUESTS)

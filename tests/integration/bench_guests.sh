@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The enforcement bench guests (tests/guests/bench_*.s, built with ITER=50,
+# bench_smc with ITER=800 so that its slow path runs once):
+# exact output (values from tests/guests/bench_model.py, an independent model), exit
+# device status, and enforced == raw at CPL 0 and CPL 3, depths 0 and 16.
+source "$TOP/tests/lib.sh"
+require_kvm bench_guests
+declare -A EXPECT=(
+    [loop]="bench_loop: sum=0x115cf09ef7490845"
+    [calls]="bench_calls: state=0xcdf07541bc0c8a3f 0x0000006b"
+    [interp]="bench_interp: acc=0xc3f3c4c4834f5505 0x3c7f9fb48da288bb 0x00000032"
+    [smc]="bench_smc: sum=0xa7558d37bc043750"
+)
+declare -A ITER=([loop]=50 [calls]=50 [interp]=50 [smc]=800)
+for g in loop calls interp smc; do
+    for cpl in 0 3; do
+        for mode in --raw "--depth 0" "--depth 16"; do
+            name="bench_${g}_cpl${cpl}_${mode//[- ]/}"
+            out=$(timeout 20 "$SCOUT" --cpl "$cpl" $mode "$GUESTS/bench_$g-${ITER[$g]}.elf64" 2>&1); rc=$?
+            expect_eq "$name" "${EXPECT[$g]}" "$out"
+            expect_eq "${name}_status" 1 "$rc"
+        done
+    done
+done
+finish
