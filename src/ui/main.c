@@ -194,6 +194,7 @@ static int run_commands(struct session *s, struct plugins *plugins, const struct
     int failed = 0, status = 0;
     unsigned long exn = 0;
     for (int i = 0; i < n && !cmd_quit_requested(ctx, &status) && !cmd_script_aborted(ctx); i++) {
+        tui_command_begins(tui);
         int r = items[i].is_file ? script_run_file(ctx, items[i].text)
                                  : script_run_line(ctx, "-ex", ++exn, items[i].text);
         fflush(stdout);

@@ -197,6 +197,12 @@ int tui_page_note(struct tui *t, uint64_t page, int inval, int dwrite)
     return 0;
 }
 
+void tui_command_begins(struct tui *t)
+{
+    if (t)
+        t->focus_pinned = 0;
+}
+
 static void set_focus(struct tui *t, uint64_t gpa)
 {
     int ok;
@@ -241,7 +247,8 @@ static void on_event(void *ctx, const struct scout_event *ev)
         t->scan_reason = ev->u.scan.reason;
         t->scan_count++;
         tui_page_note(t, ev->u.scan.page, 0, 0);
-        set_focus(t, gpa);
+        if (!t->focus_pinned)
+            set_focus(t, gpa);      /* not over the rescan that follows an invalidation */
         break;
     }
     case SCOUT_EV_PAGE_ALLOC:
@@ -273,6 +280,7 @@ static void on_event(void *ctx, const struct scout_event *ev)
         t->scan_valid = 0;          /* a scan in progress on this page is abandoned */
         t->nterms = 0;
         set_focus(t, ev->u.invalidate.write);
+        t->focus_pinned = 1;
         snprintf(t->status_msg, sizeof(t->status_msg),
                  "INVALIDATED page 0x%" PRIx64 ": write 0x%" PRIx64 "+%u hit insn 0x%" PRIx64 " (%zu attrs dropped)",
                  page, ev->u.invalidate.write, ev->u.invalidate.len, ev->u.invalidate.hit,
@@ -293,6 +301,7 @@ static void on_event(void *ctx, const struct scout_event *ev)
         break;
     case SCOUT_EV_RUN_STOP:
         t->focus_valid = 0;       /* back to RIP's page */
+        t->focus_pinned = 0;
         snprintf(t->status_msg, sizeof(t->status_msg), "stopped: %.180s", t->s->last.message);
         break;
     default:

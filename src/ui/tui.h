@@ -52,4 +52,8 @@ int tui_main(struct tui *t, char *err, size_t errlen);
 /* The panes as plain text, cols x rows (clamped to 20..1000 x 5..1000),
  * one line per row with trailing blanks removed. */
 int tui_screen_text(struct tui *t, int cols, int rows, FILE *out);
+/* A new command starts: the map may follow scans again (an invalidating
+ * write holds the map's focus for the rest of the command that made it). */
+void tui_command_begins(struct tui *t);
+
 #endif

@@ -225,6 +225,7 @@ static void run_command(const char *line)
     g_tui->status_msg[0] = 0;
     draw(0);
     set_timer(1);
+    tui_command_begins(g_tui);
     cmd_execute_line(g_tui->ctx, line, true);
     set_timer(0);
     out_flush(0);

@@ -79,6 +79,7 @@ struct tui {
     uint64_t focus_page;
     unsigned focus_off;
     uint64_t focus_rip;            /* RIP when the focus was set */
+    int focus_pinned;              /* an invalidating write holds the focus until the next command */
 
     int have_write;                /* the last guest/injected write to a code page */
     uint64_t write_gpa;

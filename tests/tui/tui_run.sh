@@ -51,12 +51,12 @@ out=$("$SCOUT" --batch -ex "screen 10x3" 2>&1); rc=$?
 expect_match "batch screen: bad size is an error" 'screen: "10x3": expected COLSxROWS' "$out"
 expect_eq "batch screen: bad size exit status" 1 "$rc"
 out=$("$SCOUT" --batch -ex "run" -ex "screen" 2>&1)
-expect_match "batch screen: guest console pane" 'scout demo guest' "$out"
+expect_match "batch screen: guest console pane" 'scout demo: one guest' "$out"
 
 # not a terminal: never ncurses (no alternate screen, no escape sequences)
 out=$(echo quit | "$SCOUT" 2>&1 | od -c | grep -c '033')
 expect_eq "stdout not a terminal: no escape sequences" 0 "$out"
 tm_start 100 40 sh -c "'$SCOUT' | cat"
-tm_expect "stdout piped from a terminal: batch run of the demo" 'scout demo guest'
+tm_expect "stdout piped from a terminal: batch run of the demo" 'scout demo: one guest'
 tm_expect "stdout piped: exits" '^EXITED=0'
 finish
