@@ -71,7 +71,7 @@ static void fail(struct enforce *ef, const char *fmt, ...)
 struct cpu_view;
 static int debug_trap_hit(struct enforce *ef, unsigned kinds, uint64_t linear, uint64_t gpa, int mode);
 static int debug_step_native(struct enforce *ef, const struct cpu_view *c, uint64_t linear, uint64_t gpa);
-static void debug_after_exit(struct enforce *ef, uint32_t exit_reason);
+static void stepi_after_exit(struct enforce *ef, uint32_t exit_reason);
 
 static void emit(struct enforce *ef, const struct scout_event *ev)
 {
@@ -999,11 +999,16 @@ static void on_after_exit(void *ctx, struct vm *vm, uint32_t exit_reason)
     struct enforce *ef = ctx;
     struct cpu_view c;
     (void)vm;
-    debug_after_exit(ef, exit_reason);
+    stepi_after_exit(ef, exit_reason);
     if (ef->step_started)
         ef->step_started = 0;           /* the step runs now */
     else
         end_step(ef);
+    /* The run ends at these: nothing will execute at RIP, so nothing to scan. */
+    if (exit_reason == KVM_EXIT_HLT || exit_reason == KVM_EXIT_SHUTDOWN ||
+        exit_reason == KVM_EXIT_SYSTEM_EVENT || exit_reason == KVM_EXIT_INTERNAL_ERROR ||
+        exit_reason == KVM_EXIT_FAIL_ENTRY)
+        return;
     if (cpu_load(ef, &c) != 0)
         return;
     uint64_t lin = cpu_linear(&c, c.regs.rip), gpa;
@@ -1214,7 +1219,7 @@ static int debug_trap_hit(struct enforce *ef, unsigned kinds, uint64_t linear, u
     return 0;
 }
 
-static void debug_after_exit(struct enforce *ef, uint32_t exit_reason)
+static void stepi_after_exit(struct enforce *ef, uint32_t exit_reason)
 {
     if (!ef->stepi_pending || ef->step_started)
         return;
