@@ -1098,7 +1098,10 @@ static int report(struct enforce *ef, char *err, size_t errlen)
     return -1;
 }
 
-int enforce_prescan(struct enforce *ef, uint64_t linear, int mode, char *err, size_t errlen)
+/* A scan requested from outside (prescan/pstart): linear -> gpa, mode 0 =
+ * the vCPU's current mode; then a whole scan, or only its start (steppable). */
+static int start_requested_scan(struct enforce *ef, uint64_t linear, int mode, int whole,
+                                char *err, size_t errlen)
 {
     struct cpu_view c;
     uint64_t gpa;
@@ -1111,32 +1114,26 @@ int enforce_prescan(struct enforce *ef, uint64_t linear, int mode, char *err, si
         return -1;
     }
     ef->st.scans++;
-    if (prescan_scan(ef->ps, gpa, (enum prescan_mode)mode) != 0) {
+    int rc = whole ? prescan_scan(ef->ps, gpa, (enum prescan_mode)mode)
+                   : prescan_start(ef->ps, gpa, (enum prescan_mode)mode);
+    if (rc != 0) {
         snprintf(err, errlen, "cannot scan at 0x%" PRIx64, linear);
         return -1;
     }
+    return 0;
+}
+
+int enforce_prescan(struct enforce *ef, uint64_t linear, int mode, char *err, size_t errlen)
+{
+    if (start_requested_scan(ef, linear, mode, 1, err, errlen) != 0)
+        return -1;
     sync_touched(ef);
     return report(ef, err, errlen);
 }
 
 int enforce_prescan_start(struct enforce *ef, uint64_t linear, int mode, char *err, size_t errlen)
 {
-    struct cpu_view c;
-    uint64_t gpa;
-    if (cpu_load(ef, &c) != 0)
-        return report(ef, err, errlen);
-    if (mode == 0)
-        mode = c.mode;
-    if (gmem_translate(ef->vm, linear, 0, &gpa) != 0) {
-        snprintf(err, errlen, "0x%" PRIx64 " is not mapped", linear);
-        return -1;
-    }
-    ef->st.scans++;
-    if (prescan_start(ef->ps, gpa, (enum prescan_mode)mode) != 0) {
-        snprintf(err, errlen, "cannot scan at 0x%" PRIx64, linear);
-        return -1;
-    }
-    return 0;
+    return start_requested_scan(ef, linear, mode, 0, err, errlen);
 }
 
 int enforce_sync(struct enforce *ef, char *err, size_t errlen)
