@@ -18,3 +18,6 @@ $(BUILD)/tests/plugins/%.so: tests/plugins/%.c include/scout/plugin.h
 	$(CC) $(PLUGIN_CFLAGS) -shared $< -o $@
 
 TEST_DEPS += $(PLUGIN_SOS) $(TEST_PLUGIN_SOS) $(BUILD)/guests/plug_cpuid.elf64
+
+# `make` builds the shipped plugins along with the binary.
+all: $(PLUGIN_SOS)
