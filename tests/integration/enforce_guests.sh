@@ -97,6 +97,30 @@ same_as_raw hello_mb.elf32 ""
 same_as_raw serial.elf32 ""
 same_as_raw hello64.elf64 ""
 same_as_raw hello64.elf64 "--cpl 3"
+same_as_raw hello_flat.flat32 "--mode prot32 --load 0x200000"
+same_as_raw exit_mb.bin "--cmdline 5"
+same_as_raw loop64-1000000.elf64 "--cpl 3"
+same_as_raw fault64.elf64 ""
+same_as_raw fault64.elf64 "--cpl 3"
+same_as_raw ud32.flat32 "--mode prot32 --load 0x200000"
+same_as_raw triple64.elf64 ""
+# the exception reports (first stderr line) match too
+for g in fault64 ud32 triple64; do
+    expect_eq "$g: exception report = raw" "$(head -n1 "$T/$g-raw.err")" "$(head -n1 "$T/$g-d16.err")"
+done
+
+# Undecodable bytes: the monitor injects #UD as the CPU would.
+check enf_undecodable.elf64 "" 4 "undecodable: about to run 0x06"
+expect_eq "undecodable: same #UD report as raw" "$(head -n1 "$T/enf_undecodable-raw.err")" \
+    "$(grep -m1 '^scout: guest' "$T/enf_undecodable-d16.err")"
+expect_eq "undecodable: #UD injected once" 1 "$(stat enf_undecodable-d16 ud)"
+
+# String writes (one exit per byte) and a store straddling the page end.
+check enf_strwrite.elf64 "" 1 "strwrite: copied0x48474645"
+for d in 0 16; do
+    expect_eq "strwrite: depth $d no invalidation" 0 "$(stat enf_strwrite-d$d invalidations)"
+    expect_eq "strwrite: depth $d 16 byte writes + 1 straddling store" 17 "$(stat enf_strwrite-d$d data_writes)"
+done
 
 # Injected writes go through the same check: a poke into a scanned
 # instruction invalidates, a poke into unscanned bytes is a data write.
