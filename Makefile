@@ -11,7 +11,8 @@ SANFLAGS := $(if $(SAN),-fsanitize=address$(comma)undefined -fno-omit-frame-poin
 # Debug (sanitizer) builds also check scan-before-execute's invariant at every exit.
 DEBUGFLAGS := $(if $(SAN),-DSCOUT_DEBUG)
 CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -Iinclude -Isrc $(SANFLAGS) $(DEBUGFLAGS) -MMD -MP
-LDFLAGS := $(SANFLAGS) -rdynamic
+# Plugins call back into the binary: export the plugin API, nothing else.
+LDFLAGS := $(SANFLAGS) -Wl,--dynamic-list=src/ui/plugin_exports.list
 LDLIBS := -lZydis -lZycore -lreadline -lncurses -ldl -lm
 
 # Every module's .c files go into one library; src/ui/main.c is the binary.

@@ -622,7 +622,7 @@ static int is_scout_device(uint16_t port)
            (port >= DEV_EXIT_PORT && port < DEV_EXIT_PORT + 4);
 }
 
-enum vm_hook_result on_io(void *ctx, struct vm *vm, uint16_t port, int out, int size,
+static enum vm_hook_result on_io(void *ctx, struct vm *vm, uint16_t port, int out, int size,
                           uint32_t count, void *data)
 {
     struct enforce *ef = ctx;
@@ -657,7 +657,7 @@ enum vm_hook_result on_io(void *ctx, struct vm *vm, uint16_t port, int out, int 
     return VM_HOOK_PASS;
 }
 
-enum vm_hook_result on_protected_write(void *ctx, struct vm *vm, uint64_t gpa,
+static enum vm_hook_result on_protected_write(void *ctx, struct vm *vm, uint64_t gpa,
                                        const void *data, unsigned len)
 {
     struct enforce *ef = ctx;
@@ -670,7 +670,7 @@ enum vm_hook_result on_protected_write(void *ctx, struct vm *vm, uint64_t gpa,
     return apply_write(ef, gpa, copy, len, 0) == 0 ? VM_HOOK_HANDLED : VM_HOOK_STOP;
 }
 
-void on_after_exit(void *ctx, struct vm *vm, uint32_t exit_reason)
+static void on_after_exit(void *ctx, struct vm *vm, uint32_t exit_reason)
 {
     struct enforce *ef = ctx;
     struct cpu_view c;
@@ -826,16 +826,19 @@ int enforce_prepare(struct enforce *ef, char *err, size_t errlen)
     return report(ef, err, errlen);
 }
 
-int enforce_run(struct enforce *ef, struct vm_stop *stop)
+/* vm_run() with the hooks; stepping: stop after one instruction (stepi). */
+int enforce_run_guest(struct enforce *ef, struct vm_stop *stop, int stepping)
 {
     struct vm_hooks hooks = { ef, on_io, on_protected_write, on_after_exit };
     ef->failed = 0;
-    int rc = debug_resume(ef, stop, 0);
+    int rc = debug_resume(ef, stop, stepping);
     if (rc == 0)
         rc = vm_run(ef->vm, &hooks, stop);
-    else
-        rc = rc > 0 ? 0 : -1;
+    else if (rc > 0)
+        rc = 0;
     end_step(ef);
+    if (stepping && rc == 0 && stop->why == VM_STOP_HOOK && ef->stop_kind == ENFORCE_STOP_NONE && !ef->failed)
+        ef->stop_kind = ENFORCE_STOP_STEP;
     debug_finish(ef, stop);
     if (ef->failed) {
         stop->why = VM_STOP_ERROR;
@@ -844,4 +847,9 @@ int enforce_run(struct enforce *ef, struct vm_stop *stop)
         return -1;
     }
     return rc;
+}
+
+int enforce_run(struct enforce *ef, struct vm_stop *stop)
+{
+    return enforce_run_guest(ef, stop, 0);
 }

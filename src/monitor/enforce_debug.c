@@ -212,24 +212,7 @@ void debug_finish(struct enforce *ef, struct vm_stop *stop)
 
 int enforce_step(struct enforce *ef, struct vm_stop *stop)
 {
-    struct vm_hooks hooks = { ef, on_io, on_protected_write, on_after_exit };
-    ef->failed = 0;
-    int rc = debug_resume(ef, stop, 1);
-    if (rc == 0)
-        rc = vm_run(ef->vm, &hooks, stop);
-    else if (rc > 0)
-        rc = 0;
-    end_step(ef);
-    if (rc == 0 && stop->why == VM_STOP_HOOK && ef->stop_kind == ENFORCE_STOP_NONE && !ef->failed)
-        ef->stop_kind = ENFORCE_STOP_STEP;
-    debug_finish(ef, stop);
-    if (ef->failed) {
-        stop->why = VM_STOP_ERROR;
-        snprintf(stop->message, sizeof(stop->message), "%s", ef->errmsg);
-        ef->failed = 0;
-        return -1;
-    }
-    return rc;
+    return enforce_run_guest(ef, stop, 1);
 }
 
 enum enforce_stop enforce_last_stop(const struct enforce *ef, uint64_t *gpa)

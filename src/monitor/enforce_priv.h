@@ -66,11 +66,6 @@ int step_in_place(struct enforce *ef, const struct cpu_view *c, uint64_t linear,
                   const uint8_t *bytes, size_t nbytes, unsigned len);
 void end_step(struct enforce *ef);
 int handle_trap(struct enforce *ef, struct cpu_view *c, uint64_t linear, uint64_t gpa);
-enum vm_hook_result on_io(void *ctx, struct vm *vm, uint16_t port, int out, int size,
-                          uint32_t count, void *data);
-enum vm_hook_result on_protected_write(void *ctx, struct vm *vm, uint64_t gpa,
-                                       const void *data, unsigned len);
-void on_after_exit(void *ctx, struct vm *vm, uint32_t exit_reason);
 
 /* enforce_x86.c: CPU state and guest memory -> what an instruction does */
 void cpu_to_emul(const struct cpu_view *c, struct insn_emul_cpu *e);
@@ -94,4 +89,6 @@ int debug_step_native(struct enforce *ef, const struct cpu_view *c, uint64_t lin
 void stepi_after_exit(struct enforce *ef, uint32_t exit_reason);
 int debug_resume(struct enforce *ef, struct vm_stop *stop, int stepi);
 void debug_finish(struct enforce *ef, struct vm_stop *stop);
+int enforce_run_guest(struct enforce *ef, struct vm_stop *stop, int stepping);
+
 #endif
