@@ -118,6 +118,7 @@ int session_exit_status(const struct vm_stop *st)
     case VM_STOP_HLT: return 0;
     case VM_STOP_TIMEOUT: return 124;
     case VM_STOP_INTERRUPTED: return 130;
+    case VM_STOP_HOOK: return 0;        /* a breakpoint or step: paused, not failed */
     case VM_STOP_GUEST_EXCEPTION:
     case VM_STOP_SHUTDOWN: return 4;
     default: return 2;
