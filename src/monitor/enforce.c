@@ -290,7 +290,13 @@ uint64_t cpu_linear(const struct cpu_view *c, uint64_t ip)
     return (c->sregs.cs.base + ip) & 0xffffffffu;
 }
 
-int in_monitor(const struct enforce *ef, uint64_t gpa) { return gpa >= ef->reserved_base; }
+/* The monitor's exception stubs are its own code: never scanned or trapped.
+ * The rest of the reserved region follows the guest's rules (a CPL 0 guest
+ * can write code there). */
+int in_monitor(const struct enforce *ef, uint64_t gpa)
+{
+    return gpa >= ef->reserved_base + VM_RES_STUBS && gpa < ef->reserved_base + VM_RES_STUBS + 0x1000;
+}
 
 /* Scans the instruction at a linear address unless it is scanned already. */
 int ensure_scanned(struct enforce *ef, uint64_t linear, int mode)
@@ -424,13 +430,26 @@ int step_in_place(struct enforce *ef, const struct cpu_view *c, uint64_t linear,
         uint64_t sg;
         if (gmem_translate(ef->vm, succ[i], 0, &sg) != 0 || in_monitor(ef, sg))
             continue;
-        if (sg >= gpa && sg < gpa + len)
-            continue;                   /* back to itself: the next exit re-arms it */
+        if (sg == gpa)
+            continue;                   /* back to itself: scanned, re-armed at the next exit */
+        if (sg > gpa && sg < gpa + len) {
+            ef->st.unguarded_steps++;   /* into its own bytes: a trap there would change it */
+            continue;
+        }
         if (plant(ef, sg, TRAP_STEP) != 0 || sync_protection(ef, PAGE_OF(sg)) != 0)
             return -1;
     }
     /* Suspend every trap inside the instruction (its own, overlapping starts). */
-    if (trap_suspend_range(ef->tt, gpa, len) != 0) {
+    size_t first = PAGE_SIZE - (gpa & (PAGE_SIZE - 1));
+    uint64_t tail;
+    if (first > len)
+        first = len;
+    if (first < len && gmem_translate(ef->vm, linear + first, 0, &tail) == 0 &&
+        trap_suspend_range(ef->tt, tail, len - first) != 0) {
+        fail(ef, "cannot restore the bytes at 0x%" PRIx64, linear + first);
+        return -1;
+    }
+    if (trap_suspend_range(ef->tt, gpa, first) != 0) {
         fail(ef, "cannot restore the bytes at 0x%" PRIx64, linear);
         return -1;
     }
@@ -544,12 +563,9 @@ int handle_trap(struct enforce *ef, struct cpu_view *c, uint64_t linear, uint64_
     }
     case -1: return -1;
     }
-    if (!(attr & PRESCAN_ATTR_VIRTUALIZE)) {
-        /* Native in this mode; the trap belongs to another mode's view. */
-        vexit_event(ef, linear, insn, reason, "in-place", 0, 0);
-        return step_in_place(ef, c, linear, gpa, bytes, nbytes, len);
-    }
-    if (reason == PRESCAN_REASON_BRANCH_UNSCANNED) {
+    /* (Native in this mode: the trap belongs to another mode's view.) */
+    int virt = (attr & PRESCAN_ATTR_VIRTUALIZE) != 0;
+    if (virt && reason == PRESCAN_REASON_BRANCH_UNSCANNED) {
         ef->st.scans++;
         int r = prescan_resolve_branch(ef->ps, gpa, pm);
         if (sync_touched(ef) != 0)
@@ -560,7 +576,7 @@ int handle_trap(struct enforce *ef, struct cpu_view *c, uint64_t linear, uint64_
             return 0;                   /* resume on the branch, now native */
         }
     }
-    if (reason == PRESCAN_REASON_UNDECODABLE) {
+    if (virt && reason == PRESCAN_REASON_UNDECODABLE) {
         uint64_t handler;
         ef->st.ud_injected++;
         vexit_event(ef, linear, insn, reason, "inject-ud", 0, 0);
@@ -589,8 +605,9 @@ int handle_trap(struct enforce *ef, struct cpu_view *c, uint64_t linear, uint64_
             return ensure_scanned(ef, cpu_linear(c, c->regs.rip), c->mode);
         }
     }
-    if (reason == PRESCAN_REASON_BRANCH_UNSCANNED || reason == PRESCAN_REASON_BRANCH_OUT_OF_PAGE ||
-        reason == PRESCAN_REASON_COMPUTED_BRANCH || reason == PRESCAN_REASON_SENSITIVE) {
+    /* Exact emulation first, whatever the reason (an overlap-forced branch
+     * may even target its own bytes, which no in-place step can guard). */
+    if (reason != PRESCAN_REASON_UNDECODABLE) {
         struct insn_emul_cpu e;
         struct insn_emul_mem mem = { ef, emul_read, emul_write };
         struct insn_emul_info info;
@@ -609,7 +626,13 @@ int handle_trap(struct enforce *ef, struct cpu_view *c, uint64_t linear, uint64_
             return ensure_scanned(ef, next, c->mode);
         }
     }
-    /* Sensitive, far, crossing, overlap, policy, or not emulated: run it in place. */
+    /* Sensitive, far, crossing, overlap, policy, or not emulated: run it in
+     * place.  A page-crossing instruction's attribute holds only its bytes
+     * in this page: take the whole length from the decoder. */
+    ZydisDecodedInstruction in;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    if (decode_full(c, bytes, nbytes, &in, ops) == 0)
+        len = in.length;
     vexit_event(ef, linear, insn, reason, "in-place", 0, 0);
     return step_in_place(ef, c, linear, gpa, bytes, nbytes, len ? len : 1);
 }
@@ -692,15 +715,17 @@ static void on_after_exit(void *ctx, struct vm *vm, uint32_t exit_reason)
         return;
     int scanned = (prescan_attr(ef->ps, gpa, (enum prescan_mode)c.mode) & PRESCAN_ATTR_SCANNED) != 0;
     if (!scanned && !trap_is_armed(ef->tt, gpa)) {
-        if (ef->cfg.check_invariant && !ef->invalidated_rip_page) {
+        if (ef->cfg.check_invariant && !ef->invalidated_rip_page)
             fail(ef, "invariant broken: rip=0x%" PRIx64 " (gpa 0x%" PRIx64 ") is not scanned at an exit",
                  lin, gpa);
-            return;
-        }
-        ensure_scanned(ef, lin, c.mode);
+        else
+            ensure_scanned(ef, lin, c.mode);
     }
     ef->st.invariant_checks++;
     ef->invalidated_rip_page = 0;
+    /* This hook cannot refuse the re-entry itself: ask the loop to stop. */
+    if (ef->failed)
+        vm_request_stop_why(ef->vm, VM_STOP_HOOK);
 }
 
 /* ── lifecycle ──────────────────────────────────────────────────────── */

@@ -366,7 +366,7 @@ static int seg_opcode(const ZydisDecodedInstruction *in)
     return 0;
 }
 
-static void decode_classify(const struct prescan *ps, int mi, const uint8_t *buf,
+static void decode_classify_insn(const struct prescan *ps, int mi, const uint8_t *buf,
                             unsigned off, struct decoded *d)
 {
     ZyanStatus s = ZydisDecoderDecodeInstruction(&ps->dec[mi], NULL, buf + off,
@@ -446,6 +446,22 @@ static void decode_classify(const struct prescan *ps, int mi, const uint8_t *buf
         d->reason = PRESCAN_REASON_BRANCH_OUT_OF_PAGE;
         if (d->br != BR_COND)
             d->end = PRESCAN_END_OUT_OF_PAGE;
+    }
+}
+
+/* An instruction that ends exactly at the page end and falls through
+ * leaves the page like an out-of-page branch: it is virtualize, so the
+ * monitor guards the next page before anything there runs.  (Sensitive
+ * instructions are virtualize already; a CALL's fall-through is reached by
+ * a RET, which is virtualize.) */
+static void decode_classify(const struct prescan *ps, int mi, const uint8_t *buf,
+                            unsigned off, struct decoded *d)
+{
+    decode_classify_insn(ps, mi, buf, off, d);
+    if (d->ok && off + d->len == PRESCAN_PAGE_SIZE && d->end == PRESCAN_END_CONTINUE &&
+        d->reason == PRESCAN_REASON_NONE && d->br != BR_CALL) {
+        d->reason = PRESCAN_REASON_BRANCH_OUT_OF_PAGE;
+        d->br = BR_NONE;
     }
 }
 

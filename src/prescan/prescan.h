@@ -51,7 +51,10 @@
  *     only the taken target matters (the fall-through is scanned anyway; if
  *     the fall-through crosses the page end, that instruction is marked
  *     crosses-page, the Jcc can still be native).
- *   - A branch whose target is out of the page is virtualize (out-of-page).
+ *   - A branch whose target is out of the page is virtualize (out-of-page),
+ *     and so is an instruction that ends exactly at the page end and falls
+ *     through (a Jcc or an ordinary instruction): its fall-through leaves
+ *     the page, and the monitor must guard the next page first.
  *     A relative branch with a 16-bit operand size in 32/64-bit mode
  *     truncates IP to 16 bits, so its target cannot be known from the gpa:
  *     it is treated as computed.  In 16-bit mode the engine assumes IP does

@@ -122,6 +122,17 @@ for d in 0 16; do
     expect_eq "strwrite: depth $d 16 byte writes + 1 straddling store" 17 "$(stat enf_strwrite-d$d data_writes)"
 done
 
+# Review reproducers: each once ran guest code that was never scanned.
+# (SAN=1 builds check the scanned-RIP invariant at every exit, so there they
+# also prove nothing unscanned ran.)
+check enf_selfjump.elf64 "" 1 "U"
+ge "selfjump: overlap-forced jmp into its own bytes" "$(stat enf_selfjump-d16 overlap)" 1
+check enf_pageend.elf64 "" 1 "P"
+ge "pageend: falling off the page end is guarded" "$(stat enf_pageend-d16 out-of-page)" 1
+check enf_reserved.elf64 "" 1 "R"
+check enf_crosstrap.elf64 "" 1 $'x\nK'
+ge "crosstrap: stepped in place with both pages' bytes" "$(stat enf_crosstrap-d16 crosses-page)" 1
+
 # Injected writes go through the same check: a poke into a scanned
 # instruction invalidates, a poke into unscanned bytes is a data write.
 # the same value as before: the check looks at overlap, not at values

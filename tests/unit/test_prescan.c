@@ -321,7 +321,9 @@ TEST(crossing_page_end)
     CHECK_EQ(A(ps, 4092, PRESCAN_MODE_32), S | V | 4);             /* 4 bytes in this page */
     CHECK_EQ(prescan_reason_at(ps, PG + 4092, PRESCAN_MODE_32), PRESCAN_REASON_CROSSES_PAGE);
     CHECK_EQ(A(ps, 4094, PRESCAN_MODE_32), S | 1);
-    CHECK_EQ(A(ps, 4095, PRESCAN_MODE_32), S | 1);                 /* ends exactly at the page end */
+    CHECK_EQ(A(ps, 4095, PRESCAN_MODE_32), S | V | 1);             /* ends exactly at the page end and */
+    CHECK_EQ(prescan_reason_at(ps, PG + 4095, PRESCAN_MODE_32),     /* falls through out of the page */
+             PRESCAN_REASON_BRANCH_OUT_OF_PAGE);
     /* a 1-byte escape at the last byte */
     PUT(PG + 4095, 0x0f);
     prescan_invalidate_page(ps, PG);
@@ -507,7 +509,7 @@ TEST(many_pages_hash)
         CHECK_EQ(prescan_scan(ps, m.base + i * PRESCAN_PAGE_SIZE + 4000, PRESCAN_MODE_32), 0);
     CHECK_EQ(prescan_pages(ps, NULL, 0), 1024);
     for (unsigned i = 0; i < 1024; i++)
-        CHECK_EQ(prescan_attr(ps, m.base + i * PRESCAN_PAGE_SIZE + 4095, PRESCAN_MODE_32), S | 1);
+        CHECK_EQ(prescan_attr(ps, m.base + i * PRESCAN_PAGE_SIZE + 4095, PRESCAN_MODE_32), S | V | 1);
     for (unsigned i = 0; i < 1024; i += 2)
         CHECK_EQ(prescan_invalidate_page(ps, m.base + i * PRESCAN_PAGE_SIZE), 96);
     CHECK_EQ(prescan_pages(ps, NULL, 0), 512);
