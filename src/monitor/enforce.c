@@ -597,6 +597,8 @@ int handle_trap(struct enforce *ef, struct cpu_view *c, uint64_t linear, uint64_
     if (reason == PRESCAN_REASON_SENSITIVE) {
         const char *how = "";
         int r = emulate_system_store(ef, c, bytes, nbytes, &how);
+        if (r == 0 && (r = emulate_cr3_write(ef, c, bytes, nbytes)) == 1)
+            how = "mov-cr3";
         if (r < 0)
             return -1;
         if (r == 1) {

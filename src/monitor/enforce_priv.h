@@ -89,6 +89,7 @@ int debug_step_native(struct enforce *ef, const struct cpu_view *c, uint64_t lin
 void stepi_after_exit(struct enforce *ef, uint32_t exit_reason);
 int debug_resume(struct enforce *ef, struct vm_stop *stop, int stepi);
 void debug_finish(struct enforce *ef, struct vm_stop *stop);
+int emulate_cr3_write(struct enforce *ef, struct cpu_view *c, const uint8_t *bytes, size_t nbytes);
 int enforce_run_guest(struct enforce *ef, struct vm_stop *stop, int stepping);
 
 #endif

@@ -132,14 +132,40 @@ int decode_full(const struct cpu_view *c, const uint8_t *bytes, size_t n,
     return ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, bytes, n, in, ops)) ? 0 : -1;
 }
 
-/* Where a far branch, IRET or INT goes, computed from operand, stack or
- * vector table.  Returns the number of successors written (0..2). */
+/* Where a far branch, IRET, INT or a SYSCALL-family instruction goes,
+ * computed from operand, stack, vector table, MSRs or registers.  Returns
+ * the number of successors written (0..2). */
 int system_successors(struct enforce *ef, const struct cpu_view *c, const ZydisDecodedInstruction *in,
                       const uint8_t *bytes, uint64_t out[2])
 {
     uint64_t next = cpu_linear(c, c->regs.rip + in->length), base;
     unsigned w = in->operand_width / 8;
     uint8_t op = in->opcode;
+    if (in->opcode_map == ZYDIS_OPCODE_MAP_0F) {
+        uint64_t msr;
+        int lma = (c->sregs.efer & (1u << 10)) != 0;
+        switch (in->opcode) {
+        case 0x05:                                      /* SYSCALL: LSTAR, CSTAR or STAR[31:0] */
+            if (vcpu_get_msr(ef->vm, !lma ? 0xC0000081u : c->mode == 64 ? 0xC0000082u : 0xC0000083u,
+                             &msr) != 0)
+                return 0;
+            out[0] = lma ? msr : msr & 0xffffffffu;
+            return 1;
+        case 0x34:                                      /* SYSENTER: IA32_SYSENTER_EIP */
+            if (vcpu_get_msr(ef->vm, 0x176, &msr) != 0)
+                return 0;
+            out[0] = lma ? msr : msr & 0xffffffffu;
+            return 1;
+        case 0x07:                                      /* SYSRET: RCX */
+            out[0] = in->operand_width == 64 ? c->regs.rcx : c->regs.rcx & 0xffffffffu;
+            return 1;
+        case 0x35:                                      /* SYSEXIT: RDX */
+            out[0] = in->operand_width == 64 ? c->regs.rdx : c->regs.rdx & 0xffffffffu;
+            return 1;
+        default:
+            return 0;
+        }
+    }
     if (in->opcode_map != ZYDIS_OPCODE_MAP_DEFAULT)
         return 0;
     if (op == 0xEA || op == 0x9A) {                     /* far ptr16:16/32 */
@@ -232,6 +258,35 @@ int emulate_system_store(struct enforce *ef, struct cpu_view *c, const uint8_t *
         c->regs.rip &= c->mode == 16 ? 0xffffu : 0xffffffffu;
     if (vcpu_set_regs(ef->vm, &c->regs) != 0) {
         fail(ef, "cannot set registers");
+        return -1;
+    }
+    return 1;
+}
+
+/* MOV to CR3: the monitor sets it (KVM reloads the MMU) and moves RIP on,
+ * so the next instruction is found through the NEW page tables.  Executed
+ * in place, its successor trap would be planted through the old ones.
+ * Returns 1 done, 0 not this instruction, -1 error. */
+int emulate_cr3_write(struct enforce *ef, struct cpu_view *c, const uint8_t *bytes, size_t nbytes)
+{
+    ZydisDecodedInstruction in;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    if (decode_full(c, bytes, nbytes, &in, ops) != 0 || in.mnemonic != ZYDIS_MNEMONIC_MOV ||
+        ops[0].type != ZYDIS_OPERAND_TYPE_REGISTER || ops[0].reg.value != ZYDIS_REGISTER_CR3 ||
+        ops[1].type != ZYDIS_OPERAND_TYPE_REGISTER)
+        return 0;
+    const struct kvm_regs *r = &c->regs;
+    const uint64_t v[16] = { r->rax, r->rcx, r->rdx, r->rbx, r->rsp, r->rbp, r->rsi, r->rdi,
+                             r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15 };
+    int id = ZydisRegisterGetId(ops[1].reg.value);
+    if (id < 0 || id > 15)
+        return 0;
+    c->sregs.cr3 = c->mode == 64 ? v[id] : v[id] & 0xffffffffu;
+    c->regs.rip += in.length;
+    if (c->mode != 64)
+        c->regs.rip &= 0xffffffffu;
+    if (vcpu_set_sregs(ef->vm, &c->sregs) != 0 || vcpu_set_regs(ef->vm, &c->regs) != 0) {
+        fail(ef, "cannot set CR3 to 0x%llx", (unsigned long long)c->sregs.cr3);
         return -1;
     }
     return 1;

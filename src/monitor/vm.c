@@ -187,6 +187,18 @@ int vcpu_cpu_mode(struct vm *vm)
     return vcpu_mode_from_sregs(&s);
 }
 
+int vcpu_get_msr(struct vm *vm, uint32_t index, uint64_t *value)
+{
+    struct { struct kvm_msrs head; struct kvm_msr_entry entry; } m;
+    memset(&m, 0, sizeof m);
+    m.head.nmsrs = 1;
+    m.entry.index = index;
+    if (ioctl(vm->vcpu_fd, KVM_GET_MSRS, &m) != 1)
+        return -1;
+    *value = m.entry.data;
+    return 0;
+}
+
 int vcpu_cpl(struct vm *vm)
 {
     struct kvm_sregs s;

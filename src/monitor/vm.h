@@ -98,6 +98,8 @@ int vcpu_get_sregs(struct vm *vm, struct kvm_sregs *s);
 int vcpu_set_sregs(struct vm *vm, const struct kvm_sregs *s);
 int vcpu_cpu_mode(struct vm *vm);   /* 16, 32 or 64 (code decode size); -1 on error */
 int vcpu_cpl(struct vm *vm);        /* 0..3; -1 on error */
+/* One model-specific register (KVM_GET_MSRS).  0, or -1. */
+int vcpu_get_msr(struct vm *vm, uint32_t index, uint64_t *value);
 int vcpu_inject_exception(struct vm *vm, unsigned vector, int has_error, uint32_t error);
 
 /* Multi-line register dump (GPRs, rip, rflags, segments, control regs). */

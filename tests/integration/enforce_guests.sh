@@ -131,6 +131,8 @@ check enf_pageend.elf64 "" 1 "P"
 ge "pageend: falling off the page end is guarded" "$(stat enf_pageend-d16 out-of-page)" 1
 check enf_reserved.elf64 "" 1 "R"
 check enf_crosstrap.elf64 "" 1 $'x\nK'
+check enf_syscall.elf64 "" 1 "S"
+check enf_cr3.elf64 "" 1 "N"
 ge "crosstrap: stepped in place with both pages' bytes" "$(stat enf_crosstrap-d16 crosses-page)" 1
 
 # Injected writes go through the same check: a poke into a scanned
