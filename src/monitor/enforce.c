@@ -695,6 +695,35 @@ static enum vm_hook_result on_protected_write(void *ctx, struct vm *vm, uint64_t
     return apply_write(ef, gpa, copy, len, 0) == 0 ? VM_HOOK_HANDLED : VM_HOOK_STOP;
 }
 
+/* A guest that loads its own IDT gets every present interrupt/trap gate's
+ * handler scanned, so an exception raised by native code lands on scanned
+ * code.  Checked when IDTR changes; gates rewritten after LIDT and
+ * real-mode vector tables are not followed (README: known limits). */
+static void scan_idt_handlers(struct enforce *ef, const struct cpu_view *c)
+{
+    if (!(c->sregs.cr0 & 1) ||
+        (c->sregs.idt.base == ef->idt_base && c->sregs.idt.limit == ef->idt_limit))
+        return;
+    ef->idt_base = c->sregs.idt.base;
+    ef->idt_limit = c->sregs.idt.limit;
+    if (ef->idt_base == ef->reserved_base + VM_RES_IDT)
+        return;                         /* the monitor's own reporting IDT */
+    int lma = (c->sregs.efer & (1u << 10)) != 0;
+    unsigned size = lma ? 16 : 8;
+    for (unsigned v = 0; v < 256 && v * size + size - 1 <= ef->idt_limit && !ef->failed; v++) {
+        uint8_t g[8];
+        uint64_t handler, gpa;
+        if (gmem_read_linear(ef->vm, ef->idt_base + v * size, g, sizeof g) != 0)
+            return;
+        unsigned type = g[5] & 0x1f;
+        if (!(g[5] & 0x80) || (type != 0x0e && type != 0x0f && type != 0x06 && type != 0x07))
+            continue;                   /* not present, or a task gate */
+        if (vector_handler(ef, c, v, &handler) == 0 && gmem_translate(ef->vm, handler, 0, &gpa) == 0 &&
+            !in_monitor(ef, gpa))
+            ensure_scanned(ef, handler, lma ? 64 : 32);
+    }
+}
+
 static void on_after_exit(void *ctx, struct vm *vm, uint32_t exit_reason)
 {
     struct enforce *ef = ctx;
@@ -712,9 +741,13 @@ static void on_after_exit(void *ctx, struct vm *vm, uint32_t exit_reason)
         return;
     if (cpu_load(ef, &c) != 0)
         return;
+    scan_idt_handlers(ef, &c);
     uint64_t lin = cpu_linear(&c, c.regs.rip), gpa;
-    if (gmem_translate(ef->vm, lin, 0, &gpa) != 0 || in_monitor(ef, gpa))
+    if (gmem_translate(ef->vm, lin, 0, &gpa) != 0 || in_monitor(ef, gpa)) {
+        if (ef->failed)
+            vm_request_stop_why(ef->vm, VM_STOP_HOOK);
         return;
+    }
     int scanned = (prescan_attr(ef->ps, gpa, (enum prescan_mode)c.mode) & PRESCAN_ATTR_SCANNED) != 0;
     if (!scanned && !trap_is_armed(ef->tt, gpa)) {
         if (ef->cfg.check_invariant && !ef->invalidated_rip_page)

@@ -26,7 +26,9 @@ struct enforce {
     int io_rip_at_out;          /* host reports RIP at the OUT (hardware KVM) */
     enforce_vexit_fn vexit_hook;    /* plugins: see enforce_set_vexit_hook */
     void *vexit_hook_ctx;
-    uint64_t reserved_base;     /* monitor-owned RAM from here up: not scanned */
+    uint64_t reserved_base;     /* the monitor's reserved region (only its stubs are exempt) */
+    uint64_t idt_base;          /* the guest IDT whose handlers were last scanned */
+    uint16_t idt_limit;
     uint64_t *touched;          /* pages the engine changed since the last sync */
     size_t ntouched, touched_cap;
     int stepping;               /* traps suspended / STEP traps planted */

@@ -133,6 +133,7 @@ check enf_reserved.elf64 "" 1 "R"
 check enf_crosstrap.elf64 "" 1 $'x\nK'
 check enf_syscall.elf64 "" 1 "S"
 check enf_cr3.elf64 "" 1 "N"
+check enf_idt.elf64 "" 1 "E"
 ge "crosstrap: stepped in place with both pages' bytes" "$(stat enf_crosstrap-d16 crosses-page)" 1
 
 # Injected writes go through the same check: a poke into a scanned
