@@ -16,13 +16,34 @@
 #include "monitor/memslot.h"
 #include "monitor/vm.h"
 
+/* The 16 general registers in encoding order: rax, rcx, rdx, rbx, rsp, rbp,
+ * rsi, rdi, r8..r15 (the order of insn_emul and of Zydis register ids). */
+static void gprs_of(const struct kvm_regs *r, uint64_t v[16])
+{
+    const uint64_t g[16] = { r->rax, r->rcx, r->rdx, r->rbx, r->rsp, r->rbp, r->rsi, r->rdi,
+                             r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15 };
+    memcpy(v, g, sizeof(g));
+}
+
+/* The value of a general-register operand (any width: the whole register). */
+static int gpr_value(const struct cpu_view *c, ZydisRegister reg, uint64_t *out)
+{
+    uint64_t v[16];
+    int id = ZydisRegisterGetId(reg);
+    ZydisRegisterClass cls = ZydisRegisterGetClass(reg);
+    if (id < 0 || id > 15 || (cls != ZYDIS_REGCLASS_GPR16 && cls != ZYDIS_REGCLASS_GPR32 &&
+                              cls != ZYDIS_REGCLASS_GPR64))
+        return -1;
+    gprs_of(&c->regs, v);
+    *out = v[id];
+    return 0;
+}
+
 void cpu_to_emul(const struct cpu_view *c, struct insn_emul_cpu *e)
 {
     const struct kvm_regs *r = &c->regs;
-    uint64_t g[16] = { r->rax, r->rcx, r->rdx, r->rbx, r->rsp, r->rbp, r->rsi, r->rdi,
-                       r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15 };
     memset(e, 0, sizeof(*e));
-    memcpy(e->gpr, g, sizeof(g));
+    gprs_of(r, e->gpr);
     e->rip = r->rip;
     e->rflags = r->rflags;
     e->seg_base[INSN_EMUL_ES] = c->sregs.es.base;
@@ -228,9 +249,8 @@ int emulate_system_store(struct enforce *ef, struct cpu_view *c, const uint8_t *
     }
     /* Zydis numbers AX.., EAX.., RAX.. each in encoding order. */
     ZydisRegisterContext rc;
-    const struct kvm_regs *r = &c->regs;
-    const uint64_t v[16] = { r->rax, r->rcx, r->rdx, r->rbx, r->rsp, r->rbp, r->rsi, r->rdi,
-                             r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15 };
+    uint64_t v[16];
+    gprs_of(&c->regs, v);
     memset(&rc, 0, sizeof(rc));
     for (int i = 0; i < 16; i++) {
         rc.values[ZYDIS_REGISTER_RAX + i] = v[i];
@@ -275,13 +295,10 @@ int emulate_cr3_write(struct enforce *ef, struct cpu_view *c, const uint8_t *byt
         ops[0].type != ZYDIS_OPERAND_TYPE_REGISTER || ops[0].reg.value != ZYDIS_REGISTER_CR3 ||
         ops[1].type != ZYDIS_OPERAND_TYPE_REGISTER)
         return 0;
-    const struct kvm_regs *r = &c->regs;
-    const uint64_t v[16] = { r->rax, r->rcx, r->rdx, r->rbx, r->rsp, r->rbp, r->rsi, r->rdi,
-                             r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15 };
-    int id = ZydisRegisterGetId(ops[1].reg.value);
-    if (id < 0 || id > 15)
+    uint64_t value;
+    if (gpr_value(c, ops[1].reg.value, &value) != 0)
         return 0;
-    c->sregs.cr3 = c->mode == 64 ? v[id] : v[id] & 0xffffffffu;
+    c->sregs.cr3 = c->mode == 64 ? value : value & 0xffffffffu;
     c->regs.rip += in.length;
     if (c->mode != 64)
         c->regs.rip &= 0xffffffffu;
@@ -327,13 +344,9 @@ void touch_loaded_descriptors(struct enforce *ef, const struct cpu_view *c,
             gmem_read_linear(ef->vm, ss + sp + 4 * w, &sel[1], 2);      /* SS, on a privilege change */
     } else if (in->mnemonic == ZYDIS_MNEMONIC_MOV && ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
                ZydisRegisterGetClass(ops[0].reg.value) == ZYDIS_REGCLASS_SEGMENT) {
-        if (ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER) {
-            const struct kvm_regs *r = &c->regs;
-            const uint64_t v[8] = { r->rax, r->rcx, r->rdx, r->rbx, r->rsp, r->rbp, r->rsi, r->rdi };
-            int id = ZydisRegisterGetId(ops[1].reg.value);
-            if (id >= 0 && id < 8)
-                sel[0] = (uint16_t)v[id];
-        }
+        uint64_t value;
+        if (ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER && gpr_value(c, ops[1].reg.value, &value) == 0)
+            sel[0] = (uint16_t)value;   /* (a selector in memory is not followed) */
     } else if (in->mnemonic == ZYDIS_MNEMONIC_POP && ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
                ZydisRegisterGetClass(ops[0].reg.value) == ZYDIS_REGCLASS_SEGMENT) {
         gmem_read_linear(ef->vm, ss + sp, &sel[0], 2);
@@ -347,10 +360,9 @@ void touch_loaded_descriptors(struct enforce *ef, const struct cpu_view *c,
             gmem_read_linear(ef->vm, c->sregs.idt.base + vec * size, g, 4) == 0)
             sel[0] = (uint16_t)(g[2] | g[3] << 8);
     } else if (in->mnemonic == ZYDIS_MNEMONIC_LTR && ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER) {
-        int id = ZydisRegisterGetId(ops[0].reg.value);
-        const uint64_t v[4] = { c->regs.rax, c->regs.rcx, c->regs.rdx, c->regs.rbx };
-        if (id >= 0 && id < 4)
-            touch_descriptor(ef, c, (uint16_t)v[id], 0x02);         /* busy */
+        uint64_t value;
+        if (gpr_value(c, ops[0].reg.value, &value) == 0)
+            touch_descriptor(ef, c, (uint16_t)value, 0x02);         /* busy */
         return;
     }
     for (int i = 0; i < 2; i++)
