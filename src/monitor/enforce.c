@@ -226,8 +226,6 @@ int sync_protection(struct enforce *ef, uint64_t page)
     return 0;
 }
 
-struct stale_traps { uint16_t off[PAGE_SIZE]; size_t n; const uint8_t *attr[3]; };
-
 static int wants_trap(const uint8_t *const attr[3], unsigned off)
 {
     for (int i = 0; i < 3; i++)
@@ -237,27 +235,38 @@ static int wants_trap(const uint8_t *const attr[3], unsigned off)
     return 0;
 }
 
-static void collect_stale(void *ctx, uint64_t gpa, unsigned kinds, uint8_t orig)
+/* A snapshot of one page's traps in address order: removing traps while
+ * the table is being walked is not safe, so callers walk this instead. */
+struct page_traps { size_t n; uint16_t off[PAGE_SIZE]; uint8_t kinds[PAGE_SIZE]; };
+
+static void collect_trap(void *ctx, uint64_t gpa, unsigned kinds, uint8_t orig)
 {
-    struct stale_traps *s = ctx;
+    struct page_traps *t = ctx;
     (void)orig;
-    unsigned off = (unsigned)(gpa & (PAGE_SIZE - 1));
-    if ((kinds & TRAP_VIRTUALIZE) && !wants_trap(s->attr, off))
-        s->off[s->n++] = (uint16_t)off;
+    t->off[t->n] = (uint16_t)(gpa & (PAGE_SIZE - 1));
+    t->kinds[t->n++] = (uint8_t)kinds;
+}
+
+static const struct page_traps *traps_of_page(struct enforce *ef, uint64_t page)
+{
+    static struct page_traps t;         /* 12 KiB: kept off the stack */
+    t.n = 0;
+    trap_for_each_in_page(ef->tt, page, collect_trap, &t);
+    return &t;
 }
 
 /* Virtualize traps exactly where some mode's attribute byte says virtualize. */
 static int sync_page(struct enforce *ef, uint64_t page)
 {
-    static struct stale_traps stale;    /* 8 KiB: kept off the stack */
-    stale.n = 0;
+    const uint8_t *attr[3];
     for (int i = 0; i < 3; i++)
-        stale.attr[i] = prescan_attr_page(ef->ps, page, modes[i]);
-    trap_for_each_in_page(ef->tt, page, collect_stale, &stale);
-    for (size_t i = 0; i < stale.n; i++)
-        unplant(ef, page + stale.off[i], TRAP_VIRTUALIZE);
+        attr[i] = prescan_attr_page(ef->ps, page, modes[i]);
+    const struct page_traps *t = traps_of_page(ef, page);
+    for (size_t i = 0; i < t->n; i++)
+        if ((t->kinds[i] & TRAP_VIRTUALIZE) && !wants_trap(attr, t->off[i]))
+            unplant(ef, page + t->off[i], TRAP_VIRTUALIZE);
     for (unsigned off = 0; off < PAGE_SIZE; off++)
-        if (wants_trap(stale.attr, off) && plant(ef, page + off, TRAP_VIRTUALIZE) != 0)
+        if (wants_trap(attr, off) && plant(ef, page + off, TRAP_VIRTUALIZE) != 0)
             return -1;
     return sync_protection(ef, page);
 }
@@ -335,13 +344,14 @@ int apply_write(struct enforce *ef, uint64_t gpa, const uint8_t *data, size_t le
         memset(&ev, 0, sizeof(ev));
         if (page_has_attrs(ef, page) && prescan_write_check(ef->ps, a, n, &hit) == 1) {
             size_t dropped = prescan_invalidate_page(ef->ps, page);
-            size_t ntraps = trap_count_page(ef->tt, page);
-            for (unsigned off = 0; off < PAGE_SIZE && ntraps; off++) {
-                unsigned k = trap_kinds(ef->tt, page + off) & (TRAP_VIRTUALIZE | TRAP_STEP);
-                if (k & TRAP_VIRTUALIZE)
-                    unplant(ef, page + off, TRAP_VIRTUALIZE);
-                if (k & TRAP_STEP)
-                    unplant(ef, page + off, TRAP_STEP);
+            /* The page's virtualize and step traps go with its attributes;
+             * breakpoints stay. */
+            const struct page_traps *t = traps_of_page(ef, page);
+            for (size_t i = 0; i < t->n; i++) {
+                if (t->kinds[i] & TRAP_VIRTUALIZE)
+                    unplant(ef, page + t->off[i], TRAP_VIRTUALIZE);
+                if (t->kinds[i] & TRAP_STEP)
+                    unplant(ef, page + t->off[i], TRAP_STEP);
             }
             ef->ntouched = 0;
             ef->st.invalidations++;
@@ -465,13 +475,8 @@ void end_step(struct enforce *ef)
     if (!ef->stepping)
         return;
     trap_rearm_suspended(ef->tt);
-    if (events_wanted(ef->events)) {
-        /* trace each STEP trap removal in address order for determinism */
-        size_t n = trap_remove_kind(ef->tt, TRAP_STEP);
-        ef->st.traps_removed += n;
-    } else {
-        ef->st.traps_removed += trap_remove_kind(ef->tt, TRAP_STEP);
-    }
+    /* Counted, not traced one by one: every step ends this way. */
+    ef->st.traps_removed += trap_remove_kind(ef->tt, TRAP_STEP);
     ef->stepping = 0;
 }
 

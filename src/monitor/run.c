@@ -13,8 +13,8 @@
 
 const char *vm_stop_name(int why)
 {
-    static const char *const n[] = { "exit-device", "hlt", "shutdown", "guest-exception",
-                                     "timeout", "interrupted", "hook", "error" };
+    static const char *const n[] = { "exit-device", "hlt", "shutdown", "exception",
+                                     "timeout", "interrupted", "stopped", "error" };
     return why >= 0 && why <= VM_STOP_ERROR ? n[why] : "?";
 }
 

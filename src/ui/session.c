@@ -97,20 +97,6 @@ const char *session_mode_name(struct session *s)
     }
 }
 
-static const char *stop_why_name(const struct vm_stop *st)
-{
-    switch (st->why) {
-    case VM_STOP_EXIT_DEVICE: return "exit-device";
-    case VM_STOP_HLT: return "hlt";
-    case VM_STOP_SHUTDOWN: return "shutdown";
-    case VM_STOP_GUEST_EXCEPTION: return "exception";
-    case VM_STOP_TIMEOUT: return "timeout";
-    case VM_STOP_INTERRUPTED: return "interrupted";
-    case VM_STOP_HOOK: return "stopped";
-    default: return "error";
-    }
-}
-
 int session_exit_status(const struct vm_stop *st)
 {
     switch (st->why) {
@@ -187,7 +173,7 @@ static int session_go(struct session *s, struct vm_stop *stop, int step)
     if (events_wanted(&s->events)) {
         memset(&ev, 0, sizeof(ev));
         ev.type = SCOUT_EV_RUN_STOP;
-        ev.u.run_stop.why = stop_why_name(stop);
+        ev.u.run_stop.why = vm_stop_name(stop->why);
         ev.u.run_stop.status = session_exit_status(stop);
         events_emit(&s->events, &ev);
     }
