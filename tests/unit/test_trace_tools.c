@@ -5,17 +5,6 @@
 
 #include <fcntl.h>
 
-static const char good[] =
-    "scout-trace 1\n"
-    "1 run-start mode=long64 depth=16 guest=hello64.elf\n"
-    "2 page-alloc page=0x100000 mode=64\n"
-    "3 scan page=0x100000 off=0x000 mode=64 len=5 verdict=native reason=none depth=0\n"
-    "4 trap-plant addr=0x100010 orig=0xc3\n"
-    "5 vexit rip=0x100010 insn=ret reason=computed-branch how=emulated target=0x100020\n"
-    "6 invalidate page=0x100000 write=0x100004 len=1 hit=0x100003 dropped=37\n"
-    "7 data-write addr=0x100800 len=4\n"
-    "8 io port=0xe9 dir=out size=1 val=0x48\n"
-    "9 run-stop why=exit-device status=1\n";
 
 static char *out_text, *err_text;
 
@@ -81,7 +70,7 @@ static char *head(const char *text, int lines)
 
 TEST(diff_equal)
 {
-    CHECK_EQ(diff_texts(good, good), 0);
+    CHECK_EQ(diff_texts(tu_good_trace, tu_good_trace), 0);
     CHECK_STR(out_text, "same: 9 events (t= fields ignored)\n");
     CHECK_STR(err_text, "");
     CHECK_EQ(diff_texts("scout-trace 1\n", "scout-trace 1\n"), 0);
@@ -101,7 +90,7 @@ TEST(diff_equal_except_times)
         "7 data-write addr=0x100800 len=4 t=7\n"
         "8 io port=0xe9 dir=out size=1 val=0x48 t=8\n"
         "9 run-stop why=exit-device status=1 t=9\n";
-    CHECK_EQ(diff_texts(good, timed), 0);
+    CHECK_EQ(diff_texts(tu_good_trace, timed), 0);
     CHECK_STR(out_text, "same: 9 events (t= fields ignored)\n");
     char other[sizeof timed];
     memcpy(other, timed, sizeof timed);
@@ -112,9 +101,9 @@ TEST(diff_equal_except_times)
 
 TEST(diff_different_field)
 {
-    char *b = replace_line(good, 6, "5 vexit rip=0x100010 insn=ret reason=far-branch"
+    char *b = replace_line(tu_good_trace, 6, "5 vexit rip=0x100010 insn=ret reason=far-branch"
                            " how=emulated target=0x100020 t=77\n");
-    CHECK_EQ(diff_texts(good, b), 1);
+    CHECK_EQ(diff_texts(tu_good_trace, b), 1);
     CHECK_STR(err_text, "");
     CHECK_STR(out_text, expand(
         "A: @A@ (9 events)\n"
@@ -145,18 +134,18 @@ TEST(diff_different_field)
         "  total       9  9\n"));
 
     /* A divergence at the first event has no context before it. */
-    b = replace_line(good, 2, "1 run-start mode=long64 depth=8 guest=hello64.elf\n");
-    CHECK_EQ(diff_texts(good, b), 1);
+    b = replace_line(tu_good_trace, 2, "1 run-start mode=long64 depth=8 guest=hello64.elf\n");
+    CHECK_EQ(diff_texts(tu_good_trace, b), 1);
     CHECK(strstr(out_text, "first divergence at event 1 (A line 2, B line 2):"
                  " field 2: A has depth=16, B has depth=8\n"
                  "--- A: ") != NULL);
     /* Missing and extra fields. */
-    b = replace_line(good, 8, "7 data-write addr=0x100800\n");
-    CHECK_EQ(diff_texts(good, b), 1);
+    b = replace_line(tu_good_trace, 8, "7 data-write addr=0x100800\n");
+    CHECK_EQ(diff_texts(tu_good_trace, b), 1);
     CHECK(strstr(out_text, "(A line 8, B line 8): field 2: A has len=4, B has"
                  " no more fields\n") != NULL);
-    b = replace_line(good, 8, "7 data-write addr=0x100800 len=4 extra=1\n");
-    CHECK_EQ(diff_texts(good, b), 1);
+    b = replace_line(tu_good_trace, 8, "7 data-write addr=0x100800 len=4 extra=1\n");
+    CHECK_EQ(diff_texts(tu_good_trace, b), 1);
     CHECK(strstr(out_text, "field 3: A has no more fields, B has extra=1\n") != NULL);
 }
 
@@ -175,7 +164,7 @@ TEST(diff_different_counts)
         "8 data-write addr=0x100800 len=4\n"
         "9 io port=0xe9 dir=out size=1 val=0x48\n"
         "10 run-stop why=exit-device status=1\n";
-    CHECK_EQ(diff_texts(good, b), 1);
+    CHECK_EQ(diff_texts(tu_good_trace, b), 1);
     CHECK_STR(out_text, expand(
         "A: @A@ (9 events)\n"
         "B: @B@ (10 events)\n"
@@ -207,7 +196,7 @@ TEST(diff_different_counts)
 
 TEST(diff_prefix)
 {
-    CHECK_EQ(diff_texts(good, head(good, 7)), 1);
+    CHECK_EQ(diff_texts(tu_good_trace, head(tu_good_trace, 7)), 1);
     CHECK_STR(out_text, expand(
         "A: @A@ (9 events)\n"
         "B: @B@ (6 events)\n"
@@ -235,10 +224,10 @@ TEST(diff_prefix)
         "  vexit       1  1\n"
         "  total       9  6  *\n"));
     /* The other way round, and an empty trace against a full one. */
-    CHECK_EQ(diff_texts(head(good, 3), good), 1);
+    CHECK_EQ(diff_texts(head(tu_good_trace, 3), tu_good_trace), 1);
     CHECK(strstr(out_text, "A is a prefix of B: A ends after event 2; B continues"
                  " with 7 more (from B line 4)\n") != NULL);
-    CHECK_EQ(diff_texts("scout-trace 1\n", good), 1);
+    CHECK_EQ(diff_texts("scout-trace 1\n", tu_good_trace), 1);
     CHECK(strstr(out_text, "A is a prefix of B: A ends after event 0; B continues"
                  " with 9 more (from B line 2)\n"
                  "--- A: ") != NULL);
@@ -248,16 +237,16 @@ TEST(diff_prefix)
 TEST(diff_errors)
 {
     /* Truncated mid-line: a corrupt file, not a prefix. */
-    char cut[sizeof good];
-    snprintf(cut, sizeof cut, "%.*s", (int)(strstr(good, "7 data") - good + 9), good);
-    CHECK_EQ(diff_texts(good, cut), 2);
+    char cut[sizeof tu_good_trace];
+    snprintf(cut, sizeof cut, "%.*s", (int)(strstr(tu_good_trace, "7 data") - tu_good_trace + 9), tu_good_trace);
+    CHECK_EQ(diff_texts(tu_good_trace, cut), 2);
     CHECK_STR(out_text, "");
     CHECK_STR(err_text, expand("scout: trace @B@:8: no newline at end of file"
                                " (truncated?)\n"));
-    CHECK_EQ(diff_texts(replace_line(good, 4, "7 scan x=1\n"), good), 2);
+    CHECK_EQ(diff_texts(replace_line(tu_good_trace, 4, "7 scan x=1\n"), tu_good_trace), 2);
     CHECK_STR(err_text, expand("scout: trace @A@:4: sequence number 7 after 2"
                                " (truncated or edited?)\n"));
-    CHECK_EQ(diff_texts(good, "scout-trace 9\n"), 2);
+    CHECK_EQ(diff_texts(tu_good_trace, "scout-trace 9\n"), 2);
     CHECK_STR(err_text, expand("scout: trace @B@:1: unsupported trace version 9"
                                " (this scout reads version 1)\n"));
     FILE *out = tmpfile(), *err = tmpfile();
@@ -389,7 +378,7 @@ static int run_main(int (*fn)(int, char **), int argc, char **argv)
 
 TEST(main_entry_points)
 {
-    char *pa = strdup(tu_write_str("a.trace", good));  /* tu_path reuses buffers */
+    char *pa = strdup(tu_write_str("a.trace", tu_good_trace));  /* tu_path reuses buffers */
     char *diff1[] = { "diff", pa, NULL };
     CHECK_EQ(run_main(trace_diff_main, 2, diff1), 2);
     CHECK_STR(out_text, "");

@@ -89,4 +89,17 @@ static inline void tu_cleanup(void)
     if (tu_dir_[0])
         rmdir(tu_dir_);
 }
+/* A small well-formed trace with one event of each common type. */
+static const char tu_good_trace[] __attribute__((unused)) =
+    "scout-trace 1\n"
+    "1 run-start mode=long64 depth=16 guest=hello64.elf\n"
+    "2 page-alloc page=0x100000 mode=64\n"
+    "3 scan page=0x100000 off=0x000 mode=64 len=5 verdict=native reason=none depth=0\n"
+    "4 trap-plant addr=0x100010 orig=0xc3\n"
+    "5 vexit rip=0x100010 insn=ret reason=computed-branch how=emulated target=0x100020\n"
+    "6 invalidate page=0x100000 write=0x100004 len=1 hit=0x100003 dropped=37\n"
+    "7 data-write addr=0x100800 len=4\n"
+    "8 io port=0xe9 dir=out size=1 val=0x48\n"
+    "9 run-stop why=exit-device status=1\n";
+
 #endif
