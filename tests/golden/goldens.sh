@@ -15,7 +15,7 @@ status=0
 while read -r name args; do
     case "$name" in ''|'#'*) continue ;; esac
     # shellcheck disable=SC2206
-    argv=($args)
+    argv=(${args//@BUILD@/$TOP/$BUILD})
     last=$((${#argv[@]} - 1))
     argv[$last]="$guests/${argv[$last]}"
     out="$tmp/$name.trace"
