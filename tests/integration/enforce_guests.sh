@@ -65,10 +65,8 @@ ge "overlap: the covering movabs is virtualized" "$(stat enf_overlap-d16 overlap
 check enf_crosspage.elf64 "" 1 "crosspage: sum=0x0306090c0f121518"
 ge "crosspage: stepped in place each time" "$(stat enf_crosspage-d16 crosses-page)" 3
 
-# The CPUID vendor is the host's: matched by pattern, the rest exactly.
-vendor=$(timeout 20 "$SCOUT" --raw "$GUESTS/enf_sensitive.elf64" 2>/dev/null | sed -n 's/^cpuid: //p')
-expect_match "sensitive: cpuid vendor" '^(AuthenticAMD|GenuineIntel|[[:print:]]{12})$' "$vendor"
-check enf_sensitive.elf64 "" 0 "$(printf '%s\n' "cpuid: $vendor" \
+# The guest checks that the CPUID vendor is 12 printable characters (0x1).
+check enf_sensitive.elf64 "" 0 "$(printf '%s\n' "cpuid: 0x1" \
     "popf df=0x1" "sti/cli if=0x10x0" "sgdt/sidt limits=0x003f0x0fff" "in lcr=0x03" \
     "cr0.pg,cr4.pae=0x10x1" "hlt")"
 ge "sensitive: exits for each family" "$(stat enf_sensitive-d16 sensitive)" 10
