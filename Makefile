@@ -12,12 +12,12 @@ SANFLAGS := $(if $(SAN),-fsanitize=address$(comma)undefined -fno-omit-frame-poin
 DEBUGFLAGS := $(if $(SAN),-DSCOUT_DEBUG)
 CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -Iinclude -Isrc $(SANFLAGS) $(DEBUGFLAGS) -MMD -MP
 # Plugins call back into the binary: export the plugin API, nothing else.
-LDFLAGS := $(SANFLAGS) -Wl,--dynamic-list=src/ui/plugin_exports.list
+LDFLAGS := $(SANFLAGS) -Wl,--dynamic-list=src/ui/plugin/plugin_exports.list
 LDLIBS := -lZydis -lZycore -lreadline -lncurses -ldl -lm
 
-# Every module's .c files go into one library; src/ui/main.c is the binary.
-LIB_SRCS  := $(sort $(wildcard src/prescan/*.c src/monitor/*.c src/trace/*.c src/ui/*.c))
-LIB_SRCS  := $(filter-out src/ui/main.c,$(LIB_SRCS))
+# Every module's .c files go into one library; src/ui/batch/main.c is the binary.
+LIB_SRCS  := $(sort $(wildcard src/*/*.c src/*/*/*.c))
+LIB_SRCS  := $(filter-out src/ui/batch/main.c,$(LIB_SRCS))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -57,9 +57,9 @@ deps:
 TEST_DEPS     := $(BUILD)/scout $(UNIT_BINS)
 BENCH_TARGETS :=
 SCOUT_OBJS    :=
-include $(sort $(wildcard src/*/*.mk tests/*/*.mk plugins/*.mk))
+include $(sort $(wildcard src/*/*.mk src/*/*/*.mk tests/*/*.mk plugins/*.mk))
 
-$(BUILD)/scout: $(BUILD)/src/ui/main.o $(BUILD)/libscout.a $(SCOUT_OBJS)
+$(BUILD)/scout: $(BUILD)/src/ui/batch/main.o $(BUILD)/libscout.a $(SCOUT_OBJS)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 test: deps
@@ -77,4 +77,4 @@ run: deps
 clean:
 	rm -rf build build-san
 
--include $(LIB_OBJS:.o=.d) $(BUILD)/src/ui/main.d $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%.d)
+-include $(LIB_OBJS:.o=.d) $(BUILD)/src/ui/batch/main.d $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%.d)

@@ -2,7 +2,7 @@
 # NAME.so and the test-only plugins in tests/plugins/ into $(BUILD)/tests/
 # plugins/NAME.so.  Plugins include only include/scout/plugin.h; their API
 # calls resolve against the scout binary (which exports only the plugin API:
-# src/ui/plugin_exports.list).  With SAN=1
+# src/ui/plugin/plugin_exports.list).  With SAN=1
 # they get the same sanitizer flags as the binary.
 PLUGIN_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -Iinclude \
                  -fPIC -fvisibility=hidden $(SANFLAGS)

@@ -3,7 +3,7 @@
  * address is hex; nothing host-specific is written. */
 #ifndef SCOUT_TRACE_EVENTS_H
 #define SCOUT_TRACE_EVENTS_H
-#include "monitor/events.h"
+#include "monitor/events/events.h"
 #include "trace/trace.h"
 
 /* An events subscriber; ctx is the struct trace_writer *. */

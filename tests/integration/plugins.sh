@@ -30,8 +30,9 @@ expect_eq cpuid_mask_output "vendor: ScoutVirtual${NL}leaf1: sse3=0x0 sse=0x0${N
 expect_eq cpuid_mask_status 1 "$RC"
 expect_match cpuid_mask_counter "scout: plugin cpuid-mask: handled=2" "$(cat "$ERR")"
 expect_match cpuid_mask_vexits_counted "sensitive=53 " "$(cat "$ERR")"
-run --plugin "$P/cpuid-mask.so,vendor=ScoutVirtual" "$GUESTS/enf_sensitive.elf64"
-expect_eq cpuid_mask_enf_sensitive "cpuid: ScoutVirtual" "$(head -n1 "$OUT")"
+run --stats --plugin "$P/cpuid-mask.so,vendor=ScoutVirtual" "$GUESTS/enf_sensitive.elf64"
+expect_eq cpuid_mask_enf_sensitive "cpuid: 0x1" "$(head -n1 "$OUT")"
+expect_match cpuid_mask_enf_sensitive_handled "scout: plugin cpuid-mask: handled=1" "$(cat "$ERR")"
 # insn-stats loaded first still sees the exits cpuid-mask handled
 run --plugin "$P/cpuid-mask.so,vendor=Short" --plugin "$P/insn-stats.so" "$G"
 expect_eq cpuid_mask_padded "vendor: Short       " "$(head -n1 "$OUT")"

@@ -2,7 +2,7 @@
  * sink that captures CMD_OUT and CMD_ERR text separately. */
 #ifndef SCOUT_TEST_CMD_UTIL_H
 #define SCOUT_TEST_CMD_UTIL_H
-#include "ui/command.h"
+#include "ui/cli/command.h"
 #include <stdlib.h>
 #include <string.h>
 

@@ -3,7 +3,7 @@
  * registration.  The commands registered here exist only for the test. */
 #include "check.h"
 #include "cmd_test_util.h"
-#include "ui/cmd_args.h"
+#include "ui/cli/cmd_args.h"
 
 #include <inttypes.h>
 #include <sys/stat.h>

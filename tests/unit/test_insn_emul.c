@@ -3,7 +3,7 @@
  * fake guest memory: one byte array mapped at a linear base; accesses
  * outside it fail (-1) like a #PF, and it can be made read-only. */
 #include "check.h"
-#include "monitor/insn_emul.h"
+#include "monitor/x86/insn_emul.h"
 
 #include <stdint.h>
 

@@ -2,10 +2,10 @@
  * and I/O hooks, linear access through the monitor's page tables.
  * Skips when /dev/kvm is unusable (fails if SCOUT_REQUIRE_KVM=1). */
 #include "check.h"
-#include "monitor/guest_mem.h"
-#include "monitor/memslot.h"
-#include "monitor/run.h"
-#include "monitor/vm.h"
+#include "monitor/kvm/guest_mem.h"
+#include "monitor/kvm/memslot.h"
+#include "monitor/kvm/run.h"
+#include "monitor/kvm/vm.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>

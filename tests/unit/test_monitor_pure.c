@@ -1,9 +1,9 @@
 /* Pure parts of the monitor: ELF and multiboot parsing on crafted
  * buffers, the page walker on crafted page tables, the 8250 UART. */
 #include "check.h"
-#include "monitor/devices.h"
-#include "monitor/guest_mem.h"
-#include "monitor/loader.h"
+#include "monitor/dev/devices.h"
+#include "monitor/kvm/guest_mem.h"
+#include "monitor/loader/loader.h"
 #include <stdint.h>
 #include <string.h>
 

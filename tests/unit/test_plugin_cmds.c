@@ -7,8 +7,8 @@
 
 #include "check.h"
 #include "cmd_test_util.h"
-#include "ui/plugin.h"
-#include "ui/session.h"
+#include "ui/plugin/plugin.h"
+#include "ui/session/session.h"
 
 static char build[256];
 static struct session s;

@@ -2,7 +2,7 @@
  * on-error, nesting, recursion limit and hostile input. */
 #include "check.h"
 #include "cmd_test_util.h"
-#include "ui/script.h"
+#include "ui/cli/script.h"
 
 #include <stdio.h>
 #include <sys/stat.h>

@@ -1,6 +1,6 @@
 /* Trap table on a plain buffer standing in for guest-physical memory. */
 #include "check.h"
-#include "monitor/traps.h"
+#include "monitor/enforce/traps.h"
 
 #define MEM_SIZE (3 * 4096)
 static uint8_t mem[MEM_SIZE];

@@ -1,0 +1,672 @@
+/* insn_emul.c — exact emulation of virtualized near branches and
+ * flag/stack sensitive instructions. See insn_emul.h for the contract and
+ * the semantics chosen where the CPU's behaviour depends on state we do not
+ * model. Decoding (length, operand/address size, ModRM/SIB fields) is done
+ * by Zydis in its default (Intel) mode; instructions are then recognised by
+ * opcode map + opcode (+ ModRM.reg), never by formatted text.
+ *
+ * Structure: emulate() computes the complete outcome into a local copy of
+ * the cpu plus at most one pending stack write, doing every guest read
+ * first. Only when all of that succeeded does insn_emul_step perform the
+ * write and copy the new state back, so FAULT/UNSUPPORTED change nothing.
+ * insn_emul_successors runs the same computation without committing.
+ */
+#include "monitor/x86/insn_emul.h"
+
+#include <string.h>
+#include <Zydis/Zydis.h>
+
+#define FL_CF   0x1ull
+#define FL_PF   0x4ull
+#define FL_ZF   0x40ull
+#define FL_SF   0x80ull
+#define FL_IF   0x200ull
+#define FL_OF   0x800ull
+#define FL_IOPL 0x3000ull
+#define FL_RF   0x10000ull
+#define FL_VM   0x20000ull
+/* Bits that exist in RFLAGS (0..21) minus the reserved ones 3, 5, 15. */
+#define FL_DEFINED 0x3F7FD7ull
+#define FL_FIXED1  0x2ull
+/* POPF at CPL 0: CF PF AF ZF SF TF IF DF OF IOPL NT AC ID (not RF VM VIF VIP). */
+#define FL_POPF32  0x247FD5ull
+#define FL_POPF16  0x7FD5ull
+
+enum kind {
+    K_NONE, K_JMP_REL, K_JCC, K_CALL_REL, K_LOOP, K_LOOPE, K_LOOPNE, K_JCXZ,
+    K_RET, K_JMP_IND, K_CALL_IND, K_PUSHF, K_POPF, K_CLI, K_STI,
+    K_FAR_JMP_PTR, K_FAR_CALL_PTR, K_FAR_JMP_MEM, K_FAR_CALL_MEM, K_RETF, K_IRET,
+    K_NO_SUCCESSOR, K_INTO,
+};
+
+struct decoded {
+    ZydisDecodedInstruction in;
+    ZydisDecodedOperand op[ZYDIS_MAX_OPERAND_COUNT];
+    enum kind kind;
+};
+
+struct outcome {                 /* everything emulate() decided */
+    struct insn_emul_cpu cpu;    /* the new state */
+    int has_write;
+    uint64_t write_addr;
+    uint8_t write_buf[8];
+    unsigned write_len;
+    struct insn_emul_info info;
+    int conditional;             /* Jcc/LOOPcc/JCXZ: target not necessarily taken */
+};
+
+static uint64_t width_mask(unsigned bits)
+{
+    return bits >= 64 ? ~0ull : (1ull << bits) - 1;
+}
+
+static int valid_mode(int m)
+{
+    return m == 16 || m == 32 || m == 64;
+}
+
+static int canonical(uint64_t a)
+{
+    uint64_t top = a >> 47;
+    return top == 0 || top == 0x1FFFF;
+}
+
+/* Writes the low `bits` of v into *reg as the CPU does: 16-bit writes keep
+ * the upper bits, 32-bit writes zero-extend (as in 64-bit mode; outside it
+ * the upper half is not architecturally visible), 64-bit writes replace. */
+static void reg_write(uint64_t *reg, uint64_t v, unsigned bits)
+{
+    if (bits == 16)
+        *reg = (*reg & ~0xFFFFull) | (v & 0xFFFF);
+    else
+        *reg = v & width_mask(bits);
+}
+
+static int decode(const struct insn_emul_cpu *cpu, const uint8_t *bytes, size_t nbytes,
+                  struct decoded *d)
+{
+    ZydisDecoder dec;
+    ZydisMachineMode mm;
+    ZydisStackWidth sw;
+
+    if (!cpu || !bytes || !valid_mode(cpu->mode))
+        return -1;
+    if (cpu->mode == 64) {
+        mm = ZYDIS_MACHINE_MODE_LONG_64;
+        sw = ZYDIS_STACK_WIDTH_64;
+    } else {
+        if (!valid_mode(cpu->stack_size) || cpu->stack_size == 64)
+            return -1;
+        mm = cpu->mode == 32 ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LEGACY_16;
+        sw = cpu->stack_size == 32 ? ZYDIS_STACK_WIDTH_32 : ZYDIS_STACK_WIDTH_16;
+    }
+    if (!ZYAN_SUCCESS(ZydisDecoderInit(&dec, mm, sw)))
+        return -1;
+    if (nbytes > ZYDIS_MAX_INSTRUCTION_LENGTH)
+        nbytes = ZYDIS_MAX_INSTRUCTION_LENGTH;
+    memset(d, 0, sizeof *d);
+    if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, bytes, nbytes, &d->in, d->op)))
+        return -1;
+
+    d->kind = K_NONE;
+    if (d->in.encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY)
+        return 0;
+    uint8_t op = d->in.opcode;
+    uint8_t reg = d->in.raw.modrm.reg;
+    if (d->in.opcode_map == ZYDIS_OPCODE_MAP_0F) {
+        if (op >= 0x80 && op <= 0x8F)
+            d->kind = K_JCC;
+        else if (op == 0x05 || op == 0x07 || op == 0x34 || op == 0x35 || op == 0x0B ||
+                 op == 0xB9 || op == 0xFF || op == 0xAA)   /* syscall sysret sysenter sysexit ud2 ud1 ud0 rsm */
+            d->kind = K_NO_SUCCESSOR;
+        else if (op == 0x01 && (d->in.mnemonic == ZYDIS_MNEMONIC_VMCALL ||
+                                d->in.mnemonic == ZYDIS_MNEMONIC_VMMCALL ||
+                                d->in.mnemonic == ZYDIS_MNEMONIC_VMLAUNCH ||
+                                d->in.mnemonic == ZYDIS_MNEMONIC_VMRESUME ||
+                                d->in.mnemonic == ZYDIS_MNEMONIC_VMRUN))
+            d->kind = K_NO_SUCCESSOR;
+        return 0;
+    }
+    if (d->in.opcode_map != ZYDIS_OPCODE_MAP_DEFAULT)
+        return 0;
+    if (op >= 0x70 && op <= 0x7F) { d->kind = K_JCC; return 0; }
+    switch (op) {
+    case 0xEB: case 0xE9: d->kind = K_JMP_REL; break;
+    case 0xE8: d->kind = K_CALL_REL; break;
+    case 0xE0: d->kind = K_LOOPNE; break;
+    case 0xE1: d->kind = K_LOOPE; break;
+    case 0xE2: d->kind = K_LOOP; break;
+    case 0xE3: d->kind = K_JCXZ; break;
+    case 0xC3: case 0xC2: d->kind = K_RET; break;
+    case 0xCB: case 0xCA: d->kind = K_RETF; break;
+    case 0xCF: d->kind = K_IRET; break;
+    case 0xEA: d->kind = K_FAR_JMP_PTR; break;
+    case 0x9A: d->kind = K_FAR_CALL_PTR; break;
+    case 0x9C: d->kind = K_PUSHF; break;
+    case 0x9D: d->kind = K_POPF; break;
+    case 0xFA: d->kind = K_CLI; break;
+    case 0xFB: d->kind = K_STI; break;
+    case 0xCC: case 0xCD: case 0xF1: d->kind = K_NO_SUCCESSOR; break;
+    case 0xCE: d->kind = K_INTO; break;
+    case 0xFF:
+        if (reg == 2) d->kind = K_CALL_IND;
+        else if (reg == 3) d->kind = K_FAR_CALL_MEM;
+        else if (reg == 4) d->kind = K_JMP_IND;
+        else if (reg == 5) d->kind = K_FAR_JMP_MEM;
+        break;
+    default: break;
+    }
+    return 0;
+}
+
+static int is_near_branch(enum kind k)
+{
+    switch (k) {
+    case K_JMP_REL: case K_JCC: case K_CALL_REL: case K_LOOP: case K_LOOPE: case K_LOOPNE:
+    case K_JCXZ: case K_RET: case K_JMP_IND: case K_CALL_IND:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* A 66 prefix (without REX.W) on a near branch in 64-bit mode: Intel
+ * ignores it, AMD honours it (16-bit operand size: 2-byte push/pop, IP
+ * truncated to 16 bits, and rel16 instead of rel32 for E8/E9/0F 8x, so
+ * even the LENGTH differs). Zydis decodes the Intel way. We do not guess
+ * the vendor: such instructions are left to the CPU and have no known
+ * successor. */
+static int vendor_dependent(const struct insn_emul_cpu *cpu, const struct decoded *d)
+{
+    return cpu->mode == 64 && is_near_branch(d->kind) &&
+           (d->in.attributes & ZYDIS_ATTRIB_HAS_OPERANDSIZE) && !d->in.raw.rex.W;
+}
+
+static uint64_t next_ip(const struct insn_emul_cpu *cpu, const struct decoded *d)
+{
+    uint64_t n = cpu->rip + d->in.length;
+    return cpu->mode == 64 ? n : n & 0xFFFFFFFFull;
+}
+
+/* Linear address of an IP (offset in CS). */
+static uint64_t ip_linear(const struct insn_emul_cpu *cpu, uint64_t ip)
+{
+    if (cpu->mode == 64)
+        return ip;
+    return (cpu->seg_base[INSN_EMUL_CS] + ip) & 0xFFFFFFFFull;
+}
+
+static int gpr_value(const struct insn_emul_cpu *cpu, uint64_t rip_next, ZydisRegister r,
+                     uint64_t *v)
+{
+    if (r == ZYDIS_REGISTER_NONE) { *v = 0; return 0; }
+    if (r == ZYDIS_REGISTER_RIP) { *v = rip_next; return 0; }
+    if (r == ZYDIS_REGISTER_EIP) { *v = rip_next & 0xFFFFFFFFull; return 0; }
+    if (r == ZYDIS_REGISTER_IP) { *v = rip_next & 0xFFFF; return 0; }
+    ZydisRegisterClass cls = ZydisRegisterGetClass(r);
+    ZyanI8 id = ZydisRegisterGetId(r);
+    if (id < 0 || id > 15)
+        return -1;
+    switch (cls) {
+    case ZYDIS_REGCLASS_GPR16: *v = cpu->gpr[id] & 0xFFFF; return 0;
+    case ZYDIS_REGCLASS_GPR32: *v = cpu->gpr[id] & 0xFFFFFFFFull; return 0;
+    case ZYDIS_REGCLASS_GPR64: *v = cpu->gpr[id]; return 0;
+    default: return -1;
+    }
+}
+
+static int seg_index(ZydisRegister s)
+{
+    switch (s) {
+    case ZYDIS_REGISTER_ES: return INSN_EMUL_ES;
+    case ZYDIS_REGISTER_CS: return INSN_EMUL_CS;
+    case ZYDIS_REGISTER_SS: return INSN_EMUL_SS;
+    case ZYDIS_REGISTER_DS: return INSN_EMUL_DS;
+    case ZYDIS_REGISTER_FS: return INSN_EMUL_FS;
+    case ZYDIS_REGISTER_GS: return INSN_EMUL_GS;
+    default: return -1;
+    }
+}
+
+/* Linear address of `size` bytes at `offset` in segment `seg`, where the
+ * offset lives in a space of `off_bits` (address size, or stack width).
+ * Returns -1 when the access would wrap around the end of that offset
+ * space or of the 32-bit linear space (the CPU faults or wraps there;
+ * the caller then leaves the instruction to the CPU). */
+static int linear_of(const struct insn_emul_cpu *cpu, int seg, uint64_t offset,
+                     unsigned off_bits, unsigned size, uint64_t *lin)
+{
+    uint64_t omask = width_mask(off_bits);
+    offset &= omask;
+    if (off_bits < 64 && offset + size - 1 > omask)
+        return -1;
+    if (cpu->mode == 64) {
+        uint64_t base = (seg == INSN_EMUL_FS || seg == INSN_EMUL_GS) ? cpu->seg_base[seg] : 0;
+        uint64_t a = base + offset;
+        if (a + (size - 1) < a)
+            return -1;
+        *lin = a;
+        return 0;
+    }
+    uint64_t a = (cpu->seg_base[seg] & 0xFFFFFFFFull) + offset;
+    if ((a & 0xFFFFFFFFull) + size - 1 > 0xFFFFFFFFull)
+        return -1;
+    *lin = a & 0xFFFFFFFFull;
+    return 0;
+}
+
+/* Effective linear address of the instruction's explicit memory operand. */
+static int mem_operand_linear(const struct insn_emul_cpu *cpu, const struct decoded *d,
+                              const ZydisDecodedOperand *o, unsigned size, uint64_t *lin)
+{
+    uint64_t base, index, ea;
+    unsigned aw = d->in.address_width;
+    if (o->type != ZYDIS_OPERAND_TYPE_MEMORY || o->mem.type != ZYDIS_MEMOP_TYPE_MEM)
+        return -1;
+    if (aw != 16 && aw != 32 && aw != 64)
+        return -1;
+    uint64_t nip = cpu->rip + d->in.length;
+    if (gpr_value(cpu, nip, o->mem.base, &base) || gpr_value(cpu, nip, o->mem.index, &index))
+        return -1;
+    ea = base + index * (o->mem.scale ? o->mem.scale : 1) + (uint64_t)o->mem.disp.value;
+    int seg = seg_index(o->mem.segment);
+    if (seg < 0)
+        return -1;
+    return linear_of(cpu, seg, ea, aw, size, lin);
+}
+
+static uint64_t le_load(const uint8_t *b, unsigned n)
+{
+    uint64_t v = 0;
+    for (unsigned i = n; i-- > 0; )
+        v = (v << 8) | b[i];
+    return v;
+}
+
+static void le_store(uint8_t *b, uint64_t v, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++, v >>= 8)
+        b[i] = (uint8_t)v;
+}
+
+enum { R_OK = 0, R_UNSUP = 1, R_FAULT = 2 };
+
+static int guest_read(const struct insn_emul_mem *mem, uint64_t lin, unsigned n, uint64_t *v,
+                      struct outcome *o)
+{
+    uint8_t buf[8];
+    if (!mem || !mem->read || n == 0 || n > 8)
+        return R_UNSUP;
+    if (mem->read(mem->ctx, lin, buf, n) != 0) {
+        o->info.fault_addr = lin;
+        o->info.fault_write = 0;
+        return R_FAULT;
+    }
+    *v = le_load(buf, n);
+    return R_OK;
+}
+
+static unsigned stack_bits(const struct insn_emul_cpu *cpu)
+{
+    return cpu->mode == 64 ? 64 : (unsigned)cpu->stack_size;
+}
+
+/* Plans a push of n bytes of v on o->cpu's stack (one pending write). */
+static int plan_push(struct outcome *o, uint64_t v, unsigned n)
+{
+    unsigned sb = stack_bits(&o->cpu);
+    uint64_t sp = (o->cpu.gpr[4] - n) & width_mask(sb), lin;
+    if (linear_of(&o->cpu, INSN_EMUL_SS, sp, sb, n, &lin))
+        return R_UNSUP;
+    o->has_write = 1;
+    o->write_addr = lin;
+    o->write_len = n;
+    le_store(o->write_buf, v, n);
+    reg_write(&o->cpu.gpr[4], sp, sb);
+    return R_OK;
+}
+
+/* Reads n bytes at SP + skip (not changing SP). */
+static int stack_peek(const struct insn_emul_cpu *cpu, const struct insn_emul_mem *mem,
+                      uint64_t skip, unsigned n, uint64_t *v, struct outcome *o)
+{
+    unsigned sb = stack_bits(cpu);
+    uint64_t lin;
+    if (linear_of(cpu, INSN_EMUL_SS, cpu->gpr[4] + skip, sb, n, &lin))
+        return R_UNSUP;
+    return guest_read(mem, lin, n, v, o);
+}
+
+static int plan_pop(struct outcome *o, const struct insn_emul_mem *mem, unsigned n, uint64_t *v)
+{
+    int r = stack_peek(&o->cpu, mem, 0, n, v, o);
+    if (r != R_OK)
+        return r;
+    unsigned sb = stack_bits(&o->cpu);
+    reg_write(&o->cpu.gpr[4], o->cpu.gpr[4] + n, sb);
+    return R_OK;
+}
+
+static int jcc_holds(uint64_t fl, unsigned cc)
+{
+    int cf = !!(fl & FL_CF), zf = !!(fl & FL_ZF), sf = !!(fl & FL_SF),
+        of = !!(fl & FL_OF), pf = !!(fl & FL_PF), r;
+    switch (cc >> 1) {
+    case 0: r = of; break;
+    case 1: r = cf; break;
+    case 2: r = zf; break;
+    case 3: r = cf || zf; break;
+    case 4: r = sf; break;
+    case 5: r = pf; break;
+    case 6: r = sf != of; break;
+    default: r = zf || (sf != of); break;
+    }
+    return (cc & 1) ? !r : r;
+}
+
+/* Sets the new IP; a non-canonical 64-bit target is left to the CPU (#GP). */
+static int set_target(struct outcome *o, const struct decoded *d, uint64_t target, int taken)
+{
+    unsigned opw = d->in.operand_width;
+    if (o->cpu.mode == 64)
+        opw = 64;   /* near branches are 64-bit here (66 forms were refused earlier) */
+    target &= width_mask(opw);
+    if (taken && o->cpu.mode == 64 && !canonical(target)) {
+        o->info.how = "non-canonical target";
+        return R_UNSUP;
+    }
+    o->info.has_target = 1;
+    o->info.target = target;
+    o->info.taken = taken;
+    if (taken)
+        o->cpu.rip = target;
+    return R_OK;
+}
+
+static uint64_t rel_target(const struct insn_emul_cpu *cpu, const struct decoded *d)
+{
+    return cpu->rip + d->in.length + (uint64_t)d->in.raw.imm[0].value.s;
+}
+
+/* Computes the full outcome. Returns R_OK, R_UNSUP or R_FAULT. */
+static int emulate(const struct insn_emul_cpu *cpu, const struct insn_emul_mem *mem,
+                   const struct decoded *d, struct outcome *o)
+{
+    unsigned opw = d->in.operand_width, aw = d->in.address_width;
+    unsigned nb = opw / 8;
+    uint64_t v, fl = cpu->rflags;
+    int r;
+
+    o->cpu = *cpu;
+    o->cpu.rip = next_ip(cpu, d);
+    if (opw != 16 && opw != 32 && opw != 64)
+        return R_UNSUP;
+    if (vendor_dependent(cpu, d)) {
+        o->info.how = "66 near branch in 64-bit mode (vendor-dependent)";
+        return R_UNSUP;
+    }
+
+    switch (d->kind) {
+    case K_JMP_REL:
+        o->info.how = "jmp rel";
+        r = set_target(o, d, rel_target(cpu, d), 1);
+        break;
+    case K_JCC: {
+        int t = jcc_holds(fl, d->in.opcode & 0xF);
+        o->conditional = 1;
+        o->info.how = t ? "jcc taken" : "jcc not taken";
+        r = set_target(o, d, rel_target(cpu, d), t);
+        break;
+    }
+    case K_LOOP: case K_LOOPE: case K_LOOPNE: case K_JCXZ: {
+        uint64_t am = width_mask(aw), cnt = cpu->gpr[1] & am;
+        int t;
+        o->conditional = 1;
+        if (d->kind == K_JCXZ) {
+            t = cnt == 0;
+            o->info.how = t ? "jcxz taken" : "jcxz not taken";
+        } else {
+            cnt = (cnt - 1) & am;
+            reg_write(&o->cpu.gpr[1], cnt, aw);
+            t = cnt != 0;
+            if (d->kind == K_LOOPE) t = t && (fl & FL_ZF);
+            if (d->kind == K_LOOPNE) t = t && !(fl & FL_ZF);
+            o->info.how = t ? "loop taken" : "loop not taken";
+        }
+        r = set_target(o, d, rel_target(cpu, d), t);
+        break;
+    }
+    case K_CALL_REL:
+        o->info.how = "call rel";
+        r = set_target(o, d, rel_target(cpu, d), 1);
+        if (r == R_OK)
+            r = plan_push(o, next_ip(cpu, d), nb);
+        break;
+    case K_JMP_IND: case K_CALL_IND: {
+        const ZydisDecodedOperand *op = &d->op[0];
+        int call = d->kind == K_CALL_IND;
+        if (op->type == ZYDIS_OPERAND_TYPE_REGISTER) {
+            o->info.how = call ? "call reg" : "jmp reg";
+            if (gpr_value(cpu, cpu->rip, op->reg.value, &v))
+                return R_UNSUP;
+        } else if (op->type == ZYDIS_OPERAND_TYPE_MEMORY) {
+            uint64_t lin;
+            o->info.how = call ? "call [mem]" : "jmp [mem]";
+            if (mem_operand_linear(cpu, d, op, nb, &lin)) {
+                o->info.how = "memory operand wraps";
+                return R_UNSUP;
+            }
+            r = guest_read(mem, lin, nb, &v, o);
+            if (r != R_OK)
+                return r;
+        } else {
+            return R_UNSUP;
+        }
+        r = set_target(o, d, v, 1);
+        if (r == R_OK && call)
+            r = plan_push(o, next_ip(cpu, d), nb);
+        break;
+    }
+    case K_RET:
+        o->info.how = d->in.opcode == 0xC2 ? "ret imm16" : "ret";
+        r = plan_pop(o, mem, nb, &v);
+        if (r != R_OK)
+            break;
+        if (d->in.opcode == 0xC2)
+            reg_write(&o->cpu.gpr[4], o->cpu.gpr[4] + d->in.raw.imm[0].value.u,
+                      stack_bits(cpu));
+        r = set_target(o, d, v, 1);
+        break;
+    case K_PUSHF:
+        o->info.how = "pushf";
+        v = ((fl & FL_DEFINED) | FL_FIXED1) & ~(FL_RF | FL_VM);
+        r = plan_push(o, v, nb);
+        break;
+    case K_POPF: {
+        uint64_t m = nb == 2 ? FL_POPF16 : FL_POPF32;
+        unsigned iopl = (unsigned)((fl & FL_IOPL) >> 12);
+        o->info.how = "popf";
+        if (cpu->cpl < 0 || cpu->cpl > 3)
+            return R_UNSUP;
+        if (cpu->cpl > 0)
+            m &= ~FL_IOPL;
+        if ((unsigned)cpu->cpl > iopl)
+            m &= ~FL_IF;
+        r = plan_pop(o, mem, nb, &v);
+        if (r != R_OK)
+            break;
+        o->cpu.rflags = (fl & ~m) | (v & m);
+        break;
+    }
+    case K_CLI: case K_STI: {
+        unsigned iopl = (unsigned)((fl & FL_IOPL) >> 12);
+        o->info.how = d->kind == K_CLI ? "cli" : "sti";
+        if (cpu->cpl < 0 || (unsigned)cpu->cpl > iopl) {
+            o->info.how = "cli/sti with CPL > IOPL";
+            return R_UNSUP;
+        }
+        /* STI's one-instruction interrupt shadow is not modelled. */
+        if (d->kind == K_CLI)
+            o->cpu.rflags &= ~FL_IF;
+        else
+            o->cpu.rflags |= FL_IF;
+        r = R_OK;
+        break;
+    }
+    case K_RETF: case K_IRET:
+    case K_FAR_JMP_PTR: case K_FAR_CALL_PTR: case K_FAR_JMP_MEM: case K_FAR_CALL_MEM:
+        o->info.how = d->kind == K_IRET ? "iret (in place)" : "far branch (in place)";
+        return R_UNSUP;
+    default:
+        o->info.how = "not emulated";
+        return R_UNSUP;
+    }
+    if (r == R_OK) {
+        /* The CPU clears RF when an instruction completes. POPF also
+         * forces bit 1 and clears the reserved bits (3, 5, 15, 22..63). */
+        if (d->kind == K_POPF)
+            o->cpu.rflags = (o->cpu.rflags & FL_DEFINED) | FL_FIXED1;
+        o->cpu.rflags &= ~FL_RF;
+    }
+    return r;
+}
+
+static void fill_info(struct insn_emul_info *info, const struct outcome *o)
+{
+    if (info)
+        *info = o->info;
+}
+
+enum insn_emul_result insn_emul_step(struct insn_emul_cpu *cpu, const struct insn_emul_mem *mem,
+                                     const uint8_t *bytes, size_t nbytes,
+                                     struct insn_emul_info *info)
+{
+    struct decoded d;
+    struct outcome o;
+
+    memset(&o, 0, sizeof o);
+    o.info.mnemonic = "";
+    o.info.how = "undecodable";
+    if (decode(cpu, bytes, nbytes, &d) != 0) {
+        fill_info(info, &o);
+        return INSN_EMUL_UNSUPPORTED;
+    }
+    o.info.mnemonic = ZydisMnemonicGetString(d.in.mnemonic);
+    if (!o.info.mnemonic)
+        o.info.mnemonic = "";
+    o.info.length = d.in.length;
+    int r = emulate(cpu, mem, &d, &o);
+    if (r == R_OK && o.has_write) {
+        if (!mem || !mem->write) {
+            r = R_UNSUP;
+        } else if (mem->write(mem->ctx, o.write_addr, o.write_buf, o.write_len) != 0) {
+            o.info.fault_addr = o.write_addr;
+            o.info.fault_write = 1;
+            r = R_FAULT;
+        }
+    }
+    if (r != R_OK) {
+        /* Nothing changed: report only what was decided about the decode. */
+        o.info.has_target = 0;
+        o.info.target = 0;
+        o.info.taken = 0;
+        if (r != R_FAULT) {
+            o.info.fault_addr = 0;
+            o.info.fault_write = 0;
+        }
+        fill_info(info, &o);
+        return r == R_FAULT ? INSN_EMUL_FAULT : INSN_EMUL_UNSUPPORTED;
+    }
+    *cpu = o.cpu;
+    fill_info(info, &o);
+    return INSN_EMUL_DONE;
+}
+
+/* Real-mode far target: selector*16 + offset. */
+static uint64_t real_far(uint64_t sel, uint64_t off)
+{
+    return ((sel & 0xFFFF) << 4) + off;
+}
+
+static int far_successor(const struct insn_emul_cpu *cpu, const struct insn_emul_mem *mem,
+                         const struct decoded *d, uint64_t *out)
+{
+    unsigned opw = d->in.operand_width, nb = opw / 8;
+    uint64_t off, sel, lin;
+    struct outcome scratch;
+
+    if (!cpu->real_mode || cpu->mode == 64 || (opw != 16 && opw != 32))
+        return 0;   /* protected mode: the target depends on descriptors */
+    memset(&scratch, 0, sizeof scratch);
+    switch (d->kind) {
+    case K_FAR_JMP_PTR: case K_FAR_CALL_PTR:
+        if (d->op[0].type != ZYDIS_OPERAND_TYPE_POINTER)
+            return 0;
+        *out = real_far(d->op[0].ptr.segment, d->op[0].ptr.offset & width_mask(opw));
+        return 1;
+    case K_FAR_JMP_MEM: case K_FAR_CALL_MEM:
+        if (d->op[0].type != ZYDIS_OPERAND_TYPE_MEMORY ||
+            mem_operand_linear(cpu, d, &d->op[0], nb + 2, &lin) ||
+            guest_read(mem, lin, nb, &off, &scratch) != R_OK ||
+            guest_read(mem, lin + nb, 2, &sel, &scratch) != R_OK)
+            return 0;
+        *out = real_far(sel, off);
+        return 1;
+    case K_RETF: case K_IRET:
+        if (stack_peek(cpu, mem, 0, nb, &off, &scratch) != R_OK ||
+            stack_peek(cpu, mem, nb, 2, &sel, &scratch) != R_OK)
+            return 0;
+        *out = real_far(sel, off);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int insn_emul_successors(const struct insn_emul_cpu *cpu, const struct insn_emul_mem *mem,
+                         const uint8_t *bytes, size_t nbytes, uint64_t out[2])
+{
+    struct decoded d;
+    struct outcome o;
+
+    if (!out || decode(cpu, bytes, nbytes, &d) != 0)
+        return 0;
+    uint64_t fall = ip_linear(cpu, next_ip(cpu, &d));
+    switch (d.kind) {
+    case K_NO_SUCCESSOR:
+        return 0;
+    case K_INTO:            /* #OF when OF=1, else falls through */
+        if (cpu->rflags & FL_OF)
+            return 0;
+        out[0] = fall;
+        return 1;
+    case K_RETF: case K_IRET:
+    case K_FAR_JMP_PTR: case K_FAR_CALL_PTR: case K_FAR_JMP_MEM: case K_FAR_CALL_MEM:
+        return far_successor(cpu, mem, &d, &out[0]);
+    case K_JMP_REL: case K_JCC: case K_CALL_REL: case K_LOOP: case K_LOOPE: case K_LOOPNE:
+    case K_JCXZ: case K_RET: case K_JMP_IND: case K_CALL_IND:
+        memset(&o, 0, sizeof o);   /* vendor-dependent ones fail in emulate() → 0 */
+        if (emulate(cpu, mem, &d, &o) != R_OK || !o.info.has_target)
+            return 0;
+        if (o.conditional) {
+            out[0] = fall;
+            out[1] = ip_linear(cpu, o.info.target);
+            return out[1] == out[0] ? 1 : 2;
+        }
+        out[0] = ip_linear(cpu, o.info.target);
+        return 1;
+    default:
+        break;
+    }
+    /* Anything else that transfers control in a way we do not know. */
+    switch (d.in.meta.category) {
+    case ZYDIS_CATEGORY_COND_BR: case ZYDIS_CATEGORY_UNCOND_BR: case ZYDIS_CATEGORY_CALL:
+    case ZYDIS_CATEGORY_RET: case ZYDIS_CATEGORY_INTERRUPT: case ZYDIS_CATEGORY_SYSCALL:
+    case ZYDIS_CATEGORY_SYSRET:
+        return 0;
+    default:
+        break;
+    }
+    out[0] = fall;
+    return 1;
+}

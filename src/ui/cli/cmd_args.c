@@ -1,0 +1,300 @@
+/* cmd_args.c — argument helpers for command handlers.  See cmd_args.h. */
+#include "ui/cli/cmd_args.h"
+#include "ui/cli/command.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Unsigned magnitude without sign. */
+static int parse_mag(const char *s, uint64_t *out)
+{
+    unsigned base = 10;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+    }
+    if (!*s)
+        return CMD_NUM_JUNK;
+    for (const char *p = s; *p; p++) {
+        int d = hexval(*p);
+        if (d < 0 || (unsigned)d >= base)
+            return CMD_NUM_JUNK;
+    }
+    uint64_t v = 0;
+    for (const char *p = s; *p; p++) {
+        unsigned d = (unsigned)hexval(*p);
+        if (v > (UINT64_MAX - d) / base)
+            return CMD_NUM_OVERFLOW;
+        v = v * base + d;
+    }
+    *out = v;
+    return CMD_NUM_OK;
+}
+
+int cmd_parse_u64(const char *s, uint64_t *out)
+{
+    if (!s || !*s)
+        return CMD_NUM_EMPTY;
+    if (*s == '-') {
+        uint64_t dummy;
+        int st = (s[1] == '-' || s[1] == '+') ? CMD_NUM_JUNK : parse_mag(s + 1, &dummy);
+        if (st == CMD_NUM_JUNK)
+            return st;
+        return CMD_NUM_NEGATIVE;
+    }
+    return parse_mag(s, out);
+}
+
+int cmd_parse_i64(const char *s, int64_t *out)
+{
+    if (!s || !*s)
+        return CMD_NUM_EMPTY;
+    bool neg = false;
+    if (*s == '-' || *s == '+') {
+        neg = *s == '-';
+        s++;
+        if (*s == '-' || *s == '+')
+            return CMD_NUM_JUNK;
+    }
+    uint64_t m;
+    int st = parse_mag(s, &m);
+    if (st != CMD_NUM_OK)
+        return st;
+    if (neg) {
+        if (m > (uint64_t)INT64_MAX + 1)
+            return CMD_NUM_OVERFLOW;
+        *out = m == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)m;
+    } else {
+        if (m > (uint64_t)INT64_MAX)
+            return CMD_NUM_OVERFLOW;
+        *out = (int64_t)m;
+    }
+    return CMD_NUM_OK;
+}
+
+static int report(struct cmd_ctx *ctx, int st, const char *s)
+{
+    switch (st) {
+    case CMD_NUM_EMPTY:
+        return cmd_error(ctx, "number expected");
+    case CMD_NUM_OVERFLOW:
+        return cmd_error(ctx, "\"%s\" is too large", s);
+    case CMD_NUM_NEGATIVE:
+        return cmd_error(ctx, "\"%s\" must not be negative", s);
+    default:
+        return cmd_error(ctx, "\"%s\" is not a number", s);
+    }
+}
+
+int cmd_arg_u64(struct cmd_ctx *ctx, const char *s, uint64_t *out)
+{
+    uint64_t v;
+    int st = cmd_parse_u64(s, &v);
+    if (st != CMD_NUM_OK)
+        return report(ctx, st, s);
+    *out = v;
+    return 0;
+}
+
+int cmd_arg_i64(struct cmd_ctx *ctx, const char *s, int64_t min, int64_t max, int64_t *out)
+{
+    int64_t v;
+    int st = cmd_parse_i64(s, &v);
+    if (st != CMD_NUM_OK)
+        return report(ctx, st, s);
+    if (v < min || v > max)
+        return cmd_error(ctx, "%" PRId64 " is out of range %" PRId64 "..%" PRId64, v, min, max);
+    *out = v;
+    return 0;
+}
+
+int cmd_arg_count(struct cmd_ctx *ctx, const char *s, uint64_t max, uint64_t *out)
+{
+    uint64_t v;
+    if (!s)
+        return 0;
+    int st = cmd_parse_u64(s, &v);
+    if (st == CMD_NUM_OVERFLOW)
+        return cmd_error(ctx, "count %s is too large (limit %" PRIu64 ")", s, max);
+    if (st != CMD_NUM_OK)
+        return report(ctx, st, s);
+    if (v == 0)
+        return cmd_error(ctx, "count must be at least 1");
+    if (v > max)
+        return cmd_error(ctx, "count %" PRIu64 " is too large (limit %" PRIu64 ")", v, max);
+    *out = v;
+    return 0;
+}
+
+/* ---- /NFU ---------------------------------------------------------------- */
+
+void cmd_fmt_init(struct cmd_fmt *f)
+{
+    f->count = 1;
+    f->format = 'x';
+    f->size = 'w';
+}
+
+unsigned cmd_fmt_size_bytes(char size)
+{
+    switch (size) {
+    case 'b': return 1;
+    case 'h': return 2;
+    case 'w': return 4;
+    case 'g': return 8;
+    default: return 0;
+    }
+}
+
+int cmd_parse_fmt(struct cmd_ctx *ctx, const char *suffix, uint64_t max_count,
+                  struct cmd_fmt *last, struct cmd_fmt *out)
+{
+    struct cmd_fmt r = *last;
+    r.count = 1;
+    if (!suffix || !*suffix) {
+        *out = r;
+        return 0;
+    }
+    if (suffix[0] != '/')
+        return cmd_error(ctx, "bad format \"%s\": must start with '/'", suffix);
+    const char *p = suffix + 1;
+    if (!*p)
+        return cmd_error(ctx, "bad format \"%s\": empty", suffix);
+    if (isdigit((unsigned char)*p)) {
+        const char *s = p;
+        uint64_t v = 0;
+        bool big = false;
+        while (isdigit((unsigned char)*p)) {
+            unsigned d = (unsigned)(*p - '0');
+            if (v > (UINT64_MAX - d) / 10)
+                big = true;
+            else
+                v = v * 10 + d;
+            p++;
+        }
+        if (big)
+            return cmd_error(ctx, "count %.*s is too large (limit %" PRIu64 ")",
+                             (int)(p - s), s, max_count);
+        if (v > max_count)
+            return cmd_error(ctx, "count %" PRIu64 " is too large (limit %" PRIu64 ")", v, max_count);
+        r.count = v;
+    }
+    char fmt = 0, size = 0;
+    for (; *p; p++) {
+        if (*p && strchr("xduotcais", *p))
+            fmt = *p;
+        else if (*p && strchr("bhwg", *p))
+            size = *p;
+        else if (isprint((unsigned char)*p))
+            return cmd_error(ctx, "bad format \"%s\": unknown letter '%c'", suffix, *p);
+        else
+            return cmd_error(ctx, "bad format: unknown byte 0x%02x", (unsigned char)*p);
+    }
+    if (fmt)
+        r.format = fmt;
+    if (size)
+        r.size = size;
+    else if (fmt == 'a')
+        r.size = 'g';
+    else if (fmt == 'c')
+        r.size = 'b';
+    last->format = r.format;
+    last->size = r.format == 's' ? 'b' : r.size;
+    *out = r;
+    return 0;
+}
+
+/* ---- address expressions ------------------------------------------------- */
+
+static bool blank(char c) { return c == ' ' || c == '\t'; }
+
+int cmd_eval_addr(struct cmd_ctx *ctx, const char *expr, uint64_t *out)
+{
+    if (!expr)
+        expr = "";
+    while (blank(*expr))
+        expr++;
+    size_t elen = strlen(expr);
+    while (elen > 0 && blank(expr[elen - 1]))
+        elen--;
+    if (elen == 0)
+        return cmd_error(ctx, "address expected");
+    const char *p = expr, *end = expr + elen;
+    uint64_t acc = 0;
+    char op = '+';
+    bool first = true;
+    for (;;) {
+        while (p < end && blank(*p))
+            p++;
+        if (first && p < end && *p == '-') {
+            op = '-';
+            p++;
+            while (p < end && blank(*p))
+                p++;
+        }
+        uint64_t v;
+        const char *s = p;
+        if (p < end && *p == '$') {
+            p++;
+            while (p < end && (isalnum((unsigned char)*p) || *p == '_'))
+                p++;
+            size_t nlen = (size_t)(p - s - 1);
+            const struct cmd_regs *regs = cmd_get_regs(ctx);
+            char name[64];
+            if (nlen == 0)
+                return cmd_error(ctx, "bad expression \"%.*s\": register name expected after '$'",
+                                 (int)elen, expr);
+            if (nlen >= sizeof name || !regs || !regs->read)
+                return cmd_error(ctx, "unknown register \"%.*s\"", (int)(p - s), s);
+            memcpy(name, s + 1, nlen);
+            name[nlen] = 0;
+            if (regs->read(regs->arg, name, &v) != 0)
+                return cmd_error(ctx, "unknown register \"%.*s\"", (int)(p - s), s);
+        } else {
+            while (p < end && (isalnum((unsigned char)*p) || *p == '_'))
+                p++;
+            if (p == s) {
+                if (first)
+                    return cmd_error(ctx, "bad expression \"%.*s\": term expected", (int)elen, expr);
+                return cmd_error(ctx, "bad expression \"%.*s\": term expected after '%c'",
+                                 (int)elen, expr, op);
+            }
+            char tok[128];
+            size_t tl = (size_t)(p - s);
+            if (tl >= sizeof tok)
+                tl = sizeof tok - 1;
+            memcpy(tok, s, tl);
+            tok[tl] = 0;
+            int st = cmd_parse_u64(tok, &v);
+            if (st == CMD_NUM_OVERFLOW)
+                return cmd_error(ctx, "\"%s\" is too large", tok);
+            if (st != CMD_NUM_OK)
+                return cmd_error(ctx, "\"%s\" is not a number", tok);
+        }
+        acc = op == '+' ? acc + v : acc - v;
+        first = false;
+        while (p < end && blank(*p))
+            p++;
+        if (p == end)
+            break;
+        if (*p != '+' && *p != '-')
+            return cmd_error(ctx, "bad expression \"%.*s\": unexpected \"%.*s\"",
+                             (int)elen, expr, (int)(end - p), p);
+        op = *p++;
+    }
+    *out = acc;
+    return 0;
+}

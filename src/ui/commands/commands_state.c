@@ -1,0 +1,367 @@
+/* commands_state.c — looking at the guest: info registers, x, xp, disas,
+ * info host, info pages, info trace. */
+#include "ui/commands/commands_priv.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "monitor/kvm/guest_mem.h"
+#include "monitor/enforce/traps.h"
+
+/* ── info registers ─────────────────────────────────────────────────── */
+
+static void print_seg(struct cmd_ctx *ctx, const char *name, const struct kvm_segment *s)
+{
+    cmd_printf(ctx, "%-3s 0x%04x  base=0x%016llx limit=0x%08x type=%u dpl=%u%s%s%s%s\n", name, s->selector,
+               (unsigned long long)s->base, s->limit, s->type, s->dpl, s->present ? " P" : "",
+               s->s ? " S" : "", s->l ? " L" : "", s->db ? " D" : "");
+}
+
+static int cmd_info_registers(struct cmd_ctx *ctx, int argc, char **argv)
+{
+    struct commands *c = cmds_of(ctx);
+    struct kvm_regs r;
+    struct kvm_sregs s;
+    (void)argv;
+    if (argc > 1)
+        return cmd_error(ctx, "takes no arguments");
+    if (vcpu_get_regs(c->s->vm, &r) != 0 || vcpu_get_sregs(c->s->vm, &s) != 0)
+        return cmd_error(ctx, "cannot read the vCPU state");
+    const char *n[16] = { "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
+                          "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15" };
+    const uint64_t v[16] = { r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rbp, r.rsp,
+                             r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15 };
+    for (int i = 0; i < 16; i++)
+        cmd_printf(ctx, "%-6s 0x%016" PRIx64 "%s", n[i], v[i], i % 2 ? "\n" : "   ");
+    static const char fl[][5] = { "CF", "", "PF", "", "AF", "", "ZF", "SF", "TF", "IF", "DF", "OF" };
+    char flags[64] = "";
+    for (int b = 0; b < 12; b++)
+        if (fl[b][0] && (r.rflags >> b & 1)) {
+            strcat(flags, flags[0] ? " " : "");
+            strcat(flags, fl[b]);
+        }
+    cmd_printf(ctx, "rip    0x%016llx   rflags 0x%08llx [%s] iopl=%u\n", (unsigned long long)r.rip,
+               (unsigned long long)r.rflags, flags, (unsigned)(r.rflags >> 12 & 3));
+    cmd_printf(ctx, "mode   %s cpl=%d\n", session_mode_name(c->s), vcpu_cpl(c->s->vm));
+    print_seg(ctx, "cs", &s.cs);
+    print_seg(ctx, "ds", &s.ds);
+    print_seg(ctx, "es", &s.es);
+    print_seg(ctx, "fs", &s.fs);
+    print_seg(ctx, "gs", &s.gs);
+    print_seg(ctx, "ss", &s.ss);
+    print_seg(ctx, "tr", &s.tr);
+    print_seg(ctx, "ldt", &s.ldt);
+    cmd_printf(ctx, "gdt    base=0x%016llx limit=0x%04x\n", (unsigned long long)s.gdt.base, s.gdt.limit);
+    cmd_printf(ctx, "idt    base=0x%016llx limit=0x%04x\n", (unsigned long long)s.idt.base, s.idt.limit);
+    cmd_printf(ctx, "cr0    0x%016llx   cr2    0x%016llx\n", (unsigned long long)s.cr0, (unsigned long long)s.cr2);
+    cmd_printf(ctx, "cr3    0x%016llx   cr4    0x%016llx\n", (unsigned long long)s.cr3, (unsigned long long)s.cr4);
+    cmd_printf(ctx, "efer   0x%016llx\n", (unsigned long long)s.efer);
+    return 0;
+}
+
+/* ── x / xp ─────────────────────────────────────────────────────────── */
+
+static int read_unit(struct commands *c, int phys, uint64_t a, void *buf, size_t n)
+{
+    return phys ? cmds_read_phys(c, a, buf, n) : cmds_read_linear(c, a, buf, n);
+}
+
+static int read_error(struct cmd_ctx *ctx, int phys, uint64_t a)
+{
+    struct commands *c = cmds_of(ctx);
+    uint64_t gpa;
+    if (phys)
+        return cmd_error(ctx, "cannot read physical 0x%" PRIx64 ": outside guest memory (0x%" PRIx64 " bytes)", a,
+                         vm_mem_size(c->s->vm));
+    if (gmem_translate(c->s->vm, a, 0, &gpa) != 0)
+        return cmd_error(ctx, "cannot read 0x%" PRIx64 ": not mapped", a);
+    return cmd_error(ctx, "cannot read 0x%" PRIx64 ": outside guest memory", a);
+}
+
+static void put_char_escaped(char *out, size_t size, unsigned ch)
+{
+    switch (ch) {
+    case '\n': snprintf(out, size, "\\n"); break;
+    case '\t': snprintf(out, size, "\\t"); break;
+    case '\r': snprintf(out, size, "\\r"); break;
+    case '\\': snprintf(out, size, "\\\\"); break;
+    case '"': snprintf(out, size, "\\\""); break;
+    case '\'': snprintf(out, size, "\\'"); break;
+    default:
+        if (ch >= 0x20 && ch < 0x7f)
+            snprintf(out, size, "%c", ch);
+        else
+            snprintf(out, size, "\\%03o", ch);
+    }
+}
+
+static void format_value(char *out, size_t size, char f, unsigned bytes, uint64_t v)
+{
+    unsigned bits = bytes * 8;
+    uint64_t mask = bits == 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1;
+    v &= mask;
+    switch (f) {
+    case 'x': case 'a': snprintf(out, size, "0x%0*" PRIx64, (int)bytes * 2, v); break;
+    case 'u': snprintf(out, size, "%" PRIu64, v); break;
+    case 'o': snprintf(out, size, "0%" PRIo64, v); break;
+    case 'd': {
+        int64_t sv = bits == 64 ? (int64_t)v : (v >> (bits - 1)) ? (int64_t)(v | ~mask) : (int64_t)v;
+        snprintf(out, size, "%" PRId64, sv);
+        break;
+    }
+    case 't':
+        for (unsigned i = 0; i < bits && i + 1 < size; i++)
+            out[i] = (char)('0' + (v >> (bits - 1 - i) & 1));
+        out[bits < size ? bits : size - 1] = 0;
+        break;
+    case 'c': {
+        char e[8];
+        put_char_escaped(e, sizeof e, (unsigned)(v & 0xff));
+        snprintf(out, size, "%" PRId64 " '%s'", (int64_t)(int8_t)(v & 0xff), e);
+        break;
+    }
+    default: snprintf(out, size, "?");
+    }
+}
+
+static int examine(struct cmd_ctx *ctx, int phys)
+{
+    struct commands *c = cmds_of(ctx);
+    struct cmd_fmt *last = phys ? &c->last_xp : &c->last_x, f;
+    const char *raw = cmd_args_raw(ctx);
+    uint64_t a;
+    if (cmd_parse_fmt(ctx, cmd_suffix(ctx), COMMANDS_MAX_X_COUNT, last, &f) != 0)
+        return -1;
+    if (!*raw)
+        return cmd_error(ctx, "address expected (usage: %s/NFU ADDRESS)", phys ? "xp" : "x");
+    if (cmd_eval_addr(ctx, raw, &a) != 0)
+        return -1;
+    if (f.count == 0)
+        return 0;
+    int mode = cmds_mode(c);
+    if (f.format == 'i') {
+        if (phys)
+            return cmd_error(ctx, "format 'i' needs a linear address (use x/i)");
+        for (uint64_t i = 0; i < f.count; i++) {
+            char text[160];
+            uint8_t b;
+            if (cmds_read_linear(c, a, &b, 1) != 0)
+                return read_error(ctx, 0, a);
+            unsigned len = cmds_format_insn(c, a, mode, text, sizeof text);
+            cmd_printf(ctx, "%s0x%" PRIx64 ":\t%s\n", a == cmds_rip_linear(c) ? "=> " : "   ", a, text);
+            a += len ? len : 1;
+        }
+        return 0;
+    }
+    if (f.format == 's') {
+        for (uint64_t i = 0; i < f.count; i++) {
+            char line[1200];
+            size_t n = 0;
+            uint64_t start = a;
+            n += (size_t)snprintf(line, sizeof line, "0x%" PRIx64 ":\t\"", start);
+            for (unsigned k = 0; k < 200; k++) {
+                uint8_t ch;
+                if (read_unit(c, phys, a, &ch, 1) != 0) {
+                    if (k == 0)
+                        return read_error(ctx, phys, a);
+                    break;
+                }
+                a++;
+                if (ch == 0)
+                    break;
+                put_char_escaped(line + n, sizeof line - n, ch);
+                n += strlen(line + n);
+                if (k == 199)
+                    n += (size_t)snprintf(line + n, sizeof line - n, "\"...");
+            }
+            if (n < sizeof line - 3 && line[n - 1] != '.')
+                snprintf(line + n, sizeof line - n, "\"");
+            cmd_printf(ctx, "%s\n", line);
+        }
+        return 0;
+    }
+    unsigned size = cmd_fmt_size_bytes(f.size);
+    unsigned per_line = size == 8 ? 2 : size == 4 ? 4 : 8;
+    if (f.format == 'c' || f.format == 't')
+        per_line = f.format == 't' && size >= 4 ? 2 : per_line;
+    for (uint64_t i = 0; i < f.count; i++) {
+        uint64_t v = 0;
+        char text[80];
+        if (read_unit(c, phys, a, &v, size) != 0) {
+            if (i % per_line)
+                cmd_printf(ctx, "\n");
+            return read_error(ctx, phys, a);
+        }
+        if (i % per_line == 0)
+            cmd_printf(ctx, "0x%" PRIx64 ":", a);
+        format_value(text, sizeof text, f.format, size, v);
+        cmd_printf(ctx, "\t%s", text);
+        if (i % per_line == per_line - 1 || i + 1 == f.count)
+            cmd_printf(ctx, "\n");
+        a += size;
+    }
+    return 0;
+}
+
+static int cmd_x(struct cmd_ctx *ctx, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    return examine(ctx, 0);
+}
+
+static int cmd_xp(struct cmd_ctx *ctx, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    return examine(ctx, 1);
+}
+
+/* ── disas ──────────────────────────────────────────────────────────── */
+
+/* "native", "virtualize out-of-page", "unscanned" (+ traps) for one address. */
+static void attr_text(struct commands *c, uint64_t gpa, int mode, int have_gpa, char *out, size_t size)
+{
+    if (!c->s->ef || !have_gpa) {
+        snprintf(out, size, "%s", c->s->ef ? "unmapped" : "raw");
+        return;
+    }
+    struct prescan *ps = enforce_engine(c->s->ef);
+    uint8_t a = prescan_attr(ps, gpa, (enum prescan_mode)mode);
+    size_t n;
+    if (!(a & PRESCAN_ATTR_SCANNED))
+        n = (size_t)snprintf(out, size, "unscanned");
+    else if (a & PRESCAN_ATTR_VIRTUALIZE)
+        n = (size_t)snprintf(out, size, "virtualize %s",
+                             prescan_reason_name(prescan_reason_at(ps, gpa, (enum prescan_mode)mode)));
+    else
+        n = (size_t)snprintf(out, size, "native");
+    unsigned k = trap_kinds(enforce_traps(c->s->ef), gpa);
+    if (k && n < size)
+        snprintf(out + n, size - n, " [trap%s%s%s]", k & TRAP_VIRTUALIZE ? " virtualize" : "",
+                 k & TRAP_STEP ? " step" : "", k & TRAP_BREAK ? " break" : "");
+}
+
+static int cmd_disas(struct cmd_ctx *ctx, int argc, char **argv)
+{
+    struct commands *c = cmds_of(ctx);
+    uint64_t a = cmds_rip_linear(c), n = 8;
+    if (argc > 3)
+        return cmd_error(ctx, "usage: disas [ADDRESS [N]]");
+    if (argc > 1 && cmd_eval_addr(ctx, argv[1], &a) != 0)
+        return -1;
+    if (argc > 2 && cmd_arg_count(ctx, argv[2], COMMANDS_MAX_DISAS, &n) != 0)
+        return -1;
+    int mode = cmds_mode(c);
+    uint64_t rip = cmds_rip_linear(c);
+    for (uint64_t i = 0; i < n; i++) {
+        uint8_t bytes[15];
+        char text[160], attr[96], hex[48] = "";
+        uint64_t gpa;
+        if (cmds_read_linear(c, a, bytes, 1) != 0)
+            return read_error(ctx, 0, a);
+        unsigned len = cmds_format_insn(c, a, mode, text, sizeof text);
+        unsigned shown = len ? len : 1;
+        for (unsigned k = 0; k < shown && k < 8; k++) {
+            if (cmds_read_linear(c, a + k, &bytes[k], 1) != 0)
+                break;
+            snprintf(hex + strlen(hex), sizeof hex - strlen(hex), "%02x ", bytes[k]);
+        }
+        if (shown > 8)
+            strcat(hex, "..");
+        int have = gmem_translate(c->s->vm, a, 0, &gpa) == 0;
+        attr_text(c, gpa, mode, have, attr, sizeof attr);
+        cmd_printf(ctx, "%s0x%" PRIx64 ":  %-26s %-36s ; %s\n", a == rip ? "=> " : "   ", a, hex, text, attr);
+        a += shown;
+    }
+    return 0;
+}
+
+/* ── info host / pages / trace ──────────────────────────────────────── */
+
+static int cmd_info_host(struct cmd_ctx *ctx, int argc, char **argv)
+{
+    struct commands *c = cmds_of(ctx);
+    char buf[1024];
+    (void)argc;
+    (void)argv;
+    probe_format(&c->s->probe, buf, sizeof buf);
+    cmd_printf(ctx, "%s", buf);
+    return 0;
+}
+
+static int page_cmp(const void *a, const void *b)
+{
+    const struct prescan_page_info *x = a, *y = b;
+    if (x->page_gpa != y->page_gpa)
+        return x->page_gpa < y->page_gpa ? -1 : 1;
+    return x->mode - y->mode;
+}
+
+static int cmd_info_pages(struct cmd_ctx *ctx, int argc, char **argv)
+{
+    struct commands *c = cmds_of(ctx);
+    (void)argc;
+    (void)argv;
+    if (cmds_need_enforce(ctx))
+        return -1;
+    struct prescan *ps = enforce_engine(c->s->ef);
+    struct trap_table *tt = enforce_traps(c->s->ef);
+    size_t n = prescan_pages(ps, NULL, 0);
+    struct prescan_page_info *pi = calloc(n ? n : 1, sizeof *pi);
+    if (!pi)
+        return cmd_error(ctx, "out of memory");
+    n = prescan_pages(ps, pi, n);
+    qsort(pi, n, sizeof *pi, page_cmp);
+    cmd_printf(ctx, "%zu attribute page%s\n", n, n == 1 ? "" : "s");
+    if (n)
+        cmd_printf(ctx, "Page                Mode  Scanned  Virtualize  Traps\n");
+    for (size_t i = 0; i < n; i++)
+        cmd_printf(ctx, "0x%016" PRIx64 "  %-4d  %-7u  %-10u  %zu\n", pi[i].page_gpa, pi[i].mode, pi[i].scanned,
+                   pi[i].virtualize, trap_count_page(tt, pi[i].page_gpa));
+    free(pi);
+    cmd_printf(ctx, "traps: %zu planted\n", trap_count(tt));
+    return 0;
+}
+
+static int cmd_info_trace(struct cmd_ctx *ctx, int argc, char **argv)
+{
+    struct commands *c = cmds_of(ctx);
+    (void)argc;
+    (void)argv;
+    if (c->s->trace)
+        cmd_printf(ctx, "trace: writing %s\n", c->s->trace_path);
+    else
+        cmd_printf(ctx, "trace: off\n");
+    return 0;
+}
+
+static const struct cmd_def state_cmds[] = {
+    { "info registers", "regs,info r", "", "general, segment, descriptor-table and control registers",
+      NULL, CMD_CLASS_STATE, CMD_COMPLETE_NONE, 0, cmd_info_registers, NULL },
+    { "x", NULL, "/NFU ADDRESS", "examine guest memory at a linear address",
+      "N count (max 4096); F format: x hex, d signed, u unsigned, o octal, t binary,\n"
+      "c char, a address, s string, i instruction; U size: b h w g.  F and U are\n"
+      "remembered.  Shows the guest's own bytes (scout's trap bytes undone).",
+      CMD_CLASS_STATE, CMD_COMPLETE_ADDRESS, CMD_F_SUFFIX, cmd_x, NULL },
+    { "xp", NULL, "/NFU ADDRESS", "examine guest memory at a physical address (like x)", NULL,
+      CMD_CLASS_STATE, CMD_COMPLETE_ADDRESS, CMD_F_SUFFIX, cmd_xp, NULL },
+    { "disas", NULL, "[ADDRESS [N]]", "disassemble N (default 8) instructions with their attributes",
+      "Each line: address, bytes, instruction, then the attribute of its first byte\n"
+      "in the current mode (native, virtualize REASON, unscanned) and any traps.",
+      CMD_CLASS_STATE, CMD_COMPLETE_ADDRESS, 0, cmd_disas, NULL },
+    { "info host", NULL, "", "what the host KVM probe found", NULL, CMD_CLASS_STATE, CMD_COMPLETE_NONE, 0,
+      cmd_info_host, NULL },
+    { "info pages", NULL, "", "every attribute page: scanned and virtualize counts, traps", NULL,
+      CMD_CLASS_PRESCAN, CMD_COMPLETE_NONE, 0, cmd_info_pages, NULL },
+    { "info trace", NULL, "", "whether a trace is being written, and where", NULL, CMD_CLASS_SESSION,
+      CMD_COMPLETE_NONE, 0, cmd_info_trace, NULL },
+};
+
+int commands_state_register(struct cmd_ctx *ctx)
+{
+    return cmd_register(ctx, state_cmds, sizeof state_cmds / sizeof state_cmds[0]);
+}

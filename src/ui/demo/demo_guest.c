@@ -1,0 +1,10 @@
+/* demo_guest.c — the demo guest's bytes, linked in by src/ui/demo.mk. */
+#include "ui/demo/demo_guest.h"
+
+extern const uint8_t _binary_demo_bin_start[], _binary_demo_bin_end[];
+
+const uint8_t *demo_guest_image(size_t *len)
+{
+    *len = (size_t)(_binary_demo_bin_end - _binary_demo_bin_start);
+    return _binary_demo_bin_start;
+}

@@ -1,0 +1,493 @@
+/* tui_input.c — the terminal side of the TUI: ncurses owns the screen,
+ * GNU readline's alternate (callback) interface edits the command line
+ * (we feed it one byte at a time and draw its buffer ourselves), signals
+ * (SIGWINCH resize, SIGINT stop, SIGALRM refresh while the guest runs).
+ *
+ * Refresh while running: the guest runs inside a command (continue ...),
+ * in this thread.  Around each command an interval timer sends SIGALRM
+ * every 100 ms; the handler calls session_request_tick(), which makes
+ * KVM_RUN return at once (immediate_exit); session_run then calls our tick
+ * hook, which redraws, and resumes the guest.  SIGINT calls
+ * session_interrupt() while the guest runs (the command returns "stopped")
+ * and clears the command line otherwise. */
+#include "ui/tui/tui.h"
+#include "ui/tui/tui_priv.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include "ui/cli/command.h"
+#include "ui/session/session.h"
+
+#define TICK_MS 100
+
+static struct tui *g_tui;                 /* readline callbacks have no context */
+static volatile sig_atomic_t got_winch, got_int;
+static int in_tui;
+static SCREEN *g_screen;                        /* ncurses is up */
+static int have_color;
+static struct tui_canvas g_canvas;
+static int input_byte, input_ready;
+static int quit_now;
+static char hist_path[4096];
+static char out_partial[2][1024];
+static size_t out_plen[2];
+
+/* ── signals ───────────────────────────────────────────────────────────── */
+
+static void on_sigwinch(int sig)
+{
+    (void)sig;
+    got_winch = 1;
+}
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    if (g_tui && g_tui->s->running)
+        session_interrupt(g_tui->s, VM_STOP_INTERRUPTED);
+    else
+        got_int = 1;
+}
+
+static void on_sigalrm(int sig)
+{
+    (void)sig;
+    if (g_tui)
+        session_request_tick(g_tui->s);
+}
+
+static void set_timer(int on)
+{
+    struct itimerval it;
+    memset(&it, 0, sizeof(it));
+    if (on) {
+        it.it_interval.tv_usec = TICK_MS * 1000;
+        it.it_value.tv_usec = TICK_MS * 1000;
+    }
+    setitimer(ITIMER_REAL, &it, NULL);
+}
+
+int tui_term_size(int *cols, int *rows)
+{
+    if (!in_tui)
+        return -1;
+    *cols = COLS;
+    *rows = LINES;
+    return 0;
+}
+
+/* ── drawing ───────────────────────────────────────────────────────────── */
+
+static void init_colors(void)
+{
+    const char *nc = getenv("NO_COLOR");
+    have_color = has_colors() && !(nc && *nc);
+    if (!have_color)
+        return;
+    if (start_color() == ERR) {
+        have_color = 0;
+        return;
+    }
+    use_default_colors();
+    static const short fg[TC_COUNT] = {
+        [TC_TITLE] = COLOR_CYAN, [TC_CHANGED] = COLOR_YELLOW, [TC_NATIVE] = COLOR_GREEN, [TC_VIRT] = COLOR_RED,
+        [TC_TRAP] = COLOR_MAGENTA, [TC_RIP] = COLOR_CYAN, [TC_WRITE] = COLOR_YELLOW, [TC_UNSCANNED] = COLOR_BLUE,
+        [TC_BODY] = COLOR_GREEN, [TC_INVAL] = COLOR_RED, [TC_ERR] = COLOR_RED, [TC_HEAD] = COLOR_CYAN,
+    };
+    for (int i = 1; i < TC_COUNT && i < COLOR_PAIRS; i++)
+        init_pair((short)i, fg[i], -1);
+}
+
+static void blit(void)
+{
+    struct tui_canvas *c = &g_canvas;
+    for (int y = 0; y < c->h && y < LINES; y++) {
+        move(y, 0);
+        for (int x = 0; x < c->w && x < COLS; x++) {
+            const struct tui_cell *cell = &c->cells[y * c->w + x];
+            chtype a = 0;
+            if (cell->attr & TA_BOLD) a |= A_BOLD;
+            if (cell->attr & TA_REV) a |= A_REVERSE;
+            if (cell->attr & TA_UNDER) a |= A_UNDERLINE;
+            if (cell->attr & TA_DIM) a |= A_DIM;
+            if (have_color && cell->color && cell->color < COLOR_PAIRS)
+                a |= COLOR_PAIR(cell->color);
+            if (y == LINES - 1 && x == COLS - 1)
+                insch((chtype)(unsigned char)cell->ch | a);   /* the last cell: do not scroll */
+            else
+                addch((chtype)(unsigned char)cell->ch | a);
+        }
+    }
+}
+
+static void handle_resize(void)
+{
+    struct winsize ws;
+    got_winch = 0;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 && ws.ws_row > 0)
+        resizeterm(ws.ws_row, ws.ws_col);
+    clearok(curscr, TRUE);
+}
+
+static void draw(int full)
+{
+    if (!in_tui)
+        return;
+    if (got_winch)
+        handle_resize(), full = 1;
+    if (g_canvas.w != COLS || g_canvas.h != LINES)
+        if (canvas_resize(&g_canvas, COLS, LINES) < 0)
+            return;
+    g_tui->cmdline = rl_line_buffer ? rl_line_buffer : "";
+    g_tui->cmdpoint = rl_point;
+    g_tui->prompt = g_tui->s->running ? "(running) " : "(scout) ";
+    tui_render(g_tui, &g_canvas);
+    if (full)
+        clearok(curscr, TRUE);
+    blit();
+    int cy = g_tui->cursor_y, cx = g_tui->cursor_x;
+    if (cy >= 0 && cy < LINES && cx >= 0 && cx < COLS)
+        move(cy, cx);
+    refresh();
+    g_tui->wants_redraw = 0;
+}
+
+/* session tick: called inside session_run while the guest runs */
+static void on_tick(void *ctx)
+{
+    (void)ctx;
+    g_tui->ticks++;
+    draw(0);
+}
+
+/* ── command output ────────────────────────────────────────────────────── */
+
+void tui_output_line(struct tui *t, const char *s, size_t len, int err)
+{
+    ring_push(&t->out, s, len, err);
+}
+
+static void out_flush(int stream)
+{
+    if (out_plen[stream]) {
+        tui_output_line(g_tui, out_partial[stream], out_plen[stream], stream == CMD_ERR);
+        out_plen[stream] = 0;
+    }
+}
+
+static void on_output(void *arg, enum cmd_stream stream, const char *text, size_t len)
+{
+    (void)arg;
+    int k = stream == CMD_ERR ? 1 : 0;
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] == '\n') {
+            tui_output_line(g_tui, out_partial[k], out_plen[k], k);
+            out_plen[k] = 0;
+        } else if (out_plen[k] < sizeof(out_partial[k])) {
+            out_partial[k][out_plen[k]++] = text[i] == '\t' ? ' ' : text[i];
+        }
+    }
+    g_tui->wants_redraw = 1;
+}
+
+/* ── readline ──────────────────────────────────────────────────────────── */
+
+static int rl_getc_cb(FILE *f)
+{
+    (void)f;
+    input_ready = 0;
+    return input_byte;
+}
+
+static int rl_input_avail_cb(void) { return input_ready; }
+
+static void rl_redisplay_cb(void) { draw(0); }
+
+static void no_prep(int meta) { (void)meta; }
+static void no_deprep(void) {}
+
+static void run_command(const char *line)
+{
+    char echo[600];
+    snprintf(echo, sizeof(echo), "(scout) %.500s%s", line, strlen(line) > 500 ? "..." : "");
+    tui_output_line(g_tui, echo, strlen(echo), 0);
+    g_tui->status_msg[0] = 0;
+    draw(0);
+    set_timer(1);
+    tui_command_begins(g_tui);
+    cmd_execute_line(g_tui->ctx, line, true);
+    set_timer(0);
+    out_flush(0);
+    out_flush(1);
+    int status;
+    if (cmd_quit_requested(g_tui->ctx, &status))
+        quit_now = 1;
+}
+
+static void on_line(char *line)
+{
+    if (!line) {               /* Ctrl-D on an empty line */
+        quit_now = 1;
+        return;
+    }
+    if (*line) {
+        HIST_ENTRY *last = history_length > 0 ? history_get(history_base + history_length - 1) : NULL;
+        if (!last || strcmp(last->line, line) != 0)
+            add_history(line);
+    }
+    run_command(line);
+    free(line);
+    if (g_tui->wants_redraw == 2)
+        draw(1);
+    else
+        draw(0);
+}
+
+/* completion through the command framework */
+struct comp { char **v; size_t n, cap; };
+
+static void comp_cb(void *arg, const char *cand)
+{
+    struct comp *c = arg;
+    if (c->n + 2 >= c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 16;
+        char **v = realloc(c->v, cap * sizeof(*v));
+        if (!v)
+            return;
+        c->v = v;
+        c->cap = cap;
+    }
+    char *d = strdup(cand);
+    if (d)
+        c->v[1 + c->n++] = d;
+}
+
+static char **attempt_completion(const char *text, int start, int end)
+{
+    (void)text;
+    rl_attempted_completion_over = 1;
+    struct comp c = {0};
+    size_t ws = (size_t)start;
+    cmd_complete(g_tui->ctx, rl_line_buffer, (size_t)end, &ws, comp_cb, &c);
+    if (!c.n) {
+        free(c.v);
+        return NULL;
+    }
+    /* readline replaces from `start`; the framework's word began at ws */
+    for (size_t i = 1; i <= c.n; i++) {
+        char *s = c.v[i];
+        if (ws < (size_t)start) {
+            size_t skip = (size_t)start - ws;
+            if (strlen(s) >= skip)
+                memmove(s, s + skip, strlen(s + skip) + 1);
+        } else if (ws > (size_t)start) {
+            size_t pre = ws - (size_t)start;
+            char *n = malloc(pre + strlen(s) + 1);
+            if (n) {
+                memcpy(n, rl_line_buffer + start, pre);
+                strcpy(n + pre, s);
+                free(s);
+                c.v[i] = n;
+            }
+        }
+    }
+    /* v[0]: the longest common prefix */
+    size_t lcp = strlen(c.v[1]);
+    for (size_t i = 2; i <= c.n; i++) {
+        size_t k = 0;
+        while (k < lcp && c.v[i][k] == c.v[1][k])
+            k++;
+        lcp = k;
+    }
+    c.v[0] = strndup(c.v[1], lcp);
+    c.v[c.n + 1] = NULL;
+    if (!c.v[0]) {
+        for (size_t i = 1; i <= c.n; i++)
+            free(c.v[i]);
+        free(c.v);
+        return NULL;
+    }
+    if (c.n == 1) {            /* a unique match: readline uses v[0] */
+        free(c.v[1]);
+        c.v[1] = NULL;
+    }
+    return c.v;
+}
+
+static void display_matches(char **matches, int n, int maxlen)
+{
+    (void)maxlen;
+    char line[1024];
+    size_t len = 0;
+    line[0] = 0;
+    for (int i = 1; i <= n && matches[i]; i++) {
+        size_t l = strlen(matches[i]);
+        if (len + l + 2 >= sizeof(line) || (int)(len + l + 2) > (COLS > 0 ? COLS : 80)) {
+            tui_output_line(g_tui, line, len, 0);
+            len = 0;
+        }
+        len += (size_t)snprintf(line + len, sizeof(line) - len, "%s  ", matches[i]);
+    }
+    if (len)
+        tui_output_line(g_tui, line, len, 0);
+    draw(0);
+}
+
+static int key_redraw(int count, int key)
+{
+    (void)count;
+    (void)key;
+    draw(1);
+    return 0;
+}
+
+/* ── main loop ─────────────────────────────────────────────────────────── */
+
+static FILE *rl_null;
+
+static void history_setup(void)
+{
+    const char *p = getenv("SCOUT_HISTORY");
+    if (p && *p) {
+        snprintf(hist_path, sizeof(hist_path), "%s", p);
+    } else {
+        const char *home = getenv("HOME");
+        if (home && *home)
+            snprintf(hist_path, sizeof(hist_path), "%s/.scout_history", home);
+        else
+            hist_path[0] = 0;
+    }
+    using_history();
+    stifle_history(1000);
+    if (hist_path[0])
+        read_history(hist_path);
+}
+
+int tui_main(struct tui *t, char *err, size_t errlen)
+{
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        snprintf(err, errlen, "tui: stdin and stdout must be terminals");
+        return -1;
+    }
+    g_tui = t;
+    t->interactive = 1;
+    struct sigaction sa, old_int, old_alrm, old_winch;
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sa.sa_handler = on_sigwinch;
+    sigaction(SIGWINCH, &sa, &old_winch);     /* before initscr: ncurses keeps ours */
+    sigaddset(&sa.sa_mask, SIGALRM);
+    sa.sa_handler = on_sigint;
+    sigaction(SIGINT, &sa, &old_int);
+    sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, SIGINT);           /* a tick never overwrites a Ctrl-C */
+    sa.sa_handler = on_sigalrm;
+    sigaction(SIGALRM, &sa, &old_alrm);
+
+    g_screen = newterm(NULL, stdout, stdin);
+    if (!g_screen) {
+        snprintf(err, errlen, "tui: cannot initialise the terminal (TERM=%s)", getenv("TERM") ? getenv("TERM") : "");
+        sigaction(SIGWINCH, &old_winch, NULL);
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGALRM, &old_alrm, NULL);
+        g_tui = NULL;
+        t->interactive = 0;
+        return -1;
+    }
+    in_tui = 1;
+    cbreak();
+    noecho();
+    nonl();
+    keypad(stdscr, FALSE);     /* escape sequences go to readline as bytes */
+    meta(stdscr, TRUE);
+    intrflush(stdscr, FALSE);
+    wtimeout(stdscr, TICK_MS);
+    init_colors();
+
+    /* readline: we feed it, we draw it */
+    rl_null = fopen("/dev/null", "w");
+    rl_instream = stdin;
+    rl_outstream = rl_null ? rl_null : stdout;
+    rl_catch_signals = 0;
+    rl_catch_sigwinch = 0;
+    rl_change_environment = 0;
+    rl_prep_term_function = no_prep;
+    rl_deprep_term_function = no_deprep;
+    rl_getc_function = rl_getc_cb;
+    rl_input_available_hook = rl_input_avail_cb;
+    rl_redisplay_function = rl_redisplay_cb;
+    rl_attempted_completion_function = attempt_completion;
+    rl_completion_display_matches_hook = display_matches;
+    rl_completer_word_break_characters = (char *)" \t";
+    rl_readline_name = "scout";
+    history_setup();
+    rl_callback_handler_install("(scout) ", on_line);
+    rl_bind_key('\f', key_redraw);            /* Ctrl-L: our redraw, not readline's clear-screen */
+
+    cmd_set_output(t->ctx, on_output, t);
+    session_set_tick(t->s, on_tick, t);
+    quit_now = 0;
+    draw(1);
+
+    while (!quit_now) {
+        int ch = wgetch(stdscr);
+        if (got_winch) {
+            draw(1);
+        }
+        if (got_int) {
+            got_int = 0;
+            rl_replace_line("", 0);
+            rl_point = rl_end = 0;
+            draw(0);
+        }
+        if (ch == ERR) {
+            if (t->wants_redraw)
+                draw(t->wants_redraw == 2);
+            continue;
+        }
+        if (ch == KEY_RESIZE) {
+            draw(1);
+            continue;
+        }
+        if (ch < 0 || ch > 255)
+            continue;                         /* other curses key codes: ignored */
+        input_byte = ch;
+        input_ready = 1;
+        rl_callback_read_char();
+    }
+
+    set_timer(0);
+    session_set_tick(t->s, NULL, NULL);
+    cmd_set_output(t->ctx, NULL, NULL);
+    rl_callback_handler_remove();
+    if (hist_path[0])
+        write_history(hist_path);
+    endwin();
+    delscreen(g_screen);
+    g_screen = NULL;
+    in_tui = 0;
+    canvas_free(&g_canvas);
+    if (rl_null) {
+        rl_outstream = stdout;
+        fclose(rl_null);
+        rl_null = NULL;
+    }
+    sigaction(SIGWINCH, &old_winch, NULL);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGALRM, &old_alrm, NULL);
+    t->interactive = 0;
+    g_tui = NULL;
+    return 0;
+}
