@@ -2,10 +2,8 @@
  * and I/O hooks, linear access through the monitor's page tables.
  * Skips when /dev/kvm is unusable (fails if SCOUT_REQUIRE_KVM=1). */
 #include "check.h"
-#include "monitor/kvm/guest_mem.h"
-#include "monitor/kvm/memslot.h"
-#include "monitor/kvm/run.h"
-#include "monitor/kvm/vm.h"
+#include "monitor/dev/dev.h"
+#include "monitor/kvm/kvm.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -35,13 +33,13 @@ TEST(memslot_split_merge)
 }
 
 static uint64_t seen_gpa; static unsigned seen_len; static uint32_t seen_val; static int seen_exit_port;
-static enum vm_hook_result on_write(void *ctx, struct vm *v, uint64_t gpa, const void *data, unsigned len)
+static enum vm_hook_result on_write(void *ctx, struct vcpu *v, uint64_t gpa, const void *data, unsigned len)
 {
     (void)ctx; (void)v;
     seen_gpa = gpa; seen_len = len; memcpy(&seen_val, data, len < 4 ? len : 4);
     return VM_HOOK_PASS;
 }
-static enum vm_hook_result on_io(void *ctx, struct vm *v, uint16_t port, int out, int size, uint32_t count, void *data)
+static enum vm_hook_result on_io(void *ctx, struct vcpu *v, uint16_t port, int out, int size, uint32_t count, void *data)
 {
     (void)ctx; (void)v; (void)out; (void)size; (void)count; (void)data;
     if (port == 0xf4) seen_exit_port++;
@@ -54,11 +52,11 @@ TEST(protected_write_hook_cpl3)
     static const uint8_t code[] = { 0xc7, 0x04, 0x25, 0x10, 0x00, 0x30, 0x00, 0x78, 0x56, 0x34, 0x12,
                                     0x31, 0xc0, 0xe6, 0xf4 };
     CHECK_EQ(gmem_write_phys(vm, 0x100000, code, sizeof code), 0);
-    CHECK_EQ(vm_setup_cpu(vm, VM_MODE_LONG64, 3, 0x100000, 0, err, sizeof err), 0);
+    CHECK_EQ(vm_boot_cpu(vm, VM_MODE_LONG64, 3, 0x100000, 0, err, sizeof err), 0);
     CHECK_EQ(memslot_protect(vm, 0x300000), 0);
     struct vm_hooks h = { NULL, on_io, on_write, NULL };
     struct vm_stop st;
-    CHECK_EQ(vm_run(vm, &h, &st), 0);
+    CHECK_EQ(vcpu_run(vm_vcpu(vm), &h, &st), 0);
     CHECK_EQ(st.why, VM_STOP_EXIT_DEVICE);
     CHECK_EQ(st.exit_status, 1);
     CHECK_EQ(seen_gpa, 0x300010);
@@ -68,12 +66,12 @@ TEST(protected_write_hook_cpl3)
     uint32_t v = 0;
     CHECK_EQ(gmem_read_linear(vm, 0x300010, &v, 4), 0);   /* the monitor applied it */
     CHECK_EQ(v, 0x12345678);
-    CHECK_EQ(vm_get_stats(vm)->protected_writes, 1);
+    CHECK_EQ(vcpu_get_stats(vm_vcpu(vm))->protected_writes, 1);
     struct kvm_regs r;
-    CHECK_EQ(vcpu_get_regs(vm, &r), 0);
+    CHECK_EQ(vcpu_get_regs(vm_vcpu(vm), &r), 0);
     CHECK_EQ(r.rip, 0x100000 + sizeof code);              /* past the OUT after completion */
-    CHECK_EQ(vcpu_cpu_mode(vm), 64);
-    CHECK_EQ(vcpu_cpl(vm), 3);
+    CHECK_EQ(vcpu_code_size(vm_vcpu(vm)), 64);
+    CHECK_EQ(vcpu_cpl(vm_vcpu(vm)), 3);
     uint64_t gpa;
     CHECK_EQ(gmem_translate(vm, 0x123456, 1, &gpa), 0);
     CHECK_EQ(gpa, 0x123456);
@@ -107,9 +105,12 @@ int main(void)
     }
     struct vm_config cfg = { 0, 0 };
     if (vm_create(&cfg, &vm, err, sizeof err) < 0) { printf("not ok monitor_kvm: %s\n", err); return 1; }
+    struct dev_bus *bus = dev_bus_new(vm, NULL);
+    if (!bus || dev_pc_init(bus) != 0) { printf("not ok monitor_kvm: no devices\n"); return 1; }
     RUN(memslot_split_merge);
     RUN(protected_write_hook_cpl3);
     RUN(slot_budget_enospc);
+    dev_bus_free(bus);
     vm_destroy(vm);
     CHECK_EXIT();
 }

@@ -1,8 +1,8 @@
 /* Pure parts of the monitor: ELF and multiboot parsing on crafted
  * buffers, the page walker on crafted page tables, the 8250 UART. */
 #include "check.h"
-#include "monitor/dev/devices.h"
-#include "monitor/kvm/guest_mem.h"
+#include "monitor/dev/dev.h"
+#include "monitor/kvm/kvm.h"
 #include "monitor/loader/loader.h"
 #include <stdint.h>
 #include <string.h>
@@ -167,28 +167,28 @@ TEST(walk_32bit_and_pae_and_none)
 
 TEST(uart_registers)
 {
-    struct uart8250 u;
+    struct dev_uart_regs u;
     uint8_t c = 0;
-    uart_init(&u);
-    CHECK_EQ(uart_read(&u, 5) & 0x60, 0x60);          /* THR empty */
-    CHECK_EQ(uart_write(&u, 3, 0x80, &c), 0);        /* DLAB */
-    uart_write(&u, 0, 0x01, &c); uart_write(&u, 1, 0x02, &c);
-    CHECK_EQ(uart_read(&u, 0), 0x01);
-    CHECK_EQ(uart_read(&u, 1), 0x02);
-    uart_write(&u, 3, 0x03, &c);
-    CHECK_EQ(uart_read(&u, 3), 0x03);
-    CHECK_EQ(uart_write(&u, 0, 'A', &c), 1);
+    dev_uart_reset(&u);
+    CHECK_EQ(dev_uart_read(&u, 5) & 0x60, 0x60);          /* THR empty */
+    CHECK_EQ(dev_uart_write(&u, 3, 0x80, &c), 0);        /* DLAB */
+    dev_uart_write(&u, 0, 0x01, &c); dev_uart_write(&u, 1, 0x02, &c);
+    CHECK_EQ(dev_uart_read(&u, 0), 0x01);
+    CHECK_EQ(dev_uart_read(&u, 1), 0x02);
+    dev_uart_write(&u, 3, 0x03, &c);
+    CHECK_EQ(dev_uart_read(&u, 3), 0x03);
+    CHECK_EQ(dev_uart_write(&u, 0, 'A', &c), 1);
     CHECK_EQ(c, 'A');
-    uart_write(&u, 1, 0x0f, &c);
-    CHECK_EQ(uart_read(&u, 1), 0x0f);
-    CHECK_EQ(uart_read(&u, 2), 0x02);                 /* THRE interrupt identified */
-    uart_write(&u, 1, 0x00, &c);
-    CHECK_EQ(uart_read(&u, 2) & 0x0f, 0x01);          /* none pending */
-    uart_write(&u, 7, 0xa5, &c);
-    CHECK_EQ(uart_read(&u, 7), 0xa5);
-    uart_write(&u, 4, 0x1b, &c);                      /* loopback: nothing transmitted */
-    CHECK_EQ(uart_read(&u, 4), 0x1b);
-    CHECK_EQ(uart_write(&u, 0, 'B', &c), 0);
+    dev_uart_write(&u, 1, 0x0f, &c);
+    CHECK_EQ(dev_uart_read(&u, 1), 0x0f);
+    CHECK_EQ(dev_uart_read(&u, 2), 0x02);                 /* THRE interrupt identified */
+    dev_uart_write(&u, 1, 0x00, &c);
+    CHECK_EQ(dev_uart_read(&u, 2) & 0x0f, 0x01);          /* none pending */
+    dev_uart_write(&u, 7, 0xa5, &c);
+    CHECK_EQ(dev_uart_read(&u, 7), 0xa5);
+    dev_uart_write(&u, 4, 0x1b, &c);                      /* loopback: nothing transmitted */
+    CHECK_EQ(dev_uart_read(&u, 4), 0x1b);
+    CHECK_EQ(dev_uart_write(&u, 0, 'B', &c), 0);
 }
 
 int main(void)

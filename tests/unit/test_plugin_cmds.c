@@ -91,11 +91,11 @@ int main(void)
     snprintf(guest, sizeof guest, "%s/guests/plug_cpuid.elf64", build);
     struct session_opts so = { 0 };
     so.load.path = guest;
-    so.depth = ENFORCE_DEFAULT_DEPTH;
+    so.depth = ENF_DEFAULT_DEPTH;
     if (session_open(&s, &so, err, sizeof err) < 0) { printf("not ok plugin_cmds: %s\n", err); return 1; }
     FILE *devnull = fopen("/dev/null", "w");
-    struct vm_console con = { devnull, NULL, NULL };
-    vm_set_console(s.vm, &con);
+    struct dev_console con = { devnull, NULL, NULL };
+    session_set_console(&s, &con);
     pl = plugins_new(&s, guest, err, sizeof err);
     ctx = new_ctx(&cap);
     if (!pl || !ctx || plugins_attach_commands(pl, ctx) != 0) { printf("not ok plugin_cmds: setup\n"); return 1; }

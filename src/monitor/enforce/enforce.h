@@ -12,7 +12,7 @@
  * the next exit of any kind.  Code the monitor owns (the reserved region at
  * the top of RAM) is not scanned.
  *
- * Known limits (counted in enforce_stats.unguarded_steps when they happen):
+ * Known limits (counted in enf_stats.unguarded_steps when they happen):
  * SYSCALL/SYSENTER/SYSRET/SYSEXIT and far branches through memory executed in
  * place have no computed successor; asynchronous interrupts do not exist in
  * this monitor; guest reads of its own code see trap bytes. */
@@ -22,21 +22,20 @@
 #include <stdint.h>
 
 #include "monitor/events/events.h"
-#include "monitor/kvm/run.h"
+#include "monitor/kvm/kvm.h"
 #include "prescan/prescan.h"
 
 struct vm;
-struct trap_table;
 
-#define ENFORCE_DEFAULT_DEPTH 16u
-#define ENFORCE_TRAP_OUT 0xEEu        /* out dx, al */
+#define ENF_DEFAULT_DEPTH 16u
+#define ENF_TRAP_OUT 0xEEu        /* out dx, al */
 
-struct enforce_config {
+struct enf_config {
     unsigned depth;                   /* max prescan depth; 0 = lazy */
     int check_invariant;              /* stop when RIP is unscanned at an exit */
 };
 
-struct enforce_stats {
+struct enf_stats {
     uint64_t vexits;                              /* trap exits at virtualize points */
     uint64_t vexit_reason[PRESCAN_REASON_COUNT];
     uint64_t resolved;                            /* lazy branches flipped at their trap */
@@ -55,46 +54,46 @@ struct enforce_stats {
     uint64_t invariant_checks;
 };
 
-struct enforce;
+struct enf;
 
-struct enforce *enforce_new(struct vm *vm, const struct enforce_config *cfg,
+struct enf *enf_new(struct vm *vm, const struct enf_config *cfg,
                             struct events *events, char *err, size_t errlen);
-void enforce_free(struct enforce *ef);
+void enf_free(struct enf *ef);
 /* Where the host leaves RIP at an I/O exit (the probe's finding). */
-void enforce_set_io_rip_at_out(struct enforce *ef, int at_out);
+void enf_set_io_rip_at_out(struct enf *ef, int at_out);
 
-void enforce_set_depth(struct enforce *ef, unsigned depth);
-unsigned enforce_depth(const struct enforce *ef);
+void enf_set_depth(struct enf *ef, unsigned depth);
+unsigned enf_depth(const struct enf *ef);
 
 /* Makes sure the instruction at the vCPU's RIP is scanned (call before the
  * first run).  0, or -1 with err. */
-int enforce_prepare(struct enforce *ef, char *err, size_t errlen);
+int enf_prepare(struct enf *ef, char *err, size_t errlen);
 /* vm_run() with the enforcement hooks. */
-int enforce_run(struct enforce *ef, struct vm_stop *stop);
+int enf_run(struct enf *ef, struct vm_stop *stop);
 
 /* Scans from a linear address in the current (or given: 16/32/64, 0 =
  * current) mode, planting traps and protecting pages as for a real scan.
  * 0, or -1 with err. */
-int enforce_prescan(struct enforce *ef, uint64_t linear, int mode, char *err, size_t errlen);
+int enf_prescan(struct enf *ef, uint64_t linear, int mode, char *err, size_t errlen);
 /* Steppable scan: start, then sync after each prescan_step (the caller
- * drives the engine from enforce_engine()).  enforce_sync() plants the
+ * drives the engine from enf_engine()).  enf_sync() plants the
  * traps and protects the pages the engine touched since the last sync. */
-int enforce_prescan_start(struct enforce *ef, uint64_t linear, int mode, char *err, size_t errlen);
-int enforce_sync(struct enforce *ef, char *err, size_t errlen);
+int enf_prescan_start(struct enf *ef, uint64_t linear, int mode, char *err, size_t errlen);
+int enf_sync(struct enf *ef, char *err, size_t errlen);
 
 /* A write of len bytes at a guest-physical address as if the guest made it:
  * the same write check, invalidation and data-write path.  0, or -1. */
-int enforce_inject_write(struct enforce *ef, uint64_t gpa, const void *data, size_t len,
+int enf_inject_write(struct enf *ef, uint64_t gpa, const void *data, size_t len,
                          char *err, size_t errlen);
 
 /* ── plugin hook (plugins branch): a virtualize exit before the default ──
- * handling.  Called at every trap exit counted in enforce_stats.vexits, with
+ * handling.  Called at every trap exit counted in enf_stats.vexits, with
  * RIP on the instruction.  Return 0 to let the loop handle it, 1 if the hook
  * handled it and set the registers (RIP past it, or elsewhere) with
  * vcpu_set_regs: the loop then emits the vexit event (how "plugin") and
  * scans at the new RIP.  The hook may write guest memory through
- * enforce_inject_write. */
-struct enforce_vexit {
+ * enf_inject_write. */
+struct enf_vexit {
     uint64_t rip, gpa;                /* linear and physical address */
     int mode;                         /* 16, 32, 64 */
     unsigned length;                  /* instruction length (attribute), 0 unknown */
@@ -103,38 +102,109 @@ struct enforce_vexit {
     const char *mnemonic;             /* "cpuid", "(bad)" */
     enum prescan_reason reason;
 };
-typedef int (*enforce_vexit_fn)(void *ctx, const struct enforce_vexit *v);
-void enforce_set_vexit_hook(struct enforce *ef, enforce_vexit_fn fn, void *ctx);
+typedef int (*enf_vexit_fn)(void *ctx, const struct enf_vexit *v);
+void enf_set_vexit_hook(struct enf *ef, enf_vexit_fn fn, void *ctx);
 
-struct prescan *enforce_engine(struct enforce *ef);
-struct trap_table *enforce_traps(struct enforce *ef);
-void enforce_get_stats(const struct enforce *ef, struct enforce_stats *out);
+struct prescan *enf_engine(struct enf *ef);
+struct enf_trap_table *enf_traps(struct enf *ef);
+void enf_get_stats(const struct enf *ef, struct enf_stats *out);
 /* Guest bytes as the guest wrote them (trap bytes undone), by linear address. */
-int enforce_read_code(struct enforce *ef, uint64_t linear, void *buf, size_t len);
+int enf_read_code(struct enf *ef, uint64_t linear, void *buf, size_t len);
 
 /* ── debugger support: breakpoints and single steps, built from traps ──
  * (KVM guest debugging is broken on some hosts, DESIGN §3.)
- * A breakpoint is a TRAP_BREAK trap at a guest-physical address: when the
- * guest reaches it, enforce_run/enforce_step stop with why VM_STOP_HOOK,
- * RIP on it, message "breakpoint at rip=0x...", and enforce_last_stop()
- * says ENFORCE_STOP_BREAK.  Breakpoints are invisible to the engine and to
- * enforce_read_code, and survive invalidation.  Resuming (enforce_run or
- * enforce_step) with RIP on a breakpoint executes that instruction once
+ * A breakpoint is a ENF_TRAP_BREAK trap at a guest-physical address: when the
+ * guest reaches it, enf_run/enf_step stop with why VM_STOP_HOOK,
+ * RIP on it, message "breakpoint at rip=0x...", and enf_last_stop()
+ * says ENF_STOP_BREAK.  Breakpoints are invisible to the engine and to
+ * enf_read_code, and survive invalidation.  Resuming (enf_run or
+ * enf_step) with RIP on a breakpoint executes that instruction once
  * without stopping there.
- * enforce_step executes one instruction: a virtualize one is handled as
+ * enf_step executes one instruction: a virtualize one is handled as
  * at its trap exit without entering the guest (emulated, resolved then
  * stepped, or executed in place), a native one in place; it stops at the
  * first exit after the instruction: a trap at a successor, or the exit the
  * instruction caused (device I/O, protected write, HLT, exception).  A
  * step that ends normally stops with VM_STOP_HOOK, "stepped at rip=0x...",
- * ENFORCE_STOP_STEP.  Limits: an instruction with no known successor
+ * ENF_STOP_STEP.  Limits: an instruction with no known successor
  * (SYSCALL...) runs on to the next exit; `rep movs` into a protected page
  * stops after its first write. */
-enum enforce_stop { ENFORCE_STOP_NONE, ENFORCE_STOP_BREAK, ENFORCE_STOP_STEP };
-int enforce_break_insert(struct enforce *ef, uint64_t gpa, char *err, size_t errlen);
-int enforce_break_remove(struct enforce *ef, uint64_t gpa, char *err, size_t errlen);
-int enforce_step(struct enforce *ef, struct vm_stop *stop);
+enum enf_stop { ENF_STOP_NONE, ENF_STOP_BREAK, ENF_STOP_STEP };
+int enf_break_insert(struct enf *ef, uint64_t gpa, char *err, size_t errlen);
+int enf_break_remove(struct enf *ef, uint64_t gpa, char *err, size_t errlen);
+int enf_step(struct enf *ef, struct vm_stop *stop);
 /* Why the last run/step stopped, if a breakpoint or step stopped it; *gpa
  * (may be NULL) gets the guest-physical address of RIP there. */
-enum enforce_stop enforce_last_stop(const struct enforce *ef, uint64_t *gpa);
+enum enf_stop enf_last_stop(const struct enf *ef, uint64_t *gpa);
+
+/* ══ the trap table (traps.c) ════════════════════════════════════════
+ * The table of 1-byte traps planted in guest memory.
+ *
+ * A trap replaces the first byte of an instruction with a byte that exits
+ * to the monitor (by default 0xEE, `out dx, al`).  The table remembers the
+ * original byte so that the prescan engine always sees guest code as the
+ * guest wrote it, and so that a guest write onto a trap byte updates the
+ * saved original instead of destroying the trap.
+ *
+ * A byte can hold a trap for several reasons at once (kinds, a bitmask):
+ *   ENF_TRAP_VIRTUALIZE  the instruction there is marked virtualize;
+ *   ENF_TRAP_STEP        a temporary trap at a successor of an instruction the
+ *                    monitor is executing in place (removed at next exit);
+ *   ENF_TRAP_BREAK       a user breakpoint.
+ * The byte in guest memory is the trap byte while any kind is present and
+ * the trap is not suspended; suspending puts the original back for one
+ * in-place step.  Pure C: memory is reached through callbacks. */
+enum enf_trap_kind {
+    ENF_TRAP_VIRTUALIZE = 1u << 0,
+    ENF_TRAP_STEP       = 1u << 1,
+    ENF_TRAP_BREAK      = 1u << 2,
+};
+
+struct enf_trap_mem {               /* guest-physical byte access */
+    void *ctx;
+    int (*read)(void *ctx, uint64_t gpa, void *buf, size_t len);
+    int (*write)(void *ctx, uint64_t gpa, const void *buf, size_t len);
+};
+
+struct enf_trap_table;
+
+struct enf_trap_table *enf_trap_table_new(const struct enf_trap_mem *mem, uint8_t enf_trap_byte);
+void enf_trap_table_free(struct enf_trap_table *tt);
+uint8_t enf_trap_byte(const struct enf_trap_table *tt);
+
+/* Adds `kind` at gpa, planting the trap byte if none was there.
+ * Returns 0, or -1 if guest memory could not be read or written. */
+int enf_trap_plant(struct enf_trap_table *tt, uint64_t gpa, unsigned kind);
+/* Removes `kind`; when no kind is left the original byte goes back. */
+int enf_trap_remove(struct enf_trap_table *tt, uint64_t gpa, unsigned kind);
+/* Removes every trap in the page at page_gpa; returns how many. */
+size_t enf_trap_remove_page(struct enf_trap_table *tt, uint64_t page_gpa);
+/* Removes `kind` everywhere (e.g. all ENF_TRAP_STEP traps); returns how many. */
+size_t enf_trap_remove_kind(struct enf_trap_table *tt, unsigned kind);
+
+/* 1 if the trap byte is in guest memory at gpa now (present, not suspended). */
+int enf_trap_is_armed(const struct enf_trap_table *tt, uint64_t gpa);
+/* Kinds present at gpa (0: no trap). */
+unsigned enf_trap_kinds(const struct enf_trap_table *tt, uint64_t gpa);
+/* The guest's own byte at gpa if a trap holds it; returns 0, or -1 if no trap. */
+int enf_trap_original(const struct enf_trap_table *tt, uint64_t gpa, uint8_t *orig);
+/* Overwrites trap bytes in a copy of guest bytes starting at gpa with the
+ * originals, so the copy reads as the guest wrote it. */
+void enf_trap_undo(const struct enf_trap_table *tt, uint64_t gpa, uint8_t *bytes, size_t len);
+/* A guest (or injected) data write of len bytes at gpa: writes guest memory
+ * except at trap bytes, whose saved originals are updated instead. */
+int enf_trap_guest_write(struct enf_trap_table *tt, uint64_t gpa, const void *data, size_t len);
+
+/* In-place stepping: put the original bytes back for every trap in
+ * [gpa, gpa+len) until enf_trap_rearm_suspended(). */
+int enf_trap_suspend_range(struct enf_trap_table *tt, uint64_t gpa, size_t len);
+int enf_trap_rearm_suspended(struct enf_trap_table *tt);
+int enf_trap_has_suspended(const struct enf_trap_table *tt);
+
+size_t enf_trap_count(const struct enf_trap_table *tt);
+size_t enf_trap_count_page(const struct enf_trap_table *tt, uint64_t page_gpa);
+/* Calls fn for each trap in the page, in address order. */
+void enf_trap_for_each_in_page(const struct enf_trap_table *tt, uint64_t page_gpa,
+                           void (*fn)(void *ctx, uint64_t gpa, unsigned kinds, uint8_t orig),
+                           void *ctx);
 #endif

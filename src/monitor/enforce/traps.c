@@ -1,13 +1,13 @@
 /* traps.c — see traps.h.  Pages that hold traps live in an open-addressing
  * hash table keyed by page number; each keeps, per byte, the kinds present
  * and the guest's original byte. */
-#include "monitor/enforce/traps.h"
+#include "monitor/enforce/enforce.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define PAGE_SIZE 4096u
-#define KIND_MASK (TRAP_VIRTUALIZE | TRAP_STEP | TRAP_BREAK)
+#define KIND_MASK (ENF_TRAP_VIRTUALIZE | ENF_TRAP_STEP | ENF_TRAP_BREAK)
 #define SUSPENDED 0x80u   /* in kinds[]: original byte temporarily restored */
 
 struct trap_page {
@@ -17,22 +17,22 @@ struct trap_page {
     uint8_t orig[PAGE_SIZE];
 };
 
-struct trap_table {
-    struct trap_mem mem;
-    uint8_t trap_byte;
+struct enf_trap_table {
+    struct enf_trap_mem mem;
+    uint8_t enf_trap_byte;
     struct trap_page **slots;       /* open addressing; NULL = empty */
     size_t nslots, npages, ntraps;
     uint64_t *suspended;            /* gpas whose trap is suspended */
     size_t nsuspended, suspended_cap;
 };
 
-static size_t slot_of(const struct trap_table *tt, uint64_t page_gpa)
+static size_t slot_of(const struct enf_trap_table *tt, uint64_t page_gpa)
 {
     uint64_t h = (page_gpa >> 12) * 0x9e3779b97f4a7c15ull;
     return (size_t)(h >> 20) & (tt->nslots - 1);
 }
 
-static struct trap_page *page_find(const struct trap_table *tt, uint64_t page_gpa)
+static struct trap_page *page_find(const struct enf_trap_table *tt, uint64_t page_gpa)
 {
     for (size_t i = slot_of(tt, page_gpa);; i = (i + 1) & (tt->nslots - 1)) {
         struct trap_page *p = tt->slots[i];
@@ -41,7 +41,7 @@ static struct trap_page *page_find(const struct trap_table *tt, uint64_t page_gp
     }
 }
 
-static int table_grow(struct trap_table *tt)
+static int table_grow(struct enf_trap_table *tt)
 {
     size_t old_n = tt->nslots;
     struct trap_page **old = tt->slots;
@@ -62,7 +62,7 @@ static int table_grow(struct trap_table *tt)
     return 0;
 }
 
-static struct trap_page *page_get(struct trap_table *tt, uint64_t page_gpa)
+static struct trap_page *page_get(struct enf_trap_table *tt, uint64_t page_gpa)
 {
     struct trap_page *p = page_find(tt, page_gpa);
     if (p)
@@ -82,7 +82,7 @@ static struct trap_page *page_get(struct trap_table *tt, uint64_t page_gpa)
 }
 
 /* Deletes an empty page; re-inserts the cluster after it (linear probing). */
-static void page_drop(struct trap_table *tt, struct trap_page *p)
+static void page_drop(struct enf_trap_table *tt, struct trap_page *p)
 {
     size_t i = slot_of(tt, p->page_gpa);
     while (tt->slots[i] != p)
@@ -100,13 +100,13 @@ static void page_drop(struct trap_table *tt, struct trap_page *p)
     }
 }
 
-struct trap_table *trap_table_new(const struct trap_mem *mem, uint8_t trap_byte)
+struct enf_trap_table *enf_trap_table_new(const struct enf_trap_mem *mem, uint8_t enf_trap_byte)
 {
-    struct trap_table *tt = calloc(1, sizeof(*tt));
+    struct enf_trap_table *tt = calloc(1, sizeof(*tt));
     if (!tt)
         return NULL;
     tt->mem = *mem;
-    tt->trap_byte = trap_byte;
+    tt->enf_trap_byte = enf_trap_byte;
     tt->nslots = 64;
     tt->slots = calloc(tt->nslots, sizeof(*tt->slots));
     if (!tt->slots) {
@@ -116,7 +116,7 @@ struct trap_table *trap_table_new(const struct trap_mem *mem, uint8_t trap_byte)
     return tt;
 }
 
-void trap_table_free(struct trap_table *tt)
+void enf_trap_table_free(struct enf_trap_table *tt)
 {
     if (!tt)
         return;
@@ -127,9 +127,9 @@ void trap_table_free(struct trap_table *tt)
     free(tt);
 }
 
-uint8_t trap_byte(const struct trap_table *tt) { return tt->trap_byte; }
+uint8_t enf_trap_byte(const struct enf_trap_table *tt) { return tt->enf_trap_byte; }
 
-int trap_plant(struct trap_table *tt, uint64_t gpa, unsigned kind)
+int enf_trap_plant(struct enf_trap_table *tt, uint64_t gpa, unsigned kind)
 {
     kind &= KIND_MASK;
     if (!kind)
@@ -147,7 +147,7 @@ int trap_plant(struct trap_table *tt, uint64_t gpa, unsigned kind)
     p = page_get(tt, page_gpa);
     if (!p)
         return -1;
-    if (tt->mem.write(tt->mem.ctx, gpa, &tt->trap_byte, 1) != 0) {
+    if (tt->mem.write(tt->mem.ctx, gpa, &tt->enf_trap_byte, 1) != 0) {
         if (p->count == 0)
             page_drop(tt, p);
         return -1;
@@ -161,7 +161,7 @@ int trap_plant(struct trap_table *tt, uint64_t gpa, unsigned kind)
 
 /* Forgets the trap at off; puts the original back unless suspended
  * (where it is already back). */
-static int trap_clear(struct trap_table *tt, struct trap_page *p, unsigned off)
+static int trap_clear(struct enf_trap_table *tt, struct trap_page *p, unsigned off)
 {
     int rc = 0;
     if (!(p->kinds[off] & SUSPENDED))
@@ -176,7 +176,7 @@ static int trap_clear(struct trap_table *tt, struct trap_page *p, unsigned off)
     return rc;
 }
 
-int trap_remove(struct trap_table *tt, uint64_t gpa, unsigned kind)
+int enf_trap_remove(struct enf_trap_table *tt, uint64_t gpa, unsigned kind)
 {
     uint64_t page_gpa = gpa & ~(uint64_t)(PAGE_SIZE - 1);
     unsigned off = (unsigned)(gpa & (PAGE_SIZE - 1));
@@ -192,7 +192,7 @@ int trap_remove(struct trap_table *tt, uint64_t gpa, unsigned kind)
     return rc;
 }
 
-size_t trap_remove_page(struct trap_table *tt, uint64_t page_gpa)
+size_t enf_trap_remove_page(struct enf_trap_table *tt, uint64_t page_gpa)
 {
     struct trap_page *p = page_find(tt, page_gpa & ~(uint64_t)(PAGE_SIZE - 1));
     if (!p)
@@ -207,7 +207,7 @@ size_t trap_remove_page(struct trap_table *tt, uint64_t page_gpa)
     return n;
 }
 
-size_t trap_remove_kind(struct trap_table *tt, unsigned kind)
+size_t enf_trap_remove_kind(struct enf_trap_table *tt, unsigned kind)
 {
     size_t n = 0, nempty = 0;
     struct trap_page **empty = calloc(tt->npages ? tt->npages : 1, sizeof(*empty));
@@ -233,13 +233,13 @@ size_t trap_remove_kind(struct trap_table *tt, unsigned kind)
     return n;
 }
 
-unsigned trap_kinds(const struct trap_table *tt, uint64_t gpa)
+unsigned enf_trap_kinds(const struct enf_trap_table *tt, uint64_t gpa)
 {
     const struct trap_page *p = page_find(tt, gpa & ~(uint64_t)(PAGE_SIZE - 1));
     return p ? p->kinds[gpa & (PAGE_SIZE - 1)] & KIND_MASK : 0;
 }
 
-int trap_is_armed(const struct trap_table *tt, uint64_t gpa)
+int enf_trap_is_armed(const struct enf_trap_table *tt, uint64_t gpa)
 {
     const struct trap_page *p = page_find(tt, gpa & ~(uint64_t)(PAGE_SIZE - 1));
     if (!p)
@@ -248,7 +248,7 @@ int trap_is_armed(const struct trap_table *tt, uint64_t gpa)
     return (k & KIND_MASK) && !(k & SUSPENDED);
 }
 
-int trap_original(const struct trap_table *tt, uint64_t gpa, uint8_t *orig)
+int enf_trap_original(const struct enf_trap_table *tt, uint64_t gpa, uint8_t *orig)
 {
     const struct trap_page *p = page_find(tt, gpa & ~(uint64_t)(PAGE_SIZE - 1));
     unsigned off = (unsigned)(gpa & (PAGE_SIZE - 1));
@@ -258,7 +258,7 @@ int trap_original(const struct trap_table *tt, uint64_t gpa, uint8_t *orig)
     return 0;
 }
 
-void trap_undo(const struct trap_table *tt, uint64_t gpa, uint8_t *bytes, size_t len)
+void enf_trap_undo(const struct enf_trap_table *tt, uint64_t gpa, uint8_t *bytes, size_t len)
 {
     size_t done = 0;
     while (done < len) {
@@ -275,7 +275,7 @@ void trap_undo(const struct trap_table *tt, uint64_t gpa, uint8_t *bytes, size_t
     }
 }
 
-int trap_guest_write(struct trap_table *tt, uint64_t gpa, const void *data, size_t len)
+int enf_trap_guest_write(struct enf_trap_table *tt, uint64_t gpa, const void *data, size_t len)
 {
     const uint8_t *src = data;
     size_t run = 0;     /* bytes pending a direct write, ending before i */
@@ -302,7 +302,7 @@ int trap_guest_write(struct trap_table *tt, uint64_t gpa, const void *data, size
     return 0;
 }
 
-int trap_suspend_range(struct trap_table *tt, uint64_t gpa, size_t len)
+int enf_trap_suspend_range(struct enf_trap_table *tt, uint64_t gpa, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         uint64_t a = gpa + i;
@@ -326,7 +326,7 @@ int trap_suspend_range(struct trap_table *tt, uint64_t gpa, size_t len)
     return 0;
 }
 
-int trap_rearm_suspended(struct trap_table *tt)
+int enf_trap_rearm_suspended(struct enf_trap_table *tt)
 {
     int rc = 0;
     while (tt->nsuspended) {
@@ -336,22 +336,22 @@ int trap_rearm_suspended(struct trap_table *tt)
         if (!p || !(p->kinds[off] & SUSPENDED))
             continue;
         p->kinds[off] &= (uint8_t)~SUSPENDED;
-        if (tt->mem.write(tt->mem.ctx, a, &tt->trap_byte, 1) != 0)
+        if (tt->mem.write(tt->mem.ctx, a, &tt->enf_trap_byte, 1) != 0)
             rc = -1;
     }
     return rc;
 }
 
-int trap_has_suspended(const struct trap_table *tt) { return tt->nsuspended != 0; }
-size_t trap_count(const struct trap_table *tt) { return tt->ntraps; }
+int enf_trap_has_suspended(const struct enf_trap_table *tt) { return tt->nsuspended != 0; }
+size_t enf_trap_count(const struct enf_trap_table *tt) { return tt->ntraps; }
 
-size_t trap_count_page(const struct trap_table *tt, uint64_t page_gpa)
+size_t enf_trap_count_page(const struct enf_trap_table *tt, uint64_t page_gpa)
 {
     const struct trap_page *p = page_find(tt, page_gpa & ~(uint64_t)(PAGE_SIZE - 1));
     return p ? p->count : 0;
 }
 
-void trap_for_each_in_page(const struct trap_table *tt, uint64_t page_gpa,
+void enf_trap_for_each_in_page(const struct enf_trap_table *tt, uint64_t page_gpa,
                            void (*fn)(void *ctx, uint64_t gpa, unsigned kinds, uint8_t orig),
                            void *ctx)
 {

@@ -1,8 +1,7 @@
 /* guest_mem.c — the one checked accessor for guest memory, and the page
  * walker (pure: it reads page-table entries through a callback). */
-#include "monitor/kvm/guest_mem.h"
-#include "monitor/kvm/vm.h"
-#include "monitor/kvm/vm_priv.h"
+#include "monitor/kvm/kvm_priv.h"
+#include "monitor/x86/x86.h"
 #include <string.h>
 
 static int in_ram(const struct vm *vm, uint64_t gpa, size_t len)
@@ -24,15 +23,15 @@ int gmem_write_phys(struct vm *vm, uint64_t gpa, const void *buf, size_t len)
     return 0;
 }
 
-#define CR0_PG (1ull << 31)
-#define CR0_WP (1ull << 16)
-#define CR4_PSE (1ull << 4)
-#define CR4_PAE (1ull << 5)
-#define CR4_LA57 (1ull << 12)
-#define EFER_LMA (1ull << 10)
-#define PTE_P 1ull
-#define PTE_RW 2ull
-#define PTE_PS 0x80ull
+#define CR0_PG X86_CR0_PG
+#define CR0_WP X86_CR0_WP
+#define CR4_PSE X86_CR4_PSE
+#define CR4_PAE X86_CR4_PAE
+#define CR4_LA57 X86_CR4_LA57
+#define EFER_LMA X86_EFER_LMA
+#define PTE_P X86_PTE_P
+#define PTE_RW X86_PTE_RW
+#define PTE_PS X86_PTE_PS
 #define ADDR_MASK 0x000ffffffffff000ull
 
 enum gmem_walk_kind gmem_walk_kind(const struct gmem_paging *pg)
@@ -112,8 +111,8 @@ static int vm_reader(void *ctx, uint64_t gpa, void *buf, size_t len)
 int gmem_translate(struct vm *vm, uint64_t linear, int write, uint64_t *gpa)
 {
     struct kvm_sregs s;
-    if (!vm || !gpa || vcpu_get_sregs(vm, &s) < 0) return -1;
-    struct gmem_paging pg = { s.cr0, s.cr3, s.cr4, s.efer, (s.cr0 & 1) ? s.ss.dpl : 0 };
+    if (!vm || !gpa || vcpu_get_sregs(&vm->cpu, &s) < 0) return -1;
+    struct gmem_paging pg = { s.cr0, s.cr3, s.cr4, s.efer, x86_cpl(NULL, &s) };
     return gmem_walk(vm_reader, vm, &pg, linear, write, gpa);
 }
 

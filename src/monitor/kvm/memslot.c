@@ -1,7 +1,6 @@
 /* memslot.c — RAM as maximal runs of same-protection 4 KiB pages, each run
  * one KVM memslot.  Protecting a page splits its run; unprotecting merges. */
-#include "monitor/kvm/memslot.h"
-#include "monitor/kvm/vm_priv.h"
+#include "monitor/kvm/kvm_priv.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@ static int kvm_slot(struct vm *vm, unsigned slot, uint64_t gpa, uint64_t size, i
     m.guest_phys_addr = gpa;
     m.memory_size = size;
     m.userspace_addr = size ? (uint64_t)(uintptr_t)(vm->ram + gpa) : 0;
+    vm->slot_ioctls++;
     return ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &m);
 }
 
@@ -41,6 +41,7 @@ void memslot_fini(struct vm *vm)
 
 size_t memslot_count(struct vm *vm) { return vm->nregions; }
 size_t memslot_limit(struct vm *vm) { return vm->slot_limit; }
+uint64_t memslot_ioctls(struct vm *vm) { return vm->slot_ioctls; }
 
 static long find_region(struct vm *vm, uint64_t gpa)
 {

@@ -1,6 +1,7 @@
 /* probe.c — host KVM capabilities, found with tiny throwaway VMs running
  * a few real-mode instructions each. */
-#include "monitor/kvm/probe.h"
+#include "monitor/kvm/kvm.h"
+#include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -97,6 +98,18 @@ int probe_host(struct probe_result *r, char *err, size_t errlen)
     r->nr_memslots = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS);
     r->readonly_mem = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM) > 0;
     r->immediate_exit = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_IMMEDIATE_EXIT) > 0;
+    int sync = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
+    r->sync_regs = sync > 0 && (sync & (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | KVM_SYNC_X86_EVENTS)) ==
+                   (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | KVM_SYNC_X86_EVENTS);
+    /* The CPU that runs guest code natively decides how a 66-prefixed near
+     * branch in 64-bit mode decodes: AMD (and Hygon) take rel16. */
+    unsigned a, b, c, d;
+    if (__get_cpuid(0, &a, &b, &c, &d)) {
+        memcpy(r->vendor, &b, 4);
+        memcpy(r->vendor + 4, &d, 4);
+        memcpy(r->vendor + 8, &c, 4);
+    }
+    r->amd_branches = strcmp(r->vendor, "AuthenticAMD") == 0 || strcmp(r->vendor, "HygonGenuine") == 0;
     struct tiny t;
     /* 1. where RIP points at an OUT exit: out %al,$0xe9 (2 bytes) at 0 */
     static const uint8_t out_code[] = { 0xe6, 0xe9, 0xf4 };
@@ -161,9 +174,13 @@ void probe_format(const struct probe_result *r, char *buf, size_t len)
              "  RIP at an OUT exit:         %s\n"
              "  memslots (KVM_CAP_NR_MEMSLOTS): %d\n"
              "  read-only memslots (KVM_CAP_READONLY_MEM): %s\n"
-             "  immediate_exit (KVM_CAP_IMMEDIATE_EXIT): %s\n",
+             "  immediate_exit (KVM_CAP_IMMEDIATE_EXIT): %s\n"
+             "  sync regs (KVM_CAP_SYNC_REGS):  %s\n"
+             "  host CPU: %s (66-prefixed near branches in 64-bit mode: %s)\n",
              r->api_version, r->sw_breakpoints ? "work" : "broken", r->sw_bp_detail,
              r->single_step ? "works" : "broken", r->single_step_detail,
              r->io_rip == PROBE_IO_RIP_AT_OUT ? "at the OUT" : r->io_rip == PROBE_IO_RIP_PAST_OUT ? "past the OUT" : "unknown",
-             r->nr_memslots, r->readonly_mem ? "yes" : "no", r->immediate_exit ? "yes" : "no");
+             r->nr_memslots, r->readonly_mem ? "yes" : "no", r->immediate_exit ? "yes" : "no",
+             r->sync_regs ? "yes" : "no", r->vendor[0] ? r->vendor : "unknown",
+             r->amd_branches ? "rel16, AMD" : "ignored, Intel");
 }

@@ -1,15 +1,13 @@
-/* run.c — the run loop: KVM exits to hooks, then to the devices; the
- * monitor's exception stubs; stop requests from signal handlers. */
-#include "monitor/kvm/run.h"
-#include "monitor/kvm/vm.h"
-#include "monitor/kvm/vm_priv.h"
-#include "monitor/kvm/guest_mem.h"
-#include "monitor/kvm/memslot.h"
-#include "monitor/dev/devices.h"
+/* run.c — the run loop: KVM exits to hooks, then to the I/O handler
+ * (devices); the monitor's exception stubs; stop requests from signal
+ * handlers. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
+
+#include "monitor/events/events.h"
+#include "monitor/kvm/kvm_priv.h"
+#include "monitor/x86/x86.h"
 
 const char *vm_stop_name(int why)
 {
@@ -18,39 +16,44 @@ const char *vm_stop_name(int why)
     return why >= 0 && why <= VM_STOP_ERROR ? n[why] : "?";
 }
 
-void vm_request_stop_why(struct vm *vm, int why)
+void vcpu_request_stop(struct vcpu *cpu, int why)
 {
-    vm->stop_requested = why + 1;
-    if (vm->run) vm->run->immediate_exit = 1;
+    cpu->stop_requested = why + 1;
+    if (cpu->run)
+        cpu->run->immediate_exit = 1;
 }
 
-void vm_request_stop(struct vm *vm) { vm_request_stop_why(vm, VM_STOP_INTERRUPTED); }
-
-void vcpu_complete_io(struct vm *vm)
+void vcpu_complete_io(struct vcpu *cpu)
 {
-    if (!vm->io_pending) return;
-    int rd = vm->regs_dirty, sd = vm->sregs_dirty;
-    vm->run->immediate_exit = 1;
-    (void)ioctl(vm->vcpu_fd, KVM_RUN, 0);
-    vm->run->immediate_exit = vm->stop_requested ? 1 : 0;
-    vm->stats.runs++;
-    vm->stats.completion_runs++;
-    vm->io_pending = 0;
-    if (!rd) vm->regs_valid = 0;
-    if (!sd) vm->sregs_valid = 0;
+    if (!cpu->io_pending)
+        return;
+    /* State written before the completion stays pending for the next run
+     * (the completion itself moves RIP past the IN/OUT). */
+    struct kvm_regs r = cpu->regs;
+    struct kvm_sregs s = cpu->sregs;
+    int rd = cpu->regs_dirty, sd = cpu->sregs_dirty;
+    cpu->regs_dirty = cpu->sregs_dirty = 0;
+    if (cpu->sync)
+        cpu->run->kvm_dirty_regs = 0;
+    cpu->run->immediate_exit = 1;
+    (void)vcpu_ioctl(cpu, KVM_RUN, 0);
+    cpu->run->immediate_exit = cpu->stop_requested ? 1 : 0;
+    cpu->stats.runs++;
+    cpu->stats.completion_runs++;
+    cpu->io_pending = 0;
+    vcpu_after_run(cpu);
+    if (rd)
+        vcpu_set_regs(cpu, &r);
+    if (sd)
+        vcpu_set_sregs(cpu, &s);
 }
 
-static const char *exc_name(unsigned v)
+static uint64_t word(const uint8_t *b, unsigned w, unsigned i)
 {
-    static const char *const n[32] = { "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF",
-        "#CSO", "#TS", "#NP", "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
-        "#22", "#23", "#24", "#25", "#26", "#27", "#HV", "#VC", "#SX", "#31" };
-    return v < 32 ? n[v] : "interrupt";
-}
-
-static int has_error_code(unsigned v)
-{
-    return v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21 || v == 29 || v == 30;
+    uint64_t v = 0;
+    for (unsigned k = 0; k < w; k++)
+        v |= (uint64_t)b[i * w + k] << (8 * k);
+    return v;
 }
 
 static int load_seg(struct vm *vm, const struct kvm_sregs *s, uint16_t sel, struct kvm_segment *out)
@@ -58,41 +61,50 @@ static int load_seg(struct vm *vm, const struct kvm_sregs *s, uint16_t sel, stru
     uint8_t b[8];
     memset(out, 0, sizeof *out);
     out->selector = sel;
-    if ((sel & ~3u) == 0) { out->unusable = 1; return 0; }
-    if ((sel & 4) || (uint32_t)(sel | 7) > s->gdt.limit) return -1;
-    if (gmem_read_linear(vm, s->gdt.base + (sel & ~7u), b, 8) < 0) return -1;
-    uint64_t d = 0;
-    for (int i = 0; i < 8; i++) d |= (uint64_t)b[i] << (8 * i);
-    out->base = ((d >> 16) & 0xffffff) | (((d >> 56) & 0xff) << 24);
-    out->limit = (uint32_t)((d & 0xffff) | (((d >> 48) & 0xf) << 16));
-    out->g = (d >> 55) & 1;
-    if (out->g) out->limit = (out->limit << 12) | 0xfff;
-    out->type = (d >> 40) & 0xf; out->s = (d >> 44) & 1; out->dpl = (d >> 45) & 3;
-    out->present = (d >> 47) & 1; out->avl = (d >> 52) & 1; out->l = (d >> 53) & 1; out->db = (d >> 54) & 1;
+    if ((sel & ~3u) == 0) {
+        out->unusable = 1;
+        return 0;
+    }
+    if ((sel & 4) || (uint32_t)(sel | 7) > s->gdt.limit)
+        return -1;
+    if (gmem_read_linear(vm, s->gdt.base + (sel & ~7u), b, 8) < 0)
+        return -1;
+    struct x86_desc d;
+    x86_desc_decode(word(b, 8, 0), 0, &d);
+    x86_desc_to_seg(&d, sel, out);
     return out->present ? 0 : -1;
 }
 
-static uint64_t word(const uint8_t *b, unsigned w, unsigned i)
+static void exception_event(struct vm *vm, const struct vm_stop *stop)
 {
-    uint64_t v = 0;
-    for (unsigned k = 0; k < w; k++) v |= (uint64_t)b[i * w + k] << (8 * k);
-    return v;
+    if (!events_wanted(vm->events))
+        return;
+    struct scout_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = SCOUT_EV_EXCEPTION;
+    ev.u.exception.vector = stop->vector;
+    ev.u.exception.rip = stop->rip;
+    ev.u.exception.has_addr = stop->vector == X86_VEC_PF;
+    ev.u.exception.addr = stop->cr2;
+    ev.u.exception.error = stop->error_code;
+    events_emit(vm->events, &ev);
 }
 
 /* The guest took an exception through the monitor's IDT; the stub pushed
  * the vector.  Report it and unwind the vCPU to the faulting state. */
-static void guest_exception(struct vm *vm, struct vm_stop *stop)
+static void guest_exception(struct vcpu *cpu, struct vm_stop *stop)
 {
+    struct vm *vm = cpu->vm;
     struct kvm_regs r;
     struct kvm_sregs s;
     uint8_t f[8 * 7];
-    vcpu_complete_io(vm);
+    vcpu_complete_io(cpu);
     stop->why = VM_STOP_GUEST_EXCEPTION;
-    if (vcpu_get_regs(vm, &r) < 0 || vcpu_get_sregs(vm, &s) < 0) {
+    if (vcpu_get_regs(cpu, &r) < 0 || vcpu_get_sregs(cpu, &s) < 0) {
         snprintf(stop->message, sizeof stop->message, "guest exception (vCPU state unreadable: %s)", strerror(errno));
         return;
     }
-    unsigned w = vcpu_mode_from_sregs(&s) == 64 ? 8 : 4;
+    unsigned w = x86_code_size(&r, &s) == 64 ? 8 : 4;
     uint64_t sp = w == 8 ? r.rsp : s.ss.base + (uint32_t)r.rsp;
     if (gmem_read_linear(vm, sp, f, w * 7) < 0) {
         snprintf(stop->message, sizeof stop->message, "guest exception (frame at 0x%llx unreadable)",
@@ -102,32 +114,48 @@ static void guest_exception(struct vm *vm, struct vm_stop *stop)
     unsigned v = (unsigned)word(f, w, 0) & 0xff;
     unsigned i = 1;
     stop->vector = v;
-    stop->has_error = has_error_code(v);
-    if (stop->has_error) stop->error_code = (uint32_t)word(f, w, i++);
+    stop->has_error = x86_vector_has_error(v);
+    if (stop->has_error)
+        stop->error_code = (uint32_t)word(f, w, i++);
     uint64_t rip = word(f, w, i), rfl = word(f, w, i + 2);
     uint16_t cs = (uint16_t)word(f, w, i + 1), ss;
     uint64_t rsp;
-    if (w == 8 || (cs & 3)) { rsp = word(f, w, i + 3); ss = (uint16_t)word(f, w, i + 4); }
-    else { rsp = (uint32_t)r.rsp + (i + 3) * 4; ss = s.ss.selector; }
+    if (w == 8 || (cs & 3)) {
+        rsp = word(f, w, i + 3);
+        ss = (uint16_t)word(f, w, i + 4);
+    } else {
+        rsp = (uint32_t)r.rsp + (i + 3) * 4;
+        ss = s.ss.selector;
+    }
     stop->rip = rip;
     stop->cr2 = s.cr2;
     struct kvm_segment ncs, nss;
-    r.rip = rip; r.rsp = rsp; r.rflags = rfl;
-    if (load_seg(vm, &s, cs, &ncs) == 0) s.cs = ncs;
-    if (load_seg(vm, &s, ss, &nss) == 0) { if (!nss.unusable) s.ss = nss; else { s.ss.selector = ss; } }
-    vcpu_set_regs(vm, &r);
-    vcpu_set_sregs(vm, &s);
+    r.rip = rip;
+    r.rsp = rsp;
+    r.rflags = rfl;
+    if (load_seg(vm, &s, cs, &ncs) == 0)
+        s.cs = ncs;
+    if (load_seg(vm, &s, ss, &nss) == 0) {
+        if (!nss.unusable)
+            s.ss = nss;
+        else
+            s.ss.selector = ss;
+    }
+    vcpu_set_regs(cpu, &r);
+    vcpu_set_sregs(cpu, &s);
     char err[32] = "";
-    if (stop->has_error) snprintf(err, sizeof err, " error=0x%x", stop->error_code);
-    if (v == 14)
+    if (stop->has_error)
+        snprintf(err, sizeof err, " error=0x%x", stop->error_code);
+    if (v == X86_VEC_PF)
         snprintf(stop->message, sizeof stop->message, "guest #PF at rip=0x%llx addr=0x%llx%s",
                  (unsigned long long)rip, (unsigned long long)s.cr2, err);
     else if (v < 32)
-        snprintf(stop->message, sizeof stop->message, "guest %s at rip=0x%llx%s", exc_name(v),
+        snprintf(stop->message, sizeof stop->message, "guest %s at rip=0x%llx%s", x86_vector_name(v),
                  (unsigned long long)rip, err);
     else
         snprintf(stop->message, sizeof stop->message, "guest software interrupt 0x%x (return rip=0x%llx)",
                  v, (unsigned long long)rip);
+    exception_event(vm, stop);
 }
 
 static int is_stub_rip(struct vm *vm, uint64_t rip)
@@ -136,17 +164,24 @@ static int is_stub_rip(struct vm *vm, uint64_t rip)
     return vm->exc_idt_installed && rip >= a && rip < a + 256 * VM_STUB_SIZE;
 }
 
-/* returns 1 when the run stops */
-static int handle_io(struct vm *vm, const struct vm_hooks *h, struct vm_stop *stop)
+static void hook_stop(struct vm_stop *stop, const char *fmt, unsigned long long what)
 {
-    struct kvm_run *run = vm->run;
+    stop->why = VM_STOP_HOOK;
+    snprintf(stop->message, sizeof stop->message, fmt, what);
+}
+
+/* returns 1 when the run stops */
+static int handle_io(struct vcpu *cpu, const struct vm_hooks *h, struct vm_stop *stop)
+{
+    struct vm *vm = cpu->vm;
+    struct kvm_run *run = cpu->run;
     uint16_t port = run->io.port;
     int out = run->io.direction == KVM_EXIT_IO_OUT, size = run->io.size;
     uint32_t count = run->io.count;
-    vm->io_pending = 1;
-    vm->stats.io_exits++;
-    if ((size != 1 && size != 2 && size != 4) || run->io.data_offset > vm->run_size ||
-        (uint64_t)count * (uint64_t)size > vm->run_size - run->io.data_offset) {
+    cpu->io_pending = 1;
+    cpu->stats.io_exits++;
+    if ((size != 1 && size != 2 && size != 4) || run->io.data_offset > cpu->run_size ||
+        (uint64_t)count * (uint64_t)size > cpu->run_size - run->io.data_offset) {
         stop->why = VM_STOP_ERROR;
         snprintf(stop->message, sizeof stop->message, "KVM reported a malformed I/O exit (port 0x%x size %d count %u)",
                  port, size, count);
@@ -155,21 +190,30 @@ static int handle_io(struct vm *vm, const struct vm_hooks *h, struct vm_stop *st
     uint8_t *data = (uint8_t *)run + run->io.data_offset;
     if (port == VM_EXC_PORT && out && size == 1 && count == 1) {
         struct kvm_regs r;
-        if (vcpu_get_regs(vm, &r) == 0 && is_stub_rip(vm, r.rip)) { guest_exception(vm, stop); return 1; }
+        if (vcpu_get_regs(cpu, &r) == 0 && is_stub_rip(vm, r.rip)) {
+            guest_exception(cpu, stop);
+            return 1;
+        }
     }
     if (h && h->io) {
-        enum vm_hook_result hr = h->io(h->ctx, vm, port, out, size, count, data);
-        if (hr == VM_HOOK_HANDLED) return 0;
+        enum vm_hook_result hr = h->io(h->ctx, cpu, port, out, size, count, data);
+        if (hr == VM_HOOK_HANDLED)
+            return 0;
         if (hr == VM_HOOK_STOP) {
-            stop->why = VM_STOP_HOOK;
-            snprintf(stop->message, sizeof stop->message, "stopped by a hook at I/O port 0x%x", port);
+            hook_stop(stop, "stopped by a hook at I/O port 0x%llx", port);
             return 1;
         }
     }
     for (uint32_t i = 0; i < count; i++) {
         int status = 0;
-        if (dev_port_io(vm, port, out, size, data + (size_t)i * (size_t)size, &status) == DEV_EXIT) {
-            vcpu_complete_io(vm);
+        uint8_t *d = data + (size_t)i * (size_t)size;
+        if (!vm->io) {
+            if (!out)
+                memset(d, 0xff, (size_t)size);
+            continue;
+        }
+        if (vm->io->pio(vm->io_ctx, port, out, size, d, &status) == VM_IO_EXIT) {
+            vcpu_complete_io(cpu);
             stop->why = VM_STOP_EXIT_DEVICE;
             stop->exit_status = status;
             snprintf(stop->message, sizeof stop->message, "guest wrote 0x%x to the exit device: exit status %d",
@@ -180,91 +224,114 @@ static int handle_io(struct vm *vm, const struct vm_hooks *h, struct vm_stop *st
     return 0;
 }
 
-static int handle_mmio(struct vm *vm, const struct vm_hooks *h, struct vm_stop *stop)
+static int handle_mmio(struct vcpu *cpu, const struct vm_hooks *h, struct vm_stop *stop)
 {
-    struct kvm_run *run = vm->run;
+    struct vm *vm = cpu->vm;
+    struct kvm_run *run = cpu->run;
     uint64_t gpa = run->mmio.phys_addr;
     unsigned len = run->mmio.len > 8 ? 8 : run->mmio.len;
-    vm->io_pending = 1;
-    if (!run->mmio.is_write) {
-        vm->stats.mmio_reads++;
-        memset(run->mmio.data, 0xff, sizeof run->mmio.data);
+    cpu->io_pending = 1;
+    int prot = memslot_is_protected(vm, gpa);
+    if (!run->mmio.is_write || prot != 1) {
+        /* outside RAM: a device's, or nobody's */
+        int status = 0;
+        if (run->mmio.is_write)
+            cpu->stats.mmio_writes++;
+        else
+            cpu->stats.mmio_reads++;
+        if (!vm->io) {
+            if (!run->mmio.is_write)
+                memset(run->mmio.data, 0xff, sizeof run->mmio.data);
+            return 0;
+        }
+        if (vm->io->mmio(vm->io_ctx, gpa, run->mmio.is_write, len, run->mmio.data, &status) == VM_IO_EXIT) {
+            vcpu_complete_io(cpu);
+            stop->why = VM_STOP_EXIT_DEVICE;
+            stop->exit_status = status;
+            snprintf(stop->message, sizeof stop->message, "guest wrote to an exit device: exit status %d", status);
+            return 1;
+        }
         return 0;
     }
-    vm->stats.mmio_writes++;
-    if (memslot_is_protected(vm, gpa) == 1) {
-        vm->stats.protected_writes++;
-        if (h && h->protected_write) {
-            enum vm_hook_result hr = h->protected_write(h->ctx, vm, gpa, run->mmio.data, len);
-            if (hr == VM_HOOK_HANDLED) return 0;
-            if (hr == VM_HOOK_STOP) {
-                stop->why = VM_STOP_HOOK;
-                snprintf(stop->message, sizeof stop->message, "stopped by a hook at a write to 0x%llx",
-                         (unsigned long long)gpa);
-                return 1;
-            }
+    cpu->stats.mmio_writes++;
+    cpu->stats.protected_writes++;
+    if (h && h->protected_write) {
+        enum vm_hook_result hr = h->protected_write(h->ctx, cpu, gpa, run->mmio.data, len);
+        if (hr == VM_HOOK_HANDLED)
+            return 0;
+        if (hr == VM_HOOK_STOP) {
+            hook_stop(stop, "stopped by a hook at a write to 0x%llx", (unsigned long long)gpa);
+            return 1;
         }
-        (void)gmem_write_phys(vm, gpa, run->mmio.data, len);
     }
+    (void)gmem_write_phys(vm, gpa, run->mmio.data, len);
     return 0;
 }
 
-int vm_run(struct vm *vm, const struct vm_hooks *h, struct vm_stop *stop)
+int vcpu_run(struct vcpu *cpu, const struct vm_hooks *h, struct vm_stop *stop)
 {
     memset(stop, 0, sizeof *stop);
     for (;;) {
-        if (vm->stop_requested) {
-            stop->why = vm->stop_requested - 1;
-            vm->stop_requested = 0;
-            vm->run->immediate_exit = 0;
-            vcpu_complete_io(vm);
+        if (cpu->stop_requested) {
+            stop->why = cpu->stop_requested - 1;
+            cpu->stop_requested = 0;
+            cpu->run->immediate_exit = 0;
+            vcpu_complete_io(cpu);
             struct kvm_regs r;
-            if (vcpu_get_regs(vm, &r) == 0) stop->rip = r.rip;
+            if (vcpu_get_regs(cpu, &r) == 0)
+                stop->rip = r.rip;
             snprintf(stop->message, sizeof stop->message, "guest %s at rip=0x%llx",
                      stop->why == VM_STOP_TIMEOUT ? "timed out" : "interrupted", (unsigned long long)stop->rip);
             return 0;
         }
-        if (vcpu_flush(vm) < 0) {
+        if (vcpu_flush(cpu) < 0) {
             stop->why = VM_STOP_ERROR;
             snprintf(stop->message, sizeof stop->message, "cannot set vCPU state: %s", strerror(errno));
             return -1;
         }
-        int rc = ioctl(vm->vcpu_fd, KVM_RUN, 0);
+        int rc = vcpu_ioctl(cpu, KVM_RUN, 0);
         int e = errno;
-        vcpu_invalidate(vm);
-        vm->stats.runs++;
-        vm->io_pending = 0;
+        vcpu_after_run(cpu);
+        cpu->stats.runs++;
+        cpu->io_pending = 0;
         if (rc < 0) {
-            if (e == EINTR || e == EAGAIN) continue;
+            if (e == EINTR || e == EAGAIN)
+                continue;
             stop->why = VM_STOP_ERROR;
             snprintf(stop->message, sizeof stop->message, "KVM_RUN failed: %s", strerror(e));
             return -1;
         }
-        uint32_t reason = vm->run->exit_reason;
+        uint32_t reason = cpu->run->exit_reason;
         stop->exit_reason = reason;
-        vm->stats.exits[reason < VM_STATS_REASONS ? reason : VM_STATS_REASONS - 1]++;
+        cpu->stats.exits[reason < VCPU_STATS_REASONS ? reason : VCPU_STATS_REASONS - 1]++;
         int stopped = 0;
-        struct kvm_regs r;
+        struct kvm_regs r = { 0 };
         switch (reason) {
-        case KVM_EXIT_IO: stopped = handle_io(vm, h, stop); break;
-        case KVM_EXIT_MMIO: stopped = handle_mmio(vm, h, stop); break;
-        case KVM_EXIT_INTR: break;
+        case KVM_EXIT_IO:
+            stopped = handle_io(cpu, h, stop);
+            break;
+        case KVM_EXIT_MMIO:
+            stopped = handle_mmio(cpu, h, stop);
+            break;
+        case KVM_EXIT_INTR:
+            break;
         case KVM_EXIT_HLT: {
-            struct kvm_regs hr;
             stopped = 1;
             stop->why = VM_STOP_HLT;
-            if (vcpu_get_regs(vm, &hr) == 0) stop->rip = hr.rip - 1;
+            if (vcpu_get_regs(cpu, &r) == 0)
+                stop->rip = r.rip - 1;
             snprintf(stop->message, sizeof stop->message, "guest halted at rip=0x%llx (%s)",
                      (unsigned long long)stop->rip,
-                     (hr.rflags & 0x200) ? "interrupts enabled, but scout has no interrupt sources"
-                                         : "interrupts disabled");
+                     (r.rflags & X86_RFLAGS_IF) ? "interrupts enabled, but scout has no interrupt sources"
+                                                : "interrupts disabled");
             break;
         }
         case KVM_EXIT_SHUTDOWN:
         case KVM_EXIT_SYSTEM_EVENT:
             stopped = 1;
             stop->why = VM_STOP_SHUTDOWN;
-            if (vcpu_get_regs(vm, &r) == 0) stop->rip = r.rip;
+            if (vcpu_get_regs(cpu, &r) == 0)
+                stop->rip = r.rip;
             snprintf(stop->message, sizeof stop->message, "guest triple fault (shutdown) at rip=0x%llx",
                      (unsigned long long)stop->rip);
             break;
@@ -272,15 +339,16 @@ int vm_run(struct vm *vm, const struct vm_hooks *h, struct vm_stop *stop)
             stopped = 1;
             stop->why = VM_STOP_ERROR;
             snprintf(stop->message, sizeof stop->message, "KVM could not enter the guest (hardware reason 0x%llx)",
-                     (unsigned long long)vm->run->fail_entry.hardware_entry_failure_reason);
+                     (unsigned long long)cpu->run->fail_entry.hardware_entry_failure_reason);
             break;
         case KVM_EXIT_INTERNAL_ERROR:
             stopped = 1;
             stop->why = VM_STOP_ERROR;
-            if (vcpu_get_regs(vm, &r) == 0) stop->rip = r.rip;
+            if (vcpu_get_regs(cpu, &r) == 0)
+                stop->rip = r.rip;
             snprintf(stop->message, sizeof stop->message, "KVM internal error %u%s at rip=0x%llx",
-                     vm->run->internal.suberror,
-                     vm->run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION ? " (instruction emulation failed)" : "",
+                     cpu->run->internal.suberror,
+                     cpu->run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION ? " (instruction emulation failed)" : "",
                      (unsigned long long)stop->rip);
             break;
         default:
@@ -289,7 +357,9 @@ int vm_run(struct vm *vm, const struct vm_hooks *h, struct vm_stop *stop)
             snprintf(stop->message, sizeof stop->message, "unhandled KVM exit reason %u", reason);
             break;
         }
-        if (h && h->after_exit) h->after_exit(h->ctx, vm, reason);
-        if (stopped) return stop->why == VM_STOP_ERROR ? -1 : 0;
+        if (h && h->after_exit)
+            h->after_exit(h->ctx, cpu, reason);
+        if (stopped)
+            return stop->why == VM_STOP_ERROR ? -1 : 0;
     }
 }

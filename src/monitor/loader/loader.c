@@ -1,9 +1,9 @@
 /* loader.c — ELF, Multiboot v1, boot sector and flat images.  The parsers
  * are pure and check every field against the buffer and the RAM limit. */
 #include "monitor/loader/loader.h"
-#include "monitor/kvm/guest_mem.h"
-#include "monitor/kvm/vm.h"
+#include "monitor/kvm/kvm.h"
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -373,9 +373,9 @@ int loader_load(struct vm *vm, const struct loader_opts *o, struct loader_image 
         goto out;
     }
     if (copy_segments(vm, img, li) < 0) { seterr(err, errlen, "%s: cannot copy segments into guest RAM", o->path); goto out; }
-    if (vm_setup_cpu(vm, li->mode, o->cpl, li->entry, 0, e2, sizeof e2) < 0) { seterr(err, errlen, "%s: %s", o->path, e2); goto out; }
+    if (vm_boot_cpu(vm, li->mode, o->cpl, li->entry, 0, e2, sizeof e2) < 0) { seterr(err, errlen, "%s: %s", o->path, e2); goto out; }
     struct kvm_regs r;
-    if (vcpu_get_regs(vm, &r) < 0) { seterr(err, errlen, "%s: KVM_GET_REGS: %s", o->path, strerror(errno)); goto out; }
+    if (vcpu_get_regs(vm_vcpu(vm), &r) < 0) { seterr(err, errlen, "%s: KVM_GET_REGS: %s", o->path, strerror(errno)); goto out; }
     if (li->format == LOADER_MULTIBOOT) {
         uint32_t info;
         if (multiboot_info(vm, o, li->load_end, &info, e2, sizeof e2) < 0) { seterr(err, errlen, "%s: %s", o->path, e2); goto out; }
@@ -383,7 +383,7 @@ int loader_load(struct vm *vm, const struct loader_opts *o, struct loader_image 
     } else if (li->format == LOADER_BOOTSECTOR) {
         r.rdx = 0x80;
     }
-    vcpu_set_regs(vm, &r);
+    vcpu_set_regs(vm_vcpu(vm), &r);
     rc = 0;
 out:
     free(img);

@@ -6,7 +6,7 @@
 #define SCOUT_MONITOR_LOADER_H
 #include <stddef.h>
 #include <stdint.h>
-#include "monitor/kvm/vm.h"
+#include "monitor/kvm/kvm.h"
 
 struct vm;
 

@@ -59,7 +59,7 @@ static void usage(FILE *f)
         "  --version             print the version and what the host probe found\n"
         "Exit status: the exit device's (v<<1)|1; 0 after HLT; 2 scout error;\n"
         "4 guest exception or triple fault; 124 timeout; 130 interrupted.\n"
-        "With -x/-ex: quit N's status, else 1 if a command failed, else 0.\n", ENFORCE_DEFAULT_DEPTH);
+        "With -x/-ex: quit N's status, else 1 if a command failed, else 0.\n", ENF_DEFAULT_DEPTH);
 }
 
 static int parse_u64(const char *s, uint64_t *v)
@@ -99,12 +99,12 @@ static void print_version(void)
     fputs(buf, stdout);
 }
 
-static void print_enforce_stats(struct enforce *ef)
+static void print_enforce_stats(struct enf *ef)
 {
-    struct enforce_stats e;
+    struct enf_stats e;
     struct prescan_stats p;
-    enforce_get_stats(ef, &e);
-    prescan_get_stats(enforce_engine(ef), &p);
+    enf_get_stats(ef, &e);
+    prescan_get_stats(enf_engine(ef), &p);
     fprintf(stderr, "scout: enforce: vexits=%llu", (unsigned long long)e.vexits);
     for (int r = 1; r < PRESCAN_REASON_COUNT; r++)
         fprintf(stderr, " %s=%llu", prescan_reason_name((enum prescan_reason)r),
@@ -143,15 +143,11 @@ static int parse_poke(const char *arg, uint64_t *gpa, uint8_t *bytes, size_t *n)
     return *n ? 0 : -1;
 }
 
-static void print_stats(struct vm *vm)
+static void print_stats(struct session *s)
 {
-    const struct vm_stats *s = vm_get_stats(vm);
-    fprintf(stderr, "scout: stats: runs=%llu io_exits=%llu mmio_writes=%llu protected_writes=%llu "
-            "unknown_port_reads=%llu unknown_port_writes=%llu completion_runs=%llu console_bytes=%llu\n",
-            (unsigned long long)s->runs, (unsigned long long)s->io_exits, (unsigned long long)s->mmio_writes,
-            (unsigned long long)s->protected_writes, (unsigned long long)s->unknown_port_reads,
-            (unsigned long long)s->unknown_port_writes, (unsigned long long)s->completion_runs,
-            (unsigned long long)s->console_bytes);
+    char line[512];
+    session_format_monitor_stats(s, line, sizeof line);
+    fprintf(stderr, "scout: stats: %s\n", line);
 }
 
 /* -x FILE and -ex CMD, in command-line order. */
@@ -236,7 +232,7 @@ int main(int argc, char **argv)
 
     struct session_opts so = {0};
     struct loader_opts *lo = &so.load;
-    so.depth = ENFORCE_DEFAULT_DEPTH;
+    so.depth = ENF_DEFAULT_DEPTH;
     double timeout = 0;
     int stats = 0, c;
     const char *pokes[16];
@@ -347,8 +343,8 @@ int main(int argc, char **argv)
     char err[512];
     struct session s;
     if (session_open(&s, &so, err, sizeof err) < 0) { fprintf(stderr, "scout: %s\n", err); return EXIT_SCOUT_ERROR; }
-    struct vm_console con = { stdout, NULL, NULL };
-    vm_set_console(s.vm, &con);
+    struct dev_console con = { stdout, NULL, NULL };
+    session_set_console(&s, &con);
 
     /* ── plugins: a plugin that fails to load is reported and left out ── */
     struct plugins *plugins = plugins_new(&s, lo->path, err, sizeof err);
@@ -359,7 +355,7 @@ int main(int argc, char **argv)
 
     if (npokes) {
         /* Scan the entry first, so a poke can hit scanned code. */
-        if (enforce_prepare(s.ef, err, sizeof err) < 0) { fprintf(stderr, "scout: %s\n", err); plugins_free(plugins); session_close(&s); return EXIT_SCOUT_ERROR; }
+        if (enf_prepare(s.ef, err, sizeof err) < 0) { fprintf(stderr, "scout: %s\n", err); plugins_free(plugins); session_close(&s); return EXIT_SCOUT_ERROR; }
         for (int i = 0; i < npokes; i++) {
             uint64_t gpa;
             uint8_t bytes[64];
@@ -369,7 +365,7 @@ int main(int argc, char **argv)
                 plugins_free(plugins); session_close(&s);
                 return EXIT_SCOUT_ERROR;
             }
-            if (enforce_inject_write(s.ef, gpa, bytes, n, err, sizeof err) < 0) {
+            if (enf_inject_write(s.ef, gpa, bytes, n, err, sizeof err) < 0) {
                 fprintf(stderr, "scout: --poke %s: %s\n", pokes[i], err);
                 plugins_free(plugins); session_close(&s);
                 return EXIT_SCOUT_ERROR;
@@ -396,7 +392,7 @@ int main(int argc, char **argv)
 
     if (nitems || (!batch && have_tui)) {
         /* scan the entry first, so commands see the guest as it will start */
-        if (s.ef && enforce_prepare(s.ef, err, sizeof err) < 0) { fprintf(stderr, "scout: %s\n", err); plugins_free(plugins); session_close(&s); return EXIT_SCOUT_ERROR; }
+        if (s.ef && enf_prepare(s.ef, err, sizeof err) < 0) { fprintf(stderr, "scout: %s\n", err); plugins_free(plugins); session_close(&s); return EXIT_SCOUT_ERROR; }
         int rc = run_commands(&s, plugins, items, nitems, !nitems);
         if (timeout > 0) { struct itimerval z = {0}; setitimer(ITIMER_REAL, &z, NULL); }
         g_session = NULL;
@@ -427,9 +423,9 @@ int main(int argc, char **argv)
     case VM_STOP_INTERRUPTED: fprintf(stderr, "scout: %s (SIGINT); state:\n", st.message); break;
     default: fprintf(stderr, "scout: %s; state:\n", st.message); break;
     }
-    if (dump) { vm_format_state(s.vm, state, sizeof state); fputs(state, stderr); }
+    if (dump) { vcpu_format_state(vm_vcpu(s.vm), state, sizeof state); fputs(state, stderr); }
     if (stats) {
-        print_stats(s.vm);
+        print_stats(&s);
         if (s.ef) print_enforce_stats(s.ef);
         plugins_print_counters(plugins, stderr);
     }

@@ -2,6 +2,7 @@
  * execution commands (run, continue, stepi, break, delete, info
  * breakpoints, interrupt) and trace on/off. */
 #include "ui/commands/commands_priv.h"
+#include "monitor/x86/x86.h"
 
 #include <Zydis/Zydis.h>
 #include <inttypes.h>
@@ -9,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "monitor/kvm/guest_mem.h"
-#include "monitor/enforce/traps.h"
+#include "monitor/kvm/kvm.h"
+#include "monitor/enforce/enforce.h"
 
 /* ── shared helpers ─────────────────────────────────────────────────── */
 
@@ -34,7 +35,7 @@ int cmds_translate(struct cmd_ctx *ctx, uint64_t linear, uint64_t *gpa)
 int cmds_read_linear(struct commands *c, uint64_t linear, void *buf, size_t len)
 {
     if (c->s->ef)
-        return enforce_read_code(c->s->ef, linear, buf, len);
+        return enf_read_code(c->s->ef, linear, buf, len);
     return gmem_read_linear(c->s->vm, linear, buf, len);
 }
 
@@ -43,13 +44,13 @@ int cmds_read_phys(struct commands *c, uint64_t gpa, void *buf, size_t len)
     if (gmem_read_phys(c->s->vm, gpa, buf, len) != 0)
         return -1;
     if (c->s->ef)
-        trap_undo(enforce_traps(c->s->ef), gpa, buf, len);
+        enf_trap_undo(enf_traps(c->s->ef), gpa, buf, len);
     return 0;
 }
 
 int cmds_mode(struct commands *c)
 {
-    int m = vcpu_cpu_mode(c->s->vm);
+    int m = vcpu_code_size(vm_vcpu(c->s->vm));
     return m == 16 || m == 32 ? m : 64;
 }
 
@@ -57,11 +58,9 @@ uint64_t cmds_rip_linear(struct commands *c)
 {
     struct kvm_regs r;
     struct kvm_sregs sr;
-    if (vcpu_get_regs(c->s->vm, &r) != 0 || vcpu_get_sregs(c->s->vm, &sr) != 0)
+    if (vcpu_get_regs(vm_vcpu(c->s->vm), &r) != 0 || vcpu_get_sregs(vm_vcpu(c->s->vm), &sr) != 0)
         return 0;
-    if (vcpu_mode_from_sregs(&sr) == 64)
-        return r.rip;
-    return (sr.cs.base + r.rip) & 0xffffffffu;
+    return x86_cs_linear(&sr, x86_code_size(&r, &sr), r.rip);
 }
 
 unsigned cmds_format_insn(struct commands *c, uint64_t linear, int mode, char *text, size_t size)
@@ -118,7 +117,7 @@ static int read_reg(void *arg, const char *name, uint64_t *v)
     struct commands *c = arg;
     struct kvm_regs r;
     struct kvm_sregs s;
-    if (vcpu_get_regs(c->s->vm, &r) != 0 || vcpu_get_sregs(c->s->vm, &s) != 0)
+    if (vcpu_get_regs(vm_vcpu(c->s->vm), &r) != 0 || vcpu_get_sregs(vm_vcpu(c->s->vm), &s) != 0)
         return -1;
     const uint64_t vals[] = { r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rbp, r.rsp, r.r8, r.r9, r.r10,
                               r.r11, r.r12, r.r13, r.r14, r.r15, r.rip, cmds_rip_linear(c), r.rflags,
@@ -155,7 +154,7 @@ static struct breakpoint *bp_stopped_at(struct commands *c)
 {
     uint64_t gpa;
     if (!c->s->ef || c->s->ended || c->s->last.why != VM_STOP_HOOK ||
-        enforce_last_stop(c->s->ef, &gpa) != ENFORCE_STOP_BREAK)
+        enf_last_stop(c->s->ef, &gpa) != ENF_STOP_BREAK)
         return NULL;
     return bp_at_gpa(c, gpa);
 }
@@ -168,13 +167,13 @@ static int report_stop(struct cmd_ctx *ctx, const struct vm_stop *st, int rc, in
         return cmd_error(ctx, "%s", st->message);
     if (st->why == VM_STOP_HOOK && c->s->ef) {
         uint64_t gpa;
-        enum enforce_stop k = enforce_last_stop(c->s->ef, &gpa);
-        struct breakpoint *b = k == ENFORCE_STOP_BREAK ? bp_at_gpa(c, gpa) : NULL;
+        enum enf_stop k = enf_last_stop(c->s->ef, &gpa);
+        struct breakpoint *b = k == ENF_STOP_BREAK ? bp_at_gpa(c, gpa) : NULL;
         if (b)
             cmd_printf(ctx, "Breakpoint %u, 0x%" PRIx64 "\n", b->num, b->linear);
-        else if (k != ENFORCE_STOP_STEP)
+        else if (k != ENF_STOP_STEP)
             cmd_printf(ctx, "%s\n", st->message);
-        if (!quiet_step || k != ENFORCE_STOP_STEP || b)
+        if (!quiet_step || k != ENF_STOP_STEP || b)
             cmds_print_rip_line(ctx);
         return 0;
     }
@@ -272,7 +271,7 @@ static int cmd_stepi(struct cmd_ctx *ctx, int argc, char **argv)
         int rc = session_step(c->s, &st);
         uint64_t gpa;
         int stepped = rc == 0 && st.why == VM_STOP_HOOK &&
-                      enforce_last_stop(c->s->ef, &gpa) == ENFORCE_STOP_STEP;
+                      enf_last_stop(c->s->ef, &gpa) == ENF_STOP_STEP;
         if (!stepped || i + 1 == n) {
             fflush(stdout);
             return report_stop(ctx, &st, rc, 0);
@@ -293,7 +292,7 @@ static int cmd_break(struct cmd_ctx *ctx, int argc, char **argv)
     if (cmd_eval_addr(ctx, argv[1], &lin) != 0 || cmds_translate(ctx, lin, &gpa) != 0)
         return -1;
     /* A trap byte inside a scanned instruction would change that instruction. */
-    struct prescan *ps = enforce_engine(c->s->ef);
+    struct prescan *ps = enf_engine(c->s->ef);
     enum prescan_mode pm = (enum prescan_mode)cmds_mode(c);
     if (!(prescan_attr(ps, gpa, pm) & PRESCAN_ATTR_SCANNED))
         for (uint64_t back = 1; back < PRESCAN_MAX_INSN_LEN && back <= (gpa & 0xfff); back++) {
@@ -307,7 +306,7 @@ static int cmd_break(struct cmd_ctx *ctx, int argc, char **argv)
     struct breakpoint *b = bp_num(c, 0);
     if (!b)
         return cmd_error(ctx, "too many breakpoints (limit %u)", COMMANDS_MAX_BREAKPOINTS);
-    if (enforce_break_insert(c->s->ef, gpa, err, sizeof err) != 0)
+    if (enf_break_insert(c->s->ef, gpa, err, sizeof err) != 0)
         return cmd_error(ctx, "0x%" PRIx64 ": %s", lin, err);
     memset(b, 0, sizeof *b);
     b->num = ++c->next_bp;
@@ -326,7 +325,7 @@ static int cmd_delete(struct cmd_ctx *ctx, int argc, char **argv)
     if (argc == 1) {
         for (unsigned i = 0; i < COMMANDS_MAX_BREAKPOINTS; i++)
             if (c->bp[i].num) {
-                enforce_break_remove(c->s->ef, c->bp[i].gpa, err, sizeof err);
+                enf_break_remove(c->s->ef, c->bp[i].gpa, err, sizeof err);
                 c->bp[i].num = 0;
             }
         return 0;
@@ -338,7 +337,7 @@ static int cmd_delete(struct cmd_ctx *ctx, int argc, char **argv)
         struct breakpoint *b = n && n <= UINT32_MAX ? bp_num(c, (unsigned)n) : NULL;
         if (!b)
             return cmd_error(ctx, "no breakpoint number %" PRIu64, n);
-        if (enforce_break_remove(c->s->ef, b->gpa, err, sizeof err) != 0)
+        if (enf_break_remove(c->s->ef, b->gpa, err, sizeof err) != 0)
             return cmd_error(ctx, "%s", err);
         b->num = 0;
     }
@@ -442,7 +441,7 @@ struct commands *commands_new(struct cmd_ctx *ctx, struct session *s)
         return NULL;
     c->ctx = ctx;
     c->s = s;
-    c->last_depth = s->ef && enforce_depth(s->ef) ? enforce_depth(s->ef) : ENFORCE_DEFAULT_DEPTH;
+    c->last_depth = s->ef && enf_depth(s->ef) ? enf_depth(s->ef) : ENF_DEFAULT_DEPTH;
     cmd_fmt_init(&c->last_x);
     cmd_fmt_init(&c->last_xp);
     cmd_set_user(ctx, c);

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "monitor/kvm/guest_mem.h"
-#include "monitor/enforce/traps.h"
+#include "monitor/kvm/kvm.h"
+#include "monitor/enforce/enforce.h"
 
 #define PAGE 4096u
 
@@ -39,13 +39,13 @@ static int cmd_prescan(struct cmd_ctx *ctx, int argc, char **argv)
         cmds_translate(ctx, a, &gpa) != 0)
         return -1;
     struct prescan_stats p0, p1;
-    prescan_get_stats(enforce_engine(c->s->ef), &p0);
-    if (enforce_prescan(c->s->ef, a, 0, err, sizeof err) != 0)
+    prescan_get_stats(enf_engine(c->s->ef), &p0);
+    if (enf_prescan(c->s->ef, a, 0, err, sizeof err) != 0)
         return cmd_error(ctx, "%s", err);
-    prescan_get_stats(enforce_engine(c->s->ef), &p1);
+    prescan_get_stats(enf_engine(c->s->ef), &p1);
     c->pscan_active = 0;
     cmd_printf(ctx, "prescan 0x%" PRIx64 " (physical 0x%" PRIx64 ", mode %d, depth %u): %" PRIu64
-               " instructions scanned, %" PRIu64 " virtualize\n", a, gpa, cmds_mode(c), enforce_depth(c->s->ef),
+               " instructions scanned, %" PRIu64 " virtualize\n", a, gpa, cmds_mode(c), enf_depth(c->s->ef),
                p1.insns_scanned - p0.insns_scanned, virt_total(&p1) - virt_total(&p0));
     return 0;
 }
@@ -68,13 +68,13 @@ static int cmd_pstart(struct cmd_ctx *ctx, int argc, char **argv)
     if (cmds_need_enforce(ctx) || one_addr(ctx, argc, argv, "pstart ADDRESS", &a) != 0 ||
         cmds_translate(ctx, a, &gpa) != 0)
         return -1;
-    if (enforce_prescan_start(c->s->ef, a, 0, err, sizeof err) != 0)
+    if (enf_prescan_start(c->s->ef, a, 0, err, sizeof err) != 0)
         return cmd_error(ctx, "%s", err);
     c->pscan_active = 1;
     c->psteps = 0;
     cmd_printf(ctx, "scan started at 0x%" PRIx64 " (physical 0x%" PRIx64 ", mode %d, depth %u);", a, gpa,
-               cmds_mode(c), enforce_depth(c->s->ef));
-    print_worklist(ctx, enforce_engine(c->s->ef));
+               cmds_mode(c), enf_depth(c->s->ef));
+    print_worklist(ctx, enf_engine(c->s->ef));
     return 0;
 }
 
@@ -91,11 +91,11 @@ static int cmd_pstep(struct cmd_ctx *ctx, int argc, char **argv)
         return -1;
     if (!c->pscan_active)
         return cmd_error(ctx, "no scan in progress (start one with pstart ADDRESS)");
-    struct prescan *ps = enforce_engine(c->s->ef);
+    struct prescan *ps = enf_engine(c->s->ef);
     for (uint64_t i = 0; i < n; i++) {
         struct prescan_step st;
         int r = prescan_step(ps, &st);
-        if (enforce_sync(c->s->ef, err, sizeof err) != 0) {
+        if (enf_sync(c->s->ef, err, sizeof err) != 0) {
             c->pscan_active = 0;
             return cmd_error(ctx, "%s", err);
         }
@@ -138,7 +138,7 @@ static void depth_changed(struct cmd_ctx *ctx, const char *name, void *arg)
     if (strcmp(name, "depth") == 0) {
         unsigned d = (unsigned)cmd_var_int(ctx, "depth");
         if (c->s->ef)
-            enforce_set_depth(c->s->ef, d);
+            enf_set_depth(c->s->ef, d);
         if (d)
             c->last_depth = d;
         cmd_var_set(ctx, "scan", d ? "recursive" : "lazy");
@@ -149,7 +149,7 @@ static void depth_changed(struct cmd_ctx *ctx, const char *name, void *arg)
         snprintf(buf, sizeof buf, "%u", d);
         cmd_var_set(ctx, "depth", buf);
         if (c->s->ef)
-            enforce_set_depth(c->s->ef, d);
+            enf_set_depth(c->s->ef, d);
     }
     c->var_guard = 0;
 }
@@ -170,7 +170,7 @@ static void mark_trap(void *ctx, uint64_t gpa, unsigned kinds, uint8_t orig)
     struct map_marks *m = ctx;
     (void)orig;
     char *cell = &m->cells[gpa - m->page];
-    if (kinds & TRAP_BREAK)
+    if (kinds & ENF_TRAP_BREAK)
         *cell = 'B';
     else if (*cell != 'V')
         *cell = 'T';
@@ -190,7 +190,7 @@ static int cmd_map(struct cmd_ctx *ctx, int argc, char **argv)
         return -1;
     int mode = cmds_mode(c);
     uint64_t page = gpa & ~(uint64_t)(PAGE - 1);
-    const uint8_t *attr = prescan_attr_page(enforce_engine(c->s->ef), page, (enum prescan_mode)mode);
+    const uint8_t *attr = prescan_attr_page(enf_engine(c->s->ef), page, (enum prescan_mode)mode);
     char cells[PAGE];
     memset(cells, '.', sizeof cells);
     if (attr) {
@@ -206,7 +206,7 @@ static int cmd_map(struct cmd_ctx *ctx, int argc, char **argv)
         }
     }
     struct map_marks m = { cells, page };
-    trap_for_each_in_page(enforce_traps(c->s->ef), page, mark_trap, &m);
+    enf_trap_for_each_in_page(enf_traps(c->s->ef), page, mark_trap, &m);
     if (gmem_translate(c->s->vm, cmds_rip_linear(c), 0, &rip_gpa) == 0 && (rip_gpa & ~(uint64_t)(PAGE - 1)) == page)
         cells[rip_gpa - page] = '@';
     cmd_printf(ctx, "page 0x%" PRIx64 " mode %d%s\n", page, mode, attr ? "" : " (no attribute page)");
@@ -224,7 +224,7 @@ static int cmd_attr(struct cmd_ctx *ctx, int argc, char **argv)
         cmds_translate(ctx, a, &gpa) != 0)
         return -1;
     int mode = cmds_mode(c);
-    struct prescan *ps = enforce_engine(c->s->ef);
+    struct prescan *ps = enf_engine(c->s->ef);
     uint8_t b = prescan_attr(ps, gpa, (enum prescan_mode)mode);
     static const char *const kinds[4] = { "plain", "branch", "overlap", "policy" };
     cmd_printf(ctx, "0x%" PRIx64 " (physical 0x%" PRIx64 ", mode %d): attr 0x%02x", a, gpa, mode, b);
@@ -235,12 +235,12 @@ static int cmd_attr(struct cmd_ctx *ctx, int argc, char **argv)
                    (b & PRESCAN_ATTR_VIRTUALIZE) ? "virtualize" : "native",
                    kinds[(b & PRESCAN_ATTR_KIND_MASK) >> PRESCAN_ATTR_KIND_SHIFT], b & PRESCAN_ATTR_LEN_MASK,
                    prescan_reason_name(prescan_reason_at(ps, gpa, (enum prescan_mode)mode)));
-    unsigned k = trap_kinds(enforce_traps(c->s->ef), gpa);
+    unsigned k = enf_trap_kinds(enf_traps(c->s->ef), gpa);
     uint8_t orig;
-    if (k && trap_original(enforce_traps(c->s->ef), gpa, &orig) == 0)
-        cmd_printf(ctx, "; trap%s%s%s%s (guest byte 0x%02x)", k & TRAP_VIRTUALIZE ? " virtualize" : "",
-                   k & TRAP_STEP ? " step" : "", k & TRAP_BREAK ? " break" : "",
-                   trap_is_armed(enforce_traps(c->s->ef), gpa) ? "" : " suspended", orig);
+    if (k && enf_trap_original(enf_traps(c->s->ef), gpa, &orig) == 0)
+        cmd_printf(ctx, "; trap%s%s%s%s (guest byte 0x%02x)", k & ENF_TRAP_VIRTUALIZE ? " virtualize" : "",
+                   k & ENF_TRAP_STEP ? " step" : "", k & ENF_TRAP_BREAK ? " break" : "",
+                   enf_trap_is_armed(enf_traps(c->s->ef), gpa) ? "" : " suspended", orig);
     cmd_printf(ctx, "\n");
     return 0;
 }
@@ -291,12 +291,12 @@ static int cmd_poke(struct cmd_ctx *ctx, int argc, char **argv)
         first = n;
     if (cmds_translate(ctx, a, &gpas[0]) != 0 || (first < n && cmds_translate(ctx, a + first, &gpas[1]) != 0))
         return -1;
-    struct enforce_stats e0, e1;
-    enforce_get_stats(c->s->ef, &e0);
-    if (enforce_inject_write(c->s->ef, gpas[0], bytes, first, err, sizeof err) != 0 ||
-        (first < n && enforce_inject_write(c->s->ef, gpas[1], bytes + first, n - first, err, sizeof err) != 0))
+    struct enf_stats e0, e1;
+    enf_get_stats(c->s->ef, &e0);
+    if (enf_inject_write(c->s->ef, gpas[0], bytes, first, err, sizeof err) != 0 ||
+        (first < n && enf_inject_write(c->s->ef, gpas[1], bytes + first, n - first, err, sizeof err) != 0))
         return cmd_error(ctx, "0x%" PRIx64 ": %s", a, err);
-    enforce_get_stats(c->s->ef, &e1);
+    enf_get_stats(c->s->ef, &e1);
     c->pscan_active = 0;                /* an invalidation may have abandoned it */
     cmd_printf(ctx, "poke 0x%" PRIx64 " (physical 0x%" PRIx64 "): %zu byte%s, ", a, gpas[0], n, n == 1 ? "" : "s");
     if (e1.invalidations > e0.invalidations)
@@ -319,21 +319,19 @@ static int cmd_stats(struct cmd_ctx *ctx, int argc, char **argv)
     struct commands *c = cmds_of(ctx);
     (void)argc;
     (void)argv;
-    const struct vm_stats *v = vm_get_stats(c->s->vm);
-    cmd_printf(ctx, "monitor: runs=%llu io_exits=%llu mmio_writes=%llu protected_writes=%llu "
-               "unknown_port_reads=%llu unknown_port_writes=%llu completion_runs=%llu console_bytes=%llu\n",
-               U(v->runs), U(v->io_exits), U(v->mmio_writes), U(v->protected_writes), U(v->unknown_port_reads),
-               U(v->unknown_port_writes), U(v->completion_runs), U(v->console_bytes));
+    char line[512];
+    session_format_monitor_stats(c->s, line, sizeof line);
+    cmd_printf(ctx, "monitor: %s\n", line);
     if (!c->s->ef) {
         cmd_printf(ctx, "enforcement: off (--raw)\n");
         if (c->stats_hook)
             c->stats_hook(c->stats_hook_arg, ctx);
         return 0;
     }
-    struct enforce_stats e;
+    struct enf_stats e;
     struct prescan_stats p;
-    enforce_get_stats(c->s->ef, &e);
-    prescan_get_stats(enforce_engine(c->s->ef), &p);
+    enf_get_stats(c->s->ef, &e);
+    prescan_get_stats(enf_engine(c->s->ef), &p);
     cmd_printf(ctx, "enforce: vexits=%llu", U(e.vexits));
     for (int r = 1; r < PRESCAN_REASON_COUNT; r++)
         cmd_printf(ctx, " %s=%llu", prescan_reason_name((enum prescan_reason)r), U(e.vexit_reason[r]));
@@ -343,7 +341,7 @@ static int cmd_stats(struct cmd_ctx *ctx, int argc, char **argv)
     cmd_printf(ctx, "writes: invalidations=%llu dropped=%llu data_writes=%llu injected=%llu\n",
                U(e.invalidations), U(e.attrs_dropped), U(e.data_writes), U(e.injected_writes));
     cmd_printf(ctx, "traps: planted=%llu removed=%llu live=%zu pages_protected=%llu pages_unprotected=%llu\n",
-               U(e.traps_planted), U(e.traps_removed), trap_count(enforce_traps(c->s->ef)), U(e.pages_protected),
+               U(e.traps_planted), U(e.traps_removed), enf_trap_count(enf_traps(c->s->ef)), U(e.pages_protected),
                U(e.pages_unprotected));
     cmd_printf(ctx, "engine: scans=%llu steps=%llu insns=%llu bytes=%llu pages_live=%llu pages_allocated=%llu "
                "pages_freed=%llu flips=%llu max_depth=%u worklist_max=%zu\n",
@@ -395,7 +393,7 @@ int commands_prescan_register(struct cmd_ctx *ctx)
     if (cmd_register(ctx, prescan_cmds, sizeof prescan_cmds / sizeof prescan_cmds[0]) != 0 ||
         cmd_var_register(ctx, prescan_vars, sizeof prescan_vars / sizeof prescan_vars[0]) != 0)
         return -1;
-    unsigned d = c->s->ef ? enforce_depth(c->s->ef) : 0;
+    unsigned d = c->s->ef ? enf_depth(c->s->ef) : 0;
     snprintf(buf, sizeof buf, "%u", d);
     c->var_guard = 1;
     cmd_var_set(ctx, "depth", buf);

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "monitor/kvm/guest_mem.h"
-#include "monitor/enforce/traps.h"
+#include "monitor/kvm/kvm.h"
+#include "monitor/enforce/enforce.h"
 
 /* ── info registers ─────────────────────────────────────────────────── */
 
@@ -28,7 +28,7 @@ static int cmd_info_registers(struct cmd_ctx *ctx, int argc, char **argv)
     (void)argv;
     if (argc > 1)
         return cmd_error(ctx, "takes no arguments");
-    if (vcpu_get_regs(c->s->vm, &r) != 0 || vcpu_get_sregs(c->s->vm, &s) != 0)
+    if (vcpu_get_regs(vm_vcpu(c->s->vm), &r) != 0 || vcpu_get_sregs(vm_vcpu(c->s->vm), &s) != 0)
         return cmd_error(ctx, "cannot read the vCPU state");
     const char *n[16] = { "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
                           "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15" };
@@ -45,7 +45,7 @@ static int cmd_info_registers(struct cmd_ctx *ctx, int argc, char **argv)
         }
     cmd_printf(ctx, "rip    0x%016llx   rflags 0x%08llx [%s] iopl=%u\n", (unsigned long long)r.rip,
                (unsigned long long)r.rflags, flags, (unsigned)(r.rflags >> 12 & 3));
-    cmd_printf(ctx, "mode   %s cpl=%d\n", session_mode_name(c->s), vcpu_cpl(c->s->vm));
+    cmd_printf(ctx, "mode   %s cpl=%d\n", session_mode_name(c->s), vcpu_cpl(vm_vcpu(c->s->vm)));
     print_seg(ctx, "cs", &s.cs);
     print_seg(ctx, "ds", &s.ds);
     print_seg(ctx, "es", &s.es);
@@ -229,7 +229,7 @@ static void attr_text(struct commands *c, uint64_t gpa, int mode, int have_gpa, 
         snprintf(out, size, "%s", c->s->ef ? "unmapped" : "raw");
         return;
     }
-    struct prescan *ps = enforce_engine(c->s->ef);
+    struct prescan *ps = enf_engine(c->s->ef);
     uint8_t a = prescan_attr(ps, gpa, (enum prescan_mode)mode);
     size_t n;
     if (!(a & PRESCAN_ATTR_SCANNED))
@@ -239,10 +239,10 @@ static void attr_text(struct commands *c, uint64_t gpa, int mode, int have_gpa, 
                              prescan_reason_name(prescan_reason_at(ps, gpa, (enum prescan_mode)mode)));
     else
         n = (size_t)snprintf(out, size, "native");
-    unsigned k = trap_kinds(enforce_traps(c->s->ef), gpa);
+    unsigned k = enf_trap_kinds(enf_traps(c->s->ef), gpa);
     if (k && n < size)
-        snprintf(out + n, size - n, " [trap%s%s%s]", k & TRAP_VIRTUALIZE ? " virtualize" : "",
-                 k & TRAP_STEP ? " step" : "", k & TRAP_BREAK ? " break" : "");
+        snprintf(out + n, size - n, " [trap%s%s%s]", k & ENF_TRAP_VIRTUALIZE ? " virtualize" : "",
+                 k & ENF_TRAP_STEP ? " step" : "", k & ENF_TRAP_BREAK ? " break" : "");
 }
 
 static int cmd_disas(struct cmd_ctx *ctx, int argc, char **argv)
@@ -308,8 +308,8 @@ static int cmd_info_pages(struct cmd_ctx *ctx, int argc, char **argv)
     (void)argv;
     if (cmds_need_enforce(ctx))
         return -1;
-    struct prescan *ps = enforce_engine(c->s->ef);
-    struct trap_table *tt = enforce_traps(c->s->ef);
+    struct prescan *ps = enf_engine(c->s->ef);
+    struct enf_trap_table *tt = enf_traps(c->s->ef);
     size_t n = prescan_pages(ps, NULL, 0);
     struct prescan_page_info *pi = calloc(n ? n : 1, sizeof *pi);
     if (!pi)
@@ -321,9 +321,9 @@ static int cmd_info_pages(struct cmd_ctx *ctx, int argc, char **argv)
         cmd_printf(ctx, "Page                Mode  Scanned  Virtualize  Traps\n");
     for (size_t i = 0; i < n; i++)
         cmd_printf(ctx, "0x%016" PRIx64 "  %-4d  %-7u  %-10u  %zu\n", pi[i].page_gpa, pi[i].mode, pi[i].scanned,
-                   pi[i].virtualize, trap_count_page(tt, pi[i].page_gpa));
+                   pi[i].virtualize, enf_trap_count_page(tt, pi[i].page_gpa));
     free(pi);
-    cmd_printf(ctx, "traps: %zu planted\n", trap_count(tt));
+    cmd_printf(ctx, "traps: %zu planted\n", enf_trap_count(tt));
     return 0;
 }
 

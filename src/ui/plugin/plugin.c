@@ -12,8 +12,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "monitor/kvm/guest_mem.h"
-#include "monitor/enforce/traps.h"
+#include "monitor/kvm/kvm.h"
+#include "monitor/enforce/enforce.h"
 #include "scout/plugin.h"
 #include "ui/cli/command.h"
 #include "ui/session/session.h"
@@ -298,7 +298,7 @@ static int on_classify(void *ctx, const struct prescan_insn *pi)
     return decision;        /* not a safe point: the engine is mid-scan */
 }
 
-static int on_vexit(void *ctx, const struct enforce_vexit *ev)
+static int on_vexit(void *ctx, const struct enf_vexit *ev)
 {
     struct plugins *h = ctx;
     scout_vexit v = { ev->rip, ev->gpa, ev->mode, ev->length, ev->bytes, ev->nbytes,
@@ -341,8 +341,8 @@ struct plugins *plugins_new(struct session *s, const char *guest_path, char *err
         return NULL;
     }
     if (s->ef) {
-        prescan_set_classifier(enforce_engine(s->ef), on_classify, h);
-        enforce_set_vexit_hook(s->ef, on_vexit, h);
+        prescan_set_classifier(enf_engine(s->ef), on_classify, h);
+        enf_set_vexit_hook(s->ef, on_vexit, h);
     }
     g_host = h;
     return h;
@@ -357,8 +357,8 @@ void plugins_free(struct plugins *h)
         unload_now(h, h->pl[0]);
     plugins_detach_commands(h);
     if (h->s->ef) {
-        prescan_set_classifier(enforce_engine(h->s->ef), NULL, NULL);
-        enforce_set_vexit_hook(h->s->ef, NULL, NULL);
+        prescan_set_classifier(enf_engine(h->s->ef), NULL, NULL);
+        enf_set_vexit_hook(h->s->ef, NULL, NULL);
     }
     events_unsubscribe(&h->s->events, on_event, h);
     g_host = NULL;
@@ -742,7 +742,7 @@ int scout_plugin_reg_read(scout_plugin_id id, enum scout_reg reg, uint64_t *valu
 {
     struct vm *vm = plugin_vm(id);
     struct kvm_regs r;
-    if (!vm || !value || !reg_slot(&r, reg) || vcpu_get_regs(vm, &r) != 0)
+    if (!vm || !value || !reg_slot(&r, reg) || vcpu_get_regs(vm_vcpu(vm), &r) != 0)
         return -1;
     *value = *reg_slot(&r, reg);
     return 0;
@@ -752,17 +752,17 @@ int scout_plugin_reg_write(scout_plugin_id id, enum scout_reg reg, uint64_t valu
 {
     struct vm *vm = plugin_vm(id);
     struct kvm_regs r;
-    if (!vm || !reg_slot(&r, reg) || vcpu_get_regs(vm, &r) != 0)
+    if (!vm || !reg_slot(&r, reg) || vcpu_get_regs(vm_vcpu(vm), &r) != 0)
         return -1;
     *reg_slot(&r, reg) = value;
-    return vcpu_set_regs(vm, &r);
+    return vcpu_set_regs(vm_vcpu(vm), &r);
 }
 
 int scout_plugin_seg_base(scout_plugin_id id, enum scout_seg seg, uint64_t *base)
 {
     struct vm *vm = plugin_vm(id);
     struct kvm_sregs s;
-    if (!vm || !base || vcpu_get_sregs(vm, &s) != 0)
+    if (!vm || !base || vcpu_get_sregs(vm_vcpu(vm), &s) != 0)
         return -1;
     switch (seg) {
     case SCOUT_SEG_ES: *base = s.es.base; return 0;
@@ -778,7 +778,7 @@ int scout_plugin_seg_base(scout_plugin_id id, enum scout_seg seg, uint64_t *base
 int scout_plugin_cpu_mode(scout_plugin_id id)
 {
     struct vm *vm = plugin_vm(id);
-    return vm ? vcpu_cpu_mode(vm) : -1;
+    return vm ? vcpu_code_size(vm_vcpu(vm)) : -1;
 }
 
 int scout_plugin_read_phys(scout_plugin_id id, uint64_t gpa, void *buf, size_t len)
@@ -787,7 +787,7 @@ int scout_plugin_read_phys(scout_plugin_id id, uint64_t gpa, void *buf, size_t l
     if (!vm || (len && !buf) || gmem_read_phys(vm, gpa, buf, len) != 0)
         return -1;
     if (g_host->s->ef)
-        trap_undo(enforce_traps(g_host->s->ef), gpa, buf, len);
+        enf_trap_undo(enf_traps(g_host->s->ef), gpa, buf, len);
     return 0;
 }
 
@@ -797,7 +797,7 @@ int scout_plugin_read_linear(scout_plugin_id id, uint64_t linear, void *buf, siz
     if (!vm || (len && !buf))
         return -1;
     if (g_host->s->ef)
-        return enforce_read_code(g_host->s->ef, linear, buf, len) == 0 ? 0 : -1;
+        return enf_read_code(g_host->s->ef, linear, buf, len) == 0 ? 0 : -1;
     return gmem_read_linear(vm, linear, buf, len) == 0 ? 0 : -1;
 }
 
@@ -809,7 +809,7 @@ int scout_plugin_write_phys(scout_plugin_id id, uint64_t gpa, const void *buf, s
         return -1;
     if (!g_host->s->ef)
         return gmem_write_phys(vm, gpa, buf, len) == 0 ? 0 : -1;
-    return enforce_inject_write(g_host->s->ef, gpa, buf, len, err, sizeof(err)) == 0 ? 0 : -1;
+    return enf_inject_write(g_host->s->ef, gpa, buf, len, err, sizeof(err)) == 0 ? 0 : -1;
 }
 
 int scout_plugin_write_linear(scout_plugin_id id, uint64_t linear, const void *buf, size_t len)

@@ -7,7 +7,7 @@
  *     into the public structs and calls each plugin's callbacks;
  *   - the prescan classifier hook (prescan_set_classifier) calls every
  *     plugin's classify callback in load order; the first override wins;
- *   - the enforcement vexit hook (enforce_set_vexit_hook) calls every
+ *   - the enforcement vexit hook (enf_set_vexit_hook) calls every
  *     plugin's vexit callback in load order before the default handling;
  *     the first HANDLED wins (later plugins still see the exit, marked
  *     handled).

@@ -24,6 +24,13 @@ int session_open(struct session *s, const struct session_opts *o, char *err, siz
         snprintf(err, errlen, "%s", e2);
         return -1;
     }
+    vm_set_events(s->vm, &s->events);
+    s->bus = dev_bus_new(s->vm, &s->events);
+    if (!s->bus || dev_pc_init(s->bus) != 0) {
+        snprintf(err, errlen, "cannot set up the devices: out of memory");
+        session_close(s);
+        return -1;
+    }
     if (loader_load(s->vm, &o->load, &s->image, e2, sizeof(e2)) < 0) {
         snprintf(err, errlen, "%s", e2);
         session_close(s);
@@ -34,17 +41,17 @@ int session_open(struct session *s, const struct session_opts *o, char *err, siz
         return -1;
     }
     if (!s->raw) {
-        struct enforce_config ec = { o->depth, 0 };
+        struct enf_config ec = { o->depth, 0 };
 #ifdef SCOUT_DEBUG
         ec.check_invariant = 1;
 #endif
-        s->ef = enforce_new(s->vm, &ec, &s->events, e2, sizeof(e2));
+        s->ef = enf_new(s->vm, &ec, &s->events, e2, sizeof(e2));
         if (!s->ef) {
             snprintf(err, errlen, "%s", e2);
             session_close(s);
             return -1;
         }
-        enforce_set_io_rip_at_out(s->ef, s->probe.io_rip == PROBE_IO_RIP_AT_OUT);
+        enf_set_io_rip_at_out(s->ef, s->probe.io_rip == PROBE_IO_RIP_AT_OUT);
     }
     return 0;
 }
@@ -53,8 +60,10 @@ void session_close(struct session *s)
 {
     char err[256];
     session_trace_stop(s, err, sizeof(err));
-    enforce_free(s->ef);
+    enf_free(s->ef);
     s->ef = NULL;
+    dev_bus_free(s->bus);
+    s->bus = NULL;
     if (s->vm)
         vm_destroy(s->vm);
     s->vm = NULL;
@@ -88,9 +97,27 @@ int session_trace_stop(struct session *s, char *err, size_t errlen)
     return rc;
 }
 
+void session_set_console(struct session *s, const struct dev_console *c)
+{
+    if (s->bus)
+        dev_bus_set_console(s->bus, c);
+}
+
+void session_format_monitor_stats(struct session *s, char *buf, size_t len)
+{
+    const struct vcpu_stats *v = vcpu_get_stats(vm_vcpu(s->vm));
+    const struct dev_stats *d = dev_bus_stats(s->bus);
+    snprintf(buf, len, "runs=%llu io_exits=%llu mmio_writes=%llu protected_writes=%llu "
+             "unknown_port_reads=%llu unknown_port_writes=%llu completion_runs=%llu console_bytes=%llu",
+             (unsigned long long)v->runs, (unsigned long long)v->io_exits, (unsigned long long)v->mmio_writes,
+             (unsigned long long)v->protected_writes, (unsigned long long)d->unknown_port_reads,
+             (unsigned long long)d->unknown_port_writes, (unsigned long long)v->completion_runs,
+             (unsigned long long)d->console_bytes);
+}
+
 const char *session_mode_name(struct session *s)
 {
-    switch (vcpu_cpu_mode(s->vm)) {
+    switch (vcpu_code_size(vm_vcpu(s->vm))) {
     case 16: return "real";
     case 32: return "prot32";
     default: return "long64";
@@ -139,25 +166,25 @@ static int session_go(struct session *s, struct vm_stop *stop, int step)
         memset(&ev, 0, sizeof(ev));
         ev.type = SCOUT_EV_RUN_START;
         ev.u.run_start.mode = session_mode_name(s);
-        ev.u.run_start.scan = s->raw ? "raw" : enforce_depth(s->ef) ? "recursive" : "lazy";
-        ev.u.run_start.depth = s->raw ? 0 : enforce_depth(s->ef);
+        ev.u.run_start.scan = s->raw ? "raw" : enf_depth(s->ef) ? "recursive" : "lazy";
+        ev.u.run_start.depth = s->raw ? 0 : enf_depth(s->ef);
         ev.u.run_start.guest = s->guest_name;
         events_emit(&s->events, &ev);
     }
     s->running = step ? 2 : 1;
     if (s->raw) {
         do
-            rc = vm_run(s->vm, NULL, stop);
+            rc = vcpu_run(vm_vcpu(s->vm), NULL, stop);
         while (rc == 0 && (int)stop->why == SESSION_STOP_TICK && session_tick(s));
     } else {
         char err[256];
-        rc = enforce_prepare(s->ef, err, sizeof(err));
+        rc = enf_prepare(s->ef, err, sizeof(err));
         if (rc == 0) {
             if (step)
-                rc = enforce_step(s->ef, stop);     /* no ticks while stepping (running == 2) */
+                rc = enf_step(s->ef, stop);     /* no ticks while stepping (running == 2) */
             else
                 do
-                    rc = enforce_run(s->ef, stop);
+                    rc = enf_run(s->ef, stop);
                 while (rc == 0 && (int)stop->why == SESSION_STOP_TICK && session_tick(s));
         } else {
             memset(stop, 0, sizeof(*stop));
@@ -187,7 +214,7 @@ void session_interrupt(struct session *s, int why)
 {
     if (s && s->vm) {
         s->interrupt_pending = 1;
-        vm_request_stop_why(s->vm, why);
+        vcpu_request_stop(vm_vcpu(s->vm), why);
     }
 }
 
@@ -200,5 +227,5 @@ void session_set_tick(struct session *s, void (*fn)(void *ctx), void *ctx)
 void session_request_tick(struct session *s)
 {
     if (s && s->vm && s->running == 1 && s->tick && !s->interrupt_pending)
-        vm_request_stop_why(s->vm, SESSION_STOP_TICK);
+        vcpu_request_stop(vm_vcpu(s->vm), SESSION_STOP_TICK);
 }

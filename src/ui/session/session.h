@@ -6,12 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "monitor/dev/dev.h"
 #include "monitor/enforce/enforce.h"
 #include "monitor/events/events.h"
 #include "monitor/loader/loader.h"
-#include "monitor/kvm/probe.h"
-#include "monitor/kvm/run.h"
-#include "monitor/kvm/vm.h"
+#include "monitor/kvm/kvm.h"
 #include "trace/trace.h"
 
 struct session_opts {
@@ -25,7 +24,8 @@ struct session_opts {
 
 struct session {
     struct vm *vm;
-    struct enforce *ef;         /* NULL in raw mode */
+    struct dev_bus *bus;        /* the devices */
+    struct enf *ef;         /* NULL in raw mode */
     struct events events;
     struct trace_writer *trace;
     struct probe_result probe;
@@ -50,7 +50,7 @@ void session_close(struct session *s);
 /* Runs or continues the guest until it stops; fills stop (also kept in
  * s->last) and emits run-start / run-stop.  0, or -1 (VM_STOP_ERROR). */
 int  session_run(struct session *s, struct vm_stop *stop);
-/* Executes one guest instruction (enforce_step; not in raw mode), with the
+/* Executes one guest instruction (enf_step; not in raw mode), with the
  * same events and stop bookkeeping as session_run. */
 int  session_step(struct session *s, struct vm_stop *stop);
 /* Async-signal-safe: makes a running session_run return (why = VM_STOP_
@@ -71,6 +71,11 @@ void session_request_tick(struct session *s);
 
 int  session_trace_start(struct session *s, const char *path, int times, char *err, size_t errlen);
 int  session_trace_stop(struct session *s, char *err, size_t errlen);
+
+/* Where guest console output goes (NULL: stdout). */
+void session_set_console(struct session *s, const struct dev_console *c);
+/* One line of monitor counters: "runs=... io_exits=... ..." (no newline). */
+void session_format_monitor_stats(struct session *s, char *buf, size_t len);
 
 /* "real", "prot32" or "long64" for the guest's current CPU mode. */
 const char *session_mode_name(struct session *s);

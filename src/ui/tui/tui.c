@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "monitor/kvm/guest_mem.h"
+#include "monitor/kvm/kvm.h"
 #include "prescan/prescan.h"
 #include "trace/trace_events.h"
 #include "ui/cli/cmd_args.h"
@@ -149,7 +149,7 @@ const char *ring_get(const struct tui_ring *r, size_t i, int *flag)
 uint64_t tui_rip(struct tui *t, int *ok)
 {
     struct kvm_regs r;
-    if (vcpu_get_regs(t->s->vm, &r) < 0) {
+    if (vcpu_get_regs(vm_vcpu(t->s->vm), &r) < 0) {
         *ok = 0;
         return 0;
     }
@@ -166,7 +166,7 @@ double tui_now(void)
 
 int tui_mode(struct tui *t)
 {
-    int m = vcpu_cpu_mode(t->s->vm);
+    int m = vcpu_code_size(vm_vcpu(t->s->vm));
     return m == 16 || m == 32 ? m : 64;
 }
 
@@ -462,8 +462,8 @@ struct tui *tui_new(struct session *s, struct cmd_ctx *ctx, FILE *console_echo, 
         return NULL;
     }
     t->subscribed = 1;
-    struct vm_console con = { NULL, on_console, t };
-    vm_set_console(s->vm, &con);
+    struct dev_console con = { NULL, on_console, t };
+    session_set_console(s, &con);
 
     if (ctx) {
         if (tui_registered) {
@@ -497,9 +497,9 @@ void tui_free(struct tui *t)
         events_unsubscribe(&t->s->events, trace_events_sink, t->log);
         if (t->con_plen)
             con_flush_line(t);
-        struct vm_console con = { t->console_echo ? t->console_echo : stdout, NULL, NULL };
+        struct dev_console con = { t->console_echo ? t->console_echo : stdout, NULL, NULL };
         if (t->s->vm)
-            vm_set_console(t->s->vm, &con);
+            session_set_console(t->s, &con);
     }
     if (t->log) {
         char e2[256];

@@ -34,8 +34,7 @@
 #include <string.h>
 
 #include "monitor/enforce/enforce.h"
-#include "monitor/kvm/guest_mem.h"
-#include "monitor/enforce/traps.h"
+#include "monitor/kvm/kvm.h"
 #include "prescan/prescan.h"
 #include "trace/trace.h"
 #include "ui/session/session.h"
@@ -76,7 +75,7 @@ static uint64_t reg_value(const struct kvm_regs *r, int i)
 /* Reads the vCPU; remembers the previous distinct state for highlighting. */
 static int read_regs(struct tui *t, struct kvm_regs *cur)
 {
-    if (vcpu_get_regs(t->s->vm, cur) < 0)
+    if (vcpu_get_regs(vm_vcpu(t->s->vm), cur) < 0)
         return -1;
     if (!t->have_regs) {
         t->base_regs = t->last_regs = *cur;
@@ -124,7 +123,7 @@ static void draw_regs(struct tui *t, struct tui_canvas *c, struct rect r, int ex
     }
     if (extra && regs_rows(r.w) < r.h) {
         struct kvm_sregs s;
-        if (vcpu_get_sregs(t->s->vm, &s) == 0)
+        if (vcpu_get_sregs(vm_vcpu(t->s->vm), &s) == 0)
             canvas_printf(c, r.x, r.y + regs_rows(r.w), r.w, TA_DIM, TC_NONE,
                           "cs %04x ss %04x ds %04x es %04x fs %04x gs %04x  cr0 %llx cr3 %llx cr4 %llx efer %llx",
                           s.cs.selector, s.ss.selector, s.ds.selector, s.es.selector, s.fs.selector,
@@ -140,7 +139,7 @@ static int read_code(struct tui *t, uint64_t linear, uint8_t *buf, size_t len)
     /* as many bytes as are readable, up to len */
     size_t n = 0;
     for (; n < len; n++) {
-        int rc = t->s->ef ? enforce_read_code(t->s->ef, linear + n, buf + n, 1)
+        int rc = t->s->ef ? enf_read_code(t->s->ef, linear + n, buf + n, 1)
                           : gmem_read_linear(t->s->vm, linear + n, buf + n, 1);
         if (rc != 0)
             break;
@@ -155,7 +154,7 @@ static uint8_t attr_at(struct tui *t, uint64_t linear, int mode, uint64_t *gpa_o
         return 0;
     if (gpa_out)
         *gpa_out = gpa;
-    return prescan_attr(enforce_engine(t->s->ef), gpa, (enum prescan_mode)mode);
+    return prescan_attr(enf_engine(t->s->ef), gpa, (enum prescan_mode)mode);
 }
 
 /* The scanned instruction that ends right at linear, if the attribute page
@@ -209,7 +208,7 @@ static void draw_disasm(struct tui *t, struct tui_canvas *c, struct rect r)
         uint64_t gpa = 0;
         uint8_t at = attr_at(t, a, mode, &gpa);
         int scanned = at & PRESCAN_ATTR_SCANNED, virt = scanned && (at & PRESCAN_ATTR_VIRTUALIZE);
-        unsigned kinds = (t->s->ef && scanned) ? trap_kinds(enforce_traps(t->s->ef), gpa) : 0;
+        unsigned kinds = (t->s->ef && scanned) ? enf_trap_kinds(enf_traps(t->s->ef), gpa) : 0;
         int is_rip = a == rip;
         unsigned attr = is_rip ? TA_BOLD | TA_REV : 0;
         char text[160] = "(unreadable)";
@@ -230,7 +229,7 @@ static void draw_disasm(struct tui *t, struct tui_canvas *c, struct rect r)
             len = at & PRESCAN_ATTR_LEN_MASK;
         char reason[48] = "";
         if (virt) {
-            enum prescan_reason why = prescan_reason_at(enforce_engine(t->s->ef), gpa, (enum prescan_mode)mode);
+            enum prescan_reason why = prescan_reason_at(enf_engine(t->s->ef), gpa, (enum prescan_mode)mode);
             snprintf(reason, sizeof(reason), " %s", prescan_reason_name(why));
         } else if (scanned) {
             snprintf(reason, sizeof(reason), " native");
@@ -331,8 +330,8 @@ static void draw_map(struct tui *t, struct tui_canvas *c, struct rect r)
     static uint8_t traps[4096];
     memset(traps, 0, sizeof(traps));
     if (t->s->ef && v.why) {
-        attrs = prescan_attr_page(enforce_engine(t->s->ef), v.page, (enum prescan_mode)mode);
-        trap_for_each_in_page(enforce_traps(t->s->ef), v.page, trap_cb, traps);
+        attrs = prescan_attr_page(enf_engine(t->s->ef), v.page, (enum prescan_mode)mode);
+        enf_trap_for_each_in_page(enf_traps(t->s->ef), v.page, trap_cb, traps);
     }
     if (attrs) {
         memcpy(t->snap_attr, attrs, 4096);
@@ -367,10 +366,10 @@ static void draw_map(struct tui *t, struct tui_canvas *c, struct rect r)
     int n = 0;
     if (t->s->ef) {
         const struct prescan_work *wl;
-        size_t wn = prescan_worklist(enforce_engine(t->s->ef), &wl);
+        size_t wn = prescan_worklist(enf_engine(t->s->ef), &wl);
         if (t->scan_valid || wn) {
             n += snprintf(line + n, sizeof(line) - (size_t)n, "scan depth %u/%u worklist %zu:", t->scan_depth,
-                          enforce_depth(t->s->ef), wn);
+                          enf_depth(t->s->ef), wn);
             for (size_t i = 0; i < wn && i < 4 && n < (int)sizeof(line) - 40; i++)
                 n += snprintf(line + n, sizeof(line) - (size_t)n, " %" PRIx64 "@%u", wl[wn - 1 - i].gpa,
                               wl[wn - 1 - i].depth);
@@ -382,7 +381,7 @@ static void draw_map(struct tui *t, struct tui_canvas *c, struct rect r)
             if (t->nterms) {
                 n += snprintf(line + n, sizeof(line) - (size_t)n, " | terminals:");
                 for (size_t i = t->nterms; i-- > 0 && n < (int)sizeof(line) - 60;) {
-                    enum prescan_reason why = prescan_reason_at(enforce_engine(t->s->ef), t->terms[i].gpa,
+                    enum prescan_reason why = prescan_reason_at(enf_engine(t->s->ef), t->terms[i].gpa,
                                                                 (enum prescan_mode)mode);
                     n += snprintf(line + n, sizeof(line) - (size_t)n, " %" PRIx64 "(%s)", t->terms[i].gpa,
                                   why == PRESCAN_REASON_NONE ? "end" : prescan_reason_name(why));
@@ -445,7 +444,7 @@ static void draw_pages(struct tui *t, struct tui_canvas *c, struct rect r, uint6
     size_t live = 0;
     struct prescan_page_info *info = NULL;
     if (t->s->ef) {
-        struct prescan *ps = enforce_engine(t->s->ef);
+        struct prescan *ps = enf_engine(t->s->ef);
         live = prescan_pages(ps, NULL, 0);
         info = live ? calloc(live, sizeof(*info)) : NULL;
         if (info)
@@ -610,11 +609,11 @@ static void draw_status(struct tui *t, struct tui_canvas *c)
     if (t->s->raw)
         snprintf(scan, sizeof(scan), "raw");
     else
-        snprintf(scan, sizeof(scan), "depth %u", enforce_depth(t->s->ef));
+        snprintf(scan, sizeof(scan), "depth %u", enf_depth(t->s->ef));
     canvas_fill(c, 0, 0, c->w, 1, ' ', TA_REV, TC_TITLE);
     canvas_printf(c, 0, 0, c->w, TA_REV | TA_BOLD, TC_TITLE,
                   " scout | %s | %s cpl%d | %s | %s | rip %" PRIx64 " | Ctrl-C stop  Ctrl-L redraw  quit",
-                  t->s->guest_name, session_mode_name(t->s), vcpu_cpl(t->s->vm), scan, state, ok ? rip : 0);
+                  t->s->guest_name, session_mode_name(t->s), vcpu_cpl(vm_vcpu(t->s->vm)), scan, state, ok ? rip : 0);
 }
 
 static void draw_cmdline(struct tui *t, struct tui_canvas *c, int y)

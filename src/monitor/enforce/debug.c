@@ -1,8 +1,8 @@
-/* enforce_debug.c — debugger support for the enforcement loop (enforce.c):
+/* debug.c — debugger support for the enforcement loop (loop.c):
  * breakpoints and single steps built from its 1-byte traps.  The run-loop
- * hooks call in here (debug_trap_hit, stepi_after_exit), enforce_run
- * brackets each run with debug_resume/debug_finish, and enforce_step,
- * enforce_last_stop and enforce_break_insert/remove are the public side. */
+ * hooks call in here (debug_trap_hit, stepi_after_exit), enf_run
+ * brackets each run with debug_resume/debug_finish, and enf_step,
+ * enf_last_stop and enf_break_insert/remove are the public side. */
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,25 +11,24 @@
 #include <Zydis/Zydis.h>
 
 #include "monitor/enforce/enforce_priv.h"
-#include "monitor/kvm/guest_mem.h"
-#include "monitor/x86/insn_emul.h"
-#include "monitor/enforce/traps.h"
-#include "monitor/kvm/vm.h"
+#include "monitor/kvm/kvm.h"
+#include "monitor/x86/x86.h"
+#include "monitor/enforce/enforce.h"
 
 /* ══ debugger support: breakpoints and single steps, with traps ═════════
  * KVM's own single-step and software breakpoints do not work on every host
  * (DESIGN §3), so both are built from the 1-byte traps:
- *   - a breakpoint is a TRAP_BREAK trap: reaching it stops the run with RIP
- *     on it.  The engine never sees it (trap_undo), invalidation keeps it
+ *   - a breakpoint is a ENF_TRAP_BREAK trap: reaching it stops the run with RIP
+ *     on it.  The engine never sees it (enf_trap_undo), invalidation keeps it
  *     (only VIRTUALIZE and STEP traps go), and it keeps its page read-only.
  *   - resuming on an armed breakpoint handles the instruction there without
  *     entering the guest, as its trap exit would be handled with the
  *     breakpoint ignored: emulated, resolved, or executed in place once.
- *   - enforce_step does the same for any instruction, then runs until the
+ *   - enf_step does the same for any instruction, then runs until the
  *     first exit after it: a STEP trap at a successor, or the instruction's
  *     own exit (device I/O, a write to a protected page, HLT, exception). */
 
-static void debug_stop(struct enforce *ef, enum enforce_stop kind, uint64_t gpa)
+static void debug_stop(struct enf *ef, enum enf_stop kind, uint64_t gpa)
 {
     ef->stop_now = 1;
     ef->stop_kind = kind;
@@ -37,29 +36,29 @@ static void debug_stop(struct enforce *ef, enum enforce_stop kind, uint64_t gpa)
 }
 
 /* From handle_trap: 1 if this trap ends the run (handled), 0 to go on. */
-int debug_trap_hit(struct enforce *ef, unsigned kinds, uint64_t linear, uint64_t gpa, int mode)
+int enf_debug_trap_hit(struct enf *ef, unsigned kinds, uint64_t linear, uint64_t gpa, int mode)
 {
     if (ef->stepi_pending) {
         /* Any armed trap reached while the stepped instruction is in flight
          * is at one of its successors: the instruction is done. */
-        end_step(ef);
+        enf_end_step(ef);
         ef->stepi_pending = 0;
-        if (!(kinds & TRAP_VIRTUALIZE))
+        if (!(kinds & ENF_TRAP_VIRTUALIZE))
             ef->st.step_trap_hits++;
-        ensure_scanned(ef, linear, mode);
-        debug_stop(ef, ENFORCE_STOP_STEP, gpa);
+        enf_ensure_scanned(ef, linear, mode);
+        debug_stop(ef, ENF_STOP_STEP, gpa);
         return 1;
     }
-    if ((kinds & TRAP_BREAK) && !ef->skip_break) {
-        end_step(ef);
-        ensure_scanned(ef, linear, mode);
-        debug_stop(ef, ENFORCE_STOP_BREAK, gpa);
+    if ((kinds & ENF_TRAP_BREAK) && !ef->skip_break) {
+        enf_end_step(ef);
+        enf_ensure_scanned(ef, linear, mode);
+        debug_stop(ef, ENF_STOP_BREAK, gpa);
         return 1;
     }
     return 0;
 }
 
-void stepi_after_exit(struct enforce *ef, uint32_t exit_reason)
+void enf_stepi_after_exit(struct enf *ef, uint32_t exit_reason)
 {
     if (!ef->stepi_pending || ef->step_started)
         return;
@@ -68,16 +67,16 @@ void stepi_after_exit(struct enforce *ef, uint32_t exit_reason)
         struct cpu_view c;
         ef->stepi_pending = 0;
         ef->stop_after_io = 0;
-        if (cpu_load(ef, &c) == 0 && (lin = cpu_linear(&c, c.regs.rip), 1))
+        if (enf_cpu_load(ef, &c) == 0 && (lin = enf_cpu_linear(&c, c.regs.rip), 1))
             gmem_translate(ef->vm, lin, 0, &gpa);
-        ef->stop_kind = ENFORCE_STOP_STEP;
+        ef->stop_kind = ENF_STOP_STEP;
         ef->stop_gpa = gpa;
-        vm_request_stop_why(ef->vm, VM_STOP_HOOK);
+        vcpu_request_stop(ef->cpu, VM_STOP_HOOK);
     }
 }
 
 /* Length of the instruction at RIP: from its attribute byte, else decoded. */
-static unsigned insn_length(struct enforce *ef, const struct cpu_view *c, uint64_t gpa,
+static unsigned insn_length(struct enf *ef, const struct cpu_view *c, uint64_t gpa,
                             const uint8_t *bytes, size_t nbytes)
 {
     uint8_t attr = prescan_attr(ef->ps, gpa, (enum prescan_mode)c->mode);
@@ -85,7 +84,7 @@ static unsigned insn_length(struct enforce *ef, const struct cpu_view *c, uint64
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
     if ((attr & PRESCAN_ATTR_SCANNED) && (attr & PRESCAN_ATTR_LEN_MASK))
         return attr & PRESCAN_ATTR_LEN_MASK;
-    if (nbytes && decode_full(c, bytes, nbytes, &in, ops) == 0)
+    if (nbytes && enf_decode_full(c, bytes, nbytes, &in, ops) == 0)
         return in.length;
     return 1;
 }
@@ -93,59 +92,59 @@ static unsigned insn_length(struct enforce *ef, const struct cpu_view *c, uint64
 /* Executes the native instruction at RIP once, in place (its own traps,
  * a breakpoint included, suspended).  An instruction that can branch to
  * itself (`jmp .`) would never exit: it is emulated when the emulator can. */
-int debug_step_native(struct enforce *ef, const struct cpu_view *c, uint64_t linear, uint64_t gpa)
+int enf_debug_step_native(struct enf *ef, const struct cpu_view *c, uint64_t linear, uint64_t gpa)
 {
     uint8_t bytes[PRESCAN_MAX_INSN_LEN];
-    if (ensure_scanned(ef, linear, c->mode) != 0)
+    if (enf_ensure_scanned(ef, linear, c->mode) != 0)
         return -1;
-    size_t nbytes = read_insn_bytes(ef, linear, bytes);
+    size_t nbytes = enf_read_insn_bytes(ef, linear, bytes);
     unsigned len = insn_length(ef, c, gpa, bytes, nbytes);
     if (ef->stepi_pending || ef->stepi_now) {
-        struct insn_emul_cpu e;
-        struct insn_emul_mem mem = { ef, emul_read, emul_write };
+        struct x86_emul_cpu e;
+        struct x86_emul_mem mem = { ef, enf_emul_read, enf_emul_write };
         uint64_t succ[2];
-        cpu_to_emul(c, &e);
-        int n = insn_emul_successors(&e, &mem, bytes, nbytes, succ);
+        enf_cpu_to_emul(c, &e);
+        int n = x86_emul_successors(&e, &mem, bytes, nbytes, succ);
         int self = 0;
         for (int i = 0; i < n; i++)
             self |= succ[i] >= linear && succ[i] < linear + len;
-        struct insn_emul_info info;
-        if (self && insn_emul_step(&e, &mem, bytes, nbytes, &info) == INSN_EMUL_DONE) {
+        struct x86_emul_info info;
+        if (self && x86_emul_step(&e, &mem, bytes, nbytes, &info) == X86_EMUL_DONE) {
             struct cpu_view nc = *c;
-            emul_to_cpu(&e, &nc);
-            if (vcpu_set_regs(ef->vm, &nc.regs) != 0) {
-                fail(ef, "cannot set registers");
+            enf_emul_to_cpu(&e, &nc);
+            if (vcpu_set_regs(ef->cpu, &nc.regs) != 0) {
+                enf_fail(ef, "cannot set registers");
                 return -1;
             }
             ef->st.emulated++;
-            return ensure_scanned(ef, cpu_linear(&nc, nc.regs.rip), nc.mode);
+            return enf_ensure_scanned(ef, enf_cpu_linear(&nc, nc.regs.rip), nc.mode);
         }
     }
-    return step_in_place(ef, c, linear, gpa, bytes, nbytes, len);
+    return enf_step_in_place(ef, c, linear, gpa, bytes, nbytes, len);
 }
 
 /* Before entering the guest: if RIP is on an armed breakpoint (or stepi),
  * handle the instruction there as its trap exit would be, without the
  * breakpoint.  0: enter the guest; 1: done without entering it (stop
  * filled); -1: error (ef->failed). */
-int debug_resume(struct enforce *ef, struct vm_stop *stop, int stepi)
+int enf_debug_resume(struct enf *ef, struct vm_stop *stop, int stepi)
 {
     struct cpu_view c;
     uint64_t lin, gpa;
     ef->stop_now = 0;
-    ef->stop_kind = ENFORCE_STOP_NONE;
+    ef->stop_kind = ENF_STOP_NONE;
     ef->stop_after_io = 0;
     ef->stepi_pending = 0;
-    if (cpu_load(ef, &c) != 0)
+    if (enf_cpu_load(ef, &c) != 0)
         return -1;
-    lin = cpu_linear(&c, c.regs.rip);
-    if (gmem_translate(ef->vm, lin, 0, &gpa) != 0 || in_monitor(ef, gpa)) {
+    lin = enf_cpu_linear(&c, c.regs.rip);
+    if (gmem_translate(ef->vm, lin, 0, &gpa) != 0 || enf_in_monitor(ef, gpa)) {
         ef->stepi_pending = stepi;      /* the guest's own fetch decides */
         return 0;
     }
-    int armed = trap_is_armed(ef->tt, gpa);
-    unsigned kinds = armed ? trap_kinds(ef->tt, gpa) : 0;
-    if (!stepi && !(kinds & TRAP_BREAK))
+    int armed = enf_trap_is_armed(ef->tt, gpa);
+    unsigned kinds = armed ? enf_trap_kinds(ef->tt, gpa) : 0;
+    if (!stepi && !(kinds & ENF_TRAP_BREAK))
         return 0;
     uint64_t resolved = ef->st.resolved;
     for (int round = 0; round < 3; round++) {
@@ -153,10 +152,10 @@ int debug_resume(struct enforce *ef, struct vm_stop *stop, int stepi)
         uint64_t rip0 = c.regs.rip;     /* handle_trap updates c when it emulates */
         ef->skip_break = 1;
         ef->stepi_now = stepi;
-        if (kinds & TRAP_VIRTUALIZE)
-            rc = handle_trap(ef, &c, lin, gpa);
+        if (kinds & ENF_TRAP_VIRTUALIZE)
+            rc = enf_handle_trap(ef, &c, lin, gpa);
         else
-            rc = debug_step_native(ef, &c, lin, gpa);
+            rc = enf_debug_step_native(ef, &c, lin, gpa);
         ef->skip_break = 0;
         ef->stepi_now = 0;
         ef->step_started = 0;           /* no exit is being handled: the next one ends the step */
@@ -166,7 +165,7 @@ int debug_resume(struct enforce *ef, struct vm_stop *stop, int stepi)
         if (ef->stepping)
             return 0;                   /* in place: enter the guest */
         struct cpu_view now;
-        if (cpu_load(ef, &now) != 0)
+        if (enf_cpu_load(ef, &now) != 0)
             return -1;
         if (now.regs.rip != rip0 || !(ef->st.resolved > resolved)) {
             if (now.regs.rip == rip0)
@@ -177,8 +176,8 @@ int debug_resume(struct enforce *ef, struct vm_stop *stop, int stepi)
                 return 0;
             memset(stop, 0, sizeof(*stop));
             stop->why = VM_STOP_HOOK;
-            stop->rip = cpu_linear(&now, now.regs.rip);
-            ef->stop_kind = ENFORCE_STOP_STEP;
+            stop->rip = enf_cpu_linear(&now, now.regs.rip);
+            ef->stop_kind = ENF_STOP_STEP;
             gmem_translate(ef->vm, stop->rip, 0, &ef->stop_gpa);
             return 1;
         }
@@ -186,72 +185,72 @@ int debug_resume(struct enforce *ef, struct vm_stop *stop, int stepi)
         ef->stepi_pending = 0;
         resolved = ef->st.resolved;
         c = now;
-        kinds = trap_is_armed(ef->tt, gpa) ? trap_kinds(ef->tt, gpa) : 0;
+        kinds = enf_trap_is_armed(ef->tt, gpa) ? enf_trap_kinds(ef->tt, gpa) : 0;
     }
     return 0;
 }
 
-void debug_finish(struct enforce *ef, struct vm_stop *stop)
+void enf_debug_finish(struct enf *ef, struct vm_stop *stop)
 {
     struct cpu_view c;
-    int ours = ef->stop_kind != ENFORCE_STOP_NONE && stop->why == VM_STOP_HOOK;
+    int ours = ef->stop_kind != ENF_STOP_NONE && stop->why == VM_STOP_HOOK;
     ef->stepi_pending = 0;
     ef->stop_after_io = 0;
     ef->stop_now = 0;
     ef->skip_break = 0;
     if (!ours) {
         if (stop->why != VM_STOP_HOOK || !ef->failed)
-            ef->stop_kind = ENFORCE_STOP_NONE;
+            ef->stop_kind = ENF_STOP_NONE;
         return;
     }
-    if (cpu_load(ef, &c) == 0)
-        stop->rip = cpu_linear(&c, c.regs.rip);
+    if (enf_cpu_load(ef, &c) == 0)
+        stop->rip = enf_cpu_linear(&c, c.regs.rip);
     snprintf(stop->message, sizeof(stop->message), "%s at rip=0x%" PRIx64,
-             ef->stop_kind == ENFORCE_STOP_BREAK ? "breakpoint" : "stepped", stop->rip);
+             ef->stop_kind == ENF_STOP_BREAK ? "breakpoint" : "stepped", stop->rip);
 }
 
-int enforce_step(struct enforce *ef, struct vm_stop *stop)
+int enf_step(struct enf *ef, struct vm_stop *stop)
 {
-    return enforce_run_guest(ef, stop, 1);
+    return enf_run_guest(ef, stop, 1);
 }
 
-enum enforce_stop enforce_last_stop(const struct enforce *ef, uint64_t *gpa)
+enum enf_stop enf_last_stop(const struct enf *ef, uint64_t *gpa)
 {
     if (gpa)
         *gpa = ef->stop_gpa;
     return ef->stop_kind;
 }
 
-static int break_check(struct enforce *ef, uint64_t gpa, char *err, size_t errlen)
+static int break_check(struct enf *ef, uint64_t gpa, char *err, size_t errlen)
 {
     if (gpa >= vm_mem_size(ef->vm)) {
         snprintf(err, errlen, "physical 0x%" PRIx64 " is outside guest memory (0x%" PRIx64 " bytes)",
                  gpa, vm_mem_size(ef->vm));
         return -1;
     }
-    if (in_monitor(ef, gpa)) {
+    if (enf_in_monitor(ef, gpa)) {
         snprintf(err, errlen, "physical 0x%" PRIx64 " is in scout's reserved region", gpa);
         return -1;
     }
     return 0;
 }
 
-int enforce_break_insert(struct enforce *ef, uint64_t gpa, char *err, size_t errlen)
+int enf_break_insert(struct enf *ef, uint64_t gpa, char *err, size_t errlen)
 {
     if (break_check(ef, gpa, err, errlen) != 0)
         return -1;
     ef->failed = 0;
-    if (plant(ef, gpa, TRAP_BREAK) != 0 || sync_protection(ef, PAGE_OF(gpa)) != 0)
-        return report(ef, err, errlen);
+    if (enf_plant(ef, gpa, ENF_TRAP_BREAK) != 0 || enf_sync_protection(ef, PAGE_OF(gpa)) != 0)
+        return enf_report(ef, err, errlen);
     return 0;
 }
 
-int enforce_break_remove(struct enforce *ef, uint64_t gpa, char *err, size_t errlen)
+int enf_break_remove(struct enf *ef, uint64_t gpa, char *err, size_t errlen)
 {
     if (break_check(ef, gpa, err, errlen) != 0)
         return -1;
     ef->failed = 0;
-    unplant(ef, gpa, TRAP_BREAK);
-    sync_protection(ef, PAGE_OF(gpa));
-    return report(ef, err, errlen);
+    enf_unplant(ef, gpa, ENF_TRAP_BREAK);
+    enf_sync_protection(ef, PAGE_OF(gpa));
+    return enf_report(ef, err, errlen);
 }

@@ -7,11 +7,11 @@
  *
  * Structure: emulate() computes the complete outcome into a local copy of
  * the cpu plus at most one pending stack write, doing every guest read
- * first. Only when all of that succeeded does insn_emul_step perform the
+ * first. Only when all of that succeeded does x86_emul_step perform the
  * write and copy the new state back, so FAULT/UNSUPPORTED change nothing.
- * insn_emul_successors runs the same computation without committing.
+ * x86_emul_successors runs the same computation without committing.
  */
-#include "monitor/x86/insn_emul.h"
+#include "monitor/x86/x86.h"
 
 #include <string.h>
 #include <Zydis/Zydis.h>
@@ -46,12 +46,12 @@ struct decoded {
 };
 
 struct outcome {                 /* everything emulate() decided */
-    struct insn_emul_cpu cpu;    /* the new state */
+    struct x86_emul_cpu cpu;    /* the new state */
     int has_write;
     uint64_t write_addr;
     uint8_t write_buf[8];
     unsigned write_len;
-    struct insn_emul_info info;
+    struct x86_emul_info info;
     int conditional;             /* Jcc/LOOPcc/JCXZ: target not necessarily taken */
 };
 
@@ -82,7 +82,7 @@ static void reg_write(uint64_t *reg, uint64_t v, unsigned bits)
         *reg = v & width_mask(bits);
 }
 
-static int decode(const struct insn_emul_cpu *cpu, const uint8_t *bytes, size_t nbytes,
+static int decode(const struct x86_emul_cpu *cpu, const uint8_t *bytes, size_t nbytes,
                   struct decoded *d)
 {
     ZydisDecoder dec;
@@ -176,27 +176,27 @@ static int is_near_branch(enum kind k)
  * even the LENGTH differs). Zydis decodes the Intel way. We do not guess
  * the vendor: such instructions are left to the CPU and have no known
  * successor. */
-static int vendor_dependent(const struct insn_emul_cpu *cpu, const struct decoded *d)
+static int vendor_dependent(const struct x86_emul_cpu *cpu, const struct decoded *d)
 {
     return cpu->mode == 64 && is_near_branch(d->kind) &&
            (d->in.attributes & ZYDIS_ATTRIB_HAS_OPERANDSIZE) && !d->in.raw.rex.W;
 }
 
-static uint64_t next_ip(const struct insn_emul_cpu *cpu, const struct decoded *d)
+static uint64_t next_ip(const struct x86_emul_cpu *cpu, const struct decoded *d)
 {
     uint64_t n = cpu->rip + d->in.length;
     return cpu->mode == 64 ? n : n & 0xFFFFFFFFull;
 }
 
 /* Linear address of an IP (offset in CS). */
-static uint64_t ip_linear(const struct insn_emul_cpu *cpu, uint64_t ip)
+static uint64_t ip_linear(const struct x86_emul_cpu *cpu, uint64_t ip)
 {
     if (cpu->mode == 64)
         return ip;
-    return (cpu->seg_base[INSN_EMUL_CS] + ip) & 0xFFFFFFFFull;
+    return (cpu->seg_base[X86_EMUL_CS] + ip) & 0xFFFFFFFFull;
 }
 
-static int gpr_value(const struct insn_emul_cpu *cpu, uint64_t rip_next, ZydisRegister r,
+static int gpr_value(const struct x86_emul_cpu *cpu, uint64_t rip_next, ZydisRegister r,
                      uint64_t *v)
 {
     if (r == ZYDIS_REGISTER_NONE) { *v = 0; return 0; }
@@ -218,12 +218,12 @@ static int gpr_value(const struct insn_emul_cpu *cpu, uint64_t rip_next, ZydisRe
 static int seg_index(ZydisRegister s)
 {
     switch (s) {
-    case ZYDIS_REGISTER_ES: return INSN_EMUL_ES;
-    case ZYDIS_REGISTER_CS: return INSN_EMUL_CS;
-    case ZYDIS_REGISTER_SS: return INSN_EMUL_SS;
-    case ZYDIS_REGISTER_DS: return INSN_EMUL_DS;
-    case ZYDIS_REGISTER_FS: return INSN_EMUL_FS;
-    case ZYDIS_REGISTER_GS: return INSN_EMUL_GS;
+    case ZYDIS_REGISTER_ES: return X86_EMUL_ES;
+    case ZYDIS_REGISTER_CS: return X86_EMUL_CS;
+    case ZYDIS_REGISTER_SS: return X86_EMUL_SS;
+    case ZYDIS_REGISTER_DS: return X86_EMUL_DS;
+    case ZYDIS_REGISTER_FS: return X86_EMUL_FS;
+    case ZYDIS_REGISTER_GS: return X86_EMUL_GS;
     default: return -1;
     }
 }
@@ -233,7 +233,7 @@ static int seg_index(ZydisRegister s)
  * Returns -1 when the access would wrap around the end of that offset
  * space or of the 32-bit linear space (the CPU faults or wraps there;
  * the caller then leaves the instruction to the CPU). */
-static int linear_of(const struct insn_emul_cpu *cpu, int seg, uint64_t offset,
+static int linear_of(const struct x86_emul_cpu *cpu, int seg, uint64_t offset,
                      unsigned off_bits, unsigned size, uint64_t *lin)
 {
     uint64_t omask = width_mask(off_bits);
@@ -241,7 +241,7 @@ static int linear_of(const struct insn_emul_cpu *cpu, int seg, uint64_t offset,
     if (off_bits < 64 && offset + size - 1 > omask)
         return -1;
     if (cpu->mode == 64) {
-        uint64_t base = (seg == INSN_EMUL_FS || seg == INSN_EMUL_GS) ? cpu->seg_base[seg] : 0;
+        uint64_t base = (seg == X86_EMUL_FS || seg == X86_EMUL_GS) ? cpu->seg_base[seg] : 0;
         uint64_t a = base + offset;
         if (a + (size - 1) < a)
             return -1;
@@ -256,7 +256,7 @@ static int linear_of(const struct insn_emul_cpu *cpu, int seg, uint64_t offset,
 }
 
 /* Effective linear address of the instruction's explicit memory operand. */
-static int mem_operand_linear(const struct insn_emul_cpu *cpu, const struct decoded *d,
+static int mem_operand_linear(const struct x86_emul_cpu *cpu, const struct decoded *d,
                               const ZydisDecodedOperand *o, unsigned size, uint64_t *lin)
 {
     uint64_t base, index, ea;
@@ -291,7 +291,7 @@ static void le_store(uint8_t *b, uint64_t v, unsigned n)
 
 enum { R_OK = 0, R_UNSUP = 1, R_FAULT = 2 };
 
-static int guest_read(const struct insn_emul_mem *mem, uint64_t lin, unsigned n, uint64_t *v,
+static int guest_read(const struct x86_emul_mem *mem, uint64_t lin, unsigned n, uint64_t *v,
                       struct outcome *o)
 {
     uint8_t buf[8];
@@ -306,7 +306,7 @@ static int guest_read(const struct insn_emul_mem *mem, uint64_t lin, unsigned n,
     return R_OK;
 }
 
-static unsigned stack_bits(const struct insn_emul_cpu *cpu)
+static unsigned stack_bits(const struct x86_emul_cpu *cpu)
 {
     return cpu->mode == 64 ? 64 : (unsigned)cpu->stack_size;
 }
@@ -316,7 +316,7 @@ static int plan_push(struct outcome *o, uint64_t v, unsigned n)
 {
     unsigned sb = stack_bits(&o->cpu);
     uint64_t sp = (o->cpu.gpr[4] - n) & width_mask(sb), lin;
-    if (linear_of(&o->cpu, INSN_EMUL_SS, sp, sb, n, &lin))
+    if (linear_of(&o->cpu, X86_EMUL_SS, sp, sb, n, &lin))
         return R_UNSUP;
     o->has_write = 1;
     o->write_addr = lin;
@@ -327,17 +327,17 @@ static int plan_push(struct outcome *o, uint64_t v, unsigned n)
 }
 
 /* Reads n bytes at SP + skip (not changing SP). */
-static int stack_peek(const struct insn_emul_cpu *cpu, const struct insn_emul_mem *mem,
+static int stack_peek(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem,
                       uint64_t skip, unsigned n, uint64_t *v, struct outcome *o)
 {
     unsigned sb = stack_bits(cpu);
     uint64_t lin;
-    if (linear_of(cpu, INSN_EMUL_SS, cpu->gpr[4] + skip, sb, n, &lin))
+    if (linear_of(cpu, X86_EMUL_SS, cpu->gpr[4] + skip, sb, n, &lin))
         return R_UNSUP;
     return guest_read(mem, lin, n, v, o);
 }
 
-static int plan_pop(struct outcome *o, const struct insn_emul_mem *mem, unsigned n, uint64_t *v)
+static int plan_pop(struct outcome *o, const struct x86_emul_mem *mem, unsigned n, uint64_t *v)
 {
     int r = stack_peek(&o->cpu, mem, 0, n, v, o);
     if (r != R_OK)
@@ -383,13 +383,13 @@ static int set_target(struct outcome *o, const struct decoded *d, uint64_t targe
     return R_OK;
 }
 
-static uint64_t rel_target(const struct insn_emul_cpu *cpu, const struct decoded *d)
+static uint64_t rel_target(const struct x86_emul_cpu *cpu, const struct decoded *d)
 {
     return cpu->rip + d->in.length + (uint64_t)d->in.raw.imm[0].value.s;
 }
 
 /* Computes the full outcome. Returns R_OK, R_UNSUP or R_FAULT. */
-static int emulate(const struct insn_emul_cpu *cpu, const struct insn_emul_mem *mem,
+static int emulate(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem,
                    const struct decoded *d, struct outcome *o)
 {
     unsigned opw = d->in.operand_width, aw = d->in.address_width;
@@ -531,15 +531,15 @@ static int emulate(const struct insn_emul_cpu *cpu, const struct insn_emul_mem *
     return r;
 }
 
-static void fill_info(struct insn_emul_info *info, const struct outcome *o)
+static void fill_info(struct x86_emul_info *info, const struct outcome *o)
 {
     if (info)
         *info = o->info;
 }
 
-enum insn_emul_result insn_emul_step(struct insn_emul_cpu *cpu, const struct insn_emul_mem *mem,
+enum x86_emul_result x86_emul_step(struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem,
                                      const uint8_t *bytes, size_t nbytes,
-                                     struct insn_emul_info *info)
+                                     struct x86_emul_info *info)
 {
     struct decoded d;
     struct outcome o;
@@ -549,7 +549,7 @@ enum insn_emul_result insn_emul_step(struct insn_emul_cpu *cpu, const struct ins
     o.info.how = "undecodable";
     if (decode(cpu, bytes, nbytes, &d) != 0) {
         fill_info(info, &o);
-        return INSN_EMUL_UNSUPPORTED;
+        return X86_EMUL_UNSUPPORTED;
     }
     o.info.mnemonic = ZydisMnemonicGetString(d.in.mnemonic);
     if (!o.info.mnemonic)
@@ -575,11 +575,11 @@ enum insn_emul_result insn_emul_step(struct insn_emul_cpu *cpu, const struct ins
             o.info.fault_write = 0;
         }
         fill_info(info, &o);
-        return r == R_FAULT ? INSN_EMUL_FAULT : INSN_EMUL_UNSUPPORTED;
+        return r == R_FAULT ? X86_EMUL_FAULT : X86_EMUL_UNSUPPORTED;
     }
     *cpu = o.cpu;
     fill_info(info, &o);
-    return INSN_EMUL_DONE;
+    return X86_EMUL_DONE;
 }
 
 /* Real-mode far target: selector*16 + offset. */
@@ -588,7 +588,7 @@ static uint64_t real_far(uint64_t sel, uint64_t off)
     return ((sel & 0xFFFF) << 4) + off;
 }
 
-static int far_successor(const struct insn_emul_cpu *cpu, const struct insn_emul_mem *mem,
+static int far_successor(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem,
                          const struct decoded *d, uint64_t *out)
 {
     unsigned opw = d->in.operand_width, nb = opw / 8;
@@ -623,7 +623,7 @@ static int far_successor(const struct insn_emul_cpu *cpu, const struct insn_emul
     }
 }
 
-int insn_emul_successors(const struct insn_emul_cpu *cpu, const struct insn_emul_mem *mem,
+int x86_emul_successors(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem,
                          const uint8_t *bytes, size_t nbytes, uint64_t out[2])
 {
     struct decoded d;

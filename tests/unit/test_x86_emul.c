@@ -3,7 +3,7 @@
  * fake guest memory: one byte array mapped at a linear base; accesses
  * outside it fail (-1) like a #PF, and it can be made read-only. */
 #include "check.h"
-#include "monitor/x86/insn_emul.h"
+#include "monitor/x86/x86.h"
 
 #include <stdint.h>
 
@@ -35,7 +35,7 @@ static int fm_write(void *ctx, uint64_t lin, const void *buf, size_t len)
     return 0;
 }
 
-static const struct insn_emul_mem MEM = { &fm, fm_read, fm_write };
+static const struct x86_emul_mem MEM = { &fm, fm_read, fm_write };
 
 static void mem_reset(uint64_t base)
 {
@@ -57,9 +57,9 @@ static void poke(uint64_t lin, uint64_t v, unsigned n)
         fm.b[lin - fm.base + i] = (uint8_t)v;
 }
 
-static struct insn_emul_cpu cpu_mode(int mode)
+static struct x86_emul_cpu cpu_mode(int mode)
 {
-    struct insn_emul_cpu c;
+    struct x86_emul_cpu c;
     memset(&c, 0, sizeof c);
     c.mode = mode;
     c.stack_size = mode;
@@ -67,17 +67,17 @@ static struct insn_emul_cpu cpu_mode(int mode)
     return c;
 }
 
-static struct insn_emul_info info;
+static struct x86_emul_info info;
 
 #define STEP(cpu, ...) step_bytes(&(cpu), (const uint8_t[]){ __VA_ARGS__ }, \
                                   sizeof((const uint8_t[]){ __VA_ARGS__ }))
-static enum insn_emul_result step_bytes(struct insn_emul_cpu *c, const uint8_t *b, size_t n)
+static enum x86_emul_result step_bytes(struct x86_emul_cpu *c, const uint8_t *b, size_t n)
 {
     memset(&info, 0xAB, sizeof info);
-    return insn_emul_step(c, &MEM, b, n, &info);
+    return x86_emul_step(c, &MEM, b, n, &info);
 }
 
-#define SUCC(cpu, out, ...) insn_emul_successors(&(cpu), &MEM, (const uint8_t[]){ __VA_ARGS__ }, \
+#define SUCC(cpu, out, ...) x86_emul_successors(&(cpu), &MEM, (const uint8_t[]){ __VA_ARGS__ }, \
                                   sizeof((const uint8_t[]){ __VA_ARGS__ }), out)
 
 /* ---------------------------------------------------------------- Jcc */
@@ -107,14 +107,14 @@ static const struct { unsigned cc; uint64_t fl; int taken; } jcc_rows[] = {
 static void jcc_table(int mode)
 {
     for (size_t i = 0; i < sizeof jcc_rows / sizeof jcc_rows[0]; i++) {
-        struct insn_emul_cpu c = cpu_mode(mode), before;
+        struct x86_emul_cpu c = cpu_mode(mode), before;
         uint64_t rip = mode == 16 ? 0x1000 : 0x401000;
         unsigned cc = jcc_rows[i].cc;
         /* short form: 7x 10 → next+0x10 */
         c.rip = rip;
         c.rflags = jcc_rows[i].fl | 0x10000;     /* RF set: cleared by the emulator */
         before = c;
-        CHECK_EQ(STEP(c, (uint8_t)(0x70 + cc), 0x10), INSN_EMUL_DONE);
+        CHECK_EQ(STEP(c, (uint8_t)(0x70 + cc), 0x10), X86_EMUL_DONE);
         CHECK_EQ(c.rip, jcc_rows[i].taken ? rip + 0x12 : rip + 2);
         CHECK_EQ(info.taken, jcc_rows[i].taken);
         CHECK_EQ(info.has_target, 1);
@@ -129,10 +129,10 @@ static void jcc_table(int mode)
         c.rip = rip;
         c.rflags = jcc_rows[i].fl;
         if (mode == 16) {
-            CHECK_EQ(STEP(c, 0x0F, (uint8_t)(0x80 + cc), 0x00, 0xFF), INSN_EMUL_DONE);
+            CHECK_EQ(STEP(c, 0x0F, (uint8_t)(0x80 + cc), 0x00, 0xFF), X86_EMUL_DONE);
             CHECK_EQ(c.rip, jcc_rows[i].taken ? rip + 4 - 0x100 : rip + 4);
         } else {
-            CHECK_EQ(STEP(c, 0x0F, (uint8_t)(0x80 + cc), 0x00, 0xFF, 0xFF, 0xFF), INSN_EMUL_DONE);
+            CHECK_EQ(STEP(c, 0x0F, (uint8_t)(0x80 + cc), 0x00, 0xFF, 0xFF, 0xFF), X86_EMUL_DONE);
             CHECK_EQ(c.rip, jcc_rows[i].taken ? rip + 6 - 0x100 : rip + 6);
         }
     }
@@ -144,24 +144,24 @@ TEST(jcc_all_conditions_64) { jcc_table(64); }
 
 TEST(jcc_mnemonic_and_16bit_operand_size)
 {
-    struct insn_emul_cpu c = cpu_mode(32);
+    struct x86_emul_cpu c = cpu_mode(32);
     c.rip = 0x12345;
     c.rflags = 0x2;
-    CHECK_EQ(STEP(c, 0x75, 0x10), INSN_EMUL_DONE);          /* jnz */
+    CHECK_EQ(STEP(c, 0x75, 0x10), X86_EMUL_DONE);          /* jnz */
     CHECK_STR(info.mnemonic, "jnz");
     /* 66 74 10 in 32-bit code: 16-bit operand size, target wraps to 16 bits */
     c.rip = 0x12345;
     c.rflags = 0x42;
-    CHECK_EQ(STEP(c, 0x66, 0x74, 0x10), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0x66, 0x74, 0x10), X86_EMUL_DONE);
     CHECK_EQ(c.rip, (0x12345 + 3 + 0x10) & 0xFFFF);
     /* 64-bit: the not-taken path of a branch to a non-canonical target is fine */
     c = cpu_mode(64);
     c.rip = 0x00007FFFFFFFFFF0ull;
-    CHECK_EQ(STEP(c, 0x74, 0x20), INSN_EMUL_DONE);          /* jz, ZF=0 */
+    CHECK_EQ(STEP(c, 0x74, 0x20), X86_EMUL_DONE);          /* jz, ZF=0 */
     CHECK_EQ(c.rip, 0x00007FFFFFFFFFF2ull);
     c.rip = 0x00007FFFFFFFFFF0ull;
     c.rflags = 0x42;
-    CHECK_EQ(STEP(c, 0x74, 0x20), INSN_EMUL_UNSUPPORTED);   /* taken → #GP natively */
+    CHECK_EQ(STEP(c, 0x74, 0x20), X86_EMUL_UNSUPPORTED);   /* taken → #GP natively */
     CHECK_EQ(c.rip, 0x00007FFFFFFFFFF0ull);
 }
 
@@ -169,50 +169,50 @@ TEST(jcc_mnemonic_and_16bit_operand_size)
 
 TEST(jmp_rel8_rel32)
 {
-    struct insn_emul_cpu c = cpu_mode(32);
+    struct x86_emul_cpu c = cpu_mode(32);
     c.rip = 0x401000;
-    CHECK_EQ(STEP(c, 0xEB, 0xFE), INSN_EMUL_DONE);          /* jmp $ */
+    CHECK_EQ(STEP(c, 0xEB, 0xFE), X86_EMUL_DONE);          /* jmp $ */
     CHECK_EQ(c.rip, 0x401000);
     CHECK_STR(info.how, "jmp rel");
     CHECK_EQ(info.taken, 1);
-    CHECK_EQ(STEP(c, 0xE9, 0x00, 0x00, 0x01, 0x00), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0xE9, 0x00, 0x00, 0x01, 0x00), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0x411005);
     /* 32-bit code wraps at 4 GiB */
     c.rip = 0xFFFFFFF0;
-    CHECK_EQ(STEP(c, 0xEB, 0x20), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0xEB, 0x20), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0x12);
     /* 64-bit rel32 backwards */
     c = cpu_mode(64);
     c.rip = 0xFFFFFFFF81000000ull;
-    CHECK_EQ(STEP(c, 0xE9, 0x00, 0xF0, 0xFF, 0xFF), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0xE9, 0x00, 0xF0, 0xFF, 0xFF), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0xFFFFFFFF81000005ull - 0x1000);
     /* 64-bit: 66 on a near jmp is vendor-dependent (Intel ignores it, AMD
      * truncates RIP to 16 bits) → left to the CPU; with REX.W it is 64-bit */
     c.rip = 0x401000;
-    CHECK_EQ(STEP(c, 0x66, 0xEB, 0x00), INSN_EMUL_UNSUPPORTED);
+    CHECK_EQ(STEP(c, 0x66, 0xEB, 0x00), X86_EMUL_UNSUPPORTED);
     CHECK_EQ(c.rip, 0x401000);
-    CHECK_EQ(STEP(c, 0x66, 0x48, 0xEB, 0x00), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0x66, 0x48, 0xEB, 0x00), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0x401004);
 }
 
 TEST(jmp_16bit_wraparound)
 {
-    struct insn_emul_cpu c = cpu_mode(16);
-    c.seg_base[INSN_EMUL_CS] = 0xF0000;
+    struct x86_emul_cpu c = cpu_mode(16);
+    c.seg_base[X86_EMUL_CS] = 0xF0000;
     c.rip = 0xFFF0;
-    CHECK_EQ(STEP(c, 0xEB, 0x20), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0xEB, 0x20), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0x0012);                                /* (0xFFF2+0x20) & 0xFFFF */
     c.rip = 0x0005;
-    CHECK_EQ(STEP(c, 0xE9, 0xF0, 0xFF), INSN_EMUL_DONE);    /* jmp rel16 -0x10 */
+    CHECK_EQ(STEP(c, 0xE9, 0xF0, 0xFF), X86_EMUL_DONE);    /* jmp rel16 -0x10 */
     CHECK_EQ(c.rip, 0xFFF8);
     /* 66 E9 rel32 in 16-bit code: 32-bit operand size, no 16-bit wrap */
     c.rip = 0xFFF0;
-    CHECK_EQ(STEP(c, 0x66, 0xE9, 0x00, 0x01, 0x00, 0x00), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0x66, 0xE9, 0x00, 0x01, 0x00, 0x00), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0xFFF6 + 0x100);
     /* 66 EB in 32-bit code: 16-bit operand size clears EIP[31:16] */
     c = cpu_mode(32);
     c.rip = 0x12345;
-    CHECK_EQ(STEP(c, 0x66, 0xEB, 0x10), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0x66, 0xEB, 0x10), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0x2358);
 }
 
@@ -220,12 +220,12 @@ TEST(jmp_16bit_wraparound)
 
 TEST(call_rel_16)
 {
-    struct insn_emul_cpu c = cpu_mode(16);
+    struct x86_emul_cpu c = cpu_mode(16);
     mem_reset(0x10000);
-    c.seg_base[INSN_EMUL_SS] = 0x10000;
+    c.seg_base[X86_EMUL_SS] = 0x10000;
     c.rip = 0x100;
     c.gpr[4] = 0xABCD0200;                                  /* ESP upper half kept */
-    CHECK_EQ(STEP(c, 0xE8, 0x00, 0x01), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0xE8, 0x00, 0x01), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0x203);
     CHECK_EQ(c.gpr[4], 0xABCD01FE);
     CHECK_EQ(peek(0x101FE, 2), 0x103);
@@ -235,51 +235,51 @@ TEST(call_rel_16)
     /* SP wraps at 64 KiB: SP=0 pushes at 0xFFFE */
     c.rip = 0x100;
     c.gpr[4] = 0;
-    CHECK_EQ(STEP(c, 0xE8, 0x00, 0x01), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0xE8, 0x00, 0x01), X86_EMUL_DONE);
     CHECK_EQ(c.gpr[4], 0xFFFE);
     CHECK_EQ(peek(0x1FFFE, 2), 0x103);
     /* SP=1: the word would straddle the 64 KiB wrap; the CPU faults → left to it */
     c.rip = 0x100;
     c.gpr[4] = 1;
-    CHECK_EQ(STEP(c, 0xE8, 0x00, 0x01), INSN_EMUL_UNSUPPORTED);
+    CHECK_EQ(STEP(c, 0xE8, 0x00, 0x01), X86_EMUL_UNSUPPORTED);
     CHECK_EQ(c.gpr[4], 1);
     CHECK_EQ(c.rip, 0x100);
 }
 
 TEST(call_rel_32)
 {
-    struct insn_emul_cpu c = cpu_mode(32);
+    struct x86_emul_cpu c = cpu_mode(32);
     mem_reset(0);
     c.rip = 0x401000;
     c.gpr[4] = 0x8000;
-    CHECK_EQ(STEP(c, 0xE8, 0x10, 0x00, 0x00, 0x00), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0xE8, 0x10, 0x00, 0x00, 0x00), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0x401015);
     CHECK_EQ(c.gpr[4], 0x7FFC);
     CHECK_EQ(peek(0x7FFC, 4), 0x401005);
     CHECK_EQ(info.target, 0x401015);
     /* 66 E8 rel16 in 32-bit code: pushes a word, IP wraps to 16 bits */
     c.rip = 0x1000;
-    CHECK_EQ(STEP(c, 0x66, 0xE8, 0x10, 0x00), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0x66, 0xE8, 0x10, 0x00), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0x1014);
     CHECK_EQ(c.gpr[4], 0x7FFA);
     CHECK_EQ(peek(0x7FFA, 2), 0x1004);
     CHECK_EQ(peek(0x7FFC, 4), 0x401005);                    /* earlier push untouched */
     /* 32-bit stack in a segment with a base */
-    c.seg_base[INSN_EMUL_SS] = 0x10000;
+    c.seg_base[X86_EMUL_SS] = 0x10000;
     c.gpr[4] = 0x100;
     c.rip = 0x2000;
-    CHECK_EQ(STEP(c, 0xE8, 0x00, 0x00, 0x00, 0x00), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0xE8, 0x00, 0x00, 0x00, 0x00), X86_EMUL_DONE);
     CHECK_EQ(peek(0x100FC, 4), 0x2005);
 }
 
 TEST(call_rel_64)
 {
-    struct insn_emul_cpu c = cpu_mode(64);
+    struct x86_emul_cpu c = cpu_mode(64);
     mem_reset(0x400000);
-    c.seg_base[INSN_EMUL_SS] = 0x1000;                      /* ignored in 64-bit mode */
+    c.seg_base[X86_EMUL_SS] = 0x1000;                      /* ignored in 64-bit mode */
     c.rip = 0x401000;
     c.gpr[4] = 0x410000;
-    CHECK_EQ(STEP(c, 0xE8, 0xFB, 0xFF, 0xFF, 0xFF), INSN_EMUL_DONE);    /* call $ */
+    CHECK_EQ(STEP(c, 0xE8, 0xFB, 0xFF, 0xFF, 0xFF), X86_EMUL_DONE);    /* call $ */
     CHECK_EQ(c.rip, 0x401000);
     CHECK_EQ(c.gpr[4], 0x40FFF8);
     CHECK_EQ(peek(0x40FFF8, 8), 0x401005);
@@ -287,14 +287,14 @@ TEST(call_rel_64)
      * rel16, 2-byte push, length 4 (objdump decodes it the AMD way) →
      * not emulated, no successor; 66 48 E8 is 64-bit on both (length 7) */
     uint64_t out[2];
-    struct insn_emul_cpu before = c;
-    CHECK_EQ(STEP(c, 0x66, 0xE8, 0x00, 0x01, 0x00, 0x00), INSN_EMUL_UNSUPPORTED);
+    struct x86_emul_cpu before = c;
+    CHECK_EQ(STEP(c, 0x66, 0xE8, 0x00, 0x01, 0x00, 0x00), X86_EMUL_UNSUPPORTED);
     CHECK_STR(info.how, "66 near branch in 64-bit mode (vendor-dependent)");
     CHECK(memcmp(&c, &before, sizeof c) == 0);
     CHECK_EQ(SUCC(c, out, 0x66, 0xE8, 0x00, 0x01, 0x00, 0x00), 0);
-    CHECK_EQ(STEP(c, 0x66, 0xC3), INSN_EMUL_UNSUPPORTED);
-    CHECK_EQ(STEP(c, 0x66, 0xFF, 0xE0), INSN_EMUL_UNSUPPORTED);
-    CHECK_EQ(STEP(c, 0x66, 0x48, 0xE8, 0x00, 0x01, 0x00, 0x00), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0x66, 0xC3), X86_EMUL_UNSUPPORTED);
+    CHECK_EQ(STEP(c, 0x66, 0xFF, 0xE0), X86_EMUL_UNSUPPORTED);
+    CHECK_EQ(STEP(c, 0x66, 0x48, 0xE8, 0x00, 0x01, 0x00, 0x00), X86_EMUL_DONE);
     CHECK_EQ(info.length, 7);
     CHECK_EQ(c.rip, 0x401107);
     CHECK_EQ(c.gpr[4], 0x40FFF0);
@@ -305,39 +305,39 @@ TEST(call_rel_64)
 
 TEST(ret_and_ret_imm16)
 {
-    struct insn_emul_cpu c = cpu_mode(32);
+    struct x86_emul_cpu c = cpu_mode(32);
     mem_reset(0);
     poke(0x8000, 0x401234, 4);
     c.rip = 0x1000;
     c.gpr[4] = 0x8000;
-    CHECK_EQ(STEP(c, 0xC3), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0xC3), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0x401234);
     CHECK_EQ(c.gpr[4], 0x8004);
     CHECK_STR(info.how, "ret");
     CHECK_EQ(fm.writes, 0);
     c.gpr[4] = 0x8000;
-    CHECK_EQ(STEP(c, 0xC2, 0x08, 0x00), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0xC2, 0x08, 0x00), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0x401234);
     CHECK_EQ(c.gpr[4], 0x800C);
     CHECK_STR(info.how, "ret imm16");
     /* 66 C3 in 32-bit code pops a word, EIP = zero-extended word */
     c.gpr[4] = 0x8000;
-    CHECK_EQ(STEP(c, 0x66, 0xC3), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0x66, 0xC3), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0x1234);
     CHECK_EQ(c.gpr[4], 0x8002);
 
     /* 16-bit: SP wraps after the pop, and after the imm16 add */
     c = cpu_mode(16);
     mem_reset(0x10000);
-    c.seg_base[INSN_EMUL_SS] = 0x10000;
+    c.seg_base[X86_EMUL_SS] = 0x10000;
     poke(0x1FFFE, 0x1234, 2);
     c.gpr[4] = 0x5555FFFE;
-    CHECK_EQ(STEP(c, 0xC3), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0xC3), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0x1234);
     CHECK_EQ(c.gpr[4], 0x55550000);
     poke(0x1FFFC, 0x4321, 2);
     c.gpr[4] = 0xFFFC;
-    CHECK_EQ(STEP(c, 0xC2, 0x04, 0x00), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0xC2, 0x04, 0x00), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0x4321);
     CHECK_EQ(c.gpr[4], 0x0002);
 
@@ -346,13 +346,13 @@ TEST(ret_and_ret_imm16)
     mem_reset(0x400000);
     poke(0x408000, 0xFFFFFFFF81001234ull, 8);
     c.gpr[4] = 0x408000;
-    CHECK_EQ(STEP(c, 0xC2, 0x10, 0x00), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0xC2, 0x10, 0x00), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0xFFFFFFFF81001234ull);
     CHECK_EQ(c.gpr[4], 0x408018);
     poke(0x408000, 0x0000800000000000ull, 8);
     c.gpr[4] = 0x408000;
     c.rip = 0x401000;
-    CHECK_EQ(STEP(c, 0xC3), INSN_EMUL_UNSUPPORTED);
+    CHECK_EQ(STEP(c, 0xC3), X86_EMUL_UNSUPPORTED);
     CHECK_EQ(c.rip, 0x401000);
     CHECK_EQ(c.gpr[4], 0x408000);
 }
@@ -361,117 +361,117 @@ TEST(ret_and_ret_imm16)
 
 TEST(indirect_register_64)
 {
-    struct insn_emul_cpu c = cpu_mode(64);
+    struct x86_emul_cpu c = cpu_mode(64);
     mem_reset(0x400000);
     c.rip = 0x401000;
     c.gpr[0] = 0x402000;
-    CHECK_EQ(STEP(c, 0xFF, 0xE0), INSN_EMUL_DONE);          /* jmp rax */
+    CHECK_EQ(STEP(c, 0xFF, 0xE0), X86_EMUL_DONE);          /* jmp rax */
     CHECK_EQ(c.rip, 0x402000);
     CHECK_STR(info.how, "jmp reg");
     c.gpr[11] = 0x403000;
     c.gpr[4] = 0x410000;
-    CHECK_EQ(STEP(c, 0x41, 0xFF, 0xD3), INSN_EMUL_DONE);    /* call r11 */
+    CHECK_EQ(STEP(c, 0x41, 0xFF, 0xD3), X86_EMUL_DONE);    /* call r11 */
     CHECK_EQ(c.rip, 0x403000);
     CHECK_EQ(c.gpr[4], 0x40FFF8);
     CHECK_EQ(peek(0x40FFF8, 8), 0x402003);
     CHECK_STR(info.how, "call reg");
     /* call rsp: the target is the old RSP */
-    CHECK_EQ(STEP(c, 0xFF, 0xD4), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0xFF, 0xD4), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0x40FFF8);
     CHECK_EQ(c.gpr[4], 0x40FFF0);
     /* non-canonical register target → left to the CPU */
     c.gpr[0] = 0x8000000000000000ull;
     c.rip = 0x401000;
-    CHECK_EQ(STEP(c, 0xFF, 0xE0), INSN_EMUL_UNSUPPORTED);
+    CHECK_EQ(STEP(c, 0xFF, 0xE0), X86_EMUL_UNSUPPORTED);
     CHECK_EQ(c.rip, 0x401000);
 }
 
 TEST(indirect_register_16_32)
 {
-    struct insn_emul_cpu c = cpu_mode(16);
+    struct x86_emul_cpu c = cpu_mode(16);
     mem_reset(0);
     c.rip = 0x100;
     c.gpr[3] = 0xDEAD1234;
-    CHECK_EQ(STEP(c, 0xFF, 0xE3), INSN_EMUL_DONE);          /* jmp bx */
+    CHECK_EQ(STEP(c, 0xFF, 0xE3), X86_EMUL_DONE);          /* jmp bx */
     CHECK_EQ(c.rip, 0x1234);
-    CHECK_EQ(STEP(c, 0x66, 0xFF, 0xE3), INSN_EMUL_DONE);    /* jmp ebx */
+    CHECK_EQ(STEP(c, 0x66, 0xFF, 0xE3), X86_EMUL_DONE);    /* jmp ebx */
     CHECK_EQ(c.rip, 0xDEAD1234);
     c = cpu_mode(32);
     c.rip = 0x1000;
     c.gpr[6] = 0x12345678;
     c.gpr[4] = 0x8000;
-    CHECK_EQ(STEP(c, 0xFF, 0xD6), INSN_EMUL_DONE);          /* call esi */
+    CHECK_EQ(STEP(c, 0xFF, 0xD6), X86_EMUL_DONE);          /* call esi */
     CHECK_EQ(c.rip, 0x12345678);
     CHECK_EQ(peek(0x7FFC, 4), 0x1002);
 }
 
 TEST(indirect_memory_64)
 {
-    struct insn_emul_cpu c = cpu_mode(64);
+    struct x86_emul_cpu c = cpu_mode(64);
     mem_reset(0x400000);
     /* jmp [rip+0x100]: ff 25 00 01 00 00, EA = next rip + disp */
     c.rip = 0x401000;
     poke(0x401106, 0x405000, 8);
-    CHECK_EQ(STEP(c, 0xFF, 0x25, 0x00, 0x01, 0x00, 0x00), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0xFF, 0x25, 0x00, 0x01, 0x00, 0x00), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0x405000);
     CHECK_STR(info.how, "jmp [mem]");
     /* 67 jmp [eip+0x100]: 32-bit address size → EIP-relative */
     c.rip = 0x401000;
     poke(0x401107, 0x406000, 8);
-    CHECK_EQ(STEP(c, 0x67, 0xFF, 0x25, 0x00, 0x01, 0x00, 0x00), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0x67, 0xFF, 0x25, 0x00, 0x01, 0x00, 0x00), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0x406000);
     /* jmp [rbx+rcx*8+0x10]: ff 64 cb 10 */
     c.gpr[3] = 0x400200;
     c.gpr[1] = 3;
     poke(0x400228, 0x407000, 8);
-    CHECK_EQ(STEP(c, 0xFF, 0x64, 0xCB, 0x10), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0xFF, 0x64, 0xCB, 0x10), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0x407000);
     /* call [rsp+8]: ff 54 24 08 — EA uses RSP before the push */
     c.rip = 0x401000;
     c.gpr[4] = 0x410000;
     poke(0x410008, 0x408000, 8);
-    CHECK_EQ(STEP(c, 0xFF, 0x54, 0x24, 0x08), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0xFF, 0x54, 0x24, 0x08), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0x408000);
     CHECK_EQ(c.gpr[4], 0x40FFF8);
     CHECK_EQ(peek(0x40FFF8, 8), 0x401004);
     CHECK_STR(info.how, "call [mem]");
     /* fs: jmp [rax] applies FS base; ds: override is ignored in 64-bit mode */
-    c.seg_base[INSN_EMUL_FS] = 0x10000;
-    c.seg_base[INSN_EMUL_DS] = 0x10000;
+    c.seg_base[X86_EMUL_FS] = 0x10000;
+    c.seg_base[X86_EMUL_DS] = 0x10000;
     c.gpr[0] = 0x400300;
     poke(0x400300, 0x409000, 8);
     poke(0x410300, 0x40A000, 8);
-    CHECK_EQ(STEP(c, 0x64, 0xFF, 0x20), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0x64, 0xFF, 0x20), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0x40A000);
-    CHECK_EQ(STEP(c, 0x3E, 0xFF, 0x20), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0x3E, 0xFF, 0x20), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0x409000);
-    CHECK_EQ(STEP(c, 0xFF, 0x20), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0xFF, 0x20), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0x409000);
 }
 
 TEST(indirect_memory_32_sib_scale)
 {
-    struct insn_emul_cpu c = cpu_mode(32);
+    struct x86_emul_cpu c = cpu_mode(32);
     mem_reset(0);
-    c.seg_base[INSN_EMUL_DS] = 0x100;
+    c.seg_base[X86_EMUL_DS] = 0x100;
     c.rip = 0x2000;
     c.gpr[0] = 2;
     /* jmp [eax*4+0x1000]: ff 24 85 00 10 00 00 (SIB, no base, disp32) */
     poke(0x1108, 0x11223344, 4);
-    CHECK_EQ(STEP(c, 0xFF, 0x24, 0x85, 0x00, 0x10, 0x00, 0x00), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0xFF, 0x24, 0x85, 0x00, 0x10, 0x00, 0x00), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0x11223344);
     /* jmp [ebp+esi*2-4]: ff 64 75 fc — EBP base → SS */
-    c.seg_base[INSN_EMUL_SS] = 0x3000;
+    c.seg_base[X86_EMUL_SS] = 0x3000;
     c.gpr[5] = 0x100;
     c.gpr[6] = 0x10;
     poke(0x3000 + 0x100 + 0x20 - 4, 0xCAFE, 4);
-    CHECK_EQ(STEP(c, 0xFF, 0x64, 0x75, 0xFC), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0xFF, 0x64, 0x75, 0xFC), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0xCAFE);
     /* call [esp]: ff 14 24 — SS, old ESP */
     c.gpr[4] = 0x3800;
     poke(0x3000 + 0x3800, 0xBEEF, 4);
     c.rip = 0x2000;
-    CHECK_EQ(STEP(c, 0xFF, 0x14, 0x24), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0xFF, 0x14, 0x24), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0xBEEF);
     CHECK_EQ(c.gpr[4], 0x37FC);
     CHECK_EQ(peek(0x3000 + 0x37FC, 4), 0x2003);
@@ -479,50 +479,50 @@ TEST(indirect_memory_32_sib_scale)
 
 TEST(indirect_memory_16_segments)
 {
-    struct insn_emul_cpu c = cpu_mode(16);
+    struct x86_emul_cpu c = cpu_mode(16);
     mem_reset(0);
-    c.seg_base[INSN_EMUL_DS] = 0x1000;
-    c.seg_base[INSN_EMUL_SS] = 0x2000;
-    c.seg_base[INSN_EMUL_ES] = 0x3000;
+    c.seg_base[X86_EMUL_DS] = 0x1000;
+    c.seg_base[X86_EMUL_SS] = 0x2000;
+    c.seg_base[X86_EMUL_ES] = 0x3000;
     c.rip = 0x100;
     c.gpr[3] = 0x100;   /* bx */
     c.gpr[6] = 0x20;    /* si */
     c.gpr[5] = 0x40;    /* bp */
     /* jmp [bx+si+4]: ff 60 04 → DS */
     poke(0x1124, 0x1111, 2);
-    CHECK_EQ(STEP(c, 0xFF, 0x60, 0x04), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0xFF, 0x60, 0x04), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0x1111);
     /* jmp [bp+2]: ff 66 02 → SS */
     poke(0x2042, 0x2222, 2);
-    CHECK_EQ(STEP(c, 0xFF, 0x66, 0x02), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0xFF, 0x66, 0x02), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0x2222);
     /* es: jmp [bp+si]: 26 ff 22 → ES override */
     poke(0x3060, 0x3333, 2);
-    CHECK_EQ(STEP(c, 0x26, 0xFF, 0x22), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0x26, 0xFF, 0x22), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0x3333);
     /* 16-bit effective address wraps: bx=0xFFF0, si=0x20 → [0x0010] */
     c.gpr[3] = 0xFFF0;
     poke(0x1010, 0x4444, 2);
-    CHECK_EQ(STEP(c, 0xFF, 0x20), INSN_EMUL_DONE);          /* jmp [bx+si] */
+    CHECK_EQ(STEP(c, 0xFF, 0x20), X86_EMUL_DONE);          /* jmp [bx+si] */
     CHECK_EQ(c.rip, 0x4444);
     /* 67: 32-bit addressing in 16-bit code: jmp [eax] reads DS:EAX */
     c.gpr[0] = 0x12345;
     poke(0x13345, 0x5555, 2);
-    CHECK_EQ(STEP(c, 0x67, 0xFF, 0x20), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0x67, 0xFF, 0x20), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0x5555);
     /* call [bx]: ff 17 pushes IP (word) */
     c.gpr[3] = 0x200;
     c.gpr[4] = 0x1000;
     c.rip = 0x100;
     poke(0x1200, 0x6666, 2);
-    CHECK_EQ(STEP(c, 0xFF, 0x17), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0xFF, 0x17), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0x6666);
     CHECK_EQ(c.gpr[4], 0xFFE);
     CHECK_EQ(peek(0x2FFE, 2), 0x102);
     /* a word read at offset 0xFFFF would wrap the 16-bit offset → CPU's job */
     c.gpr[3] = 0xFFFF;
     c.rip = 0x100;
-    CHECK_EQ(STEP(c, 0xFF, 0x27), INSN_EMUL_UNSUPPORTED);   /* jmp [bx] */
+    CHECK_EQ(STEP(c, 0xFF, 0x27), X86_EMUL_UNSUPPORTED);   /* jmp [bx] */
     CHECK_EQ(c.rip, 0x100);
 }
 
@@ -530,32 +530,32 @@ TEST(indirect_memory_16_segments)
 
 TEST(loop_variants)
 {
-    struct insn_emul_cpu c = cpu_mode(16);
+    struct x86_emul_cpu c = cpu_mode(16);
     c.rip = 0x100;
     c.gpr[1] = 0x12340003;
     c.rflags = 0x8D7;                                       /* flags must not change */
-    CHECK_EQ(STEP(c, 0xE2, 0xFE), INSN_EMUL_DONE);          /* loop $ */
+    CHECK_EQ(STEP(c, 0xE2, 0xFE), X86_EMUL_DONE);          /* loop $ */
     CHECK_EQ(c.gpr[1], 0x12340002);
     CHECK_EQ(c.rip, 0x100);
     CHECK_EQ(c.rflags, 0x8D7);
     CHECK_STR(info.how, "loop taken");
     c.gpr[1] = 0x12340001;
-    CHECK_EQ(STEP(c, 0xE2, 0xFE), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0xE2, 0xFE), X86_EMUL_DONE);
     CHECK_EQ(c.gpr[1], 0x12340000);
     CHECK_EQ(c.rip, 0x102);
     CHECK_EQ(info.taken, 0);
     c.rip = 0x100;
     c.gpr[1] = 0;                                           /* CX=0 → 0xFFFF, taken */
-    CHECK_EQ(STEP(c, 0xE2, 0xFE), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0xE2, 0xFE), X86_EMUL_DONE);
     CHECK_EQ(c.gpr[1], 0xFFFF);
     CHECK_EQ(c.rip, 0x100);
     /* 67 loop in 16-bit code counts with ECX */
     c.gpr[1] = 0x10001;
-    CHECK_EQ(STEP(c, 0x67, 0xE2, 0xFD), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0x67, 0xE2, 0xFD), X86_EMUL_DONE);
     CHECK_EQ(c.gpr[1], 0x10000);
     CHECK_EQ(c.rip, 0x100);
     c.gpr[1] = 0x10001;                                     /* same without 67: CX 1→0 */
-    CHECK_EQ(STEP(c, 0xE2, 0xFE), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0xE2, 0xFE), X86_EMUL_DONE);
     CHECK_EQ(c.gpr[1], 0x10000);
     CHECK_EQ(c.rip, 0x102);
 
@@ -564,67 +564,67 @@ TEST(loop_variants)
     c.rip = 0x1000;
     c.gpr[1] = 5;
     c.rflags = 0x42;                                        /* ZF=1 */
-    CHECK_EQ(STEP(c, 0xE1, 0x10), INSN_EMUL_DONE);          /* loope */
+    CHECK_EQ(STEP(c, 0xE1, 0x10), X86_EMUL_DONE);          /* loope */
     CHECK_EQ(c.rip, 0x1012);
     CHECK_EQ(c.gpr[1], 4);
     c.rip = 0x1000;
-    CHECK_EQ(STEP(c, 0xE0, 0x10), INSN_EMUL_DONE);          /* loopne, ZF=1 → no */
+    CHECK_EQ(STEP(c, 0xE0, 0x10), X86_EMUL_DONE);          /* loopne, ZF=1 → no */
     CHECK_EQ(c.rip, 0x1002);
     CHECK_EQ(c.gpr[1], 3);
     c.rflags = 0x2;
     c.rip = 0x1000;
-    CHECK_EQ(STEP(c, 0xE0, 0x10), INSN_EMUL_DONE);          /* loopne, ZF=0 → yes */
+    CHECK_EQ(STEP(c, 0xE0, 0x10), X86_EMUL_DONE);          /* loopne, ZF=0 → yes */
     CHECK_EQ(c.rip, 0x1012);
     c.rip = 0x1000;
-    CHECK_EQ(STEP(c, 0xE1, 0x10), INSN_EMUL_DONE);          /* loope, ZF=0 → no */
+    CHECK_EQ(STEP(c, 0xE1, 0x10), X86_EMUL_DONE);          /* loope, ZF=0 → no */
     CHECK_EQ(c.rip, 0x1002);
     CHECK_EQ(c.gpr[1], 1);
     c.rflags = 0x42;
     c.gpr[1] = 1;                                           /* count reaches 0 → no */
     c.rip = 0x1000;
-    CHECK_EQ(STEP(c, 0xE1, 0x10), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0xE1, 0x10), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0x1002);
 
     /* 64-bit: RCX by default, 67 → ECX (32-bit write zero-extends RCX) */
     c = cpu_mode(64);
     c.rip = 0x401000;
     c.gpr[1] = 0xFFFFFFFF00000001ull;
-    CHECK_EQ(STEP(c, 0xE2, 0xFE), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0xE2, 0xFE), X86_EMUL_DONE);
     CHECK_EQ(c.gpr[1], 0xFFFFFFFF00000000ull);
     CHECK_EQ(c.rip, 0x401000);
     c.gpr[1] = 0xFFFFFFFF00000001ull;
-    CHECK_EQ(STEP(c, 0x67, 0xE2, 0xFD), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0x67, 0xE2, 0xFD), X86_EMUL_DONE);
     CHECK_EQ(c.gpr[1], 0);
     CHECK_EQ(c.rip, 0x401003);
 }
 
 TEST(jcxz_address_size)
 {
-    struct insn_emul_cpu c = cpu_mode(16);
+    struct x86_emul_cpu c = cpu_mode(16);
     c.rip = 0x100;
     c.gpr[1] = 0x10000;                                     /* CX=0, ECX!=0 */
-    CHECK_EQ(STEP(c, 0xE3, 0x10), INSN_EMUL_DONE);          /* jcxz */
+    CHECK_EQ(STEP(c, 0xE3, 0x10), X86_EMUL_DONE);          /* jcxz */
     CHECK_EQ(c.rip, 0x112);
     CHECK_STR(info.how, "jcxz taken");
     CHECK_STR(info.mnemonic, "jcxz");
     c.rip = 0x100;
-    CHECK_EQ(STEP(c, 0x67, 0xE3, 0x10), INSN_EMUL_DONE);    /* jecxz */
+    CHECK_EQ(STEP(c, 0x67, 0xE3, 0x10), X86_EMUL_DONE);    /* jecxz */
     CHECK_EQ(c.rip, 0x103);
     CHECK_EQ(c.gpr[1], 0x10000);                            /* count unchanged */
 
     c = cpu_mode(32);
     c.rip = 0x1000;
     c.gpr[1] = 0;
-    CHECK_EQ(STEP(c, 0xE3, 0x10), INSN_EMUL_DONE);          /* jecxz */
+    CHECK_EQ(STEP(c, 0xE3, 0x10), X86_EMUL_DONE);          /* jecxz */
     CHECK_EQ(c.rip, 0x1012);
 
     c = cpu_mode(64);
     c.rip = 0x401000;
     c.gpr[1] = 0x100000000ull;
-    CHECK_EQ(STEP(c, 0xE3, 0x10), INSN_EMUL_DONE);          /* jrcxz: not zero */
+    CHECK_EQ(STEP(c, 0xE3, 0x10), X86_EMUL_DONE);          /* jrcxz: not zero */
     CHECK_EQ(c.rip, 0x401002);
     c.rip = 0x401000;
-    CHECK_EQ(STEP(c, 0x67, 0xE3, 0x10), INSN_EMUL_DONE);    /* jecxz: ECX = 0 */
+    CHECK_EQ(STEP(c, 0x67, 0xE3, 0x10), X86_EMUL_DONE);    /* jecxz: ECX = 0 */
     CHECK_EQ(c.rip, 0x401013);
 }
 
@@ -632,18 +632,18 @@ TEST(jcxz_address_size)
 
 TEST(pushf_widths)
 {
-    struct insn_emul_cpu c = cpu_mode(32);
+    struct x86_emul_cpu c = cpu_mode(32);
     mem_reset(0);
     c.gpr[4] = 0x8000;
     c.rip = 0x1000;
     c.rflags = 0x30246;                                     /* RF|VM|IF|ZF|PF */
-    CHECK_EQ(STEP(c, 0x9C), INSN_EMUL_DONE);                /* pushfd */
+    CHECK_EQ(STEP(c, 0x9C), X86_EMUL_DONE);                /* pushfd */
     CHECK_EQ(peek(0x7FFC, 4), 0x246);                       /* RF, VM cleared in the image */
     CHECK_EQ(c.gpr[4], 0x7FFC);
     CHECK_EQ(c.rip, 0x1001);
     CHECK_EQ(c.rflags, 0x20246);                            /* RF cleared on completion */
     CHECK_STR(info.how, "pushf");
-    CHECK_EQ(STEP(c, 0x66, 0x9C), INSN_EMUL_DONE);          /* pushf (16) */
+    CHECK_EQ(STEP(c, 0x66, 0x9C), X86_EMUL_DONE);          /* pushf (16) */
     CHECK_EQ(c.gpr[4], 0x7FFA);
     CHECK_EQ(peek(0x7FFA, 2), 0x246);
 
@@ -651,10 +651,10 @@ TEST(pushf_widths)
     mem_reset(0);
     c.gpr[4] = 0x100;
     c.rflags = 0x47202;                                     /* AC, IOPL3, IF */
-    CHECK_EQ(STEP(c, 0x9C), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0x9C), X86_EMUL_DONE);
     CHECK_EQ(c.gpr[4], 0xFE);
     CHECK_EQ(peek(0xFE, 2), 0x7202);
-    CHECK_EQ(STEP(c, 0x66, 0x9C), INSN_EMUL_DONE);          /* pushfd in 16-bit code */
+    CHECK_EQ(STEP(c, 0x66, 0x9C), X86_EMUL_DONE);          /* pushfd in 16-bit code */
     CHECK_EQ(c.gpr[4], 0xFA);
     CHECK_EQ(peek(0xFA, 4), 0x47202);
 
@@ -663,11 +663,11 @@ TEST(pushf_widths)
     c.gpr[4] = 0x410000;
     c.rflags = 0x10202;
     memset(fm.b + 0xFFF0, 0xEE, 16);
-    CHECK_EQ(STEP(c, 0x9C), INSN_EMUL_DONE);                /* pushfq */
+    CHECK_EQ(STEP(c, 0x9C), X86_EMUL_DONE);                /* pushfq */
     CHECK_EQ(c.gpr[4], 0x40FFF8);
     CHECK_EQ(peek(0x40FFF8, 8), 0x202);
     CHECK_STR(info.mnemonic, "pushfq");
-    CHECK_EQ(STEP(c, 0x66, 0x9C), INSN_EMUL_DONE);          /* 66 pushf: a word */
+    CHECK_EQ(STEP(c, 0x66, 0x9C), X86_EMUL_DONE);          /* 66 pushf: a word */
     CHECK_EQ(c.gpr[4], 0x40FFF6);
     CHECK_EQ(peek(0x40FFF6, 2), 0x202);
     CHECK_EQ(peek(0x40FFF4, 2), 0xEEEE);
@@ -675,14 +675,14 @@ TEST(pushf_widths)
 
 TEST(popf_bits)
 {
-    struct insn_emul_cpu c = cpu_mode(32);
+    struct x86_emul_cpu c = cpu_mode(32);
     mem_reset(0);
     /* popfd of all ones at CPL 0: every writable flag set, bit 1 set,
      * reserved 3/5/15/22+ clear, RF cleared, VM/VIF/VIP kept (here clear) */
     poke(0x8000, 0xFFFFFFFF, 4);
     c.gpr[4] = 0x8000;
     c.rflags = 0x10002;
-    CHECK_EQ(STEP(c, 0x9D), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0x9D), X86_EMUL_DONE);
     CHECK_EQ(c.rflags, 0x247FD7);
     CHECK_EQ(c.gpr[4], 0x8004);
     CHECK_STR(info.how, "popf");
@@ -690,13 +690,13 @@ TEST(popf_bits)
     poke(0x8000, 0, 4);
     c.gpr[4] = 0x8000;
     c.rflags = 0x1A0202;                                    /* VIP|VIF|VM|IF */
-    CHECK_EQ(STEP(c, 0x9D), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0x9D), X86_EMUL_DONE);
     CHECK_EQ(c.rflags, 0x1A0002);
     /* 16-bit popf changes only bits 15..0: AC above stays */
     poke(0x8000, 0xFFFF, 2);
     c.gpr[4] = 0x8000;
     c.rflags = 0x40002;
-    CHECK_EQ(STEP(c, 0x66, 0x9D), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0x66, 0x9D), X86_EMUL_DONE);
     CHECK_EQ(c.rflags, 0x47FD7);
     CHECK_EQ(c.gpr[4], 0x8002);
 
@@ -705,7 +705,7 @@ TEST(popf_bits)
     mem_reset(0x400000);
     poke(0x408000, 0xFFFFFFFFFFFFFFFFull, 8);
     c.gpr[4] = 0x408000;
-    CHECK_EQ(STEP(c, 0x9D), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0x9D), X86_EMUL_DONE);
     CHECK_EQ(c.rflags, 0x247FD7);
     CHECK_EQ(c.gpr[4], 0x408008);
 
@@ -714,27 +714,27 @@ TEST(popf_bits)
     poke(0x408000, 0x3000, 8);                              /* IOPL 3, IF 0 */
     c.gpr[4] = 0x408000;
     c.rflags = 0x202;
-    CHECK_EQ(STEP(c, 0x9D), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0x9D), X86_EMUL_DONE);
     CHECK_EQ(c.rflags, 0x202);
     /* CPL 3, IOPL 3: IF writable, IOPL still not */
     poke(0x408000, 0x0, 8);
     c.gpr[4] = 0x408000;
     c.rflags = 0x3202;
-    CHECK_EQ(STEP(c, 0x9D), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0x9D), X86_EMUL_DONE);
     CHECK_EQ(c.rflags, 0x3002);
 }
 
 TEST(cli_sti)
 {
-    struct insn_emul_cpu c = cpu_mode(16);
+    struct x86_emul_cpu c = cpu_mode(16);
     c.rip = 0x7C00;
     c.rflags = 0x10246;
-    CHECK_EQ(STEP(c, 0xFA), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0xFA), X86_EMUL_DONE);
     CHECK_EQ(c.rflags, 0x46);
     CHECK_EQ(c.rip, 0x7C01);
     CHECK_STR(info.how, "cli");
     CHECK_EQ(info.has_target, 0);
-    CHECK_EQ(STEP(c, 0xFB), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0xFB), X86_EMUL_DONE);
     CHECK_EQ(c.rflags, 0x246);
     CHECK_EQ(c.rip, 0x7C02);
     CHECK_STR(info.how, "sti");
@@ -743,11 +743,11 @@ TEST(cli_sti)
     c.cpl = 3;
     c.rip = 0x401000;
     c.rflags = 0x202;
-    CHECK_EQ(STEP(c, 0xFA), INSN_EMUL_UNSUPPORTED);
+    CHECK_EQ(STEP(c, 0xFA), X86_EMUL_UNSUPPORTED);
     CHECK_EQ(c.rflags, 0x202);
     CHECK_EQ(c.rip, 0x401000);
     c.rflags = 0x3202;                                      /* IOPL 3 */
-    CHECK_EQ(STEP(c, 0xFA), INSN_EMUL_DONE);
+    CHECK_EQ(STEP(c, 0xFA), X86_EMUL_DONE);
     CHECK_EQ(c.rflags, 0x3002);
 }
 
@@ -755,13 +755,13 @@ TEST(cli_sti)
 
 TEST(fault_leaves_state_unchanged)
 {
-    struct insn_emul_cpu c = cpu_mode(64), before;
+    struct x86_emul_cpu c = cpu_mode(64), before;
     mem_reset(0x400000);
     c.rip = 0x401000;
     c.gpr[4] = 0x400000;                                    /* push goes below the map */
     c.rflags = 0x10246;
     before = c;
-    CHECK_EQ(STEP(c, 0xE8, 0x00, 0x01, 0x00, 0x00), INSN_EMUL_FAULT);
+    CHECK_EQ(STEP(c, 0xE8, 0x00, 0x01, 0x00, 0x00), X86_EMUL_FAULT);
     CHECK_EQ(info.fault_addr, 0x3FFFF8);
     CHECK_EQ(info.fault_write, 1);
     CHECK_EQ(info.has_target, 0);
@@ -771,24 +771,24 @@ TEST(fault_leaves_state_unchanged)
     c.gpr[4] = 0x410000;
     before = c;
     fm.read_only = 1;
-    CHECK_EQ(STEP(c, 0x9C), INSN_EMUL_FAULT);
+    CHECK_EQ(STEP(c, 0x9C), X86_EMUL_FAULT);
     CHECK_EQ(info.fault_addr, 0x40FFF8);
     CHECK(memcmp(&c, &before, sizeof c) == 0);
     fm.read_only = 0;
     /* ret / popf with an unreadable stack */
     c.gpr[4] = 0x500000;
     before = c;
-    CHECK_EQ(STEP(c, 0xC3), INSN_EMUL_FAULT);
+    CHECK_EQ(STEP(c, 0xC3), X86_EMUL_FAULT);
     CHECK_EQ(info.fault_addr, 0x500000);
     CHECK_EQ(info.fault_write, 0);
     CHECK(memcmp(&c, &before, sizeof c) == 0);
-    CHECK_EQ(STEP(c, 0x9D), INSN_EMUL_FAULT);
+    CHECK_EQ(STEP(c, 0x9D), X86_EMUL_FAULT);
     CHECK(memcmp(&c, &before, sizeof c) == 0);
     /* call [rax] with an unmapped operand: read fault before any push */
     c.gpr[4] = 0x410000;
     c.gpr[0] = 0x12345678;
     before = c;
-    CHECK_EQ(STEP(c, 0xFF, 0x10), INSN_EMUL_FAULT);
+    CHECK_EQ(STEP(c, 0xFF, 0x10), X86_EMUL_FAULT);
     CHECK_EQ(info.fault_addr, 0x12345678);
     CHECK_EQ(info.fault_write, 0);
     CHECK(memcmp(&c, &before, sizeof c) == 0);
@@ -797,11 +797,11 @@ TEST(fault_leaves_state_unchanged)
     c = cpu_mode(16);
     mem_reset(0);
     fm.read_only = 1;
-    c.seg_base[INSN_EMUL_SS] = 0x9000;
+    c.seg_base[X86_EMUL_SS] = 0x9000;
     c.gpr[4] = 0x10;
     c.rip = 0x100;
     before = c;
-    CHECK_EQ(STEP(c, 0xE8, 0x00, 0x00), INSN_EMUL_FAULT);
+    CHECK_EQ(STEP(c, 0xE8, 0x00, 0x00), X86_EMUL_FAULT);
     CHECK_EQ(info.fault_addr, 0x900E);
     CHECK(memcmp(&c, &before, sizeof c) == 0);
 }
@@ -810,57 +810,57 @@ TEST(fault_leaves_state_unchanged)
 
 TEST(undecodable_and_truncated)
 {
-    struct insn_emul_cpu c = cpu_mode(64), before;
+    struct x86_emul_cpu c = cpu_mode(64), before;
     mem_reset(0x400000);
     c.rip = 0x401000;
     c.gpr[4] = 0x410000;
     before = c;
-    CHECK_EQ(STEP(c, 0x06), INSN_EMUL_UNSUPPORTED);         /* push es: invalid in 64-bit */
+    CHECK_EQ(STEP(c, 0x06), X86_EMUL_UNSUPPORTED);         /* push es: invalid in 64-bit */
     CHECK_STR(info.how, "undecodable");
     CHECK_STR(info.mnemonic, "");
     CHECK_EQ(info.length, 0);
-    CHECK_EQ(STEP(c, 0xF0, 0xEB, 0x00), INSN_EMUL_UNSUPPORTED);  /* lock jmp */
-    CHECK_EQ(STEP(c, 0xE8, 0x01), INSN_EMUL_UNSUPPORTED);   /* truncated call rel32 */
-    CHECK_EQ(STEP(c, 0x0F, 0x84, 0x00), INSN_EMUL_UNSUPPORTED);
-    CHECK_EQ(STEP(c, 0x0F), INSN_EMUL_UNSUPPORTED);
-    CHECK_EQ(STEP(c, 0xFF, 0x25, 0x00), INSN_EMUL_UNSUPPORTED);
-    CHECK_EQ(insn_emul_step(&c, &MEM, (const uint8_t *)"", 0, &info), INSN_EMUL_UNSUPPORTED);
-    CHECK_EQ(insn_emul_step(&c, &MEM, NULL, 4, NULL), INSN_EMUL_UNSUPPORTED);
+    CHECK_EQ(STEP(c, 0xF0, 0xEB, 0x00), X86_EMUL_UNSUPPORTED);  /* lock jmp */
+    CHECK_EQ(STEP(c, 0xE8, 0x01), X86_EMUL_UNSUPPORTED);   /* truncated call rel32 */
+    CHECK_EQ(STEP(c, 0x0F, 0x84, 0x00), X86_EMUL_UNSUPPORTED);
+    CHECK_EQ(STEP(c, 0x0F), X86_EMUL_UNSUPPORTED);
+    CHECK_EQ(STEP(c, 0xFF, 0x25, 0x00), X86_EMUL_UNSUPPORTED);
+    CHECK_EQ(x86_emul_step(&c, &MEM, (const uint8_t *)"", 0, &info), X86_EMUL_UNSUPPORTED);
+    CHECK_EQ(x86_emul_step(&c, &MEM, NULL, 4, NULL), X86_EMUL_UNSUPPORTED);
     /* 15 prefixes + opcode: longer than 15 bytes */
     CHECK_EQ(STEP(c, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
-                  0x66, 0x66, 0x66, 0x66, 0x90), INSN_EMUL_UNSUPPORTED);
+                  0x66, 0x66, 0x66, 0x66, 0x90), X86_EMUL_UNSUPPORTED);
     CHECK(memcmp(&c, &before, sizeof c) == 0);
     CHECK_EQ(fm.writes, 0);
     /* valid but not emulated: executed in place by the monitor */
-    CHECK_EQ(STEP(c, 0x90), INSN_EMUL_UNSUPPORTED);
+    CHECK_EQ(STEP(c, 0x90), X86_EMUL_UNSUPPORTED);
     CHECK_STR(info.how, "not emulated");
     CHECK_STR(info.mnemonic, "nop");
     CHECK_EQ(info.length, 1);
-    CHECK_EQ(STEP(c, 0x0F, 0xA2), INSN_EMUL_UNSUPPORTED);   /* cpuid */
-    CHECK_EQ(STEP(c, 0x48, 0xCF), INSN_EMUL_UNSUPPORTED);   /* iretq */
-    CHECK_EQ(STEP(c, 0x48, 0xFF, 0x28), INSN_EMUL_UNSUPPORTED);  /* jmp far [rax] */
-    CHECK_EQ(STEP(c, 0xCB), INSN_EMUL_UNSUPPORTED);         /* retf */
+    CHECK_EQ(STEP(c, 0x0F, 0xA2), X86_EMUL_UNSUPPORTED);   /* cpuid */
+    CHECK_EQ(STEP(c, 0x48, 0xCF), X86_EMUL_UNSUPPORTED);   /* iretq */
+    CHECK_EQ(STEP(c, 0x48, 0xFF, 0x28), X86_EMUL_UNSUPPORTED);  /* jmp far [rax] */
+    CHECK_EQ(STEP(c, 0xCB), X86_EMUL_UNSUPPORTED);         /* retf */
     CHECK(memcmp(&c, &before, sizeof c) == 0);
     c = cpu_mode(16);
     before = c;
-    CHECK_EQ(STEP(c, 0xEA, 0x00, 0x7C, 0x00, 0x00), INSN_EMUL_UNSUPPORTED);  /* jmp 0:7c00 */
-    CHECK_EQ(STEP(c, 0x9A, 0x00, 0x7C, 0x00, 0x00), INSN_EMUL_UNSUPPORTED);  /* call far */
+    CHECK_EQ(STEP(c, 0xEA, 0x00, 0x7C, 0x00, 0x00), X86_EMUL_UNSUPPORTED);  /* jmp 0:7c00 */
+    CHECK_EQ(STEP(c, 0x9A, 0x00, 0x7C, 0x00, 0x00), X86_EMUL_UNSUPPORTED);  /* call far */
     CHECK(memcmp(&c, &before, sizeof c) == 0);
     /* bad cpu description */
     c.mode = 8;
-    CHECK_EQ(STEP(c, 0xEB, 0x00), INSN_EMUL_UNSUPPORTED);
+    CHECK_EQ(STEP(c, 0xEB, 0x00), X86_EMUL_UNSUPPORTED);
     c.mode = 32;
     c.stack_size = 64;
-    CHECK_EQ(STEP(c, 0xEB, 0x00), INSN_EMUL_UNSUPPORTED);
-    CHECK_EQ(insn_emul_step(NULL, &MEM, (const uint8_t[]){ 0xEB, 0 }, 2, &info),
-             INSN_EMUL_UNSUPPORTED);
+    CHECK_EQ(STEP(c, 0xEB, 0x00), X86_EMUL_UNSUPPORTED);
+    CHECK_EQ(x86_emul_step(NULL, &MEM, (const uint8_t[]){ 0xEB, 0 }, 2, &info),
+             X86_EMUL_UNSUPPORTED);
     /* memory access with no callbacks: unsupported, not a crash */
     c = cpu_mode(32);
     c.gpr[4] = 0x100;
-    CHECK_EQ(insn_emul_step(&c, NULL, (const uint8_t[]){ 0xC3 }, 1, &info),
-             INSN_EMUL_UNSUPPORTED);
-    CHECK_EQ(insn_emul_step(&c, NULL, (const uint8_t[]){ 0x9C }, 1, &info),
-             INSN_EMUL_UNSUPPORTED);
+    CHECK_EQ(x86_emul_step(&c, NULL, (const uint8_t[]){ 0xC3 }, 1, &info),
+             X86_EMUL_UNSUPPORTED);
+    CHECK_EQ(x86_emul_step(&c, NULL, (const uint8_t[]){ 0x9C }, 1, &info),
+             X86_EMUL_UNSUPPORTED);
     CHECK_EQ(c.gpr[4], 0x100);
 }
 
@@ -868,10 +868,10 @@ TEST(undecodable_and_truncated)
 
 TEST(successors_static_and_computed)
 {
-    struct insn_emul_cpu c = cpu_mode(16), before;
+    struct x86_emul_cpu c = cpu_mode(16), before;
     uint64_t out[2] = { 0, 0 };
     mem_reset(0);
-    c.seg_base[INSN_EMUL_CS] = 0x7000;
+    c.seg_base[X86_EMUL_CS] = 0x7000;
     c.rip = 0x100;
     /* jz +0x10 (either way): fall-through and target, linear */
     CHECK_EQ(SUCC(c, out, 0x74, 0x10), 2);
@@ -897,7 +897,7 @@ TEST(successors_static_and_computed)
     CHECK_EQ(SUCC(c, out, 0x0F), 0);
     /* call rel: the target; ret: the return address, state untouched */
     c.gpr[4] = 0x800;
-    c.seg_base[INSN_EMUL_SS] = 0x1000;
+    c.seg_base[X86_EMUL_SS] = 0x1000;
     poke(0x1800, 0x0555, 2);
     c.gpr[3] = 0x10;
     poke(0x10, 0x0666, 2);
@@ -910,14 +910,14 @@ TEST(successors_static_and_computed)
     CHECK_EQ(out[0], 0x7666);
     CHECK(memcmp(&c, &before, sizeof c) == 0);
     CHECK_EQ(fm.writes, 0);
-    c.seg_base[INSN_EMUL_DS] = 0x30000;                     /* unreadable operand */
+    c.seg_base[X86_EMUL_DS] = 0x30000;                     /* unreadable operand */
     CHECK_EQ(SUCC(c, out, 0xFF, 0x27), 0);
 
     /* 64-bit: linear = rip */
     c = cpu_mode(64);
     mem_reset(0x400000);
     c.rip = 0x401000;
-    c.seg_base[INSN_EMUL_CS] = 0x5000;                      /* ignored */
+    c.seg_base[X86_EMUL_CS] = 0x5000;                      /* ignored */
     c.gpr[0] = 0x402000;
     CHECK_EQ(SUCC(c, out, 0xFF, 0xE0), 1);
     CHECK_EQ(out[0], 0x402000);
@@ -926,23 +926,23 @@ TEST(successors_static_and_computed)
     CHECK_EQ(out[1], 0x401106);
     CHECK_EQ(SUCC(c, out, 0x0F, 0x05), 0);                  /* syscall */
     CHECK_EQ(SUCC(c, out, 0x48, 0xCF), 0);                  /* iretq: protected */
-    CHECK_EQ(insn_emul_successors(&c, &MEM, (const uint8_t[]){ 0x90 }, 1, NULL), 0);
+    CHECK_EQ(x86_emul_successors(&c, &MEM, (const uint8_t[]){ 0x90 }, 1, NULL), 0);
 }
 
 TEST(successors_far_real_mode)
 {
-    struct insn_emul_cpu c = cpu_mode(16);
+    struct x86_emul_cpu c = cpu_mode(16);
     uint64_t out[2] = { 0, 0 };
     mem_reset(0);
     c.real_mode = 1;
-    c.seg_base[INSN_EMUL_CS] = 0xF0000;
+    c.seg_base[X86_EMUL_CS] = 0xF0000;
     c.rip = 0xFFF0;
     CHECK_EQ(SUCC(c, out, 0xEA, 0x5B, 0xE0, 0x00, 0xF0), 1);    /* jmp f000:e05b */
     CHECK_EQ(out[0], 0xFE05B);
     CHECK_EQ(SUCC(c, out, 0x9A, 0x00, 0x7C, 0x00, 0x00), 1);    /* call 0000:7c00 */
     CHECK_EQ(out[0], 0x7C00);
     /* jmp far [bx]: m16:16 at DS:BX */
-    c.seg_base[INSN_EMUL_DS] = 0x2000;
+    c.seg_base[X86_EMUL_DS] = 0x2000;
     c.gpr[3] = 0x10;
     poke(0x2010, 0x0123, 2);
     poke(0x2012, 0x1000, 2);
@@ -951,7 +951,7 @@ TEST(successors_far_real_mode)
     CHECK_EQ(SUCC(c, out, 0xFF, 0x1F), 1);                      /* call far [bx] */
     CHECK_EQ(out[0], 0x10123);
     /* retf / iret: IP then CS from the stack */
-    c.seg_base[INSN_EMUL_SS] = 0x3000;
+    c.seg_base[X86_EMUL_SS] = 0x3000;
     c.gpr[4] = 0x100;
     poke(0x3100, 0x0456, 2);
     poke(0x3102, 0x0800, 2);
@@ -970,13 +970,13 @@ TEST(successors_far_real_mode)
     CHECK_EQ(fm.writes, 0);
     /* unreadable stack: unknown */
     c.gpr[4] = 0xFFF0;
-    c.seg_base[INSN_EMUL_SS] = 0x30000;
+    c.seg_base[X86_EMUL_SS] = 0x30000;
     CHECK_EQ(SUCC(c, out, 0xCB), 0);
     /* protected mode: far targets depend on descriptors → 0 */
     c.real_mode = 0;
     CHECK_EQ(SUCC(c, out, 0xEA, 0x5B, 0xE0, 0x00, 0xF0), 0);
     c.gpr[4] = 0x100;
-    c.seg_base[INSN_EMUL_SS] = 0x3000;
+    c.seg_base[X86_EMUL_SS] = 0x3000;
     CHECK_EQ(SUCC(c, out, 0xCB), 0);
     CHECK_EQ(SUCC(c, out, 0xCF), 0);
 }
@@ -1001,7 +1001,7 @@ TEST(random_bytes_are_safe)
     static const int modes[] = { 16, 32, 64 };
     int done = 0, bad_range = 0, changed = 0;
     for (int iter = 0; iter < 30000; iter++) {
-        struct insn_emul_cpu c, before;
+        struct x86_emul_cpu c, before;
         uint8_t b[16];
         uint64_t out[2];
         size_t n = (size_t)(lcg() % 17);
@@ -1020,16 +1020,16 @@ TEST(random_bytes_are_safe)
         c.cpl = (int)(lcg() % 4);
         c.real_mode = (int)(lcg() & 1);
         before = c;
-        enum insn_emul_result res = insn_emul_step(&c, &MEM, b, n, &info);
-        if (res != INSN_EMUL_DONE && res != INSN_EMUL_UNSUPPORTED && res != INSN_EMUL_FAULT)
+        enum x86_emul_result res = x86_emul_step(&c, &MEM, b, n, &info);
+        if (res != X86_EMUL_DONE && res != X86_EMUL_UNSUPPORTED && res != X86_EMUL_FAULT)
             bad_range++;
-        if (res == INSN_EMUL_DONE)
+        if (res == X86_EMUL_DONE)
             done++;
         else if (memcmp(&c, &before, sizeof c) != 0 || fm.writes != 0)
             changed++;
         if (info.length > 15 || !info.mnemonic || !info.how)
             bad_range++;
-        int k = insn_emul_successors(&before, &MEM, b, n, out);
+        int k = x86_emul_successors(&before, &MEM, b, n, out);
         if (k < 0 || k > 2)
             bad_range++;
     }

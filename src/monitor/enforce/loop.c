@@ -9,8 +9,8 @@
  *   scanned (after an invalidation it may not be), check the invariant.
  *
  * This file is the loop itself, its lifecycle and the plugin vexit hook;
- * enforce_x86.c computes what system instructions do from CPU state and
- * guest memory, enforce_debug.c holds breakpoints and single steps, and
+ * sys.c computes what system instructions do from CPU state and
+ * guest memory, debug.c holds breakpoints and single steps, and
  * enforce_priv.h the state they share. */
 #include "monitor/enforce/enforce.h"
 
@@ -22,17 +22,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "monitor/dev/devices.h"
+#include "monitor/dev/dev.h"
 #include "monitor/enforce/enforce_priv.h"
-#include "monitor/kvm/guest_mem.h"
-#include "monitor/x86/insn_emul.h"
-#include "monitor/kvm/memslot.h"
-#include "monitor/enforce/traps.h"
-#include "monitor/kvm/vm.h"
+#include "monitor/kvm/kvm.h"
+#include "monitor/x86/x86.h"
 
 static const int modes[3] = { PRESCAN_MODE_16, PRESCAN_MODE_32, PRESCAN_MODE_64 };
 
-void fail(struct enforce *ef, const char *fmt, ...)
+void enf_fail(struct enf *ef, const char *fmt, ...)
 {
     if (ef->failed)
         return;
@@ -43,7 +40,7 @@ void fail(struct enforce *ef, const char *fmt, ...)
     ef->failed = 1;
 }
 
-static void emit(struct enforce *ef, const struct scout_event *ev)
+static void emit(struct enf *ef, const struct scout_event *ev)
 {
     if (events_wanted(ef->events))
         events_emit(ef->events, ev);
@@ -53,14 +50,14 @@ static void emit(struct enforce *ef, const struct scout_event *ev)
 
 static int read_page_for_engine(void *ctx, uint64_t page_gpa, uint8_t *page)
 {
-    struct enforce *ef = ctx;
+    struct enf *ef = ctx;
     if (gmem_read_phys(ef->vm, page_gpa, page, PAGE_SIZE) != 0)
         return -1;
-    trap_undo(ef->tt, page_gpa, page, PAGE_SIZE);
+    enf_trap_undo(ef->tt, page_gpa, page, PAGE_SIZE);
     return 0;
 }
 
-int enforce_read_code(struct enforce *ef, uint64_t linear, void *buf, size_t len)
+int enf_read_code(struct enf *ef, uint64_t linear, void *buf, size_t len)
 {
     uint8_t *out = buf;
     size_t done = 0;
@@ -71,27 +68,27 @@ int enforce_read_code(struct enforce *ef, uint64_t linear, void *buf, size_t len
             n = len - done;
         if (gmem_translate(ef->vm, la, 0, &gpa) != 0 || gmem_read_phys(ef->vm, gpa, out + done, n) != 0)
             return -1;
-        trap_undo(ef->tt, gpa, out + done, n);
+        enf_trap_undo(ef->tt, gpa, out + done, n);
         done += n;
     }
     return 0;
 }
 
 /* Reads up to 15 instruction bytes; fewer when the next page is unmapped. */
-size_t read_insn_bytes(struct enforce *ef, uint64_t linear, uint8_t *buf)
+size_t enf_read_insn_bytes(struct enf *ef, uint64_t linear, uint8_t *buf)
 {
     size_t first = PAGE_SIZE - (linear & (PAGE_SIZE - 1));
     if (first >= PRESCAN_MAX_INSN_LEN)
-        return enforce_read_code(ef, linear, buf, PRESCAN_MAX_INSN_LEN) == 0 ? PRESCAN_MAX_INSN_LEN : 0;
-    if (enforce_read_code(ef, linear, buf, first) != 0)
+        return enf_read_code(ef, linear, buf, PRESCAN_MAX_INSN_LEN) == 0 ? PRESCAN_MAX_INSN_LEN : 0;
+    if (enf_read_code(ef, linear, buf, first) != 0)
         return 0;
-    return enforce_read_code(ef, linear + first, buf + first, PRESCAN_MAX_INSN_LEN - first) == 0
+    return enf_read_code(ef, linear + first, buf + first, PRESCAN_MAX_INSN_LEN - first) == 0
                ? PRESCAN_MAX_INSN_LEN : first;
 }
 
 /* ── engine events: trace them, remember which pages changed ────────── */
 
-static void touch(struct enforce *ef, uint64_t page)
+static void touch(struct enf *ef, uint64_t page)
 {
     for (size_t i = 0; i < ef->ntouched; i++)
         if (ef->touched[i] == page)
@@ -100,7 +97,7 @@ static void touch(struct enforce *ef, uint64_t page)
         size_t cap = ef->touched_cap ? ef->touched_cap * 2 : 8;
         uint64_t *t = realloc(ef->touched, cap * sizeof(*t));
         if (!t) {
-            fail(ef, "out of memory");
+            enf_fail(ef, "out of memory");
             return;
         }
         ef->touched = t;
@@ -111,7 +108,7 @@ static void touch(struct enforce *ef, uint64_t page)
 
 static void on_engine_event(void *ctx, const struct prescan_event *pe)
 {
-    struct enforce *ef = ctx;
+    struct enf *ef = ctx;
     struct scout_event ev;
     memset(&ev, 0, sizeof(ev));
     switch (pe->type) {
@@ -155,7 +152,7 @@ static void on_engine_event(void *ctx, const struct prescan_event *pe)
 
 /* ── traps and protection follow the attribute pages ─────────────────── */
 
-static void trap_event(struct enforce *ef, enum scout_event_type type, uint64_t gpa, unsigned kind)
+static void trap_event(struct enf *ef, enum scout_event_type type, uint64_t gpa, unsigned kind)
 {
     if (!events_wanted(ef->events))
         return;
@@ -163,18 +160,18 @@ static void trap_event(struct enforce *ef, enum scout_event_type type, uint64_t 
     memset(&ev, 0, sizeof(ev));
     ev.type = type;
     ev.u.trap.gpa = gpa;
-    ev.u.trap.kind = kind == TRAP_STEP ? "step" : kind == TRAP_BREAK ? "break" : "virtualize";
+    ev.u.trap.kind = kind == ENF_TRAP_STEP ? "step" : kind == ENF_TRAP_BREAK ? "break" : "virtualize";
     if (type == SCOUT_EV_TRAP_PLANT)
-        trap_original(ef->tt, gpa, &ev.u.trap.orig);
+        enf_trap_original(ef->tt, gpa, &ev.u.trap.orig);
     emit(ef, &ev);
 }
 
-int plant(struct enforce *ef, uint64_t gpa, unsigned kind)
+int enf_plant(struct enf *ef, uint64_t gpa, unsigned kind)
 {
-    if (trap_kinds(ef->tt, gpa) & kind)
+    if (enf_trap_kinds(ef->tt, gpa) & kind)
         return 0;
-    if (trap_plant(ef->tt, gpa, kind) != 0) {
-        fail(ef, "cannot plant a trap at 0x%" PRIx64 ": outside guest memory", gpa);
+    if (enf_trap_plant(ef->tt, gpa, kind) != 0) {
+        enf_fail(ef, "cannot plant a trap at 0x%" PRIx64 ": outside guest memory", gpa);
         return -1;
     }
     ef->st.traps_planted++;
@@ -182,16 +179,16 @@ int plant(struct enforce *ef, uint64_t gpa, unsigned kind)
     return 0;
 }
 
-void unplant(struct enforce *ef, uint64_t gpa, unsigned kind)
+void enf_unplant(struct enf *ef, uint64_t gpa, unsigned kind)
 {
-    if (!(trap_kinds(ef->tt, gpa) & kind))
+    if (!(enf_trap_kinds(ef->tt, gpa) & kind))
         return;
-    trap_remove(ef->tt, gpa, kind);
+    enf_trap_remove(ef->tt, gpa, kind);
     ef->st.traps_removed++;
     trap_event(ef, SCOUT_EV_TRAP_REMOVE, gpa, kind);
 }
 
-static int page_has_attrs(struct enforce *ef, uint64_t page)
+static int page_has_attrs(struct enf *ef, uint64_t page)
 {
     for (int i = 0; i < 3; i++)
         if (prescan_attr_page(ef->ps, page, modes[i]))
@@ -200,25 +197,25 @@ static int page_has_attrs(struct enforce *ef, uint64_t page)
 }
 
 /* A page is read-only to KVM while it has attributes or traps. */
-int sync_protection(struct enforce *ef, uint64_t page)
+int enf_sync_protection(struct enf *ef, uint64_t page)
 {
-    int want = page_has_attrs(ef, page) || trap_count_page(ef->tt, page) != 0;
+    int want = page_has_attrs(ef, page) || enf_trap_count_page(ef->tt, page) != 0;
     int is = memslot_is_protected(ef->vm, page);
     if (is < 0)
         return 0;                       /* not RAM: nothing to protect */
     if (want && !is) {
         if (memslot_protect(ef->vm, page) != 0) {
             if (errno == ENOSPC)
-                fail(ef, "out of KVM memory slots (%zu in use) protecting page 0x%" PRIx64,
+                enf_fail(ef, "out of KVM memory slots (%zu in use) protecting page 0x%" PRIx64,
                      memslot_count(ef->vm), page);
             else
-                fail(ef, "cannot protect page 0x%" PRIx64 ": %s", page, strerror(errno));
+                enf_fail(ef, "cannot protect page 0x%" PRIx64 ": %s", page, strerror(errno));
             return -1;
         }
         ef->st.pages_protected++;
     } else if (!want && is) {
         if (memslot_unprotect(ef->vm, page) != 0) {
-            fail(ef, "cannot unprotect page 0x%" PRIx64 ": %s", page, strerror(errno));
+            enf_fail(ef, "cannot unprotect page 0x%" PRIx64 ": %s", page, strerror(errno));
             return -1;
         }
         ef->st.pages_unprotected++;
@@ -247,31 +244,31 @@ static void collect_trap(void *ctx, uint64_t gpa, unsigned kinds, uint8_t orig)
     t->kinds[t->n++] = (uint8_t)kinds;
 }
 
-static const struct page_traps *traps_of_page(struct enforce *ef, uint64_t page)
+static const struct page_traps *traps_of_page(struct enf *ef, uint64_t page)
 {
     static struct page_traps t;         /* 12 KiB: kept off the stack */
     t.n = 0;
-    trap_for_each_in_page(ef->tt, page, collect_trap, &t);
+    enf_trap_for_each_in_page(ef->tt, page, collect_trap, &t);
     return &t;
 }
 
 /* Virtualize traps exactly where some mode's attribute byte says virtualize. */
-static int sync_page(struct enforce *ef, uint64_t page)
+static int sync_page(struct enf *ef, uint64_t page)
 {
     const uint8_t *attr[3];
     for (int i = 0; i < 3; i++)
         attr[i] = prescan_attr_page(ef->ps, page, modes[i]);
     const struct page_traps *t = traps_of_page(ef, page);
     for (size_t i = 0; i < t->n; i++)
-        if ((t->kinds[i] & TRAP_VIRTUALIZE) && !wants_trap(attr, t->off[i]))
-            unplant(ef, page + t->off[i], TRAP_VIRTUALIZE);
+        if ((t->kinds[i] & ENF_TRAP_VIRTUALIZE) && !wants_trap(attr, t->off[i]))
+            enf_unplant(ef, page + t->off[i], ENF_TRAP_VIRTUALIZE);
     for (unsigned off = 0; off < PAGE_SIZE; off++)
-        if (wants_trap(attr, off) && plant(ef, page + off, TRAP_VIRTUALIZE) != 0)
+        if (wants_trap(attr, off) && enf_plant(ef, page + off, ENF_TRAP_VIRTUALIZE) != 0)
             return -1;
-    return sync_protection(ef, page);
+    return enf_sync_protection(ef, page);
 }
 
-static int sync_touched(struct enforce *ef)
+static int sync_touched(struct enf *ef)
 {
     int rc = 0;
     for (size_t i = 0; i < ef->ntouched && rc == 0; i++)
@@ -282,17 +279,17 @@ static int sync_touched(struct enforce *ef)
 
 /* ── CPU state helpers ───────────────────────────────────────────────── */
 
-int cpu_load(struct enforce *ef, struct cpu_view *c)
+int enf_cpu_load(struct enf *ef, struct cpu_view *c)
 {
-    if (vcpu_get_regs(ef->vm, &c->regs) != 0 || vcpu_get_sregs(ef->vm, &c->sregs) != 0) {
-        fail(ef, "cannot read vCPU state");
+    if (vcpu_get_regs(ef->cpu, &c->regs) != 0 || vcpu_get_sregs(ef->cpu, &c->sregs) != 0) {
+        enf_fail(ef, "cannot read vCPU state");
         return -1;
     }
-    c->mode = vcpu_mode_from_sregs(&c->sregs);
+    c->mode = x86_code_size(&c->regs, &c->sregs);
     return 0;
 }
 
-uint64_t cpu_linear(const struct cpu_view *c, uint64_t ip)
+uint64_t enf_cpu_linear(const struct cpu_view *c, uint64_t ip)
 {
     if (c->mode == 64)
         return ip;
@@ -302,24 +299,24 @@ uint64_t cpu_linear(const struct cpu_view *c, uint64_t ip)
 /* The monitor's exception stubs are its own code: never scanned or trapped.
  * The rest of the reserved region follows the guest's rules (a CPL 0 guest
  * can write code there). */
-int in_monitor(const struct enforce *ef, uint64_t gpa)
+int enf_in_monitor(const struct enf *ef, uint64_t gpa)
 {
     return gpa >= ef->reserved_base + VM_RES_STUBS && gpa < ef->reserved_base + VM_RES_STUBS + 0x1000;
 }
 
 /* Scans the instruction at a linear address unless it is scanned already. */
-int ensure_scanned(struct enforce *ef, uint64_t linear, int mode)
+int enf_ensure_scanned(struct enf *ef, uint64_t linear, int mode)
 {
     uint64_t gpa;
     if (gmem_translate(ef->vm, linear, 0, &gpa) != 0)
         return 0;                       /* unmapped: the guest's own fetch faults */
-    if (in_monitor(ef, gpa))
+    if (enf_in_monitor(ef, gpa))
         return 0;
     if (prescan_attr(ef->ps, gpa, (enum prescan_mode)mode) & PRESCAN_ATTR_SCANNED)
         return 0;
     ef->st.scans++;
     if (prescan_scan(ef->ps, gpa, (enum prescan_mode)mode) != 0) {
-        fail(ef, "prescan at 0x%" PRIx64 " failed", linear);
+        enf_fail(ef, "prescan at 0x%" PRIx64 " failed", linear);
         return -1;
     }
     return sync_touched(ef);
@@ -327,11 +324,11 @@ int ensure_scanned(struct enforce *ef, uint64_t linear, int mode)
 
 /* ── writes into protected pages ─────────────────────────────────────── */
 
-int apply_write(struct enforce *ef, uint64_t gpa, const uint8_t *data, size_t len, int injected)
+int enf_apply_write(struct enf *ef, uint64_t gpa, const uint8_t *data, size_t len, int injected)
 {
     struct cpu_view c;
     uint64_t rip_page = UINT64_MAX, rip_gpa;
-    if (cpu_load(ef, &c) == 0 && gmem_translate(ef->vm, cpu_linear(&c, c.regs.rip), 0, &rip_gpa) == 0)
+    if (enf_cpu_load(ef, &c) == 0 && gmem_translate(ef->vm, enf_cpu_linear(&c, c.regs.rip), 0, &rip_gpa) == 0)
         rip_page = PAGE_OF(rip_gpa);
     size_t done = 0;
     while (done < len) {
@@ -348,10 +345,10 @@ int apply_write(struct enforce *ef, uint64_t gpa, const uint8_t *data, size_t le
              * breakpoints stay. */
             const struct page_traps *t = traps_of_page(ef, page);
             for (size_t i = 0; i < t->n; i++) {
-                if (t->kinds[i] & TRAP_VIRTUALIZE)
-                    unplant(ef, page + t->off[i], TRAP_VIRTUALIZE);
-                if (t->kinds[i] & TRAP_STEP)
-                    unplant(ef, page + t->off[i], TRAP_STEP);
+                if (t->kinds[i] & ENF_TRAP_VIRTUALIZE)
+                    enf_unplant(ef, page + t->off[i], ENF_TRAP_VIRTUALIZE);
+                if (t->kinds[i] & ENF_TRAP_STEP)
+                    enf_unplant(ef, page + t->off[i], ENF_TRAP_STEP);
             }
             ef->ntouched = 0;
             ef->st.invalidations++;
@@ -374,20 +371,20 @@ int apply_write(struct enforce *ef, uint64_t gpa, const uint8_t *data, size_t le
         } else {
             ev.type = SCOUT_EV_COUNT;   /* not a code page: nothing to tell */
         }
-        if (trap_guest_write(ef->tt, a, data + done, n) != 0) {
-            fail(ef, "write of %zu bytes at 0x%" PRIx64 " is outside guest memory", n, a);
+        if (enf_trap_guest_write(ef->tt, a, data + done, n) != 0) {
+            enf_fail(ef, "write of %zu bytes at 0x%" PRIx64 " is outside guest memory", n, a);
             return -1;
         }
         if (ev.type != SCOUT_EV_COUNT)
             emit(ef, &ev);
-        if (sync_protection(ef, page) != 0)
+        if (enf_sync_protection(ef, page) != 0)
             return -1;
         done += n;
     }
     return 0;
 }
 
-int enforce_inject_write(struct enforce *ef, uint64_t gpa, const void *data, size_t len,
+int enf_inject_write(struct enf *ef, uint64_t gpa, const void *data, size_t len,
                          char *err, size_t errlen)
 {
     if (len == 0)
@@ -399,14 +396,14 @@ int enforce_inject_write(struct enforce *ef, uint64_t gpa, const void *data, siz
     }
     ef->st.injected_writes++;
     ef->failed = 0;
-    if (apply_write(ef, gpa, data, len, 1) != 0) {
+    if (enf_apply_write(ef, gpa, data, len, 1) != 0) {
         snprintf(err, errlen, "%s", ef->errmsg);
         return -1;
     }
     /* If RIP's page was dropped, rescan there now so the next run is safe. */
     struct cpu_view c;
-    if (ef->invalidated_rip_page && cpu_load(ef, &c) == 0)
-        ensure_scanned(ef, cpu_linear(&c, c.regs.rip), c.mode);
+    if (ef->invalidated_rip_page && enf_cpu_load(ef, &c) == 0)
+        enf_ensure_scanned(ef, enf_cpu_linear(&c, c.regs.rip), c.mode);
     ef->invalidated_rip_page = 0;
     if (ef->failed) {
         snprintf(err, errlen, "%s", ef->errmsg);
@@ -419,26 +416,26 @@ int enforce_inject_write(struct enforce *ef, uint64_t gpa, const void *data, siz
 
 /* Executes the instruction at RIP natively once: its bytes go back, a STEP
  * trap goes on every successor, and the next exit re-arms everything. */
-int step_in_place(struct enforce *ef, const struct cpu_view *c, uint64_t linear, uint64_t gpa,
+int enf_step_in_place(struct enf *ef, const struct cpu_view *c, uint64_t linear, uint64_t gpa,
                   const uint8_t *bytes, size_t nbytes, unsigned len)
 {
-    struct insn_emul_cpu e;
-    struct insn_emul_mem mem = { ef, emul_read, emul_write };
+    struct x86_emul_cpu e;
+    struct x86_emul_mem mem = { ef, enf_emul_read, enf_emul_write };
     uint64_t succ[2];
     ZydisDecodedInstruction in;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-    int decoded = decode_full(c, bytes, nbytes, &in, ops) == 0;
-    cpu_to_emul(c, &e);
-    int n = insn_emul_successors(&e, &mem, bytes, nbytes, succ);
+    int decoded = enf_decode_full(c, bytes, nbytes, &in, ops) == 0;
+    enf_cpu_to_emul(c, &e);
+    int n = x86_emul_successors(&e, &mem, bytes, nbytes, succ);
     if (n == 0 && decoded)
-        n = system_successors(ef, c, &in, bytes, succ);
+        n = enf_system_successors(ef, c, &in, bytes, succ);
     if (decoded)
-        touch_loaded_descriptors(ef, c, &in, ops, bytes);
+        enf_touch_loaded_descriptors(ef, c, &in, ops, bytes);
     if (n == 0)
         ef->st.unguarded_steps++;
     for (int i = 0; i < n; i++) {
         uint64_t sg;
-        if (gmem_translate(ef->vm, succ[i], 0, &sg) != 0 || in_monitor(ef, sg))
+        if (gmem_translate(ef->vm, succ[i], 0, &sg) != 0 || enf_in_monitor(ef, sg))
             continue;
         if (sg == gpa)
             continue;                   /* back to itself: scanned, re-armed at the next exit */
@@ -446,7 +443,7 @@ int step_in_place(struct enforce *ef, const struct cpu_view *c, uint64_t linear,
             ef->st.unguarded_steps++;   /* into its own bytes: a trap there would change it */
             continue;
         }
-        if (plant(ef, sg, TRAP_STEP) != 0 || sync_protection(ef, PAGE_OF(sg)) != 0)
+        if (enf_plant(ef, sg, ENF_TRAP_STEP) != 0 || enf_sync_protection(ef, PAGE_OF(sg)) != 0)
             return -1;
     }
     /* Suspend every trap inside the instruction (its own, overlapping starts). */
@@ -455,12 +452,12 @@ int step_in_place(struct enforce *ef, const struct cpu_view *c, uint64_t linear,
     if (first > len)
         first = len;
     if (first < len && gmem_translate(ef->vm, linear + first, 0, &tail) == 0 &&
-        trap_suspend_range(ef->tt, tail, len - first) != 0) {
-        fail(ef, "cannot restore the bytes at 0x%" PRIx64, linear + first);
+        enf_trap_suspend_range(ef->tt, tail, len - first) != 0) {
+        enf_fail(ef, "cannot restore the bytes at 0x%" PRIx64, linear + first);
         return -1;
     }
-    if (trap_suspend_range(ef->tt, gpa, first) != 0) {
-        fail(ef, "cannot restore the bytes at 0x%" PRIx64, linear);
+    if (enf_trap_suspend_range(ef->tt, gpa, first) != 0) {
+        enf_fail(ef, "cannot restore the bytes at 0x%" PRIx64, linear);
         return -1;
     }
     ef->stepping = 1;
@@ -470,33 +467,33 @@ int step_in_place(struct enforce *ef, const struct cpu_view *c, uint64_t linear,
 }
 
 /* Ends an in-place step: originals out, STEP traps gone. */
-void end_step(struct enforce *ef)
+void enf_end_step(struct enf *ef)
 {
     if (!ef->stepping)
         return;
-    trap_rearm_suspended(ef->tt);
+    enf_trap_rearm_suspended(ef->tt);
     /* Counted, not traced one by one: every step ends this way. */
-    ef->st.traps_removed += trap_remove_kind(ef->tt, TRAP_STEP);
+    ef->st.traps_removed += enf_trap_remove_kind(ef->tt, ENF_TRAP_STEP);
     ef->stepping = 0;
 }
 
 /* ── plugin vexit hook (plugins branch) ─────────────────────────────── */
 
-void enforce_set_vexit_hook(struct enforce *ef, enforce_vexit_fn fn, void *ctx)
+void enf_set_vexit_hook(struct enf *ef, enf_vexit_fn fn, void *ctx)
 {
     ef->vexit_hook = fn;
     ef->vexit_hook_ctx = ctx;
 }
 
 /* 1 if the hook handled the exit (c reloaded), 0 not, -1 error. */
-static int call_vexit_hook(struct enforce *ef, struct cpu_view *c, uint64_t linear, uint64_t gpa,
+static int call_vexit_hook(struct enf *ef, struct cpu_view *c, uint64_t linear, uint64_t gpa,
                            const uint8_t *bytes, size_t nbytes, unsigned len, const char *insn,
                            enum prescan_reason reason)
 {
-    struct enforce_vexit v = { linear, gpa, c->mode, len, bytes, (unsigned)nbytes, insn, reason };
+    struct enf_vexit v = { linear, gpa, c->mode, len, bytes, (unsigned)nbytes, insn, reason };
     if (!ef->vexit_hook || ef->vexit_hook(ef->vexit_hook_ctx, &v) != 1)
         return ef->failed ? -1 : 0;
-    if (ef->failed || cpu_load(ef, c) != 0)
+    if (ef->failed || enf_cpu_load(ef, c) != 0)
         return -1;
     return 1;
 }
@@ -505,12 +502,12 @@ static const char *mnemonic_of(const struct cpu_view *c, const uint8_t *bytes, s
 {
     ZydisDecodedInstruction in;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-    if (n == 0 || decode_full(c, bytes, n, &in, ops) != 0)
+    if (n == 0 || enf_decode_full(c, bytes, n, &in, ops) != 0)
         return "(bad)";
     return ZydisMnemonicGetString(in.mnemonic);
 }
 
-static void vexit_event(struct enforce *ef, uint64_t linear, const char *insn, enum prescan_reason r,
+static void vexit_event(struct enf *ef, uint64_t linear, const char *insn, enum prescan_reason r,
                         const char *how, int has_target, uint64_t target)
 {
     struct scout_event ev;
@@ -525,33 +522,33 @@ static void vexit_event(struct enforce *ef, uint64_t linear, const char *insn, e
     emit(ef, &ev);
 }
 
-static int set_rip(struct enforce *ef, struct cpu_view *c, uint64_t ip)
+static int set_rip(struct enf *ef, struct cpu_view *c, uint64_t ip)
 {
     c->regs.rip = ip;
-    if (vcpu_set_regs(ef->vm, &c->regs) != 0) {
-        fail(ef, "cannot set RIP");
+    if (vcpu_set_regs(ef->cpu, &c->regs) != 0) {
+        enf_fail(ef, "cannot set RIP");
         return -1;
     }
     return 0;
 }
 
 /* The guest reached an armed trap at (linear, gpa); RIP is on it. */
-int handle_trap(struct enforce *ef, struct cpu_view *c, uint64_t linear, uint64_t gpa)
+int enf_handle_trap(struct enf *ef, struct cpu_view *c, uint64_t linear, uint64_t gpa)
 {
-    unsigned kinds = trap_kinds(ef->tt, gpa);
-    if (debug_trap_hit(ef, kinds, linear, gpa, c->mode))
+    unsigned kinds = enf_trap_kinds(ef->tt, gpa);
+    if (enf_debug_trap_hit(ef, kinds, linear, gpa, c->mode))
         return ef->failed ? -1 : 0;     /* a breakpoint or the end of a stepi: stop here */
-    end_step(ef);
-    if (!(kinds & TRAP_VIRTUALIZE)) {
-        if (kinds & TRAP_BREAK)         /* resuming from a breakpoint: run it in place once */
-            return debug_step_native(ef, c, linear, gpa);
+    enf_end_step(ef);
+    if (!(kinds & ENF_TRAP_VIRTUALIZE)) {
+        if (kinds & ENF_TRAP_BREAK)         /* resuming from a breakpoint: run it in place once */
+            return enf_debug_step_native(ef, c, linear, gpa);
         ef->st.step_trap_hits++;
-        return ensure_scanned(ef, linear, c->mode);
+        return enf_ensure_scanned(ef, linear, c->mode);
     }
-    if (ensure_scanned(ef, linear, c->mode) != 0)
+    if (enf_ensure_scanned(ef, linear, c->mode) != 0)
         return -1;
     uint8_t bytes[PRESCAN_MAX_INSN_LEN];
-    size_t nbytes = read_insn_bytes(ef, linear, bytes);
+    size_t nbytes = enf_read_insn_bytes(ef, linear, bytes);
     enum prescan_mode pm = (enum prescan_mode)c->mode;
     uint8_t attr = prescan_attr(ef->ps, gpa, pm);
     unsigned len = attr & PRESCAN_ATTR_LEN_MASK;
@@ -562,9 +559,9 @@ int handle_trap(struct enforce *ef, struct cpu_view *c, uint64_t linear, uint64_
     ef->st.vexit_reason[reason < PRESCAN_REASON_COUNT ? reason : 0]++;
     switch (call_vexit_hook(ef, c, linear, gpa, bytes, nbytes, len, insn, reason)) {   /* plugins */
     case 1: {
-        uint64_t next = cpu_linear(c, c->regs.rip);
+        uint64_t next = enf_cpu_linear(c, c->regs.rip);
         vexit_event(ef, linear, insn, reason, "plugin", 1, next);
-        return ensure_scanned(ef, next, c->mode);
+        return enf_ensure_scanned(ef, next, c->mode);
     }
     case -1: return -1;
     }
@@ -585,14 +582,14 @@ int handle_trap(struct enforce *ef, struct cpu_view *c, uint64_t linear, uint64_
         uint64_t handler;
         ef->st.ud_injected++;
         vexit_event(ef, linear, insn, reason, "inject-ud", 0, 0);
-        if (vcpu_inject_exception(ef->vm, 6, 0, 0) != 0) {
-            fail(ef, "cannot inject #UD at 0x%" PRIx64, linear);
+        if (vcpu_inject_exception(ef->cpu, 6, 0, 0) != 0) {
+            enf_fail(ef, "cannot inject #UD at 0x%" PRIx64, linear);
             return -1;
         }
         uint64_t hg;
-        if (vector_handler(ef, c, 6, &handler) == 0 && gmem_translate(ef->vm, handler, 0, &hg) == 0 &&
-            !in_monitor(ef, hg)) {
-            if (plant(ef, hg, TRAP_STEP) != 0 || sync_protection(ef, PAGE_OF(hg)) != 0)
+        if (enf_vector_handler(ef, c, 6, &handler) == 0 && gmem_translate(ef->vm, handler, 0, &hg) == 0 &&
+            !enf_in_monitor(ef, hg)) {
+            if (enf_plant(ef, hg, ENF_TRAP_STEP) != 0 || enf_sync_protection(ef, PAGE_OF(hg)) != 0)
                 return -1;
             ef->stepping = 1;
             ef->step_started = 1;
@@ -601,36 +598,36 @@ int handle_trap(struct enforce *ef, struct cpu_view *c, uint64_t linear, uint64_
     }
     if (reason == PRESCAN_REASON_SENSITIVE) {
         const char *how = "";
-        int r = emulate_system_store(ef, c, bytes, nbytes, &how);
-        if (r == 0 && (r = emulate_cr3_write(ef, c, bytes, nbytes)) == 1)
+        int r = enf_emulate_system_store(ef, c, bytes, nbytes, &how);
+        if (r == 0 && (r = enf_emulate_cr3_write(ef, c, bytes, nbytes)) == 1)
             how = "mov-cr3";
         if (r < 0)
             return -1;
         if (r == 1) {
             ef->st.emulated++;
             vexit_event(ef, linear, insn, reason, how, 0, 0);
-            return ensure_scanned(ef, cpu_linear(c, c->regs.rip), c->mode);
+            return enf_ensure_scanned(ef, enf_cpu_linear(c, c->regs.rip), c->mode);
         }
     }
     /* Exact emulation first, whatever the reason (an overlap-forced branch
      * may even target its own bytes, which no in-place step can guard). */
     if (reason != PRESCAN_REASON_UNDECODABLE) {
-        struct insn_emul_cpu e;
-        struct insn_emul_mem mem = { ef, emul_read, emul_write };
-        struct insn_emul_info info;
-        cpu_to_emul(c, &e);
-        if (insn_emul_step(&e, &mem, bytes, nbytes, &info) == INSN_EMUL_DONE) {
+        struct x86_emul_cpu e;
+        struct x86_emul_mem mem = { ef, enf_emul_read, enf_emul_write };
+        struct x86_emul_info info;
+        enf_cpu_to_emul(c, &e);
+        if (x86_emul_step(&e, &mem, bytes, nbytes, &info) == X86_EMUL_DONE) {
             if (ef->failed)
                 return -1;
-            emul_to_cpu(&e, c);
-            if (vcpu_set_regs(ef->vm, &c->regs) != 0) {
-                fail(ef, "cannot set registers");
+            enf_emul_to_cpu(&e, c);
+            if (vcpu_set_regs(ef->cpu, &c->regs) != 0) {
+                enf_fail(ef, "cannot set registers");
                 return -1;
             }
             ef->st.emulated++;
-            uint64_t next = cpu_linear(c, c->regs.rip);
+            uint64_t next = enf_cpu_linear(c, c->regs.rip);
             vexit_event(ef, linear, insn, reason, info.how, info.has_target, next);
-            return ensure_scanned(ef, next, c->mode);
+            return enf_ensure_scanned(ef, next, c->mode);
         }
     }
     /* Sensitive, far, crossing, overlap, policy, or not emulated: run it in
@@ -638,73 +635,57 @@ int handle_trap(struct enforce *ef, struct cpu_view *c, uint64_t linear, uint64_
      * in this page: take the whole length from the decoder. */
     ZydisDecodedInstruction in;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-    if (decode_full(c, bytes, nbytes, &in, ops) == 0)
+    if (enf_decode_full(c, bytes, nbytes, &in, ops) == 0)
         len = in.length;
     vexit_event(ef, linear, insn, reason, "in-place", 0, 0);
-    return step_in_place(ef, c, linear, gpa, bytes, nbytes, len ? len : 1);
+    return enf_step_in_place(ef, c, linear, gpa, bytes, nbytes, len ? len : 1);
 }
 
 /* ── run-loop hooks ─────────────────────────────────────────────────── */
 
-static int is_scout_device(uint16_t port)
-{
-    return port == DEV_DEBUGCON_PORT || (port >= DEV_UART_BASE && port < DEV_UART_BASE + 8) ||
-           (port >= DEV_EXIT_PORT && port < DEV_EXIT_PORT + 4);
-}
-
-static enum vm_hook_result on_io(void *ctx, struct vm *vm, uint16_t port, int out, int size,
+static enum vm_hook_result on_io(void *ctx, struct vcpu *cpu, uint16_t port, int out, int size,
                           uint32_t count, void *data)
 {
-    struct enforce *ef = ctx;
+    struct enf *ef = ctx;
     struct cpu_view c;
-    (void)vm;
-    if (out && size == 1 && count == 1 && cpu_load(ef, &c) == 0) {
-        uint64_t rip_lin = cpu_linear(&c, c.regs.rip);
+    (void)cpu;
+    (void)data;
+    if (out && size == 1 && count == 1 && enf_cpu_load(ef, &c) == 0) {
+        uint64_t rip_lin = enf_cpu_linear(&c, c.regs.rip);
         uint64_t cand = ef->io_rip_at_out ? rip_lin : rip_lin - 1, gpa;
-        if (gmem_translate(ef->vm, cand, 0, &gpa) == 0 && trap_is_armed(ef->tt, gpa)) {
-            vcpu_complete_io(ef->vm);
-            if (cpu_load(ef, &c) != 0)
+        if (gmem_translate(ef->vm, cand, 0, &gpa) == 0 && enf_trap_is_armed(ef->tt, gpa)) {
+            vcpu_complete_io(ef->cpu);
+            if (enf_cpu_load(ef, &c) != 0)
                 return VM_HOOK_STOP;
             /* RIP is past the one-byte OUT now, on every host. */
-            if (set_rip(ef, &c, c.regs.rip - 1) != 0 || handle_trap(ef, &c, cand, gpa) != 0)
+            if (set_rip(ef, &c, c.regs.rip - 1) != 0 || enf_handle_trap(ef, &c, cand, gpa) != 0)
                 return VM_HOOK_STOP;
             return ef->failed || ef->stop_now ? VM_HOOK_STOP : VM_HOOK_HANDLED;
         }
     }
     if (ef->stepi_pending && !(out && port >= DEV_EXIT_PORT && port < DEV_EXIT_PORT + 4))
         ef->stop_after_io = 1;          /* the stepped instruction's own I/O: stop after it */
-    if (is_scout_device(port) && events_wanted(ef->events)) {
-        struct scout_event ev;
-        memset(&ev, 0, sizeof(ev));
-        ev.type = SCOUT_EV_IO;
-        ev.u.io.port = port;
-        ev.u.io.out = out;
-        ev.u.io.size = (unsigned)size;
-        if (out)
-            memcpy(&ev.u.io.value, data, (size_t)size <= 4 ? (size_t)size : 4);
-        emit(ef, &ev);
-    }
     return VM_HOOK_PASS;
 }
 
-static enum vm_hook_result on_protected_write(void *ctx, struct vm *vm, uint64_t gpa,
+static enum vm_hook_result on_protected_write(void *ctx, struct vcpu *cpu, uint64_t gpa,
                                        const void *data, unsigned len)
 {
-    struct enforce *ef = ctx;
+    struct enf *ef = ctx;
     uint8_t copy[16];
     if (len > sizeof(copy))
         len = sizeof(copy);
     memcpy(copy, data, len);            /* the run struct is reused by the completion run */
-    vcpu_complete_io(vm);               /* the writing instruction completes first */
-    end_step(ef);
-    return apply_write(ef, gpa, copy, len, 0) == 0 ? VM_HOOK_HANDLED : VM_HOOK_STOP;
+    vcpu_complete_io(cpu);              /* the writing instruction completes first */
+    enf_end_step(ef);
+    return enf_apply_write(ef, gpa, copy, len, 0) == 0 ? VM_HOOK_HANDLED : VM_HOOK_STOP;
 }
 
 /* A guest that loads its own IDT gets every present interrupt/trap gate's
  * handler scanned, so an exception raised by native code lands on scanned
  * code.  Checked when IDTR changes; gates rewritten after LIDT and
  * real-mode vector tables are not followed (README: known limits). */
-static void scan_idt_handlers(struct enforce *ef, const struct cpu_view *c)
+static void scan_idt_handlers(struct enf *ef, const struct cpu_view *c)
 {
     if (!(c->sregs.cr0 & 1) ||
         (c->sregs.idt.base == ef->idt_base && c->sregs.idt.limit == ef->idt_limit))
@@ -723,49 +704,49 @@ static void scan_idt_handlers(struct enforce *ef, const struct cpu_view *c)
         unsigned type = g[5] & 0x1f;
         if (!(g[5] & 0x80) || (type != 0x0e && type != 0x0f && type != 0x06 && type != 0x07))
             continue;                   /* not present, or a task gate */
-        if (vector_handler(ef, c, v, &handler) == 0 && gmem_translate(ef->vm, handler, 0, &gpa) == 0 &&
-            !in_monitor(ef, gpa))
-            ensure_scanned(ef, handler, lma ? 64 : 32);
+        if (enf_vector_handler(ef, c, v, &handler) == 0 && gmem_translate(ef->vm, handler, 0, &gpa) == 0 &&
+            !enf_in_monitor(ef, gpa))
+            enf_ensure_scanned(ef, handler, lma ? 64 : 32);
     }
 }
 
-static void on_after_exit(void *ctx, struct vm *vm, uint32_t exit_reason)
+static void on_after_exit(void *ctx, struct vcpu *cpu, uint32_t exit_reason)
 {
-    struct enforce *ef = ctx;
+    struct enf *ef = ctx;
     struct cpu_view c;
-    (void)vm;
-    stepi_after_exit(ef, exit_reason);
+    (void)cpu;
+    enf_stepi_after_exit(ef, exit_reason);
     if (ef->step_started)
         ef->step_started = 0;           /* the step runs now */
     else
-        end_step(ef);
+        enf_end_step(ef);
     /* The run ends at these: nothing will execute at RIP, so nothing to scan. */
     if (exit_reason == KVM_EXIT_HLT || exit_reason == KVM_EXIT_SHUTDOWN ||
         exit_reason == KVM_EXIT_SYSTEM_EVENT || exit_reason == KVM_EXIT_INTERNAL_ERROR ||
         exit_reason == KVM_EXIT_FAIL_ENTRY)
         return;
-    if (cpu_load(ef, &c) != 0)
+    if (enf_cpu_load(ef, &c) != 0)
         return;
     scan_idt_handlers(ef, &c);
-    uint64_t lin = cpu_linear(&c, c.regs.rip), gpa;
-    if (gmem_translate(ef->vm, lin, 0, &gpa) != 0 || in_monitor(ef, gpa)) {
+    uint64_t lin = enf_cpu_linear(&c, c.regs.rip), gpa;
+    if (gmem_translate(ef->vm, lin, 0, &gpa) != 0 || enf_in_monitor(ef, gpa)) {
         if (ef->failed)
-            vm_request_stop_why(ef->vm, VM_STOP_HOOK);
+            vcpu_request_stop(ef->cpu, VM_STOP_HOOK);
         return;
     }
     int scanned = (prescan_attr(ef->ps, gpa, (enum prescan_mode)c.mode) & PRESCAN_ATTR_SCANNED) != 0;
-    if (!scanned && !trap_is_armed(ef->tt, gpa)) {
+    if (!scanned && !enf_trap_is_armed(ef->tt, gpa)) {
         if (ef->cfg.check_invariant && !ef->invalidated_rip_page)
-            fail(ef, "invariant broken: rip=0x%" PRIx64 " (gpa 0x%" PRIx64 ") is not scanned at an exit",
+            enf_fail(ef, "invariant broken: rip=0x%" PRIx64 " (gpa 0x%" PRIx64 ") is not scanned at an exit",
                  lin, gpa);
         else
-            ensure_scanned(ef, lin, c.mode);
+            enf_ensure_scanned(ef, lin, c.mode);
     }
     ef->st.invariant_checks++;
     ef->invalidated_rip_page = 0;
     /* This hook cannot refuse the re-entry itself: ask the loop to stop. */
     if (ef->failed)
-        vm_request_stop_why(ef->vm, VM_STOP_HOOK);
+        vcpu_request_stop(ef->cpu, VM_STOP_HOOK);
 }
 
 /* ── lifecycle ──────────────────────────────────────────────────────── */
@@ -779,20 +760,21 @@ static int trap_mem_write(void *ctx, uint64_t gpa, const void *buf, size_t len)
     return gmem_write_phys(ctx, gpa, buf, len);
 }
 
-struct enforce *enforce_new(struct vm *vm, const struct enforce_config *cfg, struct events *events,
+struct enf *enf_new(struct vm *vm, const struct enf_config *cfg, struct events *events,
                             char *err, size_t errlen)
 {
-    struct enforce *ef = calloc(1, sizeof(*ef));
+    struct enf *ef = calloc(1, sizeof(*ef));
     if (!ef) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
     ef->vm = vm;
+    ef->cpu = vm_vcpu(vm);
     ef->cfg = *cfg;
     ef->events = events;
     ef->reserved_base = vm_reserved_base(vm);
-    struct trap_mem tm = { vm, trap_mem_read, trap_mem_write };
-    ef->tt = trap_table_new(&tm, ENFORCE_TRAP_OUT);
+    struct enf_trap_mem tm = { vm, trap_mem_read, trap_mem_write };
+    ef->tt = enf_trap_table_new(&tm, ENF_TRAP_OUT);
     struct prescan_config pc = { 0 };
     pc.read = read_page_for_engine;
     pc.read_ctx = ef;
@@ -802,35 +784,35 @@ struct enforce *enforce_new(struct vm *vm, const struct enforce_config *cfg, str
     ef->ps = ef->tt ? prescan_new(&pc) : NULL;
     if (!ef->ps) {
         snprintf(err, errlen, "out of memory");
-        enforce_free(ef);
+        enf_free(ef);
         return NULL;
     }
     return ef;
 }
 
-void enforce_set_io_rip_at_out(struct enforce *ef, int at_out) { ef->io_rip_at_out = at_out; }
+void enf_set_io_rip_at_out(struct enf *ef, int at_out) { ef->io_rip_at_out = at_out; }
 
-void enforce_free(struct enforce *ef)
+void enf_free(struct enf *ef)
 {
     if (!ef)
         return;
     prescan_free(ef->ps);
-    trap_table_free(ef->tt);
+    enf_trap_table_free(ef->tt);
     free(ef->touched);
     free(ef);
 }
 
-void enforce_set_depth(struct enforce *ef, unsigned depth)
+void enf_set_depth(struct enf *ef, unsigned depth)
 {
     ef->cfg.depth = depth;
     prescan_set_depth(ef->ps, depth);
 }
-unsigned enforce_depth(const struct enforce *ef) { return ef->cfg.depth; }
-struct prescan *enforce_engine(struct enforce *ef) { return ef->ps; }
-struct trap_table *enforce_traps(struct enforce *ef) { return ef->tt; }
-void enforce_get_stats(const struct enforce *ef, struct enforce_stats *out) { *out = ef->st; }
+unsigned enf_depth(const struct enf *ef) { return ef->cfg.depth; }
+struct prescan *enf_engine(struct enf *ef) { return ef->ps; }
+struct enf_trap_table *enf_traps(struct enf *ef) { return ef->tt; }
+void enf_get_stats(const struct enf *ef, struct enf_stats *out) { *out = ef->st; }
 
-int report(struct enforce *ef, char *err, size_t errlen)
+int enf_report(struct enf *ef, char *err, size_t errlen)
 {
     if (!ef->failed)
         return 0;
@@ -841,13 +823,13 @@ int report(struct enforce *ef, char *err, size_t errlen)
 
 /* A scan requested from outside (prescan/pstart): linear -> gpa, mode 0 =
  * the vCPU's current mode; then a whole scan, or only its start (steppable). */
-static int start_requested_scan(struct enforce *ef, uint64_t linear, int mode, int whole,
+static int start_requested_scan(struct enf *ef, uint64_t linear, int mode, int whole,
                                 char *err, size_t errlen)
 {
     struct cpu_view c;
     uint64_t gpa;
-    if (cpu_load(ef, &c) != 0)
-        return report(ef, err, errlen);
+    if (enf_cpu_load(ef, &c) != 0)
+        return enf_report(ef, err, errlen);
     if (mode == 0)
         mode = c.mode;
     if (gmem_translate(ef->vm, linear, 0, &gpa) != 0) {
@@ -864,47 +846,47 @@ static int start_requested_scan(struct enforce *ef, uint64_t linear, int mode, i
     return 0;
 }
 
-int enforce_prescan(struct enforce *ef, uint64_t linear, int mode, char *err, size_t errlen)
+int enf_prescan(struct enf *ef, uint64_t linear, int mode, char *err, size_t errlen)
 {
     if (start_requested_scan(ef, linear, mode, 1, err, errlen) != 0)
         return -1;
     sync_touched(ef);
-    return report(ef, err, errlen);
+    return enf_report(ef, err, errlen);
 }
 
-int enforce_prescan_start(struct enforce *ef, uint64_t linear, int mode, char *err, size_t errlen)
+int enf_prescan_start(struct enf *ef, uint64_t linear, int mode, char *err, size_t errlen)
 {
     return start_requested_scan(ef, linear, mode, 0, err, errlen);
 }
 
-int enforce_sync(struct enforce *ef, char *err, size_t errlen)
+int enf_sync(struct enf *ef, char *err, size_t errlen)
 {
     sync_touched(ef);
-    return report(ef, err, errlen);
+    return enf_report(ef, err, errlen);
 }
 
-int enforce_prepare(struct enforce *ef, char *err, size_t errlen)
+int enf_prepare(struct enf *ef, char *err, size_t errlen)
 {
     struct cpu_view c;
-    if (cpu_load(ef, &c) == 0)
-        ensure_scanned(ef, cpu_linear(&c, c.regs.rip), c.mode);
-    return report(ef, err, errlen);
+    if (enf_cpu_load(ef, &c) == 0)
+        enf_ensure_scanned(ef, enf_cpu_linear(&c, c.regs.rip), c.mode);
+    return enf_report(ef, err, errlen);
 }
 
 /* vm_run() with the hooks; stepping: stop after one instruction (stepi). */
-int enforce_run_guest(struct enforce *ef, struct vm_stop *stop, int stepping)
+int enf_run_guest(struct enf *ef, struct vm_stop *stop, int stepping)
 {
     struct vm_hooks hooks = { ef, on_io, on_protected_write, on_after_exit };
     ef->failed = 0;
-    int rc = debug_resume(ef, stop, stepping);
+    int rc = enf_debug_resume(ef, stop, stepping);
     if (rc == 0)
-        rc = vm_run(ef->vm, &hooks, stop);
+        rc = vcpu_run(ef->cpu, &hooks, stop);
     else if (rc > 0)
         rc = 0;
-    end_step(ef);
-    if (stepping && rc == 0 && stop->why == VM_STOP_HOOK && ef->stop_kind == ENFORCE_STOP_NONE && !ef->failed)
-        ef->stop_kind = ENFORCE_STOP_STEP;
-    debug_finish(ef, stop);
+    enf_end_step(ef);
+    if (stepping && rc == 0 && stop->why == VM_STOP_HOOK && ef->stop_kind == ENF_STOP_NONE && !ef->failed)
+        ef->stop_kind = ENF_STOP_STEP;
+    enf_debug_finish(ef, stop);
     if (ef->failed) {
         stop->why = VM_STOP_ERROR;
         snprintf(stop->message, sizeof(stop->message), "%s", ef->errmsg);
@@ -914,7 +896,7 @@ int enforce_run_guest(struct enforce *ef, struct vm_stop *stop, int stepping)
     return rc;
 }
 
-int enforce_run(struct enforce *ef, struct vm_stop *stop)
+int enf_run(struct enf *ef, struct vm_stop *stop)
 {
-    return enforce_run_guest(ef, stop, 0);
+    return enf_run_guest(ef, stop, 0);
 }

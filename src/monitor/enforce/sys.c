@@ -1,5 +1,5 @@
-/* enforce_x86.c — x86 system-instruction helpers for the enforcement loop
- * (enforce.c): they compute, from the vCPU state (struct cpu_view) and guest
+/* sys.c — x86 system-instruction helpers for the enforcement loop
+ * (loop.c): they compute, from the vCPU state (struct cpu_view) and guest
  * memory, what an instruction the monitor handles will do — the register
  * view the emulator (insn_emul.h) works on and back, segment bases from the
  * GDT, interrupt handlers from the IVT/IDT, the successors of far branches,
@@ -11,10 +11,8 @@
 #include <string.h>
 
 #include "monitor/enforce/enforce_priv.h"
-#include "monitor/kvm/guest_mem.h"
-#include "monitor/x86/insn_emul.h"
-#include "monitor/kvm/memslot.h"
-#include "monitor/kvm/vm.h"
+#include "monitor/kvm/kvm.h"
+#include "monitor/x86/x86.h"
 
 /* The 16 general registers in encoding order: rax, rcx, rdx, rbx, rsp, rbp,
  * rsi, rdi, r8..r15 (the order of insn_emul and of Zydis register ids). */
@@ -39,26 +37,26 @@ static int gpr_value(const struct cpu_view *c, ZydisRegister reg, uint64_t *out)
     return 0;
 }
 
-void cpu_to_emul(const struct cpu_view *c, struct insn_emul_cpu *e)
+void enf_cpu_to_emul(const struct cpu_view *c, struct x86_emul_cpu *e)
 {
     const struct kvm_regs *r = &c->regs;
     memset(e, 0, sizeof(*e));
     gprs_of(r, e->gpr);
     e->rip = r->rip;
     e->rflags = r->rflags;
-    e->seg_base[INSN_EMUL_ES] = c->sregs.es.base;
-    e->seg_base[INSN_EMUL_CS] = c->sregs.cs.base;
-    e->seg_base[INSN_EMUL_SS] = c->sregs.ss.base;
-    e->seg_base[INSN_EMUL_DS] = c->sregs.ds.base;
-    e->seg_base[INSN_EMUL_FS] = c->sregs.fs.base;
-    e->seg_base[INSN_EMUL_GS] = c->sregs.gs.base;
+    e->seg_base[X86_EMUL_ES] = c->sregs.es.base;
+    e->seg_base[X86_EMUL_CS] = c->sregs.cs.base;
+    e->seg_base[X86_EMUL_SS] = c->sregs.ss.base;
+    e->seg_base[X86_EMUL_DS] = c->sregs.ds.base;
+    e->seg_base[X86_EMUL_FS] = c->sregs.fs.base;
+    e->seg_base[X86_EMUL_GS] = c->sregs.gs.base;
     e->mode = c->mode;
     e->stack_size = c->mode == 64 ? 64 : c->sregs.ss.db ? 32 : 16;
     e->real_mode = !(c->sregs.cr0 & 1);
     e->cpl = e->real_mode ? 0 : (int)(c->sregs.cs.selector & 3);
 }
 
-void emul_to_cpu(const struct insn_emul_cpu *e, struct cpu_view *c)
+void enf_emul_to_cpu(const struct x86_emul_cpu *e, struct cpu_view *c)
 {
     struct kvm_regs *r = &c->regs;
     r->rax = e->gpr[0]; r->rcx = e->gpr[1]; r->rdx = e->gpr[2]; r->rbx = e->gpr[3];
@@ -69,15 +67,15 @@ void emul_to_cpu(const struct insn_emul_cpu *e, struct cpu_view *c)
     r->rflags = e->rflags;
 }
 
-int emul_read(void *ctx, uint64_t linear, void *buf, size_t len)
+int enf_emul_read(void *ctx, uint64_t linear, void *buf, size_t len)
 {
-    return enforce_read_code(ctx, linear, buf, len);
+    return enf_read_code(ctx, linear, buf, len);
 }
 
 /* Emulated stores take the same path as the guest's own. */
-int emul_write(void *ctx, uint64_t linear, const void *buf, size_t len)
+int enf_emul_write(void *ctx, uint64_t linear, const void *buf, size_t len)
 {
-    struct enforce *ef = ctx;
+    struct enf *ef = ctx;
     uint64_t gpa[2];
     size_t first = PAGE_SIZE - (linear & (PAGE_SIZE - 1));
     if (first > len)
@@ -86,15 +84,15 @@ int emul_write(void *ctx, uint64_t linear, const void *buf, size_t len)
         return -1;
     if (first < len && gmem_translate(ef->vm, linear + first, 1, &gpa[1]) != 0)
         return -1;
-    if (apply_write(ef, gpa[0], buf, first, 0) != 0)
+    if (enf_apply_write(ef, gpa[0], buf, first, 0) != 0)
         return -1;
-    if (first < len && apply_write(ef, gpa[1], (const uint8_t *)buf + first, len - first, 0) != 0)
+    if (first < len && enf_apply_write(ef, gpa[1], (const uint8_t *)buf + first, len - first, 0) != 0)
         return -1;
     return 0;
 }
 
 /* Segment base of a selector from the GDT (real mode: selector * 16). */
-static int selector_base(struct enforce *ef, const struct cpu_view *c, uint16_t sel, uint64_t *base)
+static int selector_base(struct enf *ef, const struct cpu_view *c, uint16_t sel, uint64_t *base)
 {
     if (!(c->sregs.cr0 & 1)) {
         *base = (uint64_t)sel << 4;
@@ -115,7 +113,7 @@ static int selector_base(struct enforce *ef, const struct cpu_view *c, uint16_t 
 }
 
 /* Linear address of the handler for an interrupt vector (IVT or IDT). */
-int vector_handler(struct enforce *ef, const struct cpu_view *c, unsigned vector, uint64_t *out)
+int enf_vector_handler(struct enf *ef, const struct cpu_view *c, unsigned vector, uint64_t *out)
 {
     if (!(c->sregs.cr0 & 1)) {
         uint16_t v[2];
@@ -140,7 +138,7 @@ int vector_handler(struct enforce *ef, const struct cpu_view *c, unsigned vector
     return 0;
 }
 
-int decode_full(const struct cpu_view *c, const uint8_t *bytes, size_t n,
+int enf_decode_full(const struct cpu_view *c, const uint8_t *bytes, size_t n,
                 ZydisDecodedInstruction *in, ZydisDecodedOperand *ops)
 {
     ZydisDecoder dec;
@@ -156,10 +154,10 @@ int decode_full(const struct cpu_view *c, const uint8_t *bytes, size_t n,
 /* Where a far branch, IRET, INT or a SYSCALL-family instruction goes,
  * computed from operand, stack, vector table, MSRs or registers.  Returns
  * the number of successors written (0..2). */
-int system_successors(struct enforce *ef, const struct cpu_view *c, const ZydisDecodedInstruction *in,
+int enf_system_successors(struct enf *ef, const struct cpu_view *c, const ZydisDecodedInstruction *in,
                       const uint8_t *bytes, uint64_t out[2])
 {
-    uint64_t next = cpu_linear(c, c->regs.rip + in->length), base;
+    uint64_t next = enf_cpu_linear(c, c->regs.rip + in->length), base;
     unsigned w = in->operand_width / 8;
     uint8_t op = in->opcode;
     if (in->opcode_map == ZYDIS_OPCODE_MAP_0F) {
@@ -167,13 +165,13 @@ int system_successors(struct enforce *ef, const struct cpu_view *c, const ZydisD
         int lma = (c->sregs.efer & (1u << 10)) != 0;
         switch (in->opcode) {
         case 0x05:                                      /* SYSCALL: LSTAR, CSTAR or STAR[31:0] */
-            if (vcpu_get_msr(ef->vm, !lma ? 0xC0000081u : c->mode == 64 ? 0xC0000082u : 0xC0000083u,
+            if (vcpu_get_msr(ef->cpu, !lma ? 0xC0000081u : c->mode == 64 ? 0xC0000082u : 0xC0000083u,
                              &msr) != 0)
                 return 0;
             out[0] = lma ? msr : msr & 0xffffffffu;
             return 1;
         case 0x34:                                      /* SYSENTER: IA32_SYSENTER_EIP */
-            if (vcpu_get_msr(ef->vm, 0x176, &msr) != 0)
+            if (vcpu_get_msr(ef->cpu, 0x176, &msr) != 0)
                 return 0;
             out[0] = lma ? msr : msr & 0xffffffffu;
             return 1;
@@ -212,7 +210,7 @@ int system_successors(struct enforce *ef, const struct cpu_view *c, const ZydisD
         return 1;
     }
     int vector = op == 0xCD ? bytes[in->raw.imm[0].offset] : op == 0xCC ? 3 : op == 0xCE ? 4 : op == 0xF1 ? 1 : -1;
-    if (vector < 0 || vector_handler(ef, c, (unsigned)vector, &out[0]) != 0)
+    if (vector < 0 || enf_vector_handler(ef, c, (unsigned)vector, &out[0]) != 0)
         return 0;
     out[1] = next;                                      /* INTO falls through when OF=0 */
     return op == 0xCE ? 2 : 1;
@@ -222,14 +220,14 @@ int system_successors(struct enforce *ef, const struct cpu_view *c, const ZydisD
  * value itself.  (Executed in place, the store into a read-only page never
  * completes on kvm_pvm: the vCPU spins without an exit.)  Returns 1 done,
  * 0 not one of these, -1 error. */
-int emulate_system_store(struct enforce *ef, struct cpu_view *c, const uint8_t *bytes,
+int enf_emulate_system_store(struct enf *ef, struct cpu_view *c, const uint8_t *bytes,
                          size_t nbytes, const char **how)
 {
     ZydisDecodedInstruction in;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
     uint8_t val[10];
     size_t len;
-    if (decode_full(c, bytes, nbytes, &in, ops) != 0 || in.operand_count_visible < 1 ||
+    if (enf_decode_full(c, bytes, nbytes, &in, ops) != 0 || in.operand_count_visible < 1 ||
         ops[0].type != ZYDIS_OPERAND_TYPE_MEMORY)
         return 0;
     switch (in.mnemonic) {
@@ -258,7 +256,7 @@ int emulate_system_store(struct enforce *ef, struct cpu_view *c, const uint8_t *
         rc.values[ZYDIS_REGISTER_AX + i] = v[i] & 0xffffu;
     }
     ZyanU64 ea;
-    uint64_t ip = cpu_linear(c, c->regs.rip);
+    uint64_t ip = enf_cpu_linear(c, c->regs.rip);
     if (!ZYAN_SUCCESS(ZydisCalcAbsoluteAddressEx(&in, &ops[0], ip, &rc, &ea)))
         return 0;
     if (c->mode != 64 || ops[0].mem.segment == ZYDIS_REGISTER_FS || ops[0].mem.segment == ZYDIS_REGISTER_GS) {
@@ -271,13 +269,13 @@ int emulate_system_store(struct enforce *ef, struct cpu_view *c, const uint8_t *
         if (c->mode != 64)
             ea &= 0xffffffffu;
     }
-    if (emul_write(ef, ea, val, len) != 0)
+    if (enf_emul_write(ef, ea, val, len) != 0)
         return 0;                       /* unwritable: let the CPU raise the fault in place */
     c->regs.rip += in.length;
     if (c->mode != 64)
         c->regs.rip &= c->mode == 16 ? 0xffffu : 0xffffffffu;
-    if (vcpu_set_regs(ef->vm, &c->regs) != 0) {
-        fail(ef, "cannot set registers");
+    if (vcpu_set_regs(ef->cpu, &c->regs) != 0) {
+        enf_fail(ef, "cannot set registers");
         return -1;
     }
     return 1;
@@ -287,11 +285,11 @@ int emulate_system_store(struct enforce *ef, struct cpu_view *c, const uint8_t *
  * so the next instruction is found through the NEW page tables.  Executed
  * in place, its successor trap would be planted through the old ones.
  * Returns 1 done, 0 not this instruction, -1 error. */
-int emulate_cr3_write(struct enforce *ef, struct cpu_view *c, const uint8_t *bytes, size_t nbytes)
+int enf_emulate_cr3_write(struct enf *ef, struct cpu_view *c, const uint8_t *bytes, size_t nbytes)
 {
     ZydisDecodedInstruction in;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-    if (decode_full(c, bytes, nbytes, &in, ops) != 0 || in.mnemonic != ZYDIS_MNEMONIC_MOV ||
+    if (enf_decode_full(c, bytes, nbytes, &in, ops) != 0 || in.mnemonic != ZYDIS_MNEMONIC_MOV ||
         ops[0].type != ZYDIS_OPERAND_TYPE_REGISTER || ops[0].reg.value != ZYDIS_REGISTER_CR3 ||
         ops[1].type != ZYDIS_OPERAND_TYPE_REGISTER)
         return 0;
@@ -302,8 +300,8 @@ int emulate_cr3_write(struct enforce *ef, struct cpu_view *c, const uint8_t *byt
     c->regs.rip += in.length;
     if (c->mode != 64)
         c->regs.rip &= 0xffffffffu;
-    if (vcpu_set_sregs(ef->vm, &c->sregs) != 0 || vcpu_set_regs(ef->vm, &c->regs) != 0) {
-        fail(ef, "cannot set CR3 to 0x%llx", (unsigned long long)c->sregs.cr3);
+    if (vcpu_set_sregs(ef->cpu, &c->sregs) != 0 || vcpu_set_regs(ef->cpu, &c->regs) != 0) {
+        enf_fail(ef, "cannot set CR3 to 0x%llx", (unsigned long long)c->sregs.cr3);
         return -1;
     }
     return 1;
@@ -312,21 +310,21 @@ int emulate_cr3_write(struct enforce *ef, struct cpu_view *c, const uint8_t *byt
 /* Sets the bit the CPU itself writes when it loads a descriptor (accessed
  * for code/data, busy for LTR), through the guest write path.  Executed in
  * place, that store into a read-only page never completes on kvm_pvm. */
-static void touch_descriptor(struct enforce *ef, const struct cpu_view *c, uint16_t sel, uint8_t bit)
+static void touch_descriptor(struct enf *ef, const struct cpu_view *c, uint16_t sel, uint8_t bit)
 {
     uint8_t type;
     uint64_t lin = c->sregs.gdt.base + (sel & ~7u) + 5, gpa;
     if (!(c->sregs.cr0 & 1) || (sel & ~3u) == 0 || (sel & 4) || (sel & ~7u) + 7u > c->sregs.gdt.limit)
         return;
     if (gmem_translate(ef->vm, lin, 1, &gpa) != 0 || memslot_is_protected(ef->vm, PAGE_OF(gpa)) != 1 ||
-        enforce_read_code(ef, lin, &type, 1) != 0 || !(type & 0x80) || (type & bit))
+        enf_read_code(ef, lin, &type, 1) != 0 || !(type & 0x80) || (type & bit))
         return;
     type |= bit;
-    apply_write(ef, gpa, &type, 1, 0);
+    enf_apply_write(ef, gpa, &type, 1, 0);
 }
 
 /* The selectors a segment-loading instruction will load, touched first. */
-void touch_loaded_descriptors(struct enforce *ef, const struct cpu_view *c,
+void enf_touch_loaded_descriptors(struct enf *ef, const struct cpu_view *c,
                               const ZydisDecodedInstruction *in, const ZydisDecodedOperand *ops,
                               const uint8_t *bytes)
 {

@@ -1,0 +1,235 @@
+/* kvm.h — scout's use of the Linux KVM API: the VM (fds, guest RAM, memory
+ * slots), its vCPU (register cache, the run loop), guest memory access, the
+ * boot structures in the reserved region, and the host probe.
+ *
+ * One VM has one vCPU and one block of guest RAM starting at guest-physical
+ * address 0.  The top VM_RESERVED_SIZE bytes of RAM are the monitor's
+ * reserved region (GDT, TSS, IDT, exception stubs, exception stack, page
+ * tables, multiboot info); guests are told about it through the multiboot
+ * memory map (type 2) and must not touch it.  Devices are not here: the run
+ * loop hands port and MMIO accesses to whoever set vm_set_io (dev/).
+ *
+ * Prefixes: vm_ (the VM), vcpu_ (the vCPU), memslot_, gmem_ (guest memory),
+ * probe_ (the host), kvm_ (checked ioctl wrappers). */
+#ifndef SCOUT_MONITOR_KVM_H
+#define SCOUT_MONITOR_KVM_H
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/kvm.h>
+
+struct vm;
+struct vcpu;
+struct events;
+
+/* ══ the VM ═══════════════════════════════════════════════════════════ */
+
+enum vm_mode { VM_MODE_REAL = 16, VM_MODE_PROT32 = 32, VM_MODE_LONG64 = 64 };
+
+/* Reserved region: [vm_reserved_base(vm), vm_mem_size(vm)).  Offsets: */
+#define VM_RESERVED_SIZE      0x40000u   /* 256 KiB at the top of RAM */
+#define VM_RES_GDT            0x00000u   /* GDT (selectors below) */
+#define VM_RES_TSS            0x01000u   /* 64-bit TSS: RSP0 and IST1 = exception stack top,
+                                            then an I/O bitmap allowing every port (to 0x3069) */
+#define VM_TSS_LIMIT          (0x68u + 0x2000u)  /* TSS + full I/O bitmap + terminator byte */
+#define VM_RES_IDT            0x04000u   /* 256 gates (16-byte in long mode, 8-byte in prot32) */
+#define VM_RES_STUBS          0x05000u   /* 256 x 16-byte stubs: push $vector; out %al,$VM_EXC_PORT; hlt */
+#define VM_RES_STACK_TOP      0x08000u   /* exception stack [0x06000,0x08000) */
+#define VM_RES_BOOTINFO       0x08000u   /* multiboot info, mmap, module list */
+#define VM_RES_STRINGS        0x09000u   /* command lines, boot loader name (up to 0x10000) */
+#define VM_RES_PML4           0x10000u   /* PML4, PDPT, then one PD per GiB, then a PT for the top 2 MiB */
+#define VM_STUB_SIZE          16u
+
+/* GDT selectors the monitor installs */
+#define VM_SEL_CODE64   0x08   /* DPL 0, L=1 */
+#define VM_SEL_DATA     0x10   /* DPL 0, flat 4 GiB */
+#define VM_SEL_CODE32   0x18   /* DPL 0, flat 4 GiB, D=1 */
+#define VM_SEL_UDATA    0x23   /* DPL 3 data (0x20 | RPL 3) */
+#define VM_SEL_UCODE64  0x2b   /* DPL 3, L=1 (0x28 | RPL 3) */
+#define VM_SEL_TSS      0x30   /* 64-bit TSS (16 bytes) */
+
+/* Monitor-private port the exception stubs write to; only an OUT whose
+ * RIP lies in the stub area counts as an exception report. */
+#define VM_EXC_PORT     0xEA
+
+struct vm_config {
+    uint64_t mem_size;       /* bytes; multiple of 2 MiB, 4 MiB .. 3 GiB; 0 = 64 MiB */
+    unsigned max_memslots;   /* slot budget; 0 = KVM_CAP_NR_MEMSLOTS */
+};
+
+int  vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t errlen);
+void vm_destroy(struct vm *vm);
+struct vcpu *vm_vcpu(struct vm *vm);
+uint64_t vm_mem_size(const struct vm *vm);
+uint64_t vm_reserved_base(const struct vm *vm);
+/* The hub that the run loop tells about guest exceptions (may be NULL). */
+void vm_set_events(struct vm *vm, struct events *events);
+
+/* Port and MMIO accesses that are not RAM go to the I/O handler (dev/). */
+enum vm_io_result { VM_IO_OK, VM_IO_EXIT /* the guest asked to end: *status set */ };
+struct vm_io_ops {
+    /* one element of a port access (size 1, 2, 4); fill data for IN */
+    enum vm_io_result (*pio)(void *ctx, uint16_t port, int out, int size, uint8_t *data, int *status);
+    /* an access outside RAM (len 1..8); fill data for reads */
+    enum vm_io_result (*mmio)(void *ctx, uint64_t gpa, int write, unsigned len, uint8_t *data, int *status);
+};
+void vm_set_io(struct vm *vm, const struct vm_io_ops *ops, void *ctx);
+
+/* Builds the system structures in the reserved region and sets the vCPU
+ * for `mode` at `cpl` (3 only with VM_MODE_LONG64): flat segments, and for
+ * long mode 4-level identity-mapped page tables covering RAM (user bit set
+ * except on the reserved region), IOPL 3 at CPL 3.  An IDT of reporting
+ * stubs is installed for prot32 and long64.  Real mode: CS:IP from entry
+ * (CS = entry >> 4 & 0xF000 when entry > 0xFFFF).  stack 0 = default
+ * (reserved base in prot32/long64, 0x7C00 in real mode). */
+int vm_boot_cpu(struct vm *vm, enum vm_mode mode, int cpl, uint64_t entry,
+                uint64_t stack, char *err, size_t errlen);
+
+/* ══ the vCPU ═════════════════════════════════════════════════════════ */
+
+/* Counters: what KVM did for us, and what it cost in ioctls. */
+#define VCPU_STATS_REASONS 64
+struct vcpu_stats {
+    uint64_t runs;                      /* KVM_RUN calls (incl. completion runs) */
+    uint64_t exits[VCPU_STATS_REASONS]; /* by KVM exit reason (clamped) */
+    uint64_t io_exits;
+    uint64_t mmio_reads;                /* outside RAM */
+    uint64_t mmio_writes;               /* all MMIO write exits */
+    uint64_t protected_writes;          /* MMIO writes that hit a read-only page */
+    uint64_t completion_runs;
+    uint64_t ioctls;                    /* every vCPU ioctl, KVM_RUN included */
+    uint64_t reg_ioctls;                /* KVM_GET/SET_(S)REGS, _VCPU_EVENTS, _MSRS */
+};
+const struct vcpu_stats *vcpu_get_stats(const struct vcpu *cpu);
+struct vm *vcpu_vm(struct vcpu *cpu);
+
+/* vCPU state, cached: read once per exit (from KVM_CAP_SYNC_REGS where the
+ * host has it, else one GET ioctl each), written back before the next
+ * KVM_RUN only when changed.  0 or -1. */
+int vcpu_get_regs(struct vcpu *cpu, struct kvm_regs *r);
+int vcpu_set_regs(struct vcpu *cpu, const struct kvm_regs *r);
+int vcpu_get_sregs(struct vcpu *cpu, struct kvm_sregs *s);
+int vcpu_set_sregs(struct vcpu *cpu, const struct kvm_sregs *s);
+int vcpu_code_size(struct vcpu *cpu);   /* 16, 32 or 64 (x86_code_size); -1 on error */
+int vcpu_cpl(struct vcpu *cpu);         /* 0..3; -1 on error */
+/* One model-specific register (KVM_GET_MSRS).  0, or -1. */
+int vcpu_get_msr(struct vcpu *cpu, uint32_t index, uint64_t *value);
+int vcpu_inject_exception(struct vcpu *cpu, unsigned vector, int has_error, uint32_t error);
+/* Multi-line register dump (x86_format_state of the current state). */
+void vcpu_format_state(struct vcpu *cpu, char *buf, size_t len);
+
+/* ══ the run loop ═════════════════════════════════════════════════════ */
+
+enum vm_hook_result { VM_HOOK_PASS /* let the monitor handle it */, VM_HOOK_HANDLED /* resume */, VM_HOOK_STOP };
+
+/* Clients (the enforcement layer) see exits before the devices do. */
+struct vm_hooks {
+    void *ctx;
+    /* every KVM_EXIT_IO, before device dispatch; rip as KVM reports it.
+     * data holds count * size bytes (fill it for IN).  A hook that changes
+     * RIP must call vcpu_complete_io() first. */
+    enum vm_hook_result (*io)(void *ctx, struct vcpu *cpu, uint16_t port, int out,
+                              int size, uint32_t count, void *data);
+    /* a guest write to a page that is read-only to KVM (KVM_EXIT_MMIO write
+     * with exact gpa/len/data; KVM did not write).  PASS: the monitor applies
+     * the write to guest RAM itself. */
+    enum vm_hook_result (*protected_write)(void *ctx, struct vcpu *cpu, uint64_t gpa,
+                                           const void *data, unsigned len);
+    /* after every exit has been handled, i.e. before the next KVM_RUN
+     * re-entry (for invariant checks / re-arming) */
+    void (*after_exit)(void *ctx, struct vcpu *cpu, uint32_t exit_reason);
+};
+
+/* KVM_RUN once with immediate_exit = 1 to complete a pending I/O
+ * (DESIGN §3): afterwards RIP is past the IN/OUT on every host and may be
+ * changed.  A no-op when nothing is pending. */
+void vcpu_complete_io(struct vcpu *cpu);
+
+struct vm_stop {
+    enum { VM_STOP_EXIT_DEVICE, VM_STOP_HLT, VM_STOP_SHUTDOWN, VM_STOP_GUEST_EXCEPTION,
+           VM_STOP_TIMEOUT, VM_STOP_INTERRUPTED, VM_STOP_HOOK, VM_STOP_ERROR } why;
+    int exit_status;        /* EXIT_DEVICE: (v << 1) | 1 */
+    /* GUEST_EXCEPTION: vector, error code (has_error), faulting rip, cr2.
+     * The vCPU state is unwound to the faulting instruction (rip, rsp,
+     * rflags, cs, ss from the exception frame). */
+    unsigned vector;
+    int has_error;
+    uint32_t error_code;
+    uint64_t rip, cr2;
+    uint32_t exit_reason;   /* last KVM exit reason */
+    char message[256];      /* one line, no newline, e.g. "guest #PF at rip=0x... addr=0x..." */
+};
+
+/* Runs until a stop; resumable (call again after it returned). 0 or -1
+ * (VM_STOP_ERROR: message says why). */
+int vcpu_run(struct vcpu *cpu, const struct vm_hooks *hooks, struct vm_stop *stop);
+/* async-signal-safe: sets immediate_exit, makes vcpu_run return `why`
+ * (VM_STOP_TIMEOUT, VM_STOP_INTERRUPTED, VM_STOP_HOOK, or a caller's own) */
+void vcpu_request_stop(struct vcpu *cpu, int why);
+const char *vm_stop_name(int why);
+
+/* ══ memory slots ═════════════════════════════════════════════════════
+ * RAM starts as one slot; pages can be made read-only to KVM
+ * (KVM_MEM_READONLY) one 4 KiB page at a time, which splits slots;
+ * unprotecting merges neighbours back.  Slots are always maximal runs of
+ * pages with the same protection.  The budget is KVM_CAP_NR_MEMSLOTS (or
+ * vm_config.max_memslots).  Guest stores to a protected page arrive as
+ * KVM_EXIT_MMIO writes (KVM did not write); see the protected_write hook. */
+int memslot_protect(struct vm *vm, uint64_t page_gpa);    /* 0; -1 errno=ENOSPC (out of slots), EINVAL (not RAM / unaligned), or the ioctl's errno */
+int memslot_unprotect(struct vm *vm, uint64_t page_gpa);  /* 0 or -1 */
+int memslot_is_protected(struct vm *vm, uint64_t page_gpa); /* 1, 0, or -1 (not RAM) */
+size_t memslot_count(struct vm *vm);                      /* slots in use */
+size_t memslot_limit(struct vm *vm);
+uint64_t memslot_ioctls(struct vm *vm);                   /* KVM_SET_USER_MEMORY_REGION calls so far */
+
+/* ══ guest memory ═════════════════════════════════════════════════════
+ * The ONE place guest memory is accessed.  Every read or write of guest
+ * RAM, by physical or linear address, is bounds-checked here.  All
+ * functions return 0, or -1 (outside RAM / not mapped); they never crash on
+ * any address or length. */
+int gmem_read_phys(struct vm *vm, uint64_t gpa, void *buf, size_t len);
+/* host-side write: works even on pages that are read-only to KVM */
+int gmem_write_phys(struct vm *vm, uint64_t gpa, const void *buf, size_t len);
+/* Page walk for the vCPU's current mode (from sregs): none, 32-bit (PSE),
+ * PAE, 4-level.  Checks present bits, and writability when write != 0
+ * (supervisor writes only when CR0.WP; at CPL 3 always).  No U/S check:
+ * the debugger may look at supervisor pages. */
+int gmem_translate(struct vm *vm, uint64_t linear, int write, uint64_t *gpa);
+int gmem_read_linear(struct vm *vm, uint64_t linear, void *buf, size_t len);   /* may cross pages */
+int gmem_write_linear(struct vm *vm, uint64_t linear, const void *buf, size_t len);
+
+/* The pure page walker, usable on any memory (unit tests use a buffer). */
+typedef int (*gmem_phys_reader)(void *ctx, uint64_t gpa, void *buf, size_t len);
+struct gmem_paging {
+    uint64_t cr0, cr3, cr4, efer;
+    int cpl;            /* 3 = user access (write checks always honour R/W) */
+};
+enum gmem_walk_kind { GMEM_WALK_NONE, GMEM_WALK_32, GMEM_WALK_PAE, GMEM_WALK_4LEVEL, GMEM_WALK_UNSUPPORTED };
+enum gmem_walk_kind gmem_walk_kind(const struct gmem_paging *pg);
+int gmem_walk(gmem_phys_reader read, void *ctx, const struct gmem_paging *pg,
+              uint64_t linear, int write, uint64_t *gpa);
+
+/* ══ the host probe ═══════════════════════════════════════════════════
+ * What the host's KVM can do, found with tiny throwaway VMs. */
+enum probe_io_rip { PROBE_IO_RIP_UNKNOWN, PROBE_IO_RIP_AT_OUT, PROBE_IO_RIP_PAST_OUT };
+
+struct probe_result {
+    int api_version;
+    int sw_breakpoints;     /* 1: KVM_GUESTDBG_USE_SW_BP gives KVM_EXIT_DEBUG on INT3 */
+    int single_step;        /* 1: KVM_GUESTDBG_SINGLESTEP gives KVM_EXIT_DEBUG per instruction */
+    enum probe_io_rip io_rip;
+    int nr_memslots;        /* KVM_CAP_NR_MEMSLOTS */
+    int readonly_mem;       /* KVM_CAP_READONLY_MEM */
+    int immediate_exit;     /* KVM_CAP_IMMEDIATE_EXIT */
+    int sync_regs;          /* KVM_CAP_SYNC_REGS covers regs, sregs and events */
+    int amd_branches;       /* the host CPU takes 66-prefixed near branches in 64-bit mode as rel16 (AMD) */
+    char vendor[13];        /* the host CPU's CPUID vendor */
+    char sw_bp_detail[64], single_step_detail[64];
+};
+
+/* Opens /dev/kvm.  -1 with err = "cannot open /dev/kvm: ... — hint" */
+int probe_open_kvm(char *err, size_t errlen);
+/* 0 or -1 with err. */
+int probe_host(struct probe_result *r, char *err, size_t errlen);
+void probe_format(const struct probe_result *r, char *buf, size_t len);
+
+#endif
