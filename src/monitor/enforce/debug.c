@@ -38,11 +38,11 @@ static void debug_stop(struct enf *ef, enum enf_stop kind, uint64_t gpa)
 /* From handle_trap: 1 if this trap ends the run (handled), 0 to go on. */
 int enf_debug_trap_hit(struct enf *ef, unsigned kinds, uint64_t linear, uint64_t gpa, int mode)
 {
-    if (ef->stepi_pending) {
+    if (ef->stepi == ENF_STEPI_IN_FLIGHT || ef->stepi == ENF_STEPI_AFTER_IO) {
         /* Any armed trap reached while the stepped instruction is in flight
          * is at one of its successors: the instruction is done. */
         enf_end_step(ef);
-        ef->stepi_pending = 0;
+        ef->stepi = ENF_STEPI_NONE;
         if (!(kinds & ENF_TRAP_VIRTUALIZE))
             ef->st.step_trap_hits++;
         enf_ensure_scanned(ef, linear, mode);
@@ -60,13 +60,12 @@ int enf_debug_trap_hit(struct enf *ef, unsigned kinds, uint64_t linear, uint64_t
 
 void enf_stepi_after_exit(struct enf *ef, uint32_t exit_reason)
 {
-    if (!ef->stepi_pending || ef->step_started)
+    if ((ef->stepi != ENF_STEPI_IN_FLIGHT && ef->stepi != ENF_STEPI_AFTER_IO) || ef->step == ENF_STEP_ARMED)
         return;
-    if (exit_reason == KVM_EXIT_MMIO || (exit_reason == KVM_EXIT_IO && ef->stop_after_io)) {
+    if (exit_reason == KVM_EXIT_MMIO || (exit_reason == KVM_EXIT_IO && ef->stepi == ENF_STEPI_AFTER_IO)) {
         uint64_t gpa = 0, lin;
         struct cpu_view c;
-        ef->stepi_pending = 0;
-        ef->stop_after_io = 0;
+        ef->stepi = ENF_STEPI_NONE;
         if (enf_cpu_load(ef, &c) == 0 && (lin = enf_cpu_linear(&c, c.regs.rip), 1))
             gmem_translate(ef->vm, lin, 0, &gpa);
         ef->stop_kind = ENF_STOP_STEP;
@@ -99,7 +98,7 @@ int enf_debug_step_native(struct enf *ef, const struct cpu_view *c, uint64_t lin
         return -1;
     size_t nbytes = enf_read_insn_bytes(ef, linear, bytes);
     unsigned len = insn_length(ef, c, gpa, bytes, nbytes);
-    if (ef->stepi_pending || ef->stepi_now) {
+    if (ef->stepi != ENF_STEPI_NONE) {
         struct x86_emul_cpu e;
         struct x86_emul_mem mem = { ef, enf_emul_read, enf_emul_write };
         uint64_t succ[2];
@@ -133,13 +132,12 @@ int enf_debug_resume(struct enf *ef, struct vm_stop *stop, int stepi)
     uint64_t lin, gpa;
     ef->stop_now = 0;
     ef->stop_kind = ENF_STOP_NONE;
-    ef->stop_after_io = 0;
-    ef->stepi_pending = 0;
+    ef->stepi = ENF_STEPI_NONE;
     if (enf_cpu_load(ef, &c) != 0)
         return -1;
     lin = enf_cpu_linear(&c, c.regs.rip);
     if (gmem_translate(ef->vm, lin, 0, &gpa) != 0 || enf_in_monitor(ef, gpa)) {
-        ef->stepi_pending = stepi;      /* the guest's own fetch decides */
+        ef->stepi = stepi ? ENF_STEPI_IN_FLIGHT : ENF_STEPI_NONE;  /* the guest's own fetch decides */
         return 0;
     }
     int armed = enf_trap_is_armed(ef->tt, gpa);
@@ -151,18 +149,17 @@ int enf_debug_resume(struct enf *ef, struct vm_stop *stop, int stepi)
         int rc;
         uint64_t rip0 = c.regs.rip;     /* handle_trap updates c when it emulates */
         ef->skip_break = 1;
-        ef->stepi_now = stepi;
+        ef->stepi = stepi ? ENF_STEPI_PREPARE : ENF_STEPI_NONE;
         if (kinds & ENF_TRAP_VIRTUALIZE)
             rc = enf_handle_trap(ef, &c, lin, gpa);
         else
             rc = enf_debug_step_native(ef, &c, lin, gpa);
         ef->skip_break = 0;
-        ef->stepi_now = 0;
-        ef->step_started = 0;           /* no exit is being handled: the next one ends the step */
+        enf_step_begin(ef);             /* no exit is being handled: the next one ends the step */
         if (rc != 0 || ef->failed)
             return -1;
-        ef->stepi_pending = stepi;      /* from here on, the next exit ends the step */
-        if (ef->stepping)
+        ef->stepi = stepi ? ENF_STEPI_IN_FLIGHT : ENF_STEPI_NONE;   /* the next exit ends the step */
+        if (ef->step != ENF_STEP_NONE)
             return 0;                   /* in place: enter the guest */
         struct cpu_view now;
         if (enf_cpu_load(ef, &now) != 0)
@@ -171,7 +168,7 @@ int enf_debug_resume(struct enf *ef, struct vm_stop *stop, int stepi)
             if (now.regs.rip == rip0)
                 return 0;               /* e.g. #UD injected: the guest takes it */
             /* emulated: the instruction is done */
-            ef->stepi_pending = 0;
+            ef->stepi = ENF_STEPI_NONE;
             if (!stepi)
                 return 0;
             memset(stop, 0, sizeof(*stop));
@@ -182,7 +179,7 @@ int enf_debug_resume(struct enf *ef, struct vm_stop *stop, int stepi)
             return 1;
         }
         /* a lazy branch was resolved in place: handle it again, now native */
-        ef->stepi_pending = 0;
+        ef->stepi = ENF_STEPI_NONE;
         resolved = ef->st.resolved;
         c = now;
         kinds = enf_trap_is_armed(ef->tt, gpa) ? enf_trap_kinds(ef->tt, gpa) : 0;
@@ -194,8 +191,7 @@ void enf_debug_finish(struct enf *ef, struct vm_stop *stop)
 {
     struct cpu_view c;
     int ours = ef->stop_kind != ENF_STOP_NONE && stop->why == VM_STOP_HOOK;
-    ef->stepi_pending = 0;
-    ef->stop_after_io = 0;
+    ef->stepi = ENF_STEPI_NONE;
     ef->stop_now = 0;
     ef->skip_break = 0;
     if (!ours) {

@@ -16,6 +16,22 @@
 #define PAGE_SIZE 4096u
 #define PAGE_OF(a) ((a) & ~(uint64_t)(PAGE_SIZE - 1))
 
+/* An in-place step (step.c), a declared state instead of flags:
+ *   NONE      --enf_step_in_place-->  ARMED      traps suspended, STEP traps
+ *                                                planted, during the exit being handled
+ *   ARMED     --enf_step_begin------>  IN_FLIGHT  the guest runs the instruction
+ *                                                (after_exit of that exit, or resuming)
+ *   ARMED or IN_FLIGHT --enf_end_step--> NONE    the next exit of any kind */
+enum enf_step_state { ENF_STEP_NONE, ENF_STEP_ARMED, ENF_STEP_IN_FLIGHT };
+
+/* The debugger's single step (debug.c):
+ *   NONE      --enf_step-->            PREPARE    the instruction at RIP is handled
+ *                                                before entering the guest
+ *   PREPARE   --stepped in place-->    IN_FLIGHT  (emulated: back to NONE, stopped)
+ *   IN_FLIGHT --trap or MMIO exit-->   NONE       stopped: "stepped"
+ *   IN_FLIGHT --its own device I/O-->  AFTER_IO   --end of that exit--> NONE */
+enum enf_stepi_state { ENF_STEPI_NONE, ENF_STEPI_PREPARE, ENF_STEPI_IN_FLIGHT, ENF_STEPI_AFTER_IO };
+
 struct enf {
     struct vm *vm;
     struct vcpu *cpu;
@@ -32,17 +48,14 @@ struct enf {
     uint16_t idt_limit;
     uint64_t *touched;          /* pages the engine changed since the last sync */
     size_t ntouched, touched_cap;
-    int stepping;               /* traps suspended / STEP traps planted */
-    int step_started;           /* ... by the exit being handled now */
+    enum enf_step_state step;
     int invalidated_rip_page;   /* this exit invalidated the page RIP is on */
     int failed;                 /* a hook hit an error: stop with errmsg */
     char errmsg[200];
     /* debugger support (debug.c) */
     int skip_break;             /* handle_trap: ignore ENF_TRAP_BREAK (resuming from one) */
     int stop_now;               /* a hook wants the run to stop (breakpoint, step done) */
-    int stepi_pending;          /* enf_step: the stepped instruction is in flight */
-    int stop_after_io;          /* ... and it made a device I/O exit: stop after it */
-    int stepi_now;              /* enf_step is handling the instruction before entry */
+    enum enf_stepi_state stepi;
     enum enf_stop stop_kind;
     uint64_t stop_gpa;
 };
@@ -53,7 +66,15 @@ struct cpu_view {
     int mode;
 };
 
-/* enforce.c: errors, the write path, traps and protection, scans */
+/* loop.c, sync.c, write.c, step.c, trap.c: errors, guest code, traps and
+ * protection, the write path, in-place steps, trap dispatch */
+void enf_emit(struct enf *ef, const struct scout_event *ev);
+int enf_read_page_for_engine(void *ctx, uint64_t page_gpa, uint8_t *page);
+void enf_on_engine_event(void *ctx, const struct prescan_event *pe);
+int enf_sync_touched(struct enf *ef);
+int enf_page_has_attrs(struct enf *ef, uint64_t page);
+void enf_drop_page_traps(struct enf *ef, uint64_t page);
+int enf_set_rip(struct enf *ef, struct cpu_view *c, uint64_t ip);
 void enf_fail(struct enf *ef, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int enf_report(struct enf *ef, char *err, size_t errlen);
 size_t enf_read_insn_bytes(struct enf *ef, uint64_t linear, uint8_t *buf);
@@ -68,6 +89,8 @@ int enf_apply_write(struct enf *ef, uint64_t gpa, const uint8_t *data, size_t le
 int enf_step_in_place(struct enf *ef, const struct cpu_view *c, uint64_t linear, uint64_t gpa,
                   const uint8_t *bytes, size_t nbytes, unsigned len);
 void enf_end_step(struct enf *ef);
+void enf_step_begin(struct enf *ef);      /* ARMED -> IN_FLIGHT */
+void enf_step_armed(struct enf *ef);      /* NONE -> ARMED (traps are set up) */
 int enf_handle_trap(struct enf *ef, struct cpu_view *c, uint64_t linear, uint64_t gpa);
 
 /* sys.c: CPU state and guest memory -> what an instruction does */
