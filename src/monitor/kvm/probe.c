@@ -1,5 +1,6 @@
 /* probe.c — host KVM capabilities, found with tiny throwaway VMs running
  * a few real-mode instructions each. */
+#include "base/base.h"
 #include "monitor/kvm/kvm.h"
 #include <cpuid.h>
 #include <errno.h>
@@ -13,18 +14,13 @@
 #include <unistd.h>
 #include <linux/kvm.h>
 
-static void seterr(char *err, size_t n, const char *fmt, ...)
-{
-    if (!err || !n) return;
-    va_list ap; va_start(ap, fmt); vsnprintf(err, n, fmt, ap); va_end(ap);
-}
 
 int probe_open_kvm(char *err, size_t errlen)
 {
     int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
-        seterr(err, errlen, "cannot open /dev/kvm: %s — %s", strerror(e),
+        base_err(err, errlen, "cannot open /dev/kvm: %s — %s", strerror(e),
                e == EACCES || e == EPERM ? "add yourself to the kvm group or run as root"
                                         : "load the kvm module, or run on a host with KVM");
     }

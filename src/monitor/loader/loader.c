@@ -1,5 +1,6 @@
 /* loader.c — ELF, Multiboot v1, boot sector and flat images.  The parsers
  * are pure and check every field against the buffer and the RAM limit. */
+#include "base/base.h"
 #include "monitor/loader/loader.h"
 #include "monitor/kvm/kvm.h"
 #include <errno.h>
@@ -15,11 +16,6 @@
 #define MB_BOOT_MAGIC 0x2BADB002u
 #define MB_SEARCH 8192u
 
-static void seterr(char *err, size_t n, const char *fmt, ...)
-{
-    if (!err || !n) return;
-    va_list ap; va_start(ap, fmt); vsnprintf(err, n, fmt, ap); va_end(ap);
-}
 
 static uint64_t le(const uint8_t *p, unsigned n)
 {
@@ -74,24 +70,24 @@ int loader_parse_elf(const uint8_t *img, size_t len, uint64_t ram_limit,
                      struct loader_image *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    if (!is_elf(img, len)) { seterr(err, errlen, "ELF header: bad magic (not an ELF file)"); return -1; }
-    if (len < 16) { seterr(err, errlen, "ELF header: truncated (%zu bytes)", len); return -1; }
+    if (!is_elf(img, len)) { base_err(err, errlen, "ELF header: bad magic (not an ELF file)"); return -1; }
+    if (len < 16) { base_err(err, errlen, "ELF header: truncated (%zu bytes)", len); return -1; }
     int c64 = img[4] == 2;
-    if (img[4] != 1 && img[4] != 2) { seterr(err, errlen, "ELF header: e_ident[EI_CLASS] %u is neither ELF32 nor ELF64", img[4]); return -1; }
-    if (img[5] != 1) { seterr(err, errlen, "ELF header: e_ident[EI_DATA] %u: only little-endian is supported", img[5]); return -1; }
+    if (img[4] != 1 && img[4] != 2) { base_err(err, errlen, "ELF header: e_ident[EI_CLASS] %u is neither ELF32 nor ELF64", img[4]); return -1; }
+    if (img[5] != 1) { base_err(err, errlen, "ELF header: e_ident[EI_DATA] %u: only little-endian is supported", img[5]); return -1; }
     size_t ehsize = c64 ? 64 : 52;
-    if (len < ehsize) { seterr(err, errlen, "ELF header: truncated (%zu bytes, need %zu)", len, ehsize); return -1; }
+    if (len < ehsize) { base_err(err, errlen, "ELF header: truncated (%zu bytes, need %zu)", len, ehsize); return -1; }
     unsigned type = (unsigned)le(img + 16, 2), machine = (unsigned)le(img + 18, 2);
-    if (type != 2 && type != 3) { seterr(err, errlen, "ELF header: e_type %u is not an executable", type); return -1; }
-    if (machine != (c64 ? 62u : 3u)) { seterr(err, errlen, "ELF header: e_machine %u is not %s", machine, c64 ? "x86-64 (62)" : "i386 (3)"); return -1; }
+    if (type != 2 && type != 3) { base_err(err, errlen, "ELF header: e_type %u is not an executable", type); return -1; }
+    if (machine != (c64 ? 62u : 3u)) { base_err(err, errlen, "ELF header: e_machine %u is not %s", machine, c64 ? "x86-64 (62)" : "i386 (3)"); return -1; }
     uint64_t entry = c64 ? le(img + 24, 8) : le(img + 24, 4);
     uint64_t phoff = c64 ? le(img + 32, 8) : le(img + 28, 4);
     unsigned phentsize = (unsigned)le(img + (c64 ? 54 : 42), 2), phnum = (unsigned)le(img + (c64 ? 56 : 44), 2);
     unsigned need = c64 ? 56 : 32;
-    if (phnum == 0) { seterr(err, errlen, "ELF header: e_phnum is 0 (no program headers)"); return -1; }
-    if (phentsize < need) { seterr(err, errlen, "ELF header: e_phentsize %u too small (need %u)", phentsize, need); return -1; }
+    if (phnum == 0) { base_err(err, errlen, "ELF header: e_phnum is 0 (no program headers)"); return -1; }
+    if (phentsize < need) { base_err(err, errlen, "ELF header: e_phentsize %u too small (need %u)", phentsize, need); return -1; }
     if (phoff > len || (uint64_t)phnum * phentsize > len - phoff) {
-        seterr(err, errlen, "ELF header: e_phoff 0x%llx + %u program headers run past the end of the file (%zu bytes)",
+        base_err(err, errlen, "ELF header: e_phoff 0x%llx + %u program headers run past the end of the file (%zu bytes)",
                (unsigned long long)phoff, phnum, len);
         return -1;
     }
@@ -106,27 +102,27 @@ int loader_parse_elf(const uint8_t *img, size_t len, uint64_t ram_limit,
         if (c64) { off = le(ph + 8, 8); paddr = le(ph + 24, 8); filesz = le(ph + 32, 8); memsz = le(ph + 40, 8); }
         else { off = le(ph + 4, 4); paddr = le(ph + 12, 4); filesz = le(ph + 16, 4); memsz = le(ph + 20, 4); }
         if (filesz > memsz) {
-            seterr(err, errlen, "ELF program header %u: p_filesz 0x%llx larger than p_memsz 0x%llx", i,
+            base_err(err, errlen, "ELF program header %u: p_filesz 0x%llx larger than p_memsz 0x%llx", i,
                    (unsigned long long)filesz, (unsigned long long)memsz);
             return -1;
         }
         if (off > len || filesz > len - off) {
-            seterr(err, errlen, "ELF program header %u: p_offset 0x%llx + p_filesz 0x%llx beyond end of file (%zu bytes)",
+            base_err(err, errlen, "ELF program header %u: p_offset 0x%llx + p_filesz 0x%llx beyond end of file (%zu bytes)",
                    i, (unsigned long long)off, (unsigned long long)filesz, len);
             return -1;
         }
         if (memsz == 0) continue;
         if (!fits(paddr, memsz, ram_limit)) {
-            seterr(err, errlen, "ELF program header %u: segment p_paddr 0x%llx size 0x%llx outside guest RAM (usable below 0x%llx)",
+            base_err(err, errlen, "ELF program header %u: segment p_paddr 0x%llx size 0x%llx outside guest RAM (usable below 0x%llx)",
                    i, (unsigned long long)paddr, (unsigned long long)memsz, (unsigned long long)ram_limit);
             return -1;
         }
-        if (out->nseg == LOADER_MAX_SEGMENTS) { seterr(err, errlen, "ELF program header %u: more than %d PT_LOAD segments", i, LOADER_MAX_SEGMENTS); return -1; }
+        if (out->nseg == LOADER_MAX_SEGMENTS) { base_err(err, errlen, "ELF program header %u: more than %d PT_LOAD segments", i, LOADER_MAX_SEGMENTS); return -1; }
         out->seg[out->nseg++] = (struct loader_segment){ off, filesz, paddr, memsz };
         if (paddr + memsz > out->load_end) out->load_end = paddr + memsz;
     }
-    if (out->nseg == 0) { seterr(err, errlen, "ELF program headers: no PT_LOAD segment"); return -1; }
-    if (entry >= ram_limit) { seterr(err, errlen, "ELF header: e_entry 0x%llx outside guest RAM", (unsigned long long)entry); return -1; }
+    if (out->nseg == 0) { base_err(err, errlen, "ELF program headers: no PT_LOAD segment"); return -1; }
+    if (entry >= ram_limit) { base_err(err, errlen, "ELF header: e_entry 0x%llx outside guest RAM", (unsigned long long)entry); return -1; }
     return 0;
 }
 
@@ -136,41 +132,41 @@ int loader_parse_multiboot(const uint8_t *img, size_t len, uint64_t ram_limit,
     size_t h;
     memset(out, 0, sizeof *out);
     int f = loader_find_multiboot(img, len, &h);
-    if (f == 0) { seterr(err, errlen, "multiboot header: magic 0x1BADB002 not found in the first 8 KiB"); return -1; }
+    if (f == 0) { base_err(err, errlen, "multiboot header: magic 0x1BADB002 not found in the first 8 KiB"); return -1; }
     uint32_t flags = (uint32_t)le(img + h + 4, 4);
     if (f < 0) {
-        seterr(err, errlen, "multiboot header at offset 0x%zx: checksum 0x%08x wrong (magic+flags+checksum must be 0)",
+        base_err(err, errlen, "multiboot header at offset 0x%zx: checksum 0x%08x wrong (magic+flags+checksum must be 0)",
                h, (unsigned)le(img + h + 8, 4));
         return -1;
     }
     if (flags & 0xfffc) {
-        seterr(err, errlen, "multiboot header: flags 0x%08x request unsupported features (bits 2-15)", flags);
+        base_err(err, errlen, "multiboot header: flags 0x%08x request unsupported features (bits 2-15)", flags);
         return -1;
     }
     if (flags & 0x10000) {
-        if (h + 32 > len) { seterr(err, errlen, "multiboot header: address fields (flag 16) truncated"); return -1; }
+        if (h + 32 > len) { base_err(err, errlen, "multiboot header: address fields (flag 16) truncated"); return -1; }
         uint64_t hdr = le(img + h + 12, 4), load = le(img + h + 16, 4), load_end = le(img + h + 20, 4),
                  bss_end = le(img + h + 24, 4), entry = le(img + h + 28, 4);
         if (load > hdr || hdr - load > h) {
-            seterr(err, errlen, "multiboot header: load_addr 0x%llx / header_addr 0x%llx: load would start before the file",
+            base_err(err, errlen, "multiboot header: load_addr 0x%llx / header_addr 0x%llx: load would start before the file",
                    (unsigned long long)load, (unsigned long long)hdr);
             return -1;
         }
         uint64_t off = h - (hdr - load), avail = len - off;
         if (load_end == 0) load_end = load + avail;
         if (load_end < load || load_end - load > avail) {
-            seterr(err, errlen, "multiboot header: load_end_addr 0x%llx beyond the end of the file", (unsigned long long)load_end);
+            base_err(err, errlen, "multiboot header: load_end_addr 0x%llx beyond the end of the file", (unsigned long long)load_end);
             return -1;
         }
         if (bss_end == 0) bss_end = load_end;
-        if (bss_end < load_end) { seterr(err, errlen, "multiboot header: bss_end_addr 0x%llx below load_end_addr", (unsigned long long)bss_end); return -1; }
+        if (bss_end < load_end) { base_err(err, errlen, "multiboot header: bss_end_addr 0x%llx below load_end_addr", (unsigned long long)bss_end); return -1; }
         if (!fits(load, bss_end - load, ram_limit)) {
-            seterr(err, errlen, "multiboot header: load_addr 0x%llx..bss_end_addr 0x%llx outside guest RAM (usable below 0x%llx)",
+            base_err(err, errlen, "multiboot header: load_addr 0x%llx..bss_end_addr 0x%llx outside guest RAM (usable below 0x%llx)",
                    (unsigned long long)load, (unsigned long long)bss_end, (unsigned long long)ram_limit);
             return -1;
         }
         if (entry < load || entry >= load_end) {
-            seterr(err, errlen, "multiboot header: entry_addr 0x%llx outside the loaded image", (unsigned long long)entry);
+            base_err(err, errlen, "multiboot header: entry_addr 0x%llx outside the loaded image", (unsigned long long)entry);
             return -1;
         }
         out->format = LOADER_MULTIBOOT;
@@ -180,11 +176,11 @@ int loader_parse_multiboot(const uint8_t *img, size_t len, uint64_t ram_limit,
         out->entry = entry;
     } else {
         if (!is_elf(img, len)) {
-            seterr(err, errlen, "multiboot header: flags bit 16 (address fields) clear and the image is not ELF");
+            base_err(err, errlen, "multiboot header: flags bit 16 (address fields) clear and the image is not ELF");
             return -1;
         }
         if (loader_parse_elf(img, len, ram_limit, out, err, errlen) < 0) return -1;
-        if (out->entry > 0xffffffffu) { seterr(err, errlen, "ELF header: e_entry beyond 4 GiB for a multiboot kernel"); return -1; }
+        if (out->entry > 0xffffffffu) { base_err(err, errlen, "ELF header: e_entry beyond 4 GiB for a multiboot kernel"); return -1; }
         out->format = LOADER_MULTIBOOT;
     }
     out->mode = VM_MODE_PROT32;
@@ -199,22 +195,22 @@ static int read_file(const char *path, uint64_t max, uint8_t **buf, size_t *len,
     struct stat st;
     *buf = NULL; *len = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) { seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno)); return -1; }
-    if (fstat(fd, &st) < 0) { seterr(err, errlen, "%s: cannot stat: %s", path, strerror(errno)); close(fd); return -1; }
-    if (S_ISDIR(st.st_mode)) { seterr(err, errlen, "%s: is a directory, not a guest image", path); close(fd); return -1; }
-    if (!S_ISREG(st.st_mode)) { seterr(err, errlen, "%s: not a regular file", path); close(fd); return -1; }
-    if (st.st_size == 0) { seterr(err, errlen, "%s: empty file (0 bytes)", path); close(fd); return -1; }
+    if (fd < 0) { base_err(err, errlen, "%s: cannot open: %s", path, strerror(errno)); return -1; }
+    if (fstat(fd, &st) < 0) { base_err(err, errlen, "%s: cannot stat: %s", path, strerror(errno)); close(fd); return -1; }
+    if (S_ISDIR(st.st_mode)) { base_err(err, errlen, "%s: is a directory, not a guest image", path); close(fd); return -1; }
+    if (!S_ISREG(st.st_mode)) { base_err(err, errlen, "%s: not a regular file", path); close(fd); return -1; }
+    if (st.st_size == 0) { base_err(err, errlen, "%s: empty file (0 bytes)", path); close(fd); return -1; }
     if ((uint64_t)st.st_size > max) {
-        seterr(err, errlen, "%s: file size %lld larger than guest RAM", path, (long long)st.st_size);
+        base_err(err, errlen, "%s: file size %lld larger than guest RAM", path, (long long)st.st_size);
         close(fd); return -1;
     }
     uint8_t *b = malloc((size_t)st.st_size);
-    if (!b) { seterr(err, errlen, "%s: out of memory", path); close(fd); return -1; }
+    if (!b) { base_err(err, errlen, "%s: out of memory", path); close(fd); return -1; }
     size_t got = 0;
     while (got < (size_t)st.st_size) {
         ssize_t n = read(fd, b + got, (size_t)st.st_size - got);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) { seterr(err, errlen, "%s: read error: %s", path, n ? strerror(errno) : "file shrank"); free(b); close(fd); return -1; }
+        if (n <= 0) { base_err(err, errlen, "%s: read error: %s", path, n ? strerror(errno) : "file shrank"); free(b); close(fd); return -1; }
         got += (size_t)n;
     }
     close(fd);
@@ -268,7 +264,7 @@ static int multiboot_info(struct vm *vm, const struct loader_opts *o, uint64_t e
     uint32_t flags = 0x1 | 0x4 | 0x8 | 0x40 | 0x200;
     put32(info + 4, 639);
     put32(info + 8, (uint32_t)((res - 0x100000) / 1024));
-    if (add_str(&st, o->cmdline ? o->cmdline : "", &a) < 0) { seterr(err, errlen, "--cmdline: too long"); return -1; }
+    if (add_str(&st, o->cmdline ? o->cmdline : "", &a) < 0) { base_err(err, errlen, "--cmdline: too long"); return -1; }
     put32(info + 16, a);
     if (add_str(&st, "scout", &a) < 0) return -1;
     put32(info + 64, a);
@@ -279,14 +275,14 @@ static int multiboot_info(struct vm *vm, const struct loader_opts *o, uint64_t e
         char path[4096];
         const char *spec = o->modules[i], *sp = strchr(spec, ' ');
         size_t pl = sp ? (size_t)(sp - spec) : strlen(spec);
-        if (pl >= sizeof path) { seterr(err, errlen, "--module %u: path too long", i + 1); return -1; }
+        if (pl >= sizeof path) { base_err(err, errlen, "--module %u: path too long", i + 1); return -1; }
         memcpy(path, spec, pl); path[pl] = 0;
         uint8_t *b; size_t n;
         if (read_file(path, res, &b, &n, err, errlen) < 0) return -1;
-        if (!fits(next, n, res)) { free(b); seterr(err, errlen, "%s: module does not fit in guest RAM", path); return -1; }
+        if (!fits(next, n, res)) { free(b); base_err(err, errlen, "%s: module does not fit in guest RAM", path); return -1; }
         int w = gmem_write_phys(vm, next, b, n);
         free(b);
-        if (w < 0 || add_str(&st, spec, &a) < 0) { seterr(err, errlen, "%s: cannot place module", path); return -1; }
+        if (w < 0 || add_str(&st, spec, &a) < 0) { base_err(err, errlen, "%s: cannot place module", path); return -1; }
         uint8_t *m = info + 0x100 + 16 * i;
         put32(m, (uint32_t)next); put32(m + 4, (uint32_t)(next + n)); put32(m + 8, a);
         next = (next + n + 0xfff) & ~0xfffull;
@@ -319,7 +315,7 @@ int loader_load(struct vm *vm, const struct loader_opts *o, struct loader_image 
     memset(li, 0, sizeof *li);
     if (o->image) {
         if (o->image_len == 0 || o->image_len > limit || !(img = malloc(o->image_len))) {
-            seterr(err, errlen, "%s: image of %zu bytes does not fit in guest RAM", o->path, o->image_len);
+            base_err(err, errlen, "%s: image of %zu bytes does not fit in guest RAM", o->path, o->image_len);
             return -1;
         }
         memcpy(img, o->image, o->image_len);
@@ -333,18 +329,18 @@ int loader_load(struct vm *vm, const struct loader_opts *o, struct loader_image 
     int rc = -1;
     switch (fmt) {
     case LOADER_AUTO:
-        seterr(err, errlen, "%s: unrecognized image: no Multiboot header in the first 8 KiB, no ELF header, "
+        base_err(err, errlen, "%s: unrecognized image: no Multiboot header in the first 8 KiB, no ELF header, "
                "not a 512-byte boot sector ending in 55 AA (use --mode real|prot32|long64 for a flat binary)", o->path);
         goto out;
     case LOADER_ELF:
-        if (loader_parse_elf(img, len, limit, li, e2, sizeof e2) < 0) { seterr(err, errlen, "%s: %s", o->path, e2); goto out; }
+        if (loader_parse_elf(img, len, limit, li, e2, sizeof e2) < 0) { base_err(err, errlen, "%s: %s", o->path, e2); goto out; }
         break;
     case LOADER_MULTIBOOT:
-        if (loader_parse_multiboot(img, len, limit, li, e2, sizeof e2) < 0) { seterr(err, errlen, "%s: %s", o->path, e2); goto out; }
+        if (loader_parse_multiboot(img, len, limit, li, e2, sizeof e2) < 0) { base_err(err, errlen, "%s: %s", o->path, e2); goto out; }
         break;
     case LOADER_BOOTSECTOR:
         if (len != 512 || img[510] != 0x55 || img[511] != 0xAA) {
-            seterr(err, errlen, "%s: boot sector: must be exactly 512 bytes ending in 55 AA (is %zu bytes)", o->path, len);
+            base_err(err, errlen, "%s: boot sector: must be exactly 512 bytes ending in 55 AA (is %zu bytes)", o->path, len);
             goto out;
         }
         li->format = LOADER_BOOTSECTOR; li->mode = VM_MODE_REAL; li->entry = 0x7c00;
@@ -352,11 +348,11 @@ int loader_load(struct vm *vm, const struct loader_opts *o, struct loader_image 
         li->load_end = 0x7e00;
         break;
     case LOADER_FLAT: {
-        if (!o->mode) { seterr(err, errlen, "%s: flat binary: --mode real|prot32|long64 is required", o->path); goto out; }
+        if (!o->mode) { base_err(err, errlen, "%s: flat binary: --mode real|prot32|long64 is required", o->path); goto out; }
         uint64_t load = o->have_load ? o->load_addr : (o->mode == VM_MODE_REAL ? 0x7c00 : 0x100000);
         uint64_t lim = o->mode == VM_MODE_REAL && limit > 0x100000 ? 0x100000 : limit;
         if (!fits(load, len, lim)) {
-            seterr(err, errlen, "%s: --load 0x%llx: %zu bytes do not fit in guest RAM%s", o->path,
+            base_err(err, errlen, "%s: --load 0x%llx: %zu bytes do not fit in guest RAM%s", o->path,
                    (unsigned long long)load, len, o->mode == VM_MODE_REAL ? " below 1 MiB" : "");
             goto out;
         }
@@ -368,17 +364,17 @@ int loader_load(struct vm *vm, const struct loader_opts *o, struct loader_image 
     }
     }
     if (o->cpl && li->mode != VM_MODE_LONG64) {
-        seterr(err, errlen, "%s: --cpl %d needs a 64-bit guest (this %s image starts in %d-bit mode)", o->path, o->cpl,
+        base_err(err, errlen, "%s: --cpl %d needs a 64-bit guest (this %s image starts in %d-bit mode)", o->path, o->cpl,
                loader_format_name(li->format), (int)li->mode);
         goto out;
     }
-    if (copy_segments(vm, img, li) < 0) { seterr(err, errlen, "%s: cannot copy segments into guest RAM", o->path); goto out; }
-    if (vm_boot_cpu(vm, li->mode, o->cpl, li->entry, 0, e2, sizeof e2) < 0) { seterr(err, errlen, "%s: %s", o->path, e2); goto out; }
+    if (copy_segments(vm, img, li) < 0) { base_err(err, errlen, "%s: cannot copy segments into guest RAM", o->path); goto out; }
+    if (vm_boot_cpu(vm, li->mode, o->cpl, li->entry, 0, e2, sizeof e2) < 0) { base_err(err, errlen, "%s: %s", o->path, e2); goto out; }
     struct kvm_regs r;
-    if (vcpu_get_regs(vm_vcpu(vm), &r) < 0) { seterr(err, errlen, "%s: KVM_GET_REGS: %s", o->path, strerror(errno)); goto out; }
+    if (vcpu_get_regs(vm_vcpu(vm), &r) < 0) { base_err(err, errlen, "%s: KVM_GET_REGS: %s", o->path, strerror(errno)); goto out; }
     if (li->format == LOADER_MULTIBOOT) {
         uint32_t info;
-        if (multiboot_info(vm, o, li->load_end, &info, e2, sizeof e2) < 0) { seterr(err, errlen, "%s: %s", o->path, e2); goto out; }
+        if (multiboot_info(vm, o, li->load_end, &info, e2, sizeof e2) < 0) { base_err(err, errlen, "%s: %s", o->path, e2); goto out; }
         r.rax = MB_BOOT_MAGIC; r.rbx = info;
     } else if (li->format == LOADER_BOOTSECTOR) {
         r.rdx = 0x80;
