@@ -57,20 +57,33 @@
  *     the page, and the monitor must guard the next page first.
  *     A relative branch with a 16-bit operand size in 32/64-bit mode
  *     truncates IP to 16 bits, so its target cannot be known from the gpa:
- *     it is treated as computed.  In 16-bit mode the engine assumes IP does
- *     not wrap at 64 KiB inside a page (the monitor sees real IPs).
+ *     it is treated as computed.  16-bit code: see DECODE MODES (windows).
  *   - Targets are computed from the raw immediate of the minimal-mode decode
  *     (offset + length + raw.imm[0]); no full operand decode is needed for
  *     scanning (full decode is cheaper to avoid).
  *
  * OVERLAP: the monitor plants a 1-byte trap at the first byte of every
- * virtualize instruction.  Invariant kept by the engine: no native scanned
- * instruction has a virtualize instruction starting strictly inside its
- * body.  When an instruction becomes virtualize, every scanned instruction
- * covering its first byte (starting up to 14 bytes before) becomes
+ * virtualize instruction, and traps of its own (breakpoints, handler
+ * entries, single-step guards) at "pinned" offsets.  Invariant kept by the
+ * engine: no native scanned instruction, in ANY decode mode of the page,
+ * has a virtualize instruction of any mode, or a pinned offset, starting
+ * strictly inside its body (the CPU decoding that instruction would read a
+ * trap byte and run something else).  When an instruction becomes
+ * virtualize, or an offset is pinned, every scanned instruction of every
+ * mode covering that byte (starting up to 14 bytes before) becomes
  * virtualize with reason overlap (cascading); a newly scanned instruction
- * that covers an existing virtualize start becomes virtualize (overlap).
- * Overlap-forced instructions never flip back to native.
+ * that covers an existing virtualize start or pin becomes virtualize
+ * (overlap).  Overlap-forced instructions never flip back to native.
+ *
+ * DECODE MODES: a page may hold attribute pages for several modes at once
+ * (code reached as 32-bit and as 64-bit, say); the overlap invariant spans
+ * them.  A mode is the code size (16, 32, 64) and, for 16-bit code whose
+ * CS base is not 4 KiB aligned, the WINDOW [lo, hi) of page offsets that IP
+ * reaches without wrapping at 64 KiB (prescan_mode_window): a target or a
+ * fall-through outside the window is out of the page, an instruction that
+ * crosses hi crosses the page.  Near branches decode as the host CPU runs
+ * them (prescan_config.amd_branches: a 66-prefixed near branch in 64-bit
+ * mode is rel16 with IP truncated, and so computed).
  *
  * WRITES: prescan_write_check() looks at every mode's attribute page of the
  * written page(s), including instructions starting up to 14 bytes before the
@@ -89,6 +102,17 @@
 #include <stdint.h>
 
 enum prescan_mode { PRESCAN_MODE_16 = 16, PRESCAN_MODE_32 = 32, PRESCAN_MODE_64 = 64 };
+/* 16-bit code whose IP window in the page is [lo, hi) (multiples of 16,
+ * lo < hi <= 4096); the full window is PRESCAN_MODE_16 itself. */
+enum prescan_mode prescan_mode_window(unsigned lo, unsigned hi);
+static inline unsigned prescan_mode_bits(enum prescan_mode m) { return (unsigned)m & 0xffu; }
+static inline unsigned prescan_mode_lo(enum prescan_mode m) { return (((unsigned)m >> 8) & 0x1ffu) * 16u; }
+static inline unsigned prescan_mode_hi(enum prescan_mode m)
+{
+    unsigned h = (((unsigned)m >> 17) & 0x1ffu) * 16u;
+    return h ? h : 4096u;
+}
+int prescan_mode_valid(enum prescan_mode m);
 
 #define PRESCAN_PAGE_SIZE 4096u
 #define PRESCAN_MAX_INSN_LEN 15u
@@ -203,6 +227,7 @@ struct prescan_config {
     void *read_ctx;               /* also passed to map */
     prescan_map_fn map;           /* optional, see above */
     unsigned max_depth;           /* 0 = lazy */
+    int amd_branches;             /* the host CPU takes 66-prefixed near branches in 64-bit mode as rel16 */
     prescan_classify_fn classify; /* optional */
     void *classify_ctx;
     prescan_listen_fn listen;     /* optional */
@@ -265,6 +290,18 @@ enum prescan_reason prescan_reason_at(struct prescan *ps, uint64_t gpa, enum pre
    flippable branch: out-of-page, computed, overlap, ...), -1 error (not
    scanned, unreadable page, allocation).  Abandons a scan in progress. */
 int  prescan_resolve_branch(struct prescan *ps, uint64_t gpa, enum prescan_mode mode);
+
+/* Pins gpa: a trap of the monitor's own lives there (breakpoint, handler
+ * entry, single-step guard).  Every scanned instruction covering it, in any
+ * mode, becomes virtualize (overlap, with the cascade), and so will any
+ * instruction scanned later over it.  Pins survive invalidation.  0, or -1
+ * (allocation). */
+int  prescan_pin(struct prescan *ps, uint64_t gpa);
+void prescan_unpin(struct prescan *ps, uint64_t gpa);
+int  prescan_is_pinned(const struct prescan *ps, uint64_t gpa);
+/* 1 if some scanned native instruction of some mode has gpa strictly
+ * inside its body (a trap byte there would change it). */
+int  prescan_inside_native(const struct prescan *ps, uint64_t gpa);
 
 struct prescan_write_hit { int hit; uint64_t insn_gpa; unsigned insn_len; enum prescan_mode mode; };
 /* 1 hit (first hit instruction, lowest address, in hit), 0 miss (counted as

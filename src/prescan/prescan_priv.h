@@ -1,0 +1,90 @@
+/* prescan_priv.h — private to src/prescan: the engine's state and the
+ * helpers its files share (policy.c, pages.c, scan.c, write.c). */
+#ifndef SCOUT_PRESCAN_PRIV_H
+#define SCOUT_PRESCAN_PRIV_H
+#include <stdint.h>
+#include <Zydis/Zydis.h>
+
+#include "prescan/prescan.h"
+
+#define OFF_MASK ((uint64_t)PRESCAN_PAGE_SIZE - 1)
+#define PAGE_OF(a) ((a) & ~OFF_MASK)
+#define NMNEM ((unsigned)ZYDIS_MNEMONIC_MAX_VALUE + 1)
+
+struct phys_page;
+
+/* One decode mode's view of a physical page. */
+struct attr_page {
+    struct attr_page *next;      /* the physical page's other modes */
+    struct phys_page *phys;
+    uint64_t page;               /* page-aligned gpa */
+    enum prescan_mode mode;      /* the whole key: code size and window */
+    unsigned lo, hi;             /* the window */
+    unsigned nscanned, nvirt;
+    uint8_t attr[PRESCAN_PAGE_SIZE];
+};
+
+/* A physical page: its modes and its pinned offsets. */
+struct phys_page {
+    struct phys_page *hnext;     /* hash chain */
+    uint64_t page;
+    struct attr_page *modes;
+    uint8_t *pins;               /* bitmap, PRESCAN_PAGE_SIZE bits; NULL: none */
+    unsigned npins;
+};
+
+struct pending { uint16_t off, target; };
+
+struct prescan {
+    struct prescan_config cfg;
+    ZydisDecoder dec[3];         /* 16, 32, 64 (minimal mode, the host's branches) */
+    uint8_t policy[NMNEM];
+
+    struct phys_page **buckets;
+    size_t nbuckets, nphys, npages;
+
+    /* scan in progress */
+    int active;
+    uint64_t page;
+    enum prescan_mode mode;
+    struct attr_page *pg;
+    struct prescan_work *work;
+    size_t nwork, capwork;
+    struct pending *pend;
+    size_t npend, cappend;
+    struct { struct attr_page *pg; uint16_t off; } *cascade;   /* overlap cascade stack */
+    size_t capcascade;
+
+    struct prescan_stats st;
+    const uint8_t *bytes;             /* bytes of the page being scanned: buf or mapped */
+    uint8_t buf[PRESCAN_PAGE_SIZE];   /* copy of the page being scanned (read callback) */
+    uint8_t aux[PRESCAN_PAGE_SIZE];   /* scratch for prescan_reason_at */
+};
+
+/* events */
+void prescan_emit(struct prescan *ps, enum prescan_event_type type, uint64_t gpa,
+                  enum prescan_mode mode, unsigned length, size_t count);
+#define EMIT(ps, ...) do { if ((ps)->cfg.listen) prescan_emit((ps), __VA_ARGS__); } while (0)
+
+/* policy.c */
+void prescan_policy_defaults(uint8_t *policy);
+int  prescan_decoders_init(ZydisDecoder dec[3], int amd_branches);
+int  prescan_mode_index(enum prescan_mode mode);    /* 0, 1, 2; -1 invalid */
+
+/* pages.c */
+struct phys_page *prescan_phys_find(const struct prescan *ps, uint64_t page);
+struct phys_page *prescan_phys_get(struct prescan *ps, uint64_t page);
+void prescan_phys_drop_if_empty(struct prescan *ps, struct phys_page *pp);
+struct attr_page *prescan_page_find(const struct prescan *ps, uint64_t page, enum prescan_mode mode);
+struct attr_page *prescan_page_get(struct prescan *ps, uint64_t page, enum prescan_mode mode);
+void prescan_update_memory(struct prescan *ps);
+int  prescan_pinned_at(const struct phys_page *pp, unsigned off);
+
+/* scan.c: the overlap invariant across modes */
+int  prescan_virt_start_any(const struct phys_page *pp, unsigned off);
+int  prescan_overlap_cascade(struct prescan *ps, struct phys_page *pp, unsigned start);
+void prescan_scan_reset(struct prescan *ps);
+
+static inline unsigned attr_kind(uint8_t a) { return (a & PRESCAN_ATTR_KIND_MASK) >> PRESCAN_ATTR_KIND_SHIFT; }
+static inline unsigned attr_len(uint8_t a) { return a & PRESCAN_ATTR_LEN_MASK; }
+#endif

@@ -1,0 +1,592 @@
+/* scan.c — decoding and classification, the steppable recursive-descent
+ * scanner, lazy branch resolution, and the overlap invariant across every
+ * decode mode of a page.  See prescan.h for the semantics. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "prescan/prescan_priv.h"
+
+/* ---- decoding and classification -------------------------------------- */
+
+enum branch_kind { BR_NONE, BR_JMP, BR_CALL, BR_COND };
+
+struct decoded {
+    ZydisDecodedInstruction insn;
+    int ok;                       /* decoded */
+    unsigned len;                 /* attribute length (1..15) */
+    enum prescan_reason reason;   /* intrinsic reason; NONE for native and in-page static branches */
+    enum prescan_path_end end;    /* CONTINUE or an intrinsic terminal */
+    enum branch_kind br;          /* static relative branch */
+    int64_t target_off;           /* relative to the page, when br != BR_NONE */
+    int in_page;                  /* the target is inside the page's window */
+};
+
+static int seg_opcode(const ZydisDecodedInstruction *in)
+{
+    if (in->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT) {
+        switch (in->opcode) {
+        case 0x06: case 0x07: case 0x0e: case 0x16: case 0x17: case 0x1e: case 0x1f:
+        case 0x8c: case 0x8e:
+            return 1;
+        }
+    } else if (in->opcode_map == ZYDIS_OPCODE_MAP_0F) {
+        switch (in->opcode) {
+        case 0xa0: case 0xa1: case 0xa8: case 0xa9:           /* push/pop fs/gs */
+        case 0x20: case 0x21: case 0x22: case 0x23:           /* mov cr/dr */
+        case 0x24: case 0x26:                                 /* mov tr (old) */
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Decodes the instruction at off with at most hi - off bytes (the window
+ * ends there: what crosses it crosses the page). */
+static void decode_classify_insn(const struct prescan *ps, const struct attr_page *pg, const uint8_t *buf,
+                                 unsigned off, struct decoded *d)
+{
+    ZyanStatus s = ZydisDecoderDecodeInstruction(&ps->dec[prescan_mode_index(pg->mode)], NULL, buf + off,
+                                                 pg->hi - off, &d->insn);
+    d->br = BR_NONE;
+    d->in_page = 0;
+    d->target_off = 0;
+    if (!ZYAN_SUCCESS(s)) {
+        d->ok = 0;
+        if (s == ZYDIS_STATUS_NO_MORE_DATA) {
+            unsigned rem = pg->hi - off;
+            d->len = rem > PRESCAN_MAX_INSN_LEN ? PRESCAN_MAX_INSN_LEN : rem;
+            d->reason = PRESCAN_REASON_CROSSES_PAGE;
+            d->end = PRESCAN_END_CROSSES_PAGE;
+        } else {
+            d->len = 1;
+            d->reason = PRESCAN_REASON_UNDECODABLE;
+            d->end = PRESCAN_END_UNDECODABLE;
+        }
+        return;
+    }
+    const ZydisDecodedInstruction *in = &d->insn;
+    d->ok = 1;
+    d->len = in->length;
+    d->reason = PRESCAN_REASON_NONE;
+    d->end = PRESCAN_END_CONTINUE;
+    int rel = (in->attributes & ZYDIS_ATTRIB_IS_RELATIVE) && in->raw.imm[0].is_relative;
+    switch ((enum prescan_class)ps->policy[in->mnemonic]) {
+    case PRESCAN_CLASS_NATIVE:
+    case PRESCAN_CLASS_COUNT:
+        return;
+    case PRESCAN_CLASS_SENSITIVE:
+        d->reason = PRESCAN_REASON_SENSITIVE;
+        if (in->mnemonic == ZYDIS_MNEMONIC_HLT)
+            d->end = PRESCAN_END_HALT;
+        return;
+    case PRESCAN_CLASS_SEG:
+        if (seg_opcode(in))
+            d->reason = PRESCAN_REASON_SENSITIVE;
+        return;
+    case PRESCAN_CLASS_RET:
+        d->reason = PRESCAN_REASON_COMPUTED_BRANCH;
+        d->end = PRESCAN_END_COMPUTED;
+        return;
+    case PRESCAN_CLASS_JMP:
+    case PRESCAN_CLASS_CALL:
+        if (!rel) {
+            int far = in->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT &&
+                      (in->opcode == 0xea || in->opcode == 0x9a ||
+                       (in->opcode == 0xff && (in->raw.modrm.reg == 3 || in->raw.modrm.reg == 5)));
+            d->reason = far ? PRESCAN_REASON_FAR_BRANCH : PRESCAN_REASON_COMPUTED_BRANCH;
+            d->end = far ? PRESCAN_END_FAR : PRESCAN_END_COMPUTED;
+            return;
+        }
+        d->br = ps->policy[in->mnemonic] == PRESCAN_CLASS_JMP ? BR_JMP : BR_CALL;
+        break;
+    case PRESCAN_CLASS_JCC:
+        if (!rel) {
+            d->reason = PRESCAN_REASON_COMPUTED_BRANCH;
+            d->end = PRESCAN_END_COMPUTED;
+            return;
+        }
+        d->br = BR_COND;
+        break;
+    }
+    /* static relative branch */
+    if (in->operand_width == 16 && in->machine_mode != ZYDIS_MACHINE_MODE_LEGACY_16) {
+        /* IP is truncated to 16 bits: the target depends on the IP, not the gpa */
+        d->br = BR_NONE;
+        d->reason = PRESCAN_REASON_COMPUTED_BRANCH;
+        d->end = PRESCAN_END_COMPUTED;
+        return;
+    }
+    d->target_off = (int64_t)off + (int64_t)in->length + in->raw.imm[0].value.s;
+    d->in_page = d->target_off >= (int64_t)pg->lo && d->target_off < (int64_t)pg->hi;
+    if (!d->in_page) {
+        d->reason = PRESCAN_REASON_BRANCH_OUT_OF_PAGE;
+        if (d->br != BR_COND)
+            d->end = PRESCAN_END_OUT_OF_PAGE;
+    }
+}
+
+/* An instruction that ends exactly at the window's end (the page end, or
+ * where 16-bit IP wraps) and falls through leaves the page like an
+ * out-of-page branch: it is virtualize, so the monitor guards what comes
+ * next first.  (Sensitive instructions are virtualize already; a CALL's
+ * fall-through is reached by a RET, which is virtualize.) */
+static void decode_classify(const struct prescan *ps, const struct attr_page *pg, const uint8_t *buf,
+                            unsigned off, struct decoded *d)
+{
+    decode_classify_insn(ps, pg, buf, off, d);
+    if (d->ok && off + d->len == pg->hi && d->end == PRESCAN_END_CONTINUE &&
+        d->reason == PRESCAN_REASON_NONE && d->br != BR_CALL) {
+        d->reason = PRESCAN_REASON_BRANCH_OUT_OF_PAGE;
+        d->br = BR_NONE;
+    }
+}
+
+/* ---- scan state -------------------------------------------------------- */
+
+void prescan_scan_reset(struct prescan *ps)
+{
+    ps->active = 0;
+    ps->pg = NULL;
+    ps->nwork = 0;
+    ps->npend = 0;
+}
+
+static int work_push(struct prescan *ps, uint64_t gpa, unsigned depth)
+{
+    if (ps->nwork == ps->capwork) {
+        size_t n = ps->capwork ? ps->capwork * 2 : 64;
+        struct prescan_work *w = realloc(ps->work, n * sizeof *w);
+        if (!w)
+            return -1;
+        ps->work = w;
+        ps->capwork = n;
+    }
+    ps->work[ps->nwork].gpa = gpa;
+    ps->work[ps->nwork].depth = depth;
+    ps->nwork++;
+    if (ps->nwork > ps->st.worklist_high_water)
+        ps->st.worklist_high_water = ps->nwork;
+    return 0;
+}
+
+static int pend_push(struct prescan *ps, unsigned off, unsigned target)
+{
+    if (ps->npend == ps->cappend) {
+        size_t n = ps->cappend ? ps->cappend * 2 : 64;
+        struct pending *p = realloc(ps->pend, n * sizeof *p);
+        if (!p)
+            return -1;
+        ps->pend = p;
+        ps->cappend = n;
+    }
+    ps->pend[ps->npend].off = (uint16_t)off;
+    ps->pend[ps->npend].target = (uint16_t)target;
+    ps->npend++;
+    return 0;
+}
+
+static int scan_begin(struct prescan *ps, uint64_t gpa, enum prescan_mode mode)
+{
+    if (!ps || prescan_mode_index(mode) < 0)
+        return -1;
+    prescan_scan_reset(ps);
+    uint64_t page = PAGE_OF(gpa);
+    unsigned off = (unsigned)(gpa & OFF_MASK);
+    if (off < prescan_mode_lo(mode) || off >= prescan_mode_hi(mode))
+        return -1;                  /* outside the window: not reachable in this mode */
+    if (ps->cfg.map) {
+        ps->bytes = ps->cfg.map(ps->cfg.read_ctx, page);
+    } else {
+        ps->bytes = ps->buf;
+        if (ps->cfg.read(ps->cfg.read_ctx, page, ps->buf) != 0)
+            ps->bytes = NULL;
+    }
+    if (!ps->bytes) {
+        ps->st.read_errors++;
+        return -1;
+    }
+    struct attr_page *pg = prescan_page_get(ps, page, mode);
+    if (!pg)
+        return -1;
+    ps->page = page;
+    ps->mode = mode;
+    ps->pg = pg;
+    ps->active = 1;
+    ps->st.scans++;
+    return 0;
+}
+
+/* ---- the overlap invariant, across modes ------------------------------ */
+
+/* A virtualize start of some mode, or a pin, at off. */
+int prescan_virt_start_any(const struct phys_page *pp, unsigned off)
+{
+    if (prescan_pinned_at(pp, off))
+        return 1;
+    for (const struct attr_page *m = pp->modes; m; m = m->next)
+        if ((m->attr[off] & (PRESCAN_ATTR_SCANNED | PRESCAN_ATTR_VIRTUALIZE)) ==
+            (PRESCAN_ATTR_SCANNED | PRESCAN_ATTR_VIRTUALIZE))
+            return 1;
+    return 0;
+}
+
+/* Turns the scanned instruction at p into virtualize/overlap. Returns 1 if it
+   was native before (its first byte is a new trap). */
+static int force_overlap(struct prescan *ps, struct attr_page *pg, unsigned p)
+{
+    uint8_t a = pg->attr[p];
+    int was_native = !(a & PRESCAN_ATTR_VIRTUALIZE);
+    if (!was_native && attr_kind(a) != PRESCAN_KIND_BRANCH)
+        return 0;
+    pg->attr[p] = (uint8_t)((a & ~PRESCAN_ATTR_KIND_MASK) | PRESCAN_ATTR_VIRTUALIZE |
+                            (PRESCAN_KIND_OVERLAP << PRESCAN_ATTR_KIND_SHIFT));
+    if (was_native)
+        pg->nvirt++;
+    ps->st.virtualize[PRESCAN_REASON_OVERLAP]++;
+    EMIT(ps, PRESCAN_EV_OVERLAP, pg->page + p, pg->mode, attr_len(a), 0);
+    return was_native;
+}
+
+static int cascade_push(struct prescan *ps, size_t n, struct attr_page *pg, unsigned off)
+{
+    if (n == ps->capcascade) {
+        size_t cap = ps->capcascade ? ps->capcascade * 2 : 64;
+        void *c = realloc(ps->cascade, cap * sizeof *ps->cascade);
+        if (!c)
+            return -1;
+        ps->cascade = c;
+        ps->capcascade = cap;
+    }
+    ps->cascade[n].pg = pg;
+    ps->cascade[n].off = (uint16_t)off;
+    return 0;
+}
+
+/* A virtualize start (or pin) newly appears at `start`: every scanned
+ * instruction of every mode covering it must be virtualize too, and so on
+ * (explicit stack). */
+int prescan_overlap_cascade(struct prescan *ps, struct phys_page *pp, unsigned start)
+{
+    size_t n = 0;
+    if (cascade_push(ps, n++, NULL, start) != 0)
+        return -1;
+    while (n) {
+        unsigned t = ps->cascade[--n].off;
+        unsigned lo = t >= PRESCAN_MAX_INSN_LEN - 1 ? t - (PRESCAN_MAX_INSN_LEN - 1) : 0;
+        for (struct attr_page *m = pp->modes; m; m = m->next)
+            for (unsigned p = lo; p < t; p++) {
+                uint8_t a = m->attr[p];
+                if (!(a & PRESCAN_ATTR_SCANNED) || p + attr_len(a) <= t)
+                    continue;
+                if (force_overlap(ps, m, p)) {
+                    if (cascade_push(ps, n, m, p) != 0)
+                        return -1;
+                    n++;
+                }
+            }
+    }
+    return 0;
+}
+
+static int covers_virtualize_start(const struct phys_page *pp, unsigned off, unsigned len)
+{
+    for (unsigned p = off + 1; p < off + len && p < PRESCAN_PAGE_SIZE; p++)
+        if (prescan_virt_start_any(pp, p))
+            return 1;
+    return 0;
+}
+
+static enum prescan_reason reason_of(uint8_t a, enum prescan_reason intrinsic)
+{
+    if (!(a & PRESCAN_ATTR_VIRTUALIZE))
+        return PRESCAN_REASON_NONE;
+    switch (attr_kind(a)) {
+    case PRESCAN_KIND_OVERLAP: return PRESCAN_REASON_OVERLAP;
+    case PRESCAN_KIND_POLICY: return PRESCAN_REASON_POLICY;
+    case PRESCAN_KIND_BRANCH: return PRESCAN_REASON_BRANCH_UNSCANNED;
+    }
+    return intrinsic;
+}
+
+static void resolve_pending(struct prescan *ps)
+{
+    struct attr_page *pg = ps->pg;
+    for (size_t i = 0; i < ps->npend; i++) {
+        unsigned off = ps->pend[i].off, t = ps->pend[i].target;
+        uint8_t a = pg->attr[off];
+        if ((a & PRESCAN_ATTR_SCANNED) && (a & PRESCAN_ATTR_VIRTUALIZE) &&
+            attr_kind(a) == PRESCAN_KIND_BRANCH && (pg->attr[t] & PRESCAN_ATTR_SCANNED)) {
+            pg->attr[off] = (uint8_t)(a & ~PRESCAN_ATTR_VIRTUALIZE);
+            pg->nvirt--;
+            ps->st.branch_flips++;
+            EMIT(ps, PRESCAN_EV_BRANCH_FLIP, pg->page + off, pg->mode, attr_len(a), 0);
+        }
+    }
+    ps->npend = 0;
+}
+
+static void fill_insn(struct prescan_insn *pi, const struct prescan *ps, uint64_t gpa, const struct decoded *d,
+                      unsigned off, int virt, enum prescan_reason reason)
+{
+    memset(pi, 0, sizeof *pi);
+    pi->gpa = gpa;
+    pi->mode = ps->mode;
+    pi->length = d->len;
+    pi->mnemonic = d->ok ? (unsigned)d->insn.mnemonic : 0;
+    pi->mnemonic_name = d->ok ? ZydisMnemonicGetString(d->insn.mnemonic) : "invalid";
+    pi->bytes = ps->bytes + off;
+    pi->zydis = d->ok ? &d->insn : NULL;
+    pi->virtualize = virt;
+    pi->reason = reason;
+}
+
+static void step_event(struct prescan *ps, const struct prescan_step *so)
+{
+    if (ps->cfg.listen) {
+        struct prescan_event ev = { .type = PRESCAN_EV_STEP, .gpa = so->gpa, .mode = ps->mode,
+                                    .length = so->length, .step = so };
+        ps->cfg.listen(ps->cfg.listen_ctx, &ev);
+    }
+}
+
+int prescan_step(struct prescan *ps, struct prescan_step *out)
+{
+    if (!ps || !ps->active)
+        return 0;
+    if (ps->nwork == 0) {
+        resolve_pending(ps);
+        prescan_scan_reset(ps);
+        return 0;
+    }
+    struct attr_page *pg = ps->pg;
+    struct prescan_work w = ps->work[--ps->nwork];
+    unsigned off = (unsigned)(w.gpa & OFF_MASK);
+    struct prescan_step st;
+    struct prescan_step *so = out ? out : (ps->cfg.listen ? &st : NULL);
+    ps->st.steps++;
+    if (w.depth > ps->st.max_depth_reached)
+        ps->st.max_depth_reached = w.depth;
+
+    uint8_t a = pg->attr[off];
+    if (a & PRESCAN_ATTR_SCANNED) {
+        if (so) {
+            memset(so, 0, sizeof *so);
+            so->gpa = w.gpa;
+            so->mode = ps->mode;
+            so->depth = w.depth;
+            so->length = attr_len(a);
+            so->attr = a;
+            so->virtualize = !!(a & PRESCAN_ATTR_VIRTUALIZE);
+            so->reason = reason_of(a, PRESCAN_REASON_NONE);
+            so->mnemonic_name = "";
+            so->end = PRESCAN_END_ALREADY_SCANNED;
+            so->worklist_len = ps->nwork;
+            step_event(ps, so);
+        }
+        return 1;
+    }
+
+    struct decoded d;
+    decode_classify(ps, pg, ps->bytes, off, &d);
+    ps->st.insns_scanned++;
+    ps->st.bytes_decoded += d.len;
+
+    enum prescan_reason reason = d.reason;
+    enum prescan_path_end end = d.end;
+    unsigned kind = PRESCAN_KIND_PLAIN;
+    int push_target = 0;
+    if (d.br != BR_NONE && d.in_page) {
+        unsigned t = (unsigned)d.target_off;
+        kind = PRESCAN_KIND_BRANCH;
+        if (t == off || (pg->attr[t] & PRESCAN_ATTR_SCANNED)) {
+            reason = PRESCAN_REASON_NONE;
+            if (d.br == BR_JMP)
+                end = PRESCAN_END_JMP_TARGET_SCANNED;
+        } else {
+            reason = PRESCAN_REASON_BRANCH_UNSCANNED;
+            if (w.depth < ps->cfg.max_depth) {
+                push_target = 1;
+                if (d.br == BR_JMP)
+                    end = PRESCAN_END_JMP_FOLLOWED;
+            } else if (d.br == BR_JMP) {
+                end = PRESCAN_END_DEPTH_LIMIT;
+            }
+        }
+    }
+    int virt = reason != PRESCAN_REASON_NONE;
+
+    if (ps->cfg.classify) {
+        struct prescan_insn pi;
+        fill_insn(&pi, ps, w.gpa, &d, off, virt, reason);
+        int o = ps->cfg.classify(ps->cfg.classify_ctx, &pi);
+        if (o == 1 && !virt) {
+            virt = 1;
+            reason = PRESCAN_REASON_POLICY;
+            kind = PRESCAN_KIND_POLICY;
+        } else if (o == 0 && virt) {
+            virt = 0;
+            reason = PRESCAN_REASON_NONE;
+            kind = PRESCAN_KIND_PLAIN;
+            push_target = 0;      /* nothing pending: it is native already */
+            if (end == PRESCAN_END_JMP_FOLLOWED)
+                end = PRESCAN_END_DEPTH_LIMIT;
+        }
+    }
+
+    uint8_t na = (uint8_t)(PRESCAN_ATTR_SCANNED | d.len | (kind << PRESCAN_ATTR_KIND_SHIFT) |
+                           (virt ? PRESCAN_ATTR_VIRTUALIZE : 0));
+    pg->attr[off] = na;
+    pg->nscanned++;
+    if (virt) {
+        pg->nvirt++;
+        ps->st.virtualize[reason]++;
+    }
+    /* overlap, both orders, across every mode of the page and its pins */
+    if (covers_virtualize_start(pg->phys, off, d.len)) {
+        if (force_overlap(ps, pg, off))
+            virt = 1;
+        if (pg->attr[off] != na)
+            reason = PRESCAN_REASON_OVERLAP;
+    }
+    if (virt && prescan_overlap_cascade(ps, pg->phys, off) != 0)
+        return -1;
+    na = pg->attr[off];
+
+    if (ps->cfg.listen) {
+        struct prescan_insn pi;
+        fill_insn(&pi, ps, w.gpa, &d, off, virt, reason);
+        struct prescan_event ev = { .type = PRESCAN_EV_CLASSIFY, .gpa = w.gpa, .mode = ps->mode,
+                                    .length = d.len, .insn = &pi };
+        ps->cfg.listen(ps->cfg.listen_ctx, &ev);
+    }
+
+    unsigned npushed = 0;
+    struct prescan_work pushed[2];
+    if (kind == PRESCAN_KIND_BRANCH && virt &&
+        pend_push(ps, off, (unsigned)d.target_off) != 0)
+        return -1;
+    if (push_target) {
+        if (work_push(ps, ps->page + (unsigned)d.target_off, w.depth + 1) != 0)
+            return -1;
+        pushed[npushed++] = ps->work[ps->nwork - 1];
+    }
+    if (end == PRESCAN_END_CONTINUE) {
+        unsigned next = off + d.len;
+        if (next >= pg->hi) {
+            end = PRESCAN_END_PAGE_END;
+        } else {
+            if (work_push(ps, ps->page + next, w.depth) != 0)
+                return -1;
+            pushed[npushed++] = ps->work[ps->nwork - 1];
+        }
+    }
+
+    if (so) {
+        memset(so, 0, sizeof *so);
+        so->gpa = w.gpa;
+        so->mode = ps->mode;
+        so->depth = w.depth;
+        so->decoded = 1;
+        so->length = d.len;
+        so->attr = na;
+        so->virtualize = !!(na & PRESCAN_ATTR_VIRTUALIZE);
+        so->reason = reason;
+        so->mnemonic = d.ok ? (unsigned)d.insn.mnemonic : 0;
+        so->mnemonic_name = d.ok ? ZydisMnemonicGetString(d.insn.mnemonic) : "invalid";
+        so->end = end;
+        if (d.br != BR_NONE) {
+            so->has_target = 1;
+            so->target = ps->page + (uint64_t)d.target_off;
+        }
+        so->npushed = npushed;
+        for (unsigned i = 0; i < npushed; i++)
+            so->pushed[i] = pushed[i];
+        so->worklist_len = ps->nwork;
+        step_event(ps, so);
+    }
+    return 1;
+}
+
+int prescan_start(struct prescan *ps, uint64_t gpa, enum prescan_mode mode)
+{
+    if (scan_begin(ps, gpa, mode) != 0)
+        return -1;
+    if (work_push(ps, gpa, 0) != 0) {
+        prescan_scan_reset(ps);
+        return -1;
+    }
+    return 0;
+}
+
+static int run_to_end(struct prescan *ps)
+{
+    int r;
+    while ((r = prescan_step(ps, NULL)) == 1)
+        ;
+    if (r < 0)
+        prescan_scan_reset(ps);
+    return r;
+}
+
+int prescan_scan(struct prescan *ps, uint64_t gpa, enum prescan_mode mode)
+{
+    if (prescan_start(ps, gpa, mode) != 0)
+        return -1;
+    return run_to_end(ps);
+}
+
+size_t prescan_worklist(const struct prescan *ps, const struct prescan_work **items)
+{
+    if (items)
+        *items = ps ? ps->work : NULL;
+    return ps && ps->active ? ps->nwork : 0;
+}
+
+enum prescan_reason prescan_reason_at(struct prescan *ps, uint64_t gpa, enum prescan_mode mode)
+{
+    uint8_t a = prescan_attr(ps, gpa, mode);
+    if (!(a & PRESCAN_ATTR_SCANNED) || !(a & PRESCAN_ATTR_VIRTUALIZE))
+        return PRESCAN_REASON_NONE;
+    if (attr_kind(a) != PRESCAN_KIND_PLAIN)
+        return reason_of(a, PRESCAN_REASON_NONE);
+    if (ps->cfg.read(ps->cfg.read_ctx, PAGE_OF(gpa), ps->aux) != 0) {
+        ps->st.read_errors++;
+        return PRESCAN_REASON_NONE;
+    }
+    struct decoded d;
+    decode_classify(ps, prescan_page_find(ps, PAGE_OF(gpa), mode), ps->aux, (unsigned)(gpa & OFF_MASK), &d);
+    return d.reason;
+}
+
+int prescan_resolve_branch(struct prescan *ps, uint64_t gpa, enum prescan_mode mode)
+{
+    if (!ps || prescan_mode_index(mode) < 0)
+        return -1;
+    prescan_scan_reset(ps);
+    struct attr_page *pg = prescan_page_find(ps, PAGE_OF(gpa), mode);
+    unsigned off = (unsigned)(gpa & OFF_MASK);
+    if (!pg || !(pg->attr[off] & PRESCAN_ATTR_SCANNED))
+        return -1;
+    uint8_t a = pg->attr[off];
+    if (!(a & PRESCAN_ATTR_VIRTUALIZE))
+        return 1;
+    if (attr_kind(a) != PRESCAN_KIND_BRANCH)
+        return 0;
+    if (scan_begin(ps, gpa, mode) != 0)
+        return -1;
+    struct decoded d;
+    decode_classify(ps, pg, ps->bytes, off, &d);
+    if (d.br == BR_NONE || !d.in_page) {
+        prescan_scan_reset(ps);
+        return 0;
+    }
+    unsigned t = (unsigned)d.target_off;
+    if (pend_push(ps, off, t) != 0 ||
+        (!(pg->attr[t] & PRESCAN_ATTR_SCANNED) && work_push(ps, ps->page + t, 0) != 0)) {
+        prescan_scan_reset(ps);
+        return -1;
+    }
+    if (run_to_end(ps) < 0)
+        return -1;
+    return (pg->attr[off] & PRESCAN_ATTR_VIRTUALIZE) ? 0 : 1;
+}
