@@ -680,6 +680,106 @@ TEST(zero_copy_map_callback)
     prescan_free(ps);
 }
 
+/* A trap of one mode must not sit inside a native instruction of another:
+ * 64-bit nopl 0x909090fa(%rax) at 0 (7 bytes), then 32-bit code from 3
+ * where 0xfa is CLI (virtualize): the 64-bit instruction becomes overlap. */
+TEST(overlap_across_modes)
+{
+    struct prescan *ps = fresh(16);
+    PUT(PG, 0x0f, 0x1f, 0x80, 0xfa, 0x90, 0x90, 0x90, 0xc3);
+    CHECK_EQ(prescan_scan(ps, PG, PRESCAN_MODE_64), 0);
+    CHECK_EQ(A(ps, 0, PRESCAN_MODE_64), S | 7);
+    CHECK_EQ(prescan_inside_native(ps, PG + 3), 1);
+    CHECK_EQ(prescan_scan(ps, PG + 3, PRESCAN_MODE_32), 0);
+    CHECK_EQ(A(ps, 3, PRESCAN_MODE_32), S | V | 1);
+    CHECK_EQ(A(ps, 0, PRESCAN_MODE_64), S | V | KO | 7);
+    CHECK_EQ(prescan_inside_native(ps, PG + 3), 0);
+    /* the other order: a new 64-bit scan over an existing 32-bit virtualize start */
+    prescan_invalidate_page(ps, PG);
+    CHECK_EQ(prescan_scan(ps, PG + 3, PRESCAN_MODE_32), 0);
+    CHECK_EQ(prescan_scan(ps, PG, PRESCAN_MODE_64), 0);
+    CHECK_EQ(A(ps, 0, PRESCAN_MODE_64), S | V | KO | 7);
+    prescan_free(ps);
+}
+
+/* Pins: a monitor trap at 3 makes the native instruction covering it
+ * virtualize now, and an instruction scanned later over it too; pins
+ * survive invalidation. */
+TEST(pins_force_covering_instructions)
+{
+    struct prescan *ps = fresh(16);
+    PUT(PG, 0x0f, 0x1f, 0x80, 0xfa, 0x90, 0x90, 0x90, 0xc3);
+    CHECK_EQ(prescan_scan(ps, PG, PRESCAN_MODE_64), 0);
+    CHECK_EQ(prescan_pin(ps, PG + 3), 0);
+    CHECK_EQ(prescan_is_pinned(ps, PG + 3), 1);
+    CHECK_EQ(A(ps, 0, PRESCAN_MODE_64), S | V | KO | 7);
+    prescan_invalidate_page(ps, PG);
+    CHECK_EQ(prescan_is_pinned(ps, PG + 3), 1);
+    CHECK_EQ(prescan_scan(ps, PG, PRESCAN_MODE_64), 0);
+    CHECK_EQ(A(ps, 0, PRESCAN_MODE_64), S | V | KO | 7);
+    prescan_unpin(ps, PG + 3);
+    CHECK_EQ(prescan_is_pinned(ps, PG + 3), 0);
+    prescan_invalidate_page(ps, PG);
+    CHECK_EQ(prescan_scan(ps, PG, PRESCAN_MODE_64), 0);
+    CHECK_EQ(A(ps, 0, PRESCAN_MODE_64), S | 7);
+    prescan_free(ps);
+}
+
+/* 16-bit code whose IP wraps at page offset 0x100 (window [0, 0x100)):
+ * a jump across the wrap, an instruction ending at it, and one crossing it
+ * all leave the window; a jump inside stays native. */
+TEST(window_16bit_ip_wrap)
+{
+    struct prescan *ps = fresh(16);
+    enum prescan_mode w = prescan_mode_window(0, 0x100);
+    CHECK(prescan_mode_valid(w));
+    CHECK_EQ(prescan_mode_bits(w), 16);
+    CHECK_EQ(prescan_mode_lo(w), 0);
+    CHECK_EQ(prescan_mode_hi(w), 0x100);
+    CHECK(!prescan_mode_valid((enum prescan_mode)(32 | 1 << 8)));
+    PUT(PG + 0xf0, 0x74, 0x02,       /* f0: jz +2 (-> f4): in the window */
+        0xeb, 0x20,                   /* f2: jmp +0x20 (-> 0x114): across the wrap */
+        0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90); /* f4..fe: nops, fe ends at 0xff */
+    PUT(PG + 0xff, 0x90);             /* ff: nop ending exactly at the wrap */
+    CHECK_EQ(prescan_scan(ps, PG + 0xf0, w), 0);
+    CHECK_EQ(A(ps, 0xf0, w), S | KB | 2);
+    CHECK_EQ(A(ps, 0xf2, w), S | V | 2);
+    CHECK_EQ(prescan_reason_at(ps, PG + 0xf2, w), PRESCAN_REASON_BRANCH_OUT_OF_PAGE);
+    CHECK_EQ(A(ps, 0xff, w), S | V | 1);
+    CHECK_EQ(prescan_reason_at(ps, PG + 0xff, w), PRESCAN_REASON_BRANCH_OUT_OF_PAGE);
+    CHECK_EQ(A(ps, 0xf2, PRESCAN_MODE_16), 0);      /* the full 16-bit view is another mode */
+    /* mov ax, imm16 at 0xfe crosses the wrap */
+    prescan_invalidate_page(ps, PG);
+    PUT(PG + 0xfe, 0xb8, 0x34, 0x12);
+    CHECK_EQ(prescan_scan(ps, PG + 0xfe, w), 0);
+    CHECK_EQ(A(ps, 0xfe, w), S | V | 2);
+    CHECK_EQ(prescan_reason_at(ps, PG + 0xfe, w), PRESCAN_REASON_CROSSES_PAGE);
+    CHECK_EQ(prescan_scan(ps, PG + 0x100, w), -1);   /* outside the window */
+    prescan_free(ps);
+}
+
+/* 66-prefixed near branches in 64-bit mode decode as the host CPU runs
+ * them: Intel ignores the prefix (rel32, static), AMD takes rel16 (IP
+ * truncated: computed). */
+TEST(branch_decoding_follows_the_host)
+{
+    for (int amd = 0; amd < 2; amd++) {
+        memset(mem_bytes, 0xcc, sizeof mem_bytes);
+        struct prescan_config cfg = { .read = tmem_read, .read_ctx = &mem, .max_depth = 0, .amd_branches = amd };
+        struct prescan *ps = prescan_new(&cfg);
+        PUT(PG, 0x66, 0xe9, 0x00, 0x00, 0x00, 0x00, 0x90, 0xc3);
+        CHECK_EQ(prescan_scan(ps, PG, PRESCAN_MODE_64), 0);
+        if (amd) {
+            CHECK_EQ(A(ps, 0, PRESCAN_MODE_64), S | V | 4);
+            CHECK_EQ(prescan_reason_at(ps, PG, PRESCAN_MODE_64), PRESCAN_REASON_COMPUTED_BRANCH);
+        } else {
+            CHECK_EQ(A(ps, 0, PRESCAN_MODE_64), S | V | KB | 6);     /* lazy: target not yet scanned */
+            CHECK_EQ(prescan_reason_at(ps, PG, PRESCAN_MODE_64), PRESCAN_REASON_BRANCH_UNSCANNED);
+        }
+        prescan_free(ps);
+    }
+}
+
 int main(void)
 {
     RUN(lazy_depth0_marks_branches_virtualize);
@@ -703,5 +803,9 @@ int main(void)
     RUN(listener_events);
     RUN(read_errors_and_bad_arguments);
     RUN(zero_copy_map_callback);
+    RUN(overlap_across_modes);
+    RUN(pins_force_covering_instructions);
+    RUN(window_16bit_ip_wrap);
+    RUN(branch_decoding_follows_the_host);
     CHECK_EXIT();
 }
