@@ -280,6 +280,26 @@ const uint8_t *prescan_attr_page(const struct prescan *ps, uint64_t page_gpa, en
     return p ? p->attr : NULL;
 }
 
+size_t prescan_pages_at(const struct prescan *ps, uint64_t page_gpa)
+{
+    const struct phys_page *pp = ps ? prescan_phys_find(ps, PAGE_OF(page_gpa)) : NULL;
+    size_t n = 0;
+    for (const struct attr_page *p = pp ? pp->modes : NULL; p; p = p->next)
+        n++;
+    return n;
+}
+
+void prescan_virtualize_starts(const struct prescan *ps, uint64_t page_gpa, uint8_t out[PRESCAN_PAGE_SIZE])
+{
+    const struct phys_page *pp = ps ? prescan_phys_find(ps, PAGE_OF(page_gpa)) : NULL;
+    memset(out, 0, PRESCAN_PAGE_SIZE);
+    for (const struct attr_page *p = pp ? pp->modes : NULL; p; p = p->next)
+        for (unsigned i = 0; i < PRESCAN_PAGE_SIZE; i++)
+            if ((p->attr[i] & (PRESCAN_ATTR_SCANNED | PRESCAN_ATTR_VIRTUALIZE)) ==
+                (PRESCAN_ATTR_SCANNED | PRESCAN_ATTR_VIRTUALIZE))
+                out[i] = 1;
+}
+
 size_t prescan_pages(const struct prescan *ps, struct prescan_page_info *out, size_t max)
 {
     if (!ps)

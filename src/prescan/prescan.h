@@ -280,6 +280,11 @@ size_t prescan_worklist(const struct prescan *ps, const struct prescan_work **it
 
 uint8_t prescan_attr(const struct prescan *ps, uint64_t gpa, enum prescan_mode mode); /* 0 when no page */
 const uint8_t *prescan_attr_page(const struct prescan *ps, uint64_t page_gpa, enum prescan_mode mode); /* NULL if none */
+/* How many decode modes hold an attribute page for page_gpa's page. */
+size_t prescan_pages_at(const struct prescan *ps, uint64_t page_gpa);
+/* out[i] = 1 where some mode has a virtualize instruction starting at
+ * offset i of page_gpa's page (where the monitor's traps go), else 0. */
+void prescan_virtualize_starts(const struct prescan *ps, uint64_t page_gpa, uint8_t out[PRESCAN_PAGE_SIZE]);
 /* Re-decodes the scanned instruction at gpa (reading the page) and says why
    it is virtualize (NONE if native / unscanned / unreadable). */
 enum prescan_reason prescan_reason_at(struct prescan *ps, uint64_t gpa, enum prescan_mode mode);

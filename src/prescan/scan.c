@@ -108,9 +108,13 @@ static void decode_classify_insn(const struct prescan *ps, const struct attr_pag
         d->br = BR_COND;
         break;
     }
-    /* static relative branch */
-    if (in->operand_width == 16 && in->machine_mode != ZYDIS_MACHINE_MODE_LEGACY_16) {
-        /* IP is truncated to 16 bits: the target depends on the IP, not the gpa */
+    /* static relative branch.  With a 16-bit operand size outside 16-bit
+     * code, and on AMD any 66-prefixed one in 64-bit mode (Zydis reports
+     * the width only where it changes the length), IP is truncated to 16
+     * bits: the target depends on the IP, not the gpa. */
+    int amd16 = ps->cfg.amd_branches && in->machine_mode == ZYDIS_MACHINE_MODE_LONG_64 &&
+                (in->attributes & ZYDIS_ATTRIB_HAS_OPERANDSIZE) && !in->raw.rex.W;
+    if ((in->operand_width == 16 && in->machine_mode != ZYDIS_MACHINE_MODE_LEGACY_16) || amd16) {
         d->br = BR_NONE;
         d->reason = PRESCAN_REASON_COMPUTED_BRANCH;
         d->end = PRESCAN_END_COMPUTED;

@@ -86,6 +86,14 @@ void trace_events_sink(void *ctx, const struct scout_event *ev)
             trace_emit(tw, name, "vector=%u rip=0x%" PRIx64 " error=0x%x", ev->u.exception.vector,
                        ev->u.exception.rip, ev->u.exception.error);
         break;
+    case SCOUT_EV_ENTRY:
+        trace_emit(tw, name, "addr=0x%" PRIx64 " vector=%u vectors=%u", ev->u.entry.addr, ev->u.entry.vector,
+                   ev->u.entry.nvectors);
+        break;
+    case SCOUT_EV_TABLES:
+        trace_emit(tw, name, "idt=0x%" PRIx64 " limit=0x%x entries=%zu pages=%zu", ev->u.tables.idt,
+                   ev->u.tables.limit, ev->u.tables.entries, ev->u.tables.pages);
+        break;
     case SCOUT_EV_COUNT:
         break;
     }

@@ -158,7 +158,7 @@ sc --depth 0 -ex 'info pages' -ex 'pstart 0x40001a' -ex pstep -ex 'pstep 10' -ex
 expect_eq pstep_output "1 attribute page
 Page                Mode  Scanned  Virtualize  Traps
 0x0000000000400000  64    8        3           3
-traps: 3 planted
+traps: 3 planted, 256 handler entries guarded
 scan started at 0x40001a (physical 0x40001a, mode 64, depth 0); worklist=[0x40001a@0]
 0x40001a lea len=7 depth=0 native end=continue worklist=[0x400021@0]
 0x400021 call len=5 depth=0 virtualize branch-unscanned end=continue target=0x40004f worklist=[0x400026@0]
@@ -170,7 +170,7 @@ prescan 0x40004f (physical 0x40004f, mode 64, depth 0): 8 instructions scanned, 
 1 attribute page
 Page                Mode  Scanned  Virtualize  Traps
 0x0000000000400000  64    20       7           7
-traps: 7 planted" "$(out)"
+traps: 7 planted, 256 handler entries guarded" "$(out)"
 sc -ex 'pstep' "$LAZY"
 expect_eq pstep_without_scan "-ex 1: pstep: no scan in progress (start one with pstart ADDRESS)" "$(err)"
 

@@ -44,7 +44,7 @@ expect_eq demo_status 1 "$RC"
 vendor=$(sed -n "s/^\[cpuid\] leaf 0 vendor '\(.*\)'$/\1/p" "$OUT")
 expect_match demo_cpuid_vendor '^[[:print:]]{12}$' "$vendor"
 expect_eq demo_output "$EXPECTED" "$(sed "s/^\[cpuid\] leaf 0 vendor '.*'$/[cpuid] leaf 0 vendor 'VENDOR'/" "$OUT")"
-expect_eq demo_no_errors "" "$(grep -v '^scout: \(stats\|enforce\|writes\|prescan\):' "$ERR")"
+expect_eq demo_no_errors "" "$(grep -v '^scout: \(stats\|enforce\|guard\|writes\|prescan\):' "$ERR")"
 if [ "$MS" -lt 5000 ]; then ok demo_fast; else not_ok demo_fast "took $MS ms (more than 5 s)"; fi
 # The sections took the paths they describe (default depth).
 stats=$(cat "$ERR")

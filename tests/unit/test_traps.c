@@ -117,7 +117,7 @@ TEST(suspend_and_rearm)
     enf_trap_table_free(tt);
 }
 
-TEST(remove_page_and_kind_with_many_pages)
+TEST(remove_page_and_count_kinds_with_many_pages)
 {
     fill();
     struct enf_trap_table *tt = enf_trap_table_new(&tmem, 0xEE);
@@ -130,8 +130,13 @@ TEST(remove_page_and_kind_with_many_pages)
     size_t in_page1 = enf_trap_count_page(tt, 0x1000);
     CHECK_EQ(enf_trap_remove_page(tt, 0x1000), in_page1);
     CHECK(memcmp(mem + 0x1000, saved + 0x1000, 4096) == 0);
-    size_t steps = enf_trap_remove_kind(tt, ENF_TRAP_STEP);
+    size_t steps = enf_trap_count_kind(tt, ENF_TRAP_STEP);
     CHECK(steps > 0);
+    CHECK_EQ(steps + enf_trap_count_kind(tt, ENF_TRAP_VIRTUALIZE), total - in_page1);
+    CHECK_EQ(enf_trap_count_kind(tt, ENF_TRAP_STEP | ENF_TRAP_VIRTUALIZE), total - in_page1);
+    for (uint64_t a = 0; a < MEM_SIZE; a += 5)
+        enf_trap_remove(tt, a, ENF_TRAP_STEP);
+    CHECK_EQ(enf_trap_count_kind(tt, ENF_TRAP_STEP), 0);
     CHECK_EQ(enf_trap_count(tt), total - in_page1 - steps);
     for (uint64_t a = 0; a < MEM_SIZE; a += 5)
         enf_trap_remove(tt, a, ENF_TRAP_VIRTUALIZE);
@@ -154,7 +159,7 @@ int main(void)
     RUN(undo_shows_guest_bytes_across_pages);
     RUN(guest_write_over_trap_updates_original_only);
     RUN(suspend_and_rearm);
-    RUN(remove_page_and_kind_with_many_pages);
+    RUN(remove_page_and_count_kinds_with_many_pages);
     RUN(unreadable_memory_is_an_error);
     CHECK_EXIT();
 }

@@ -186,11 +186,17 @@ TEST(jmp_rel8_rel32)
     c.rip = 0xFFFFFFFF81000000ull;
     CHECK_EQ(STEP(c, 0xE9, 0x00, 0xF0, 0xFF, 0xFF), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0xFFFFFFFF81000005ull - 0x1000);
-    /* 64-bit: 66 on a near jmp is vendor-dependent (Intel ignores it, AMD
-     * truncates RIP to 16 bits) → left to the CPU; with REX.W it is 64-bit */
+    /* 64-bit: 66 on a near jmp is vendor-dependent: Intel ignores it, AMD
+     * truncates RIP to 16 bits (amd_branches says which the host does);
+     * with REX.W it is 64-bit on both */
     c.rip = 0x401000;
-    CHECK_EQ(STEP(c, 0x66, 0xEB, 0x00), X86_EMUL_UNSUPPORTED);
-    CHECK_EQ(c.rip, 0x401000);
+    CHECK_EQ(STEP(c, 0x66, 0xEB, 0x10), X86_EMUL_DONE);
+    CHECK_EQ(c.rip, 0x401013);
+    c.rip = 0x401000;
+    c.amd_branches = 1;
+    CHECK_EQ(STEP(c, 0x66, 0xEB, 0x10), X86_EMUL_DONE);
+    CHECK_EQ(c.rip, 0x1013);
+    c.rip = 0x401000;
     CHECK_EQ(STEP(c, 0x66, 0x48, 0xEB, 0x00), X86_EMUL_DONE);
     CHECK_EQ(c.rip, 0x401004);
 }
@@ -284,16 +290,25 @@ TEST(call_rel_64)
     CHECK_EQ(c.gpr[4], 0x40FFF8);
     CHECK_EQ(peek(0x40FFF8, 8), 0x401005);
     /* 66 E8 in 64-bit mode: Intel = rel32, 8-byte push, length 6; AMD =
-     * rel16, 2-byte push, length 4 (objdump decodes it the AMD way) →
-     * not emulated, no successor; 66 48 E8 is 64-bit on both (length 7) */
+     * rel16, 2-byte push, length 4, IP truncated (objdump decodes it the
+     * AMD way); 66 48 E8 is 64-bit on both (length 7) */
     uint64_t out[2];
     struct x86_emul_cpu before = c;
-    CHECK_EQ(STEP(c, 0x66, 0xE8, 0x00, 0x01, 0x00, 0x00), X86_EMUL_UNSUPPORTED);
-    CHECK_STR(info.how, "66 near branch in 64-bit mode (vendor-dependent)");
-    CHECK(memcmp(&c, &before, sizeof c) == 0);
-    CHECK_EQ(SUCC(c, out, 0x66, 0xE8, 0x00, 0x01, 0x00, 0x00), 0);
-    CHECK_EQ(STEP(c, 0x66, 0xC3), X86_EMUL_UNSUPPORTED);
-    CHECK_EQ(STEP(c, 0x66, 0xFF, 0xE0), X86_EMUL_UNSUPPORTED);
+    CHECK_EQ(STEP(c, 0x66, 0xE8, 0x00, 0x01, 0x00, 0x00), X86_EMUL_DONE);   /* Intel */
+    CHECK_EQ(info.length, 6);
+    CHECK_EQ(c.rip, 0x401106);
+    CHECK_EQ(c.gpr[4], 0x40FFF0);
+    CHECK_EQ(peek(0x40FFF0, 8), 0x401006);
+    c = before;
+    c.amd_branches = 1;
+    CHECK_EQ(SUCC(c, out, 0x66, 0xE8, 0x00, 0x01, 0x00, 0x00), 1);
+    CHECK_EQ(out[0], 0x1104);
+    CHECK_EQ(STEP(c, 0x66, 0xE8, 0x00, 0x01, 0x00, 0x00), X86_EMUL_DONE);   /* AMD */
+    CHECK_EQ(info.length, 4);
+    CHECK_EQ(c.rip, 0x1104);
+    CHECK_EQ(c.gpr[4], 0x40FFF6);
+    CHECK_EQ(peek(0x40FFF6, 2), 0x1004);
+    c = before;
     CHECK_EQ(STEP(c, 0x66, 0x48, 0xE8, 0x00, 0x01, 0x00, 0x00), X86_EMUL_DONE);
     CHECK_EQ(info.length, 7);
     CHECK_EQ(c.rip, 0x401107);

@@ -36,7 +36,7 @@ static void debug_stop(struct enf *ef, enum enf_stop kind, uint64_t gpa)
 }
 
 /* From handle_trap: 1 if this trap ends the run (handled), 0 to go on. */
-int enf_debug_trap_hit(struct enf *ef, unsigned kinds, uint64_t linear, uint64_t gpa, int mode)
+int enf_debug_trap_hit(struct enf *ef, unsigned kinds, const struct cpu_view *c, uint64_t linear, uint64_t gpa)
 {
     if (ef->stepi == ENF_STEPI_IN_FLIGHT || ef->stepi == ENF_STEPI_AFTER_IO) {
         /* Any armed trap reached while the stepped instruction is in flight
@@ -45,13 +45,13 @@ int enf_debug_trap_hit(struct enf *ef, unsigned kinds, uint64_t linear, uint64_t
         ef->stepi = ENF_STEPI_NONE;
         if (!(kinds & ENF_TRAP_VIRTUALIZE))
             ef->st.step_trap_hits++;
-        enf_ensure_scanned(ef, linear, mode);
+        enf_ensure_scanned(ef, c, linear);
         debug_stop(ef, ENF_STOP_STEP, gpa);
         return 1;
     }
     if ((kinds & ENF_TRAP_BREAK) && !ef->skip_break) {
         enf_end_step(ef);
-        enf_ensure_scanned(ef, linear, mode);
+        enf_ensure_scanned(ef, c, linear);
         debug_stop(ef, ENF_STOP_BREAK, gpa);
         return 1;
     }
@@ -74,52 +74,35 @@ void enf_stepi_after_exit(struct enf *ef, uint32_t exit_reason)
     }
 }
 
-/* Length of the instruction at RIP: from its attribute byte, else decoded. */
-static unsigned insn_length(struct enf *ef, const struct cpu_view *c, uint64_t gpa,
-                            const uint8_t *bytes, size_t nbytes)
-{
-    uint8_t attr = prescan_attr(ef->ps, gpa, (enum prescan_mode)c->mode);
-    ZydisDecodedInstruction in;
-    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-    if ((attr & PRESCAN_ATTR_SCANNED) && (attr & PRESCAN_ATTR_LEN_MASK))
-        return attr & PRESCAN_ATTR_LEN_MASK;
-    if (nbytes && enf_decode_full(c, bytes, nbytes, &in, ops) == 0)
-        return in.length;
-    return 1;
-}
-
 /* Executes the native instruction at RIP once, in place (its own traps,
  * a breakpoint included, suspended).  An instruction that can branch to
  * itself (`jmp .`) would never exit: it is emulated when the emulator can. */
 int enf_debug_step_native(struct enf *ef, const struct cpu_view *c, uint64_t linear, uint64_t gpa)
 {
-    uint8_t bytes[PRESCAN_MAX_INSN_LEN];
-    if (enf_ensure_scanned(ef, linear, c->mode) != 0)
+    struct x86_insn in;
+    if (enf_ensure_scanned(ef, c, linear) != 0)
         return -1;
-    size_t nbytes = enf_read_insn_bytes(ef, linear, bytes);
-    unsigned len = insn_length(ef, c, gpa, bytes, nbytes);
-    if (ef->stepi != ENF_STEPI_NONE) {
+    enf_decode_at(ef, c, linear, &in);
+    if (ef->stepi != ENF_STEPI_NONE && in.ok) {
         struct x86_emul_cpu e;
         struct x86_emul_mem mem = { ef, enf_emul_read, enf_emul_write };
         uint64_t succ[2];
-        enf_cpu_to_emul(c, &e);
-        int n = x86_emul_successors(&e, &mem, bytes, nbytes, succ);
+        unsigned len = in.zi.length;
+        enf_cpu_to_emul(ef, c, &e);
+        int n = x86_emul_successors(&e, &mem, in.bytes, in.nbytes, succ);
         int self = 0;
         for (int i = 0; i < n; i++)
             self |= succ[i] >= linear && succ[i] < linear + len;
         struct x86_emul_info info;
-        if (self && x86_emul_step(&e, &mem, bytes, nbytes, &info) == X86_EMUL_DONE) {
+        if (self && x86_emul_step(&e, &mem, in.bytes, in.nbytes, &info) == X86_EMUL_DONE) {
             struct cpu_view nc = *c;
-            enf_emul_to_cpu(&e, &nc);
-            if (vcpu_set_regs(ef->cpu, &nc.regs) != 0) {
-                enf_fail(ef, "cannot set registers");
+            if (enf_emul_to_cpu(ef, &e, &nc) != 0)
                 return -1;
-            }
             ef->st.emulated++;
-            return enf_ensure_scanned(ef, enf_cpu_linear(&nc, nc.regs.rip), nc.mode);
+            return enf_ensure_scanned(ef, &nc, enf_cpu_linear(&nc, nc.regs.rip));
         }
     }
-    return enf_step_in_place(ef, c, linear, gpa, bytes, nbytes, len);
+    return enf_step_in_place(ef, c, linear, gpa, &in);
 }
 
 /* Before entering the guest: if RIP is on an armed breakpoint (or stepi),

@@ -1,21 +1,25 @@
 /* enforce.h — scan-before-execute under KVM: the enforcement loop that joins
  * the prescan engine (src/prescan) to the monitor.
  *
- * Every instruction the engine marks virtualize gets a 1-byte trap (traps.h).
- * Every guest-physical page with an attribute page, or holding a trap, is
- * read-only to KVM, so guest writes to it arrive here and go through the
- * engine's write check.  At a trap the loop looks at why the instruction is
- * virtualize and either resolves it (lazy in-page branch), emulates it
- * (insn_emul.h: branches, PUSHF/POPF, CLI/STI) or executes it in place: the
- * original bytes go back for one run, with temporary STEP traps planted at
- * every successor the instruction can reach, and everything is re-armed at
- * the next exit of any kind.  Code the monitor owns (the reserved region at
- * the top of RAM) is not scanned.
+ * Every instruction the engine marks virtualize gets a 1-byte trap (the
+ * trap table below).  Every guest-physical page with an attribute page, a
+ * trap, or table data the CPU reads without an exit (IDT/IVT, the GDT/LDT
+ * entries of interrupt gates' code segments) is read-only to KVM, so guest
+ * writes to it arrive here and go through the engine's write check.  At a
+ * trap the loop looks at why the instruction is virtualize and either
+ * resolves it (lazy in-page branch), emulates it (x86.h: branches,
+ * PUSHF/POPF, CLI/STI, real-mode far transfers and interrupts, system
+ * stores, MOV CR3) or executes it in place: the original bytes go back for
+ * one run, a STEP trap goes on every successor, and everything is re-armed
+ * at the next exit of any kind.  An exception or interrupt the CPU delivers
+ * on its own lands on an ENTRY trap at its handler (every handler of the
+ * current IDT/IVT is scanned and guarded), so an in-place step always ends
+ * at an exit.  Where no successor can be known, the loop refuses to run
+ * the instruction (the run stops with an error) instead of running it
+ * unguarded.
  *
- * Known limits (counted in enf_stats.unguarded_steps when they happen):
- * SYSCALL/SYSENTER/SYSRET/SYSEXIT and far branches through memory executed in
- * place have no computed successor; asynchronous interrupts do not exist in
- * this monitor; guest reads of its own code see trap bytes. */
+ * Known limit (KVM has no execute-only pages): guest reads of its own code
+ * see trap bytes. */
 #ifndef SCOUT_MONITOR_ENFORCE_H
 #define SCOUT_MONITOR_ENFORCE_H
 #include <stddef.h>
@@ -32,7 +36,8 @@ struct vm;
 
 struct enf_config {
     unsigned depth;                   /* max prescan depth; 0 = lazy */
-    int check_invariant;              /* stop when RIP is unscanned at an exit */
+    int check_invariant;              /* stop when the invariants break at an exit */
+    int amd_branches;                 /* the host takes 66-prefixed near branches as rel16 (probe) */
 };
 
 struct enf_stats {
@@ -41,7 +46,7 @@ struct enf_stats {
     uint64_t resolved;                            /* lazy branches flipped at their trap */
     uint64_t emulated;
     uint64_t stepped;                             /* executed in place */
-    uint64_t unguarded_steps;                     /* in place with no known successor */
+    uint64_t refused;                             /* no successor known: not run (the run stopped) */
     uint64_t ud_injected;
     uint64_t step_trap_hits;                      /* temporary traps reached */
     uint64_t invalidations;
@@ -52,6 +57,11 @@ struct enf_stats {
     uint64_t traps_planted, traps_removed;
     uint64_t pages_protected, pages_unprotected;
     uint64_t invariant_checks;
+    uint64_t entry_hits;                          /* handler entries reached (exceptions, interrupts) */
+    uint64_t native_io;                           /* port I/O by an instruction nobody trapped: must be 0 */
+    uint64_t unprotected_steps;                   /* steps whose stores went to unprotected pages, diffed */
+    uint64_t table_follows;                       /* IDT/IVT/GDT re-read after a change */
+    uint64_t mmio_fragments;                      /* continuation exits of a split store */
 };
 
 struct enf;
@@ -150,7 +160,8 @@ enum enf_stop enf_last_stop(const struct enf *ef, uint64_t *gpa);
  *   ENF_TRAP_VIRTUALIZE  the instruction there is marked virtualize;
  *   ENF_TRAP_STEP        a temporary trap at a successor of an instruction the
  *                    monitor is executing in place (removed at next exit);
- *   ENF_TRAP_BREAK       a user breakpoint.
+ *   ENF_TRAP_BREAK       a user breakpoint;
+ *   ENF_TRAP_ENTRY       the entry of an interrupt or exception handler.
  * The byte in guest memory is the trap byte while any kind is present and
  * the trap is not suspended; suspending puts the original back for one
  * in-place step.  Pure C: memory is reached through callbacks. */
@@ -158,6 +169,7 @@ enum enf_trap_kind {
     ENF_TRAP_VIRTUALIZE = 1u << 0,
     ENF_TRAP_STEP       = 1u << 1,
     ENF_TRAP_BREAK      = 1u << 2,
+    ENF_TRAP_ENTRY      = 1u << 3,
 };
 
 struct enf_trap_mem {               /* guest-physical byte access */
@@ -179,8 +191,6 @@ int enf_trap_plant(struct enf_trap_table *tt, uint64_t gpa, unsigned kind);
 int enf_trap_remove(struct enf_trap_table *tt, uint64_t gpa, unsigned kind);
 /* Removes every trap in the page at page_gpa; returns how many. */
 size_t enf_trap_remove_page(struct enf_trap_table *tt, uint64_t page_gpa);
-/* Removes `kind` everywhere (e.g. all ENF_TRAP_STEP traps); returns how many. */
-size_t enf_trap_remove_kind(struct enf_trap_table *tt, unsigned kind);
 
 /* 1 if the trap byte is in guest memory at gpa now (present, not suspended). */
 int enf_trap_is_armed(const struct enf_trap_table *tt, uint64_t gpa);
@@ -202,6 +212,8 @@ int enf_trap_rearm_suspended(struct enf_trap_table *tt);
 int enf_trap_has_suspended(const struct enf_trap_table *tt);
 
 size_t enf_trap_count(const struct enf_trap_table *tt);
+/* Bytes holding any of the kinds in `kind`. */
+size_t enf_trap_count_kind(const struct enf_trap_table *tt, unsigned kind);
 size_t enf_trap_count_page(const struct enf_trap_table *tt, uint64_t page_gpa);
 /* Calls fn for each trap in the page, in address order. */
 void enf_trap_for_each_in_page(const struct enf_trap_table *tt, uint64_t page_gpa,

@@ -1,20 +1,31 @@
-/* enforce_priv.h — private to enforce*.c: the layout of struct enf and
- * struct cpu_view, and the helpers the enforcement loop (loop.c), its x86
- * system-instruction helpers (sys.c) and its debugger support
- * (debug.c) share.  Not part of the public API (enforce.h). */
+/* enforce_priv.h — private to src/monitor/enforce: the layout of struct enf,
+ * the CPU view the files share, and the functions they call in each other.
+ *
+ *   loop.c    the run-loop hooks, lifecycle, requested scans, runs
+ *   sync.c    guest code as the guest wrote it; traps and protection
+ *             following the engine's attribute pages
+ *   write.c   the one write path into protected pages (guest, emulated,
+ *             injected), and page snapshots for unprotected steps
+ *   step.c    executing one instruction in place, guarded
+ *   trap.c    what happens at a trap
+ *   tables.c  the tables the CPU reads without an exit (IDT/IVT, GDT/LDT):
+ *             followed, their handlers scanned and guarded by entry traps
+ *   sys.c     system instructions computed from CPU state and memory
+ *   debug.c   breakpoints and single steps
+ *   traps.c   the trap table (pure) */
 #ifndef SCOUT_MONITOR_ENFORCE_PRIV_H
 #define SCOUT_MONITOR_ENFORCE_PRIV_H
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/kvm.h>
-#include <Zydis/Zydis.h>
 
+#include "base/base.h"
 #include "monitor/enforce/enforce.h"
 #include "monitor/kvm/kvm.h"
 #include "monitor/x86/x86.h"
 
-#define PAGE_SIZE 4096u
-#define PAGE_OF(a) ((a) & ~(uint64_t)(PAGE_SIZE - 1))
+#define PAGE_SIZE BASE_PAGE_SIZE
+#define PAGE_OF(a) base_page_of(a)
 
 /* An in-place step (step.c), a declared state instead of flags:
  *   NONE      --enf_step_in_place-->  ARMED      traps suspended, STEP traps
@@ -32,6 +43,25 @@ enum enf_step_state { ENF_STEP_NONE, ENF_STEP_ARMED, ENF_STEP_IN_FLIGHT };
  *   IN_FLIGHT --its own device I/O-->  AFTER_IO   --end of that exit--> NONE */
 enum enf_stepi_state { ENF_STEPI_NONE, ENF_STEPI_PREPARE, ENF_STEPI_IN_FLIGHT, ENF_STEPI_AFTER_IO };
 
+/* A page made writable for one in-place step whose stores KVM could not
+ * report (several stores, more than 8 bytes, or not emulated at all): its
+ * contents before, to diff against when the step ends. */
+struct enf_unprot { uint64_t page; uint8_t *before; };
+
+/* A handler entry guarded by an ENTRY trap (tables.c). */
+struct enf_entry { uint64_t gpa; unsigned vector, nvectors; };
+
+struct enf_tables {
+    int valid;
+    uint64_t cr0, cr3, cr4, efer;
+    struct kvm_dtable idt, gdt;
+    uint64_t ldt_base;
+    uint32_t ldt_limit;
+    VEC(struct enf_entry) entries;
+    VEC(uint64_t) pages;        /* pages holding table data the CPU reads: protected */
+    int dirty;                  /* a write hit one of them: follow again */
+};
+
 struct enf {
     struct vm *vm;
     struct vcpu *cpu;
@@ -41,17 +71,23 @@ struct enf {
     struct enf_config cfg;
     struct enf_stats st;
     int io_rip_at_out;          /* host reports RIP at the OUT (hardware KVM) */
+    int amd_branches;           /* the host's near-branch flavour (probe) */
     enf_vexit_fn vexit_hook;    /* plugins: see enf_set_vexit_hook */
     void *vexit_hook_ctx;
-    uint64_t reserved_base;     /* the monitor's reserved region (only its stubs are exempt) */
-    uint64_t idt_base;          /* the guest IDT whose handlers were last scanned */
-    uint16_t idt_limit;
-    uint64_t *touched;          /* pages the engine changed since the last sync */
-    size_t ntouched, touched_cap;
+    uint64_t reserved_base;     /* the monitor's reserved region */
+    struct enf_tables tables;
+    VEC(uint64_t) touched;      /* pages the engine changed since the last sync */
+    VEC(uint64_t) touched_check;/* debug builds: pages to check for traps inside native code */
+    uint64_t retry_rip;         /* linear + 1 of an instruction KVM could not emulate, retried writable */
+    /* the in-place step in flight */
     enum enf_step_state step;
+    VEC(uint64_t) step_traps;   /* STEP traps planted for it */
+    VEC(struct enf_unprot) unprot;
+    uint64_t step_rip;          /* linear address of the stepped instruction */
+    int step_io;                /* it may do its own port I/O (IN/OUT/INS/OUTS) */
     int invalidated_rip_page;   /* this exit invalidated the page RIP is on */
     int failed;                 /* a hook hit an error: stop with errmsg */
-    char errmsg[200];
+    char errmsg[256];
     /* debugger support (debug.c) */
     int skip_break;             /* handle_trap: ignore ENF_TRAP_BREAK (resuming from one) */
     int stop_now;               /* a hook wants the run to stop (breakpoint, step done) */
@@ -63,59 +99,84 @@ struct enf {
 struct cpu_view {
     struct kvm_regs regs;
     struct kvm_sregs sregs;
-    int mode;
+    int mode;                   /* code size: 16, 32, 64 */
+    int cpl;
 };
 
-/* loop.c, sync.c, write.c, step.c, trap.c: errors, guest code, traps and
- * protection, the write path, in-place steps, trap dispatch */
-void enf_emit(struct enf *ef, const struct scout_event *ev);
-int enf_read_page_for_engine(void *ctx, uint64_t page_gpa, uint8_t *page);
-void enf_on_engine_event(void *ctx, const struct prescan_event *pe);
-int enf_sync_touched(struct enf *ef);
-int enf_page_has_attrs(struct enf *ef, uint64_t page);
-void enf_drop_page_traps(struct enf *ef, uint64_t page);
-int enf_set_rip(struct enf *ef, struct cpu_view *c, uint64_t ip);
+/* loop.c */
 void enf_fail(struct enf *ef, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int enf_report(struct enf *ef, char *err, size_t errlen);
-size_t enf_read_insn_bytes(struct enf *ef, uint64_t linear, uint8_t *buf);
-int enf_plant(struct enf *ef, uint64_t gpa, unsigned kind);
-void enf_unplant(struct enf *ef, uint64_t gpa, unsigned kind);
-int enf_sync_protection(struct enf *ef, uint64_t page);
-int enf_cpu_load(struct enf *ef, struct cpu_view *c);
+int  enf_report(struct enf *ef, char *err, size_t errlen);
+void enf_emit(struct enf *ef, const struct scout_event *ev);
+
+/* sync.c: guest code, CPU state, traps and protection */
+int  enf_cpu_load(struct enf *ef, struct cpu_view *c);
 uint64_t enf_cpu_linear(const struct cpu_view *c, uint64_t ip);
-int enf_in_monitor(const struct enf *ef, uint64_t gpa);
-int enf_ensure_scanned(struct enf *ef, uint64_t linear, int mode);
-int enf_apply_write(struct enf *ef, uint64_t gpa, const uint8_t *data, size_t len, int injected);
-int enf_step_in_place(struct enf *ef, const struct cpu_view *c, uint64_t linear, uint64_t gpa,
-                  const uint8_t *bytes, size_t nbytes, unsigned len);
+/* The engine's decode mode for the page of `linear` (16-bit code: the IP
+ * window that page has under the current CS base). */
+enum prescan_mode enf_pmode(const struct cpu_view *c, uint64_t linear);
+/* The same for code of size `bits` in a segment based at `cs_base`. */
+enum prescan_mode enf_pmode_for(int bits, uint64_t cs_base, uint64_t linear);
+int  enf_read_page_for_engine(void *ctx, uint64_t page_gpa, uint8_t *page);
+void enf_on_engine_event(void *ctx, const struct prescan_event *pe);
+size_t enf_read_insn_bytes(struct enf *ef, uint64_t linear, uint8_t *buf);
+int  enf_plant(struct enf *ef, uint64_t gpa, unsigned kind);
+void enf_unplant(struct enf *ef, uint64_t gpa, unsigned kind);
+int  enf_page_has_attrs(struct enf *ef, uint64_t page);
+int  enf_sync_protection(struct enf *ef, uint64_t page);
+int  enf_sync_touched(struct enf *ef);
+void enf_drop_page_traps(struct enf *ef, uint64_t page);
+int  enf_in_monitor(const struct enf *ef, uint64_t gpa);
+/* Scans the instruction at a linear address in the CPU's mode (or a given
+ * engine mode) unless it is scanned already. */
+int  enf_ensure_scanned(struct enf *ef, const struct cpu_view *c, uint64_t linear);
+int  enf_ensure_scanned_mode(struct enf *ef, uint64_t linear, enum prescan_mode mode);
+/* Makes gpa safe for a trap byte of scout's own: no native instruction of
+ * any mode may cover it (they become virtualize, their traps synced). */
+int  enf_clear_for_trap(struct enf *ef, uint64_t gpa);
+
+/* write.c */
+int  enf_apply_write(struct enf *ef, uint64_t gpa, const uint8_t *data, size_t len, int injected);
+int  enf_unprotect_for_step(struct enf *ef, uint64_t page);
+void enf_reprotect_after_step(struct enf *ef);
+
+/* step.c */
+int  enf_step_in_place(struct enf *ef, const struct cpu_view *c, uint64_t linear, uint64_t gpa,
+                       const struct x86_insn *insn);
 void enf_end_step(struct enf *ef);
 void enf_step_begin(struct enf *ef);      /* ARMED -> IN_FLIGHT */
-void enf_step_armed(struct enf *ef);      /* NONE -> ARMED (traps are set up) */
-int enf_handle_trap(struct enf *ef, struct cpu_view *c, uint64_t linear, uint64_t gpa);
+
+/* trap.c */
+int  enf_handle_trap(struct enf *ef, struct cpu_view *c, uint64_t linear, uint64_t gpa);
+int  enf_set_rip(struct enf *ef, struct cpu_view *c, uint64_t ip);
+int  enf_decode_at(struct enf *ef, const struct cpu_view *c, uint64_t linear, struct x86_insn *insn);
+
+/* tables.c */
+void enf_tables_check(struct enf *ef, const struct cpu_view *c);
+void enf_tables_note_write(struct enf *ef, uint64_t page);
+int  enf_tables_page(const struct enf *ef, uint64_t page);
+const struct enf_entry *enf_tables_entry(const struct enf *ef, uint64_t gpa);
+void enf_tables_free(struct enf *ef);
 
 /* sys.c: CPU state and guest memory -> what an instruction does */
-void enf_cpu_to_emul(const struct cpu_view *c, struct x86_emul_cpu *e);
-void enf_emul_to_cpu(const struct x86_emul_cpu *e, struct cpu_view *c);
-int enf_emul_read(void *ctx, uint64_t linear, void *buf, size_t len);
-int enf_emul_write(void *ctx, uint64_t linear, const void *buf, size_t len);
-int enf_vector_handler(struct enf *ef, const struct cpu_view *c, unsigned vector, uint64_t *out);
-int enf_decode_full(const struct cpu_view *c, const uint8_t *bytes, size_t n,
-                ZydisDecodedInstruction *in, ZydisDecodedOperand *ops);
-int enf_system_successors(struct enf *ef, const struct cpu_view *c, const ZydisDecodedInstruction *in,
-                      const uint8_t *bytes, uint64_t out[2]);
-int enf_emulate_system_store(struct enf *ef, struct cpu_view *c, const uint8_t *bytes,
-                         size_t nbytes, const char **how);
-void enf_touch_loaded_descriptors(struct enf *ef, const struct cpu_view *c,
-                              const ZydisDecodedInstruction *in, const ZydisDecodedOperand *ops,
-                              const uint8_t *bytes);
+void enf_cpu_to_emul(struct enf *ef, const struct cpu_view *c, struct x86_emul_cpu *e);
+int  enf_emul_to_cpu(struct enf *ef, const struct x86_emul_cpu *e, struct cpu_view *c);
+int  enf_emul_read(void *ctx, uint64_t linear, void *buf, size_t len);
+int  enf_emul_write(void *ctx, uint64_t linear, const void *buf, size_t len);
+int  enf_system_successors(struct enf *ef, const struct cpu_view *c, const struct x86_insn *in,
+                           uint64_t out[2]);
+int  enf_emulate_system(struct enf *ef, struct cpu_view *c, const struct x86_insn *in, const char **how);
+void enf_touch_selector(struct enf *ef, const struct cpu_view *c, uint16_t sel);
+void enf_touch_loaded_selectors(struct enf *ef, const struct cpu_view *c, const struct x86_insn *in);
+int  enf_emulate_ltr(struct enf *ef, struct cpu_view *c, const struct x86_insn *in);
+/* Effective linear address of a memory operand (segment base applied). */
+int  enf_operand_linear(const struct cpu_view *c, const struct x86_insn *in, unsigned op, uint64_t *lin);
 
 /* debug.c: breakpoints and single steps */
-int enf_debug_trap_hit(struct enf *ef, unsigned kinds, uint64_t linear, uint64_t gpa, int mode);
-int enf_debug_step_native(struct enf *ef, const struct cpu_view *c, uint64_t linear, uint64_t gpa);
+int  enf_debug_trap_hit(struct enf *ef, unsigned kinds, const struct cpu_view *c, uint64_t linear, uint64_t gpa);
+int  enf_debug_step_native(struct enf *ef, const struct cpu_view *c, uint64_t linear, uint64_t gpa);
 void enf_stepi_after_exit(struct enf *ef, uint32_t exit_reason);
-int enf_debug_resume(struct enf *ef, struct vm_stop *stop, int stepi);
+int  enf_debug_resume(struct enf *ef, struct vm_stop *stop, int stepi);
 void enf_debug_finish(struct enf *ef, struct vm_stop *stop);
-int enf_emulate_cr3_write(struct enf *ef, struct cpu_view *c, const uint8_t *bytes, size_t nbytes);
-int enf_run_guest(struct enf *ef, struct vm_stop *stop, int stepping);
+int  enf_run_guest(struct enf *ef, struct vm_stop *stop, int stepping);
 
 #endif

@@ -1,4 +1,4 @@
-/* enforce.c — see enforce.h.  The flow of one trap exit:
+/* loop.c — see enforce.h.  The flow of one trap exit:
  *
  *   io hook: OUT DX,AL whose byte is an armed trap?  -> complete the I/O
  *   (DESIGN §3), put RIP back on the trap, end any in-place step, then act
@@ -47,7 +47,7 @@ void enf_emit(struct enf *ef, const struct scout_event *ev)
 /* ── run-loop hooks ─────────────────────────────────────────────────── */
 
 static enum vm_hook_result on_io(void *ctx, struct vcpu *cpu, uint16_t port, int out, int size,
-                          uint32_t count, void *data)
+                                 uint32_t count, void *data)
 {
     struct enf *ef = ctx;
     struct cpu_view c;
@@ -66,50 +66,86 @@ static enum vm_hook_result on_io(void *ctx, struct vcpu *cpu, uint16_t port, int
             return ef->failed || ef->stop_now ? VM_HOOK_STOP : VM_HOOK_HANDLED;
         }
     }
+    /* Port I/O is virtualize: only an instruction stepped in place may do
+     * its own.  Anything else ran without its trap. */
+    if (!(ef->step == ENF_STEP_IN_FLIGHT && ef->step_io)) {
+        ef->st.native_io++;
+        if (ef->cfg.check_invariant)
+            enf_fail(ef, "invariant broken: port 0x%x I/O by an instruction that was not trapped", port);
+    }
     if (ef->stepi == ENF_STEPI_IN_FLIGHT && !(out && port >= DEV_EXIT_PORT && port < DEV_EXIT_PORT + 4))
         ef->stepi = ENF_STEPI_AFTER_IO; /* the stepped instruction's own I/O: stop after it */
-    return VM_HOOK_PASS;
+    return ef->failed ? VM_HOOK_STOP : VM_HOOK_PASS;
 }
 
 static enum vm_hook_result on_protected_write(void *ctx, struct vcpu *cpu, uint64_t gpa,
-                                       const void *data, unsigned len)
+                                              const void *data, unsigned len)
 {
     struct enf *ef = ctx;
-    uint8_t copy[16];
+    uint8_t copy[8];
+    struct vcpu_fragment frag[VCPU_MAX_FRAGMENTS];
     if (len > sizeof(copy))
         len = sizeof(copy);
     memcpy(copy, data, len);            /* the run struct is reused by the completion run */
     vcpu_complete_io(cpu);              /* the writing instruction completes first */
+    size_t nf = vcpu_take_fragments(cpu, frag);
+    ef->st.mmio_fragments += nf;
     enf_end_step(ef);
-    return enf_apply_write(ef, gpa, copy, len, 0) == 0 ? VM_HOOK_HANDLED : VM_HOOK_STOP;
+    if (enf_apply_write(ef, gpa, copy, len, 0) != 0)
+        return VM_HOOK_STOP;
+    for (size_t i = 0; i < nf; i++)
+        if (enf_apply_write(ef, frag[i].gpa, frag[i].data, frag[i].len, 0) != 0)
+            return VM_HOOK_STOP;
+    return VM_HOOK_HANDLED;
 }
 
-/* A guest that loads its own IDT gets every present interrupt/trap gate's
- * handler scanned, so an exception raised by native code lands on scanned
- * code.  Checked when IDTR changes; gates rewritten after LIDT and
- * real-mode vector tables are not followed (README: known limits). */
-static void scan_idt_handlers(struct enf *ef, const struct cpu_view *c)
+/* KVM could not emulate an instruction (FXSAVE, XSAVE, CMPXCHG16B, wide
+ * vector stores into a read-only page): RIP is still on it and nothing
+ * happened.  If it stores into a protected page, run it in place once with
+ * those pages writable (its stores are diffed when the step ends). */
+static enum vm_hook_result on_emulation_failure(void *ctx, struct vcpu *cpu)
 {
-    if (!(c->sregs.cr0 & 1) ||
-        (c->sregs.idt.base == ef->idt_base && c->sregs.idt.limit == ef->idt_limit))
+    struct enf *ef = ctx;
+    struct cpu_view c;
+    struct x86_insn in;
+    uint64_t gpa;
+    (void)cpu;
+    enf_end_step(ef);
+    if (enf_cpu_load(ef, &c) != 0)
+        return VM_HOOK_STOP;
+    uint64_t lin = enf_cpu_linear(&c, c.regs.rip);
+    if (ef->retry_rip == lin + 1)
+        return VM_HOOK_PASS;            /* it failed again, writable: a real failure */
+    if (gmem_translate(ef->vm, lin, 0, &gpa) != 0 || enf_decode_at(ef, &c, lin, &in) != 0)
+        return VM_HOOK_PASS;
+    ef->retry_rip = lin + 1;
+    if (enf_step_in_place(ef, &c, lin, gpa, &in) != 0)
+        return VM_HOOK_STOP;
+    if (!ef->unprot.n) {
+        enf_end_step(ef);               /* nothing of ours in its way: KVM's own limit */
+        return VM_HOOK_PASS;
+    }
+    return VM_HOOK_HANDLED;
+}
+
+/* Invariants checked at every exit in debug builds: RIP's instruction is
+ * scanned, and no trap byte of scout's sits inside a native instruction of
+ * any mode (the CPU would run something else). */
+static void check_invariants(struct enf *ef, uint64_t lin, uint64_t gpa, const struct cpu_view *c)
+{
+    int scanned = (prescan_attr(ef->ps, gpa, enf_pmode(c, lin)) & PRESCAN_ATTR_SCANNED) != 0;
+    if (!scanned && !enf_trap_is_armed(ef->tt, gpa) && !ef->invalidated_rip_page) {
+        enf_fail(ef, "invariant broken: rip=0x%" PRIx64 " (gpa 0x%" PRIx64 ") is not scanned at an exit", lin, gpa);
         return;
-    ef->idt_base = c->sregs.idt.base;
-    ef->idt_limit = c->sregs.idt.limit;
-    if (ef->idt_base == ef->reserved_base + VM_RES_IDT)
-        return;                         /* the monitor's own reporting IDT */
-    int lma = (c->sregs.efer & (1u << 10)) != 0;
-    unsigned size = lma ? 16 : 8;
-    for (unsigned v = 0; v < 256 && v * size + size - 1 <= ef->idt_limit && !ef->failed; v++) {
-        uint8_t g[8];
-        uint64_t handler, gpa;
-        if (gmem_read_linear(ef->vm, ef->idt_base + v * size, g, sizeof g) != 0)
-            return;
-        unsigned type = g[5] & 0x1f;
-        if (!(g[5] & 0x80) || (type != 0x0e && type != 0x0f && type != 0x06 && type != 0x07))
-            continue;                   /* not present, or a task gate */
-        if (enf_vector_handler(ef, c, v, &handler) == 0 && gmem_translate(ef->vm, handler, 0, &gpa) == 0 &&
-            !enf_in_monitor(ef, gpa))
-            enf_ensure_scanned(ef, handler, lma ? 64 : 32);
+    }
+    for (size_t i = 0; i < ef->touched_check.n; i++) {
+        uint64_t page = ef->touched_check.v[i];
+        for (unsigned off = 0; off < PAGE_SIZE; off++)
+            if (enf_trap_is_armed(ef->tt, page + off) && prescan_inside_native(ef->ps, page + off)) {
+                enf_fail(ef, "invariant broken: a trap at 0x%" PRIx64 " lies inside a native instruction",
+                         page + off);
+                return;
+            }
     }
 }
 
@@ -123,29 +159,24 @@ static void on_after_exit(void *ctx, struct vcpu *cpu, uint32_t exit_reason)
         enf_step_begin(ef);             /* the step runs now */
     else
         enf_end_step(ef);
+    if (exit_reason != KVM_EXIT_INTERNAL_ERROR)
+        ef->retry_rip = 0;
     /* The run ends at these: nothing will execute at RIP, so nothing to scan. */
     if (exit_reason == KVM_EXIT_HLT || exit_reason == KVM_EXIT_SHUTDOWN ||
-        exit_reason == KVM_EXIT_SYSTEM_EVENT || exit_reason == KVM_EXIT_INTERNAL_ERROR ||
-        exit_reason == KVM_EXIT_FAIL_ENTRY)
+        exit_reason == KVM_EXIT_SYSTEM_EVENT || exit_reason == KVM_EXIT_FAIL_ENTRY ||
+        (exit_reason == KVM_EXIT_INTERNAL_ERROR && ef->step == ENF_STEP_NONE))
         return;
     if (enf_cpu_load(ef, &c) != 0)
         return;
-    scan_idt_handlers(ef, &c);
+    enf_tables_check(ef, &c);
     uint64_t lin = enf_cpu_linear(&c, c.regs.rip), gpa;
-    if (gmem_translate(ef->vm, lin, 0, &gpa) != 0 || enf_in_monitor(ef, gpa)) {
-        if (ef->failed)
-            vcpu_request_stop(ef->cpu, VM_STOP_HOOK);
-        return;
+    if (gmem_translate(ef->vm, lin, 0, &gpa) == 0 && !enf_in_monitor(ef, gpa)) {
+        if (ef->cfg.check_invariant)
+            check_invariants(ef, lin, gpa, &c);
+        if (!enf_trap_is_armed(ef->tt, gpa))
+            enf_ensure_scanned(ef, &c, lin);
+        ef->st.invariant_checks++;
     }
-    int scanned = (prescan_attr(ef->ps, gpa, (enum prescan_mode)c.mode) & PRESCAN_ATTR_SCANNED) != 0;
-    if (!scanned && !enf_trap_is_armed(ef->tt, gpa)) {
-        if (ef->cfg.check_invariant && !ef->invalidated_rip_page)
-            enf_fail(ef, "invariant broken: rip=0x%" PRIx64 " (gpa 0x%" PRIx64 ") is not scanned at an exit",
-                 lin, gpa);
-        else
-            enf_ensure_scanned(ef, lin, c.mode);
-    }
-    ef->st.invariant_checks++;
     ef->invalidated_rip_page = 0;
     /* This hook cannot refuse the re-entry itself: ask the loop to stop. */
     if (ef->failed)
@@ -176,6 +207,7 @@ struct enf *enf_new(struct vm *vm, const struct enf_config *cfg, struct events *
     ef->cfg = *cfg;
     ef->events = events;
     ef->reserved_base = vm_reserved_base(vm);
+    ef->amd_branches = cfg->amd_branches;
     struct enf_trap_mem tm = { vm, trap_mem_read, trap_mem_write };
     ef->tt = enf_trap_table_new(&tm, ENF_TRAP_OUT);
     struct prescan_config pc = { 0 };
@@ -184,6 +216,7 @@ struct enf *enf_new(struct vm *vm, const struct enf_config *cfg, struct events *
     pc.max_depth = cfg->depth;
     pc.listen = enf_on_engine_event;
     pc.listen_ctx = ef;
+    pc.amd_branches = cfg->amd_branches;
     ef->ps = ef->tt ? prescan_new(&pc) : NULL;
     if (!ef->ps) {
         snprintf(err, errlen, "out of memory");
@@ -199,9 +232,14 @@ void enf_free(struct enf *ef)
 {
     if (!ef)
         return;
+    enf_end_step(ef);
+    enf_tables_free(ef);
     prescan_free(ef->ps);
     enf_trap_table_free(ef->tt);
-    free(ef->touched);
+    VEC_FREE(&ef->touched);
+    VEC_FREE(&ef->touched_check);
+    VEC_FREE(&ef->step_traps);
+    VEC_FREE(&ef->unprot);
     free(ef);
 }
 
@@ -233,15 +271,14 @@ static int start_requested_scan(struct enf *ef, uint64_t linear, int mode, int w
     uint64_t gpa;
     if (enf_cpu_load(ef, &c) != 0)
         return enf_report(ef, err, errlen);
-    if (mode == 0)
-        mode = c.mode;
+    enum prescan_mode pm = mode == 0 ? enf_pmode(&c, linear)
+                         : enf_pmode_for(mode, mode == c.mode ? c.sregs.cs.base : 0, linear);
     if (gmem_translate(ef->vm, linear, 0, &gpa) != 0) {
         snprintf(err, errlen, "0x%" PRIx64 " is not mapped", linear);
         return -1;
     }
     ef->st.scans++;
-    int rc = whole ? prescan_scan(ef->ps, gpa, (enum prescan_mode)mode)
-                   : prescan_start(ef->ps, gpa, (enum prescan_mode)mode);
+    int rc = whole ? prescan_scan(ef->ps, gpa, pm) : prescan_start(ef->ps, gpa, pm);
     if (rc != 0) {
         snprintf(err, errlen, "cannot scan at 0x%" PRIx64, linear);
         return -1;
@@ -271,15 +308,17 @@ int enf_sync(struct enf *ef, char *err, size_t errlen)
 int enf_prepare(struct enf *ef, char *err, size_t errlen)
 {
     struct cpu_view c;
-    if (enf_cpu_load(ef, &c) == 0)
-        enf_ensure_scanned(ef, enf_cpu_linear(&c, c.regs.rip), c.mode);
+    if (enf_cpu_load(ef, &c) == 0) {
+        enf_tables_check(ef, &c);
+        enf_ensure_scanned(ef, &c, enf_cpu_linear(&c, c.regs.rip));
+    }
     return enf_report(ef, err, errlen);
 }
 
 /* vm_run() with the hooks; stepping: stop after one instruction (stepi). */
 int enf_run_guest(struct enf *ef, struct vm_stop *stop, int stepping)
 {
-    struct vm_hooks hooks = { ef, on_io, on_protected_write, on_after_exit };
+    struct vm_hooks hooks = { ef, on_io, on_protected_write, on_after_exit, on_emulation_failure };
     ef->failed = 0;
     int rc = enf_debug_resume(ef, stop, stepping);
     if (rc == 0)

@@ -1,16 +1,15 @@
-/* trap.c — what happens at a trap: the plugin vexit hook, then resolve a
- * lazy branch, inject #UD, emulate, or step in place. */
-#include <Zydis/Zydis.h>
-#include <errno.h>
+/* trap.c — what happens at a trap: a breakpoint or the end of a debugger
+ * step stops; a STEP trap just ends its step; a handler's ENTRY trap says
+ * an exception or interrupt arrived; at a virtualize instruction the
+ * plugin hook goes first, then the loop resolves a lazy branch, injects
+ * #UD, emulates, or executes the instruction in place, guarded. */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "monitor/enforce/enforce_priv.h"
 
-/* ── plugin vexit hook (plugins branch) ─────────────────────────────── */
+/* ── plugin vexit hook ───────────────────────────────────────────────── */
 
 void enf_set_vexit_hook(struct enf *ef, enf_vexit_fn fn, void *ctx)
 {
@@ -20,10 +19,10 @@ void enf_set_vexit_hook(struct enf *ef, enf_vexit_fn fn, void *ctx)
 
 /* 1 if the hook handled the exit (c reloaded), 0 not, -1 error. */
 static int call_vexit_hook(struct enf *ef, struct cpu_view *c, uint64_t linear, uint64_t gpa,
-                           const uint8_t *bytes, size_t nbytes, unsigned len, const char *insn,
+                           const struct x86_insn *in, unsigned len, const char *insn,
                            enum prescan_reason reason)
 {
-    struct enf_vexit v = { linear, gpa, c->mode, len, bytes, (unsigned)nbytes, insn, reason };
+    struct enf_vexit v = { linear, gpa, c->mode, len, in->bytes, in->nbytes, insn, reason };
     if (!ef->vexit_hook || ef->vexit_hook(ef->vexit_hook_ctx, &v) != 1)
         return ef->failed ? -1 : 0;
     if (ef->failed || enf_cpu_load(ef, c) != 0)
@@ -31,18 +30,11 @@ static int call_vexit_hook(struct enf *ef, struct cpu_view *c, uint64_t linear, 
     return 1;
 }
 
-static const char *mnemonic_of(const struct cpu_view *c, const uint8_t *bytes, size_t n)
-{
-    ZydisDecodedInstruction in;
-    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-    if (n == 0 || enf_decode_full(c, bytes, n, &in, ops) != 0)
-        return "(bad)";
-    return ZydisMnemonicGetString(in.mnemonic);
-}
-
 static void vexit_event(struct enf *ef, uint64_t linear, const char *insn, enum prescan_reason r,
                         const char *how, int has_target, uint64_t target)
 {
+    if (!events_wanted(ef->events))
+        return;
     struct scout_event ev;
     memset(&ev, 0, sizeof(ev));
     ev.type = SCOUT_EV_VEXIT;
@@ -65,38 +57,96 @@ int enf_set_rip(struct enf *ef, struct cpu_view *c, uint64_t ip)
     return 0;
 }
 
+int enf_decode_at(struct enf *ef, const struct cpu_view *c, uint64_t linear, struct x86_insn *in)
+{
+    uint8_t bytes[PRESCAN_MAX_INSN_LEN];
+    size_t n = enf_read_insn_bytes(ef, linear, bytes);
+    return x86_decode(in, c->mode, ef->amd_branches, bytes, n);
+}
+
+/* An exception or interrupt arrived at a handler (or code jumped there). */
+static void entry_event(struct enf *ef, uint64_t linear, uint64_t gpa)
+{
+    const struct enf_entry *e = enf_tables_entry(ef, gpa);
+    ef->st.entry_hits++;
+    if (!events_wanted(ef->events))
+        return;
+    struct scout_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = SCOUT_EV_ENTRY;
+    ev.u.entry.addr = linear;
+    ev.u.entry.vector = e ? e->vector : 0;
+    ev.u.entry.nvectors = e ? e->nvectors : 0;
+    enf_emit(ef, &ev);
+}
+
+/* Emulation first, whatever the reason the instruction is virtualize: 1
+ * done (RIP moved, next instruction scanned), 0 not emulated, -1 error. */
+static int try_emulate(struct enf *ef, struct cpu_view *c, uint64_t linear, const struct x86_insn *in,
+                       const char *insn, enum prescan_reason reason)
+{
+    struct x86_emul_cpu e;
+    struct x86_emul_mem mem = { ef, enf_emul_read, enf_emul_write };
+    struct x86_emul_info info;
+    if (!in->ok)
+        return 0;
+    enf_cpu_to_emul(ef, c, &e);
+    if (x86_emul_step(&e, &mem, in->bytes, in->nbytes, &info) != X86_EMUL_DONE)
+        return ef->failed ? -1 : 0;
+    if (ef->failed || enf_emul_to_cpu(ef, &e, c) != 0)
+        return -1;
+    ef->st.emulated++;
+    uint64_t next = enf_cpu_linear(c, c->regs.rip);
+    vexit_event(ef, linear, insn, reason, info.how, info.has_target, next);
+    return enf_ensure_scanned(ef, c, next) != 0 ? -1 : 1;
+}
+
+/* Runs a native instruction once with its trap (a breakpoint's, a handler
+ * entry's) lifted: emulated when it can be, else in place. */
+static int run_native_once(struct enf *ef, struct cpu_view *c, uint64_t linear, uint64_t gpa)
+{
+    struct x86_insn in;
+    if (enf_ensure_scanned(ef, c, linear) != 0)
+        return -1;
+    enf_decode_at(ef, c, linear, &in);
+    return enf_step_in_place(ef, c, linear, gpa, &in);
+}
+
 /* The guest reached an armed trap at (linear, gpa); RIP is on it. */
 int enf_handle_trap(struct enf *ef, struct cpu_view *c, uint64_t linear, uint64_t gpa)
 {
     unsigned kinds = enf_trap_kinds(ef->tt, gpa);
-    if (enf_debug_trap_hit(ef, kinds, linear, gpa, c->mode))
+    if (enf_debug_trap_hit(ef, kinds, c, linear, gpa))
         return ef->failed ? -1 : 0;     /* a breakpoint or the end of a stepi: stop here */
     enf_end_step(ef);
+    if (kinds & ENF_TRAP_ENTRY)
+        entry_event(ef, linear, gpa);
     if (!(kinds & ENF_TRAP_VIRTUALIZE)) {
-        if (kinds & ENF_TRAP_BREAK)         /* resuming from a breakpoint: run it in place once */
-            return enf_debug_step_native(ef, c, linear, gpa);
+        if (kinds & (ENF_TRAP_BREAK | ENF_TRAP_ENTRY))
+            return run_native_once(ef, c, linear, gpa);
         ef->st.step_trap_hits++;
-        return enf_ensure_scanned(ef, linear, c->mode);
+        return enf_ensure_scanned(ef, c, linear);
     }
-    if (enf_ensure_scanned(ef, linear, c->mode) != 0)
+    if (enf_ensure_scanned(ef, c, linear) != 0)
         return -1;
-    uint8_t bytes[PRESCAN_MAX_INSN_LEN];
-    size_t nbytes = enf_read_insn_bytes(ef, linear, bytes);
-    enum prescan_mode pm = (enum prescan_mode)c->mode;
+    struct x86_insn in;
+    enf_decode_at(ef, c, linear, &in);
+    enum prescan_mode pm = enf_pmode(c, linear);
     uint8_t attr = prescan_attr(ef->ps, gpa, pm);
     unsigned len = attr & PRESCAN_ATTR_LEN_MASK;
     enum prescan_reason reason = prescan_reason_at(ef->ps, gpa, pm);
-    const char *insn = mnemonic_of(c, bytes, nbytes);
+    const char *insn = in.ok ? ZydisMnemonicGetString(in.zi.mnemonic) : "(bad)";
 
     ef->st.vexits++;
     ef->st.vexit_reason[reason < PRESCAN_REASON_COUNT ? reason : 0]++;
-    switch (call_vexit_hook(ef, c, linear, gpa, bytes, nbytes, len, insn, reason)) {   /* plugins */
+    switch (call_vexit_hook(ef, c, linear, gpa, &in, len, insn, reason)) {   /* plugins */
     case 1: {
         uint64_t next = enf_cpu_linear(c, c->regs.rip);
         vexit_event(ef, linear, insn, reason, "plugin", 1, next);
-        return enf_ensure_scanned(ef, next, c->mode);
+        return enf_ensure_scanned(ef, c, next);
     }
-    case -1: return -1;
+    case -1:
+        return -1;
     }
     /* (Native in this mode: the trap belongs to another mode's view.) */
     int virt = (attr & PRESCAN_ATTR_VIRTUALIZE) != 0;
@@ -112,64 +162,33 @@ int enf_handle_trap(struct enf *ef, struct cpu_view *c, uint64_t linear, uint64_
         }
     }
     if (virt && reason == PRESCAN_REASON_UNDECODABLE) {
-        uint64_t handler;
+        /* #UD goes to the guest's handler, whose ENTRY trap guards it */
         ef->st.ud_injected++;
         vexit_event(ef, linear, insn, reason, "inject-ud", 0, 0);
-        if (vcpu_inject_exception(ef->cpu, 6, 0, 0) != 0) {
+        if (vcpu_inject_exception(ef->cpu, X86_VEC_UD, 0, 0) != 0) {
             enf_fail(ef, "cannot inject #UD at 0x%" PRIx64, linear);
             return -1;
-        }
-        uint64_t hg;
-        if (enf_vector_handler(ef, c, 6, &handler) == 0 && gmem_translate(ef->vm, handler, 0, &hg) == 0 &&
-            !enf_in_monitor(ef, hg)) {
-            if (enf_plant(ef, hg, ENF_TRAP_STEP) != 0 || enf_sync_protection(ef, PAGE_OF(hg)) != 0)
-                return -1;
-            enf_step_armed(ef);
         }
         return 0;
     }
     if (reason == PRESCAN_REASON_SENSITIVE) {
         const char *how = "";
-        int r = enf_emulate_system_store(ef, c, bytes, nbytes, &how);
-        if (r == 0 && (r = enf_emulate_cr3_write(ef, c, bytes, nbytes)) == 1)
-            how = "mov-cr3";
+        int r = enf_emulate_system(ef, c, &in, &how);
         if (r < 0)
             return -1;
         if (r == 1) {
             ef->st.emulated++;
             vexit_event(ef, linear, insn, reason, how, 0, 0);
-            return enf_ensure_scanned(ef, enf_cpu_linear(c, c->regs.rip), c->mode);
+            return enf_ensure_scanned(ef, c, enf_cpu_linear(c, c->regs.rip));
         }
     }
     /* Exact emulation first, whatever the reason (an overlap-forced branch
      * may even target its own bytes, which no in-place step can guard). */
     if (reason != PRESCAN_REASON_UNDECODABLE) {
-        struct x86_emul_cpu e;
-        struct x86_emul_mem mem = { ef, enf_emul_read, enf_emul_write };
-        struct x86_emul_info info;
-        enf_cpu_to_emul(c, &e);
-        if (x86_emul_step(&e, &mem, bytes, nbytes, &info) == X86_EMUL_DONE) {
-            if (ef->failed)
-                return -1;
-            enf_emul_to_cpu(&e, c);
-            if (vcpu_set_regs(ef->cpu, &c->regs) != 0) {
-                enf_fail(ef, "cannot set registers");
-                return -1;
-            }
-            ef->st.emulated++;
-            uint64_t next = enf_cpu_linear(c, c->regs.rip);
-            vexit_event(ef, linear, insn, reason, info.how, info.has_target, next);
-            return enf_ensure_scanned(ef, next, c->mode);
-        }
+        int r = try_emulate(ef, c, linear, &in, insn, reason);
+        if (r != 0)
+            return r < 0 ? -1 : 0;
     }
-    /* Sensitive, far, crossing, overlap, policy, or not emulated: run it in
-     * place.  A page-crossing instruction's attribute holds only its bytes
-     * in this page: take the whole length from the decoder. */
-    ZydisDecodedInstruction in;
-    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-    if (enf_decode_full(c, bytes, nbytes, &in, ops) == 0)
-        len = in.length;
     vexit_event(ef, linear, insn, reason, "in-place", 0, 0);
-    return enf_step_in_place(ef, c, linear, gpa, bytes, nbytes, len ? len : 1);
+    return enf_step_in_place(ef, c, linear, gpa, &in);
 }
-

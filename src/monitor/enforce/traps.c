@@ -7,7 +7,7 @@
 #include <string.h>
 
 #define PAGE_SIZE 4096u
-#define KIND_MASK (ENF_TRAP_VIRTUALIZE | ENF_TRAP_STEP | ENF_TRAP_BREAK)
+#define KIND_MASK (ENF_TRAP_VIRTUALIZE | ENF_TRAP_STEP | ENF_TRAP_BREAK | ENF_TRAP_ENTRY)
 #define SUSPENDED 0x80u   /* in kinds[]: original byte temporarily restored */
 
 struct trap_page {
@@ -22,6 +22,7 @@ struct enf_trap_table {
     uint8_t enf_trap_byte;
     struct trap_page **slots;       /* open addressing; NULL = empty */
     size_t nslots, npages, ntraps;
+    size_t nkind[4];                /* bytes holding each kind (bit i of KIND_MASK) */
     uint64_t *suspended;            /* gpas whose trap is suspended */
     size_t nsuspended, suspended_cap;
 };
@@ -129,6 +130,27 @@ void enf_trap_table_free(struct enf_trap_table *tt)
 
 uint8_t enf_trap_byte(const struct enf_trap_table *tt) { return tt->enf_trap_byte; }
 
+/* A byte's kinds change from `was` to `now`: keep the per-kind counts. */
+static void recount(struct enf_trap_table *tt, unsigned was, unsigned now)
+{
+    for (unsigned b = 0; b < 4; b++) {
+        unsigned k = 1u << b;
+        if ((was & k) && !(now & k))
+            tt->nkind[b]--;
+        else if (!(was & k) && (now & k))
+            tt->nkind[b]++;
+    }
+}
+
+size_t enf_trap_count_kind(const struct enf_trap_table *tt, unsigned kind)
+{
+    size_t n = 0;
+    for (unsigned b = 0; b < 4; b++)
+        if (kind & (1u << b))
+            n += tt->nkind[b];
+    return n;
+}
+
 int enf_trap_plant(struct enf_trap_table *tt, uint64_t gpa, unsigned kind)
 {
     kind &= KIND_MASK;
@@ -138,6 +160,7 @@ int enf_trap_plant(struct enf_trap_table *tt, uint64_t gpa, unsigned kind)
     unsigned off = (unsigned)(gpa & (PAGE_SIZE - 1));
     struct trap_page *p = page_find(tt, page_gpa);
     if (p && (p->kinds[off] & KIND_MASK)) {
+        recount(tt, p->kinds[off] & KIND_MASK, (p->kinds[off] | kind) & KIND_MASK);
         p->kinds[off] |= (uint8_t)kind;
         return 0;
     }
@@ -154,6 +177,7 @@ int enf_trap_plant(struct enf_trap_table *tt, uint64_t gpa, unsigned kind)
     }
     p->orig[off] = orig;
     p->kinds[off] = (uint8_t)kind;
+    recount(tt, 0, kind);
     p->count++;
     tt->ntraps++;
     return 0;
@@ -170,6 +194,7 @@ static int trap_clear(struct enf_trap_table *tt, struct trap_page *p, unsigned o
         for (size_t i = 0; i < tt->nsuspended; i++)
             if (tt->suspended[i] == p->page_gpa + off)
                 tt->suspended[i] = tt->suspended[--tt->nsuspended];
+    recount(tt, p->kinds[off] & KIND_MASK, 0);
     p->kinds[off] = 0;
     p->count--;
     tt->ntraps--;
@@ -183,9 +208,12 @@ int enf_trap_remove(struct enf_trap_table *tt, uint64_t gpa, unsigned kind)
     struct trap_page *p = page_find(tt, page_gpa);
     if (!p || !(p->kinds[off] & KIND_MASK))
         return 0;
-    p->kinds[off] &= (uint8_t)~(kind & KIND_MASK);
-    if (p->kinds[off] & KIND_MASK)
+    unsigned left = p->kinds[off] & KIND_MASK & ~(kind & KIND_MASK);
+    if (left) {
+        recount(tt, p->kinds[off] & KIND_MASK, left);
+        p->kinds[off] = (uint8_t)((p->kinds[off] & SUSPENDED) | left);
         return 0;
+    }
     int rc = trap_clear(tt, p, off);
     if (p->count == 0)
         page_drop(tt, p);
@@ -204,32 +232,6 @@ size_t enf_trap_remove_page(struct enf_trap_table *tt, uint64_t page_gpa)
             n++;
         }
     page_drop(tt, p);
-    return n;
-}
-
-size_t enf_trap_remove_kind(struct enf_trap_table *tt, unsigned kind)
-{
-    size_t n = 0, nempty = 0;
-    struct trap_page **empty = calloc(tt->npages ? tt->npages : 1, sizeof(*empty));
-    for (size_t i = 0; i < tt->nslots; i++) {
-        struct trap_page *p = tt->slots[i];
-        if (!p)
-            continue;
-        for (unsigned off = 0; off < PAGE_SIZE; off++) {
-            if (!(p->kinds[off] & kind & KIND_MASK))
-                continue;
-            n++;
-            p->kinds[off] &= (uint8_t)~(kind & KIND_MASK);
-            if (!(p->kinds[off] & KIND_MASK))
-                trap_clear(tt, p, off);
-        }
-        if (p->count == 0 && empty)
-            empty[nempty++] = p;
-    }
-    /* Dropping reorders the probe clusters, so it waits for the scan. */
-    for (size_t i = 0; i < nempty; i++)
-        page_drop(tt, empty[i]);
-    free(empty);
     return n;
 }
 

@@ -1,17 +1,16 @@
-/* write.c — writes into protected pages: the guest's own (completed by
- * KVM, applied here), scout's emulated ones and injected ones all take
- * one path: write check, then invalidate or count a data write. */
-#include <Zydis/Zydis.h>
+/* write.c — writes into protected pages.  The guest's own (a store KVM
+ * reported as MMIO and did not perform), scout's emulated ones, injected
+ * ones and the stores of an unprotected in-place step (found by diffing the
+ * page against a snapshot) all take one path: the write check, then
+ * invalidate or count a data write, then the bytes go into guest memory
+ * around trap bytes (a write onto a trap byte updates its saved original). */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "monitor/enforce/enforce_priv.h"
-
-/* ── writes into protected pages ─────────────────────────────────────── */
 
 int enf_apply_write(struct enf *ef, uint64_t gpa, const uint8_t *data, size_t len, int injected)
 {
@@ -22,16 +21,15 @@ int enf_apply_write(struct enf *ef, uint64_t gpa, const uint8_t *data, size_t le
     size_t done = 0;
     while (done < len) {
         uint64_t a = gpa + done, page = PAGE_OF(a);
-        size_t n = PAGE_SIZE - (a - page);
-        if (n > len - done)
-            n = len - done;
+        size_t n = base_page_chunk(a, len - done);
         struct prescan_write_hit hit = { 0 };
         struct scout_event ev;
         memset(&ev, 0, sizeof(ev));
-        if (enf_page_has_attrs(ef, page) && prescan_write_check(ef->ps, a, n, &hit) == 1) {
+        int code = enf_page_has_attrs(ef, page);
+        if (code && prescan_write_check(ef->ps, a, n, &hit) == 1) {
             size_t dropped = prescan_invalidate_page(ef->ps, page);
             enf_drop_page_traps(ef, page);
-            ef->ntouched = 0;
+            ef->touched.n = 0;
             ef->st.invalidations++;
             ef->st.attrs_dropped += dropped;
             if (page == rip_page)
@@ -43,7 +41,7 @@ int enf_apply_write(struct enf *ef, uint64_t gpa, const uint8_t *data, size_t le
             ev.u.invalidate.hit = hit.insn_gpa;
             ev.u.invalidate.dropped = dropped;
             ev.u.invalidate.injected = injected;
-        } else if (enf_page_has_attrs(ef, page)) {
+        } else if (code) {
             ef->st.data_writes++;
             ev.type = SCOUT_EV_DATA_WRITE;
             ev.u.write.gpa = a;
@@ -58,6 +56,7 @@ int enf_apply_write(struct enf *ef, uint64_t gpa, const uint8_t *data, size_t le
         }
         if (ev.type != SCOUT_EV_COUNT)
             enf_emit(ef, &ev);
+        enf_tables_note_write(ef, page);
         if (enf_sync_protection(ef, page) != 0)
             return -1;
         done += n;
@@ -66,30 +65,84 @@ int enf_apply_write(struct enf *ef, uint64_t gpa, const uint8_t *data, size_t le
 }
 
 int enf_inject_write(struct enf *ef, uint64_t gpa, const void *data, size_t len,
-                         char *err, size_t errlen)
+                     char *err, size_t errlen)
 {
     if (len == 0)
         return 0;
-    if (gpa >= vm_mem_size(ef->vm) || len > vm_mem_size(ef->vm) - gpa) {
-        snprintf(err, errlen, "0x%" PRIx64 "+%zu is outside guest memory (0x%" PRIx64 " bytes)",
-                 gpa, len, vm_mem_size(ef->vm));
-        return -1;
-    }
+    if (gpa >= vm_mem_size(ef->vm) || len > vm_mem_size(ef->vm) - gpa)
+        return base_err(err, errlen, "0x%" PRIx64 "+%zu is outside guest memory (0x%" PRIx64 " bytes)",
+                        gpa, len, vm_mem_size(ef->vm));
     ef->st.injected_writes++;
     ef->failed = 0;
-    if (enf_apply_write(ef, gpa, data, len, 1) != 0) {
-        snprintf(err, errlen, "%s", ef->errmsg);
-        return -1;
-    }
-    /* If RIP's page was dropped, rescan there now so the next run is safe. */
+    if (enf_apply_write(ef, gpa, data, len, 1) != 0)
+        return base_err(err, errlen, "%s", ef->errmsg);
+    /* If RIP's page was dropped, rescan there now so the next run is safe;
+     * if a table changed, follow it now. */
     struct cpu_view c;
-    if (ef->invalidated_rip_page && enf_cpu_load(ef, &c) == 0)
-        enf_ensure_scanned(ef, enf_cpu_linear(&c, c.regs.rip), c.mode);
-    ef->invalidated_rip_page = 0;
-    if (ef->failed) {
-        snprintf(err, errlen, "%s", ef->errmsg);
-        return -1;
+    if (enf_cpu_load(ef, &c) == 0) {
+        if (ef->invalidated_rip_page)
+            enf_ensure_scanned(ef, &c, enf_cpu_linear(&c, c.regs.rip));
+        enf_tables_check(ef, &c);
     }
+    ef->invalidated_rip_page = 0;
+    if (ef->failed)
+        return base_err(err, errlen, "%s", ef->errmsg);
     return 0;
 }
 
+/* ── unprotected steps ───────────────────────────────────────────────── *
+ * An instruction executed in place whose stores KVM cannot report one by
+ * one (several stores, stores of more than 8 bytes, or instructions its
+ * emulator does not know) runs with the pages it writes made writable;
+ * when the step ends, each page is protected again and compared with its
+ * snapshot, and whatever changed goes through the write path (the page is
+ * put back first, so the write check sees the old code). */
+
+int enf_unprotect_for_step(struct enf *ef, uint64_t page)
+{
+    for (size_t i = 0; i < ef->unprot.n; i++)
+        if (ef->unprot.v[i].page == page)
+            return 0;
+    if (memslot_is_protected(ef->vm, page) != 1)
+        return 0;
+    struct enf_unprot u = { page, malloc(PAGE_SIZE) };
+    if (!u.before || gmem_read_phys(ef->vm, page, u.before, PAGE_SIZE) != 0 || VEC_PUSH(&ef->unprot, u) != 0) {
+        free(u.before);
+        enf_fail(ef, "out of memory");
+        return -1;
+    }
+    if (memslot_unprotect(ef->vm, page) != 0) {
+        enf_fail(ef, "cannot unprotect page 0x%" PRIx64 ": %s", page, strerror(errno));
+        return -1;
+    }
+    ef->st.pages_unprotected++;
+    return 0;
+}
+
+void enf_reprotect_after_step(struct enf *ef)
+{
+    static uint8_t after[PAGE_SIZE];
+    while (ef->unprot.n) {
+        struct enf_unprot u = ef->unprot.v[--ef->unprot.n];
+        if (memslot_protect(ef->vm, u.page) != 0)
+            enf_fail(ef, "cannot protect page 0x%" PRIx64 " again: %s", u.page, strerror(errno));
+        else
+            ef->st.pages_protected++;
+        if (gmem_read_phys(ef->vm, u.page, after, PAGE_SIZE) == 0 &&
+            gmem_write_phys(ef->vm, u.page, u.before, PAGE_SIZE) == 0) {
+            for (unsigned off = 0; off < PAGE_SIZE;) {
+                if (after[off] == u.before[off]) {
+                    off++;
+                    continue;
+                }
+                unsigned end = off;
+                while (end < PAGE_SIZE && after[end] != u.before[end])
+                    end++;
+                enf_apply_write(ef, u.page + off, after + off, end - off, 0);
+                off = end;
+            }
+        }
+        free(u.before);
+        enf_sync_protection(ef, u.page);
+    }
+}

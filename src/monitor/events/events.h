@@ -24,6 +24,8 @@ enum scout_event_type {
     SCOUT_EV_TRAP_REMOVE,   /* trap */
     SCOUT_EV_IO,            /* io: guest I/O on a scout device */
     SCOUT_EV_EXCEPTION,     /* exception: a guest exception the monitor saw */
+    SCOUT_EV_ENTRY,         /* entry: a guarded interrupt/exception handler was reached */
+    SCOUT_EV_TABLES,        /* tables: the interrupt tables were followed (handlers guarded) */
     SCOUT_EV_COUNT
 };
 
@@ -44,6 +46,10 @@ struct scout_event {
         struct { uint64_t gpa; uint8_t orig; const char *kind; } trap;
         struct { uint16_t port; int out; unsigned size; uint32_t value; } io;
         struct { unsigned vector; uint64_t rip; int has_addr; uint64_t addr; uint32_t error; } exception;
+        /* the handler's address; the lowest vector whose gate leads there and how many do */
+        struct { uint64_t addr; unsigned vector, nvectors; } entry;
+        /* the IDT (IVT in real mode) base and limit, guarded handler entries, protected table pages */
+        struct { uint64_t idt; unsigned limit; size_t entries, pages; } tables;
     } u;
 };
 

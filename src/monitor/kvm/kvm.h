@@ -73,6 +73,10 @@ struct vm_io_ops {
     enum vm_io_result (*mmio)(void *ctx, uint64_t gpa, int write, unsigned len, uint8_t *data, int *status);
 };
 void vm_set_io(struct vm *vm, const struct vm_io_ops *ops, void *ctx);
+/* A store outside RAM that scout makes for the guest (an emulated
+ * instruction's), delivered as the CPU's would be: to the I/O handler, in
+ * pieces of at most 8 bytes.  0, or -1 (nothing handles it). */
+int vm_mmio_write(struct vm *vm, uint64_t gpa, const void *data, size_t len);
 
 /* Builds the system structures in the reserved region and sets the vCPU
  * for `mode` at `cpl` (3 only with VM_MODE_LONG64): flat segments, and for
@@ -137,12 +141,23 @@ struct vm_hooks {
     /* after every exit has been handled, i.e. before the next KVM_RUN
      * re-entry (for invariant checks / re-arming) */
     void (*after_exit)(void *ctx, struct vcpu *cpu, uint32_t exit_reason);
+    /* KVM_EXIT_INTERNAL_ERROR with an emulation failure: RIP is on the
+     * instruction and nothing of it happened.  HANDLED: run again (the hook
+     * changed something); PASS: the run stops with the error. */
+    enum vm_hook_result (*emulation_failure)(void *ctx, struct vcpu *cpu);
 };
 
-/* KVM_RUN once with immediate_exit = 1 to complete a pending I/O
- * (DESIGN §3): afterwards RIP is past the IN/OUT on every host and may be
- * changed.  A no-op when nothing is pending. */
+/* KVM_RUN with immediate_exit = 1 to complete a pending I/O (DESIGN §3):
+ * afterwards RIP is past the IN/OUT on every host and may be changed.  A
+ * store KVM splits (more than 8 bytes, or across a page) comes as further
+ * MMIO exits while it completes: pieces outside RAM go to the devices,
+ * pieces into protected pages are kept for vcpu_take_fragments.  A no-op
+ * when nothing is pending. */
 void vcpu_complete_io(struct vcpu *cpu);
+#define VCPU_MAX_FRAGMENTS 16
+struct vcpu_fragment { uint64_t gpa; unsigned len; uint8_t data[8]; };
+/* The protected-page pieces the last completion collected (and forgets them). */
+size_t vcpu_take_fragments(struct vcpu *cpu, struct vcpu_fragment *out);
 
 struct vm_stop {
     enum { VM_STOP_EXIT_DEVICE, VM_STOP_HLT, VM_STOP_SHUTDOWN, VM_STOP_GUEST_EXCEPTION,

@@ -118,3 +118,18 @@ void vm_set_io(struct vm *vm, const struct vm_io_ops *ops, void *ctx)
     vm->io = ops;
     vm->io_ctx = ctx;
 }
+
+int vm_mmio_write(struct vm *vm, uint64_t gpa, const void *data, size_t len)
+{
+    if (!vm->io)
+        return -1;
+    for (size_t done = 0; done < len;) {
+        uint8_t piece[8];
+        size_t n = len - done < 8 ? len - done : 8;
+        int status = 0;
+        memcpy(piece, (const uint8_t *)data + done, n);
+        (void)vm->io->mmio(vm->io_ctx, gpa + done, 1, (unsigned)n, piece, &status);
+        done += n;
+    }
+    return 0;
+}

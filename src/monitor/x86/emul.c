@@ -1,8 +1,9 @@
-/* insn_emul.c — exact emulation of virtualized near branches and
- * flag/stack sensitive instructions. See insn_emul.h for the contract and
+/* emul.c — exact emulation of virtualized near branches, flag/stack
+ * sensitive instructions and real-mode far transfers and interrupts, and
+ * the successors of everything else.  See x86.h for the contract and
  * the semantics chosen where the CPU's behaviour depends on state we do not
  * model. Decoding (length, operand/address size, ModRM/SIB fields) is done
- * by Zydis in its default (Intel) mode; instructions are then recognised by
+ * by Zydis (AMD or Intel branches, as the host runs them); instructions are recognised by
  * opcode map + opcode (+ ModRM.reg), never by formatted text.
  *
  * Structure: emulate() computes the complete outcome into a local copy of
@@ -36,7 +37,7 @@ enum kind {
     K_NONE, K_JMP_REL, K_JCC, K_CALL_REL, K_LOOP, K_LOOPE, K_LOOPNE, K_JCXZ,
     K_RET, K_JMP_IND, K_CALL_IND, K_PUSHF, K_POPF, K_CLI, K_STI,
     K_FAR_JMP_PTR, K_FAR_CALL_PTR, K_FAR_JMP_MEM, K_FAR_CALL_MEM, K_RETF, K_IRET,
-    K_NO_SUCCESSOR, K_INTO,
+    K_NO_SUCCESSOR, K_INTO, K_INT, K_INT3,
 };
 
 struct decoded {
@@ -49,7 +50,7 @@ struct outcome {                 /* everything emulate() decided */
     struct x86_emul_cpu cpu;    /* the new state */
     int has_write;
     uint64_t write_addr;
-    uint8_t write_buf[8];
+    uint8_t write_buf[16];
     unsigned write_len;
     struct x86_emul_info info;
     int conditional;             /* Jcc/LOOPcc/JCXZ: target not necessarily taken */
@@ -85,27 +86,17 @@ static void reg_write(uint64_t *reg, uint64_t v, unsigned bits)
 static int decode(const struct x86_emul_cpu *cpu, const uint8_t *bytes, size_t nbytes,
                   struct decoded *d)
 {
-    ZydisDecoder dec;
-    ZydisMachineMode mm;
-    ZydisStackWidth sw;
-
     if (!cpu || !bytes || !valid_mode(cpu->mode))
         return -1;
-    if (cpu->mode == 64) {
-        mm = ZYDIS_MACHINE_MODE_LONG_64;
-        sw = ZYDIS_STACK_WIDTH_64;
-    } else {
-        if (!valid_mode(cpu->stack_size) || cpu->stack_size == 64)
-            return -1;
-        mm = cpu->mode == 32 ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LEGACY_16;
-        sw = cpu->stack_size == 32 ? ZYDIS_STACK_WIDTH_32 : ZYDIS_STACK_WIDTH_16;
-    }
-    if (!ZYAN_SUCCESS(ZydisDecoderInit(&dec, mm, sw)))
+    if (cpu->mode != 64 && (!valid_mode(cpu->stack_size) || cpu->stack_size == 64))
+        return -1;
+    const ZydisDecoder *dec = x86_decoder(cpu->mode, cpu->amd_branches, 0);
+    if (!dec)
         return -1;
     if (nbytes > ZYDIS_MAX_INSTRUCTION_LENGTH)
         nbytes = ZYDIS_MAX_INSTRUCTION_LENGTH;
     memset(d, 0, sizeof *d);
-    if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, bytes, nbytes, &d->in, d->op)))
+    if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(dec, bytes, nbytes, &d->in, d->op)))
         return -1;
 
     d->kind = K_NONE;
@@ -146,7 +137,9 @@ static int decode(const struct x86_emul_cpu *cpu, const uint8_t *bytes, size_t n
     case 0x9D: d->kind = K_POPF; break;
     case 0xFA: d->kind = K_CLI; break;
     case 0xFB: d->kind = K_STI; break;
-    case 0xCC: case 0xCD: case 0xF1: d->kind = K_NO_SUCCESSOR; break;
+    case 0xCD: d->kind = K_INT; break;
+    case 0xCC: d->kind = K_INT3; break;
+    case 0xF1: d->kind = K_NO_SUCCESSOR; break;
     case 0xCE: d->kind = K_INTO; break;
     case 0xFF:
         if (reg == 2) d->kind = K_CALL_IND;
@@ -172,20 +165,25 @@ static int is_near_branch(enum kind k)
 
 /* A 66 prefix (without REX.W) on a near branch in 64-bit mode: Intel
  * ignores it, AMD honours it (16-bit operand size: 2-byte push/pop, IP
- * truncated to 16 bits, and rel16 instead of rel32 for E8/E9/0F 8x, so
- * even the LENGTH differs). Zydis decodes the Intel way. We do not guess
- * the vendor: such instructions are left to the CPU and have no known
- * successor. */
-static int vendor_dependent(const struct x86_emul_cpu *cpu, const struct decoded *d)
+ * truncated to 16 bits, rel16).  The decoder already took the host's
+ * choice; here: does this branch run with a 16-bit IP? */
+static int amd16(const struct x86_emul_cpu *cpu, const struct decoded *d)
 {
-    return cpu->mode == 64 && is_near_branch(d->kind) &&
+    return cpu->mode == 64 && cpu->amd_branches && is_near_branch(d->kind) &&
            (d->in.attributes & ZYDIS_ATTRIB_HAS_OPERANDSIZE) && !d->in.raw.rex.W;
 }
 
+/* The IP after the instruction: it wraps at 64 KiB in 16-bit code. */
 static uint64_t next_ip(const struct x86_emul_cpu *cpu, const struct decoded *d)
 {
     uint64_t n = cpu->rip + d->in.length;
-    return cpu->mode == 64 ? n : n & 0xFFFFFFFFull;
+    return cpu->mode == 64 ? n : cpu->mode == 16 ? n & 0xFFFF : n & 0xFFFFFFFFull;
+}
+
+/* Beyond CS's limit the CPU raises #GP instead of going there. */
+static int beyond_limit(const struct x86_emul_cpu *cpu, uint64_t ip)
+{
+    return cpu->mode != 64 && cpu->cs_limit && ip > cpu->cs_limit;
 }
 
 /* Linear address of an IP (offset in CS). */
@@ -326,6 +324,23 @@ static int plan_push(struct outcome *o, uint64_t v, unsigned n)
     return R_OK;
 }
 
+/* Plans a push of k values of `size` bytes each, vals[0] first pushed
+ * (highest address): one contiguous pending write. */
+static int plan_push_frame(struct outcome *o, const uint64_t *vals, unsigned k, unsigned size)
+{
+    unsigned sb = stack_bits(&o->cpu), n = k * size;
+    uint64_t sp = (o->cpu.gpr[4] - n) & width_mask(sb), lin;
+    if (n > sizeof o->write_buf || linear_of(&o->cpu, X86_EMUL_SS, sp, sb, n, &lin))
+        return R_UNSUP;
+    o->has_write = 1;
+    o->write_addr = lin;
+    o->write_len = n;
+    for (unsigned i = 0; i < k; i++)
+        le_store(o->write_buf + (k - 1 - i) * size, vals[i], size);
+    reg_write(&o->cpu.gpr[4], sp, sb);
+    return R_OK;
+}
+
 /* Reads n bytes at SP + skip (not changing SP). */
 static int stack_peek(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem,
                       uint64_t skip, unsigned n, uint64_t *v, struct outcome *o)
@@ -367,12 +382,16 @@ static int jcc_holds(uint64_t fl, unsigned cc)
 /* Sets the new IP; a non-canonical 64-bit target is left to the CPU (#GP). */
 static int set_target(struct outcome *o, const struct decoded *d, uint64_t target, int taken)
 {
-    unsigned opw = d->in.operand_width;
-    if (o->cpu.mode == 64)
-        opw = 64;   /* near branches are 64-bit here (66 forms were refused earlier) */
+    unsigned opw = amd16(&o->cpu, d) ? 16 : d->in.operand_width;
+    if (o->cpu.mode == 64 && opw != 16)
+        opw = 64;   /* near branches are 64-bit here, but AMD's 66 forms */
     target &= width_mask(opw);
     if (taken && o->cpu.mode == 64 && !canonical(target)) {
         o->info.how = "non-canonical target";
+        return R_UNSUP;
+    }
+    if (taken && beyond_limit(&o->cpu, target)) {
+        o->info.how = "target beyond the CS limit";
         return R_UNSUP;
     }
     o->info.has_target = 1;
@@ -388,11 +407,114 @@ static uint64_t rel_target(const struct x86_emul_cpu *cpu, const struct decoded 
     return cpu->rip + d->in.length + (uint64_t)d->in.raw.imm[0].value.s;
 }
 
+/* Reads a far pointer (offset of nb bytes, then a selector) at a memory operand. */
+static int read_far_ptr(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem, const struct decoded *d,
+                        unsigned nb, uint64_t *off, uint64_t *sel, struct outcome *o)
+{
+    uint64_t lin;
+    int r;
+    if (d->op[0].type != ZYDIS_OPERAND_TYPE_MEMORY || mem_operand_linear(cpu, d, &d->op[0], nb + 2, &lin))
+        return R_UNSUP;
+    if ((r = guest_read(mem, lin, nb, off, o)) != R_OK)
+        return r;
+    return guest_read(mem, lin + nb, 2, sel, o);
+}
+
+/* Real mode: CS = sel, base sel * 16, IP = off. */
+static int load_real_cs(struct outcome *o, uint64_t sel, uint64_t off)
+{
+    if (beyond_limit(&o->cpu, off)) {
+        o->info.how = "target beyond the CS limit";
+        return R_UNSUP;
+    }
+    o->cpu.cs_sel = (uint16_t)sel;
+    o->cpu.seg_base[X86_EMUL_CS] = (sel & 0xFFFF) << 4;
+    o->cpu.cs_changed = 1;
+    o->cpu.rip = off;
+    o->info.has_target = 1;
+    o->info.target = off;
+    o->info.taken = 1;
+    return R_OK;
+}
+
+/* Far JMP/CALL, far RET, IRET, INT n/INT3/INTO in real mode, where the
+ * target is selector * 16 + offset and nothing is checked but the limit. */
+static int emulate_real_far(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem,
+                            const struct decoded *d, struct outcome *o)
+{
+    unsigned opw = d->in.operand_width, nb = opw / 8;
+    uint64_t off, sel, fl, v[3];
+    int r;
+    switch (d->kind) {
+    case K_FAR_JMP_PTR: case K_FAR_CALL_PTR:
+        if (d->op[0].type != ZYDIS_OPERAND_TYPE_POINTER)
+            return R_UNSUP;
+        sel = d->op[0].ptr.segment;
+        off = d->op[0].ptr.offset & width_mask(opw);
+        break;
+    case K_FAR_JMP_MEM: case K_FAR_CALL_MEM:
+        if ((r = read_far_ptr(cpu, mem, d, nb, &off, &sel, o)) != R_OK)
+            return r;
+        break;
+    case K_RETF:
+        o->info.how = "retf (real mode)";
+        if ((r = plan_pop(o, mem, nb, &off)) != R_OK || (r = plan_pop(o, mem, nb, &sel)) != R_OK)
+            return r;
+        if (d->in.opcode == 0xCA)
+            reg_write(&o->cpu.gpr[4], o->cpu.gpr[4] + d->in.raw.imm[0].value.u, stack_bits(cpu));
+        return load_real_cs(o, sel, off);
+    case K_IRET:
+        o->info.how = "iret (real mode)";
+        if ((r = plan_pop(o, mem, nb, &off)) != R_OK || (r = plan_pop(o, mem, nb, &sel)) != R_OK ||
+            (r = plan_pop(o, mem, nb, &fl)) != R_OK)
+            return r;
+        /* 16-bit: FLAGS[15:0]; 32-bit: VM, VIF, VIP (and RF) are kept */
+        if (nb == 2)
+            o->cpu.rflags = (cpu->rflags & ~0xFFFFull) | (fl & 0xFFFF);
+        else
+            o->cpu.rflags = (fl & 0x257FD5ull) | (cpu->rflags & 0x1A0000ull);
+        o->cpu.rflags = (o->cpu.rflags & FL_DEFINED) | FL_FIXED1;
+        return load_real_cs(o, sel, off);
+    case K_INT: case K_INT3: case K_INTO: {
+        unsigned vec = d->kind == K_INT ? (unsigned)d->in.raw.imm[0].value.u & 0xFF : d->kind == K_INT3 ? 3 : 4;
+        uint64_t ent;
+        o->info.how = d->kind == K_INT ? "int (real mode)" : d->kind == K_INT3 ? "int3 (real mode)" : "into (real mode)";
+        if (d->kind == K_INTO && !(cpu->rflags & FL_OF)) {
+            o->info.how = "into not taken";
+            return R_OK;
+        }
+        if (vec * 4u + 3u > cpu->idt_limit)
+            return R_UNSUP;             /* the CPU shuts down or faults: leave it to it */
+        if ((r = guest_read(mem, cpu->idt_base + vec * 4u, 4, &ent, o)) != R_OK)
+            return r;
+        v[0] = cpu->rflags & 0xFFFF;
+        v[1] = cpu->cs_sel;
+        v[2] = next_ip(cpu, d) & 0xFFFF;
+        if ((r = plan_push_frame(o, v, 3, 2)) != R_OK)
+            return r;
+        o->cpu.rflags &= ~(FL_IF | 0x100ull /* TF */ | 0x40000ull /* AC */);
+        return load_real_cs(o, ent >> 16, ent & 0xFFFF);
+    }
+    default:
+        return R_UNSUP;
+    }
+    /* far JMP/CALL */
+    int call = d->kind == K_FAR_CALL_PTR || d->kind == K_FAR_CALL_MEM;
+    o->info.how = call ? "call far (real mode)" : "jmp far (real mode)";
+    if (call) {
+        v[0] = cpu->cs_sel;
+        v[1] = next_ip(cpu, d);
+        if ((r = plan_push_frame(o, v, 2, nb)) != R_OK)
+            return r;
+    }
+    return load_real_cs(o, sel, off);
+}
+
 /* Computes the full outcome. Returns R_OK, R_UNSUP or R_FAULT. */
 static int emulate(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem,
                    const struct decoded *d, struct outcome *o)
 {
-    unsigned opw = d->in.operand_width, aw = d->in.address_width;
+    unsigned opw = amd16(cpu, d) ? 16 : d->in.operand_width, aw = d->in.address_width;
     unsigned nb = opw / 8;
     uint64_t v, fl = cpu->rflags;
     int r;
@@ -401,10 +523,6 @@ static int emulate(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *me
     o->cpu.rip = next_ip(cpu, d);
     if (opw != 16 && opw != 32 && opw != 64)
         return R_UNSUP;
-    if (vendor_dependent(cpu, d)) {
-        o->info.how = "66 near branch in 64-bit mode (vendor-dependent)";
-        return R_UNSUP;
-    }
 
     switch (d->kind) {
     case K_JMP_REL:
@@ -513,12 +631,21 @@ static int emulate(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *me
         r = R_OK;
         break;
     }
-    case K_RETF: case K_IRET:
+    case K_RETF: case K_IRET: case K_INT: case K_INT3: case K_INTO:
     case K_FAR_JMP_PTR: case K_FAR_CALL_PTR: case K_FAR_JMP_MEM: case K_FAR_CALL_MEM:
-        o->info.how = d->kind == K_IRET ? "iret (in place)" : "far branch (in place)";
-        return R_UNSUP;
+        if (!cpu->real_mode || (cpu->rflags & FL_VM)) {
+            o->info.how = d->kind == K_IRET ? "iret (in place)" : d->kind == K_INT || d->kind == K_INT3 ||
+                          d->kind == K_INTO ? "int (in place)" : "far branch (in place)";
+            return R_UNSUP;
+        }
+        r = emulate_real_far(cpu, mem, d, o);
+        break;
     default:
         o->info.how = "not emulated";
+        return R_UNSUP;
+    }
+    if (r == R_OK && !o->info.has_target && beyond_limit(&o->cpu, o->cpu.rip)) {
+        o->info.how = "fall-through beyond the CS limit";
         return R_UNSUP;
     }
     if (r == R_OK) {
@@ -588,39 +715,153 @@ static uint64_t real_far(uint64_t sel, uint64_t off)
     return ((sel & 0xFFFF) << 4) + off;
 }
 
+/* A GDT/LDT entry (16 bytes for system descriptors in long mode). */
+static int desc_read(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem, uint16_t sel,
+                     struct x86_desc *dd, uint8_t raw[16])
+{
+    uint64_t base = (sel & 4) ? cpu->ldt_base : cpu->gdt_base;
+    uint32_t limit = (sel & 4) ? cpu->ldt_limit : cpu->gdt_limit;
+    unsigned idx = sel & ~7u;
+    uint64_t lo = 0, hi = 0;
+    if ((sel & 4) && !cpu->ldt_usable)
+        return -1;
+    if ((sel & ~3u) == 0 || idx + 7u > limit || !mem || mem->read(mem->ctx, base + idx, raw, 8) != 0)
+        return -1;
+    memcpy(&lo, raw, 8);
+    if (cpu->lma && !((lo >> 44) & 1)) {         /* system descriptor: 16 bytes */
+        if (idx + 15u > limit || mem->read(mem->ctx, base + idx + 8, raw + 8, 8) != 0)
+            return -1;
+        memcpy(&hi, raw + 8, 8);
+    }
+    x86_desc_decode(lo, hi, dd);
+    return dd->present ? 0 : -1;
+}
+
+int x86_emul_far_target(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem, uint16_t sel,
+                        uint64_t off, int gates, struct x86_target *t)
+{
+    struct x86_desc dd;
+    uint8_t raw[16];
+    if (cpu->real_mode || (cpu->rflags & FL_VM)) {
+        t->cs_base = (uint64_t)sel << 4;
+        t->linear = t->cs_base + (off & 0xFFFF);
+        t->bits = 16;
+        t->selector = sel;
+        return 0;
+    }
+    if (desc_read(cpu, mem, sel, &dd, raw) != 0)
+        return -1;
+    if (!x86_desc_is_code(&dd)) {
+        struct x86_gate g;
+        if (!gates || dd.s || (dd.type != X86_GATE_CALL32 && dd.type != 0x4))
+            return -1;                          /* TSS or task gate: a task switch */
+        x86_gate_decode(raw, cpu->lma, &g);
+        return x86_emul_far_target(cpu, mem, g.selector, dd.type == 0x4 ? g.offset & 0xFFFF : g.offset, 0, t);
+    }
+    t->selector = sel;
+    if (cpu->lma && dd.l) {
+        t->bits = 64;
+        t->cs_base = 0;
+        t->linear = off;
+    } else {
+        t->bits = dd.db ? 32 : 16;
+        t->cs_base = dd.base;
+        t->linear = (dd.base + off) & 0xFFFFFFFFull;
+    }
+    return 0;
+}
+
+static int code_target(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem, uint16_t sel,
+                       uint64_t off, int gates, uint64_t *out)
+{
+    struct x86_target t;
+    if (x86_emul_far_target(cpu, mem, sel, off, gates, &t) != 0)
+        return -1;
+    *out = t.linear;
+    return 0;
+}
+
+int x86_emul_vector(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem, unsigned vec,
+                    struct x86_target *t)
+{
+    uint8_t g[16];
+    if (!mem)
+        return -1;
+    if (cpu->real_mode) {
+        if (vec * 4u + 3u > cpu->idt_limit || mem->read(mem->ctx, cpu->idt_base + vec * 4u, g, 4) != 0)
+            return -1;
+        uint16_t sel = (uint16_t)(g[2] | g[3] << 8);
+        t->selector = sel;
+        t->cs_base = (uint64_t)sel << 4;
+        t->linear = t->cs_base + (uint64_t)(g[0] | g[1] << 8);
+        t->bits = 16;
+        return 0;
+    }
+    unsigned size = cpu->lma ? 16 : 8;
+    struct x86_gate gate;
+    if (vec * size + size - 1 > cpu->idt_limit || mem->read(mem->ctx, cpu->idt_base + vec * size, g, size) != 0)
+        return -1;
+    x86_gate_decode(g, cpu->lma, &gate);
+    if (!gate.present || !x86_gate_is_int_or_trap(gate.type))
+        return -1;
+    struct x86_emul_cpu pm = *cpu;
+    pm.rflags &= ~FL_VM;                        /* handlers run in protected mode */
+    return x86_emul_far_target(&pm, mem, gate.selector, gate.offset, 0, t);
+}
+
+static int vector_target(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem, unsigned vec,
+                         uint64_t *out)
+{
+    struct x86_target t;
+    if (x86_emul_vector(cpu, mem, vec, &t) != 0)
+        return -1;
+    *out = t.linear;
+    return 0;
+}
+
 static int far_successor(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem,
                          const struct decoded *d, uint64_t *out)
 {
     unsigned opw = d->in.operand_width, nb = opw / 8;
-    uint64_t off, sel, lin;
+    uint64_t off, sel, fl;
     struct outcome scratch;
+    int real = cpu->real_mode || (cpu->rflags & FL_VM);
 
-    if (!cpu->real_mode || cpu->mode == 64 || (opw != 16 && opw != 32))
-        return 0;   /* protected mode: the target depends on descriptors */
     memset(&scratch, 0, sizeof scratch);
     switch (d->kind) {
     case K_FAR_JMP_PTR: case K_FAR_CALL_PTR:
         if (d->op[0].type != ZYDIS_OPERAND_TYPE_POINTER)
             return 0;
-        *out = real_far(d->op[0].ptr.segment, d->op[0].ptr.offset & width_mask(opw));
-        return 1;
+        sel = d->op[0].ptr.segment;
+        off = d->op[0].ptr.offset & width_mask(opw);
+        break;
     case K_FAR_JMP_MEM: case K_FAR_CALL_MEM:
-        if (d->op[0].type != ZYDIS_OPERAND_TYPE_MEMORY ||
-            mem_operand_linear(cpu, d, &d->op[0], nb + 2, &lin) ||
-            guest_read(mem, lin, nb, &off, &scratch) != R_OK ||
-            guest_read(mem, lin + nb, 2, &sel, &scratch) != R_OK)
+        if (read_far_ptr(cpu, mem, d, nb, &off, &sel, &scratch) != R_OK)
             return 0;
-        *out = real_far(sel, off);
-        return 1;
+        break;
     case K_RETF: case K_IRET:
         if (stack_peek(cpu, mem, 0, nb, &off, &scratch) != R_OK ||
             stack_peek(cpu, mem, nb, 2, &sel, &scratch) != R_OK)
             return 0;
-        *out = real_far(sel, off);
-        return 1;
+        if (d->kind == K_IRET && !real) {
+            if ((cpu->rflags & 0x4000ull) && !cpu->lma)
+                return 0;                       /* NT: a task return */
+            if (stack_peek(cpu, mem, 2 * nb, nb, &fl, &scratch) != R_OK)
+                return 0;
+            if ((fl & FL_VM) && cpu->cpl == 0 && !cpu->lma && nb == 4) {
+                *out = real_far(sel, off & 0xFFFF);      /* back to virtual-8086 mode */
+                return 1;
+            }
+        }
+        break;
     default:
         return 0;
     }
+    if (real) {
+        *out = real_far(sel, off & width_mask(opw));
+        return 1;
+    }
+    return code_target(cpu, mem, (uint16_t)sel, off, d->kind != K_RETF && d->kind != K_IRET, out) == 0;
 }
 
 int x86_emul_successors(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem,
@@ -636,10 +877,14 @@ int x86_emul_successors(const struct x86_emul_cpu *cpu, const struct x86_emul_me
     case K_NO_SUCCESSOR:
         return 0;
     case K_INTO:            /* #OF when OF=1, else falls through */
-        if (cpu->rflags & FL_OF)
-            return 0;
-        out[0] = fall;
-        return 1;
+        if (!(cpu->rflags & FL_OF)) {
+            out[0] = fall;
+            return 1;
+        }
+        return vector_target(cpu, mem, 4, &out[0]) == 0;
+    case K_INT: case K_INT3:
+        return vector_target(cpu, mem, d.kind == K_INT3 ? 3 : (unsigned)d.in.raw.imm[0].value.u & 0xFF,
+                             &out[0]) == 0;
     case K_RETF: case K_IRET:
     case K_FAR_JMP_PTR: case K_FAR_CALL_PTR: case K_FAR_JMP_MEM: case K_FAR_CALL_MEM:
         return far_successor(cpu, mem, &d, &out[0]);

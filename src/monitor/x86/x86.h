@@ -215,9 +215,17 @@ int x86_format_insn(const struct x86_insn *insn, uint64_t address, char *buf, si
  *   - A 66 prefix (without REX.W) on a near branch in 64-bit mode is
  *     vendor-dependent: Intel ignores it, AMD honours it (16-bit operand
  *     size, 2-byte push/pop, IP truncated to 16 bits, and rel16 instead of
- *     rel32 for E8/E9/0F 8x, so even the length differs; Zydis decodes the
- *     Intel way). Such instructions → UNSUPPORTED, successors 0. With REX.W
- *     both vendors use 64 bits and the instruction is emulated.
+ *     rel32 for E8/E9/0F 8x, so even the length differs).  cpu->amd_branches
+ *     says which the host CPU does, and the instruction is decoded and
+ *     emulated that way.
+ *   - IP wraps as the CPU wraps it: at 64 KiB in 16-bit code.  A target or
+ *     fall-through beyond a known CS limit (cs_limit) is left to the CPU
+ *     (#GP).
+ *   - In real mode, far JMP/CALL (pointer or memory), far RET, IRET, INT n,
+ *     INT3 and INTO are emulated (CS reloads as selector * 16, cs_changed).
+ *     In protected and long mode they are not emulated, but their
+ *     successor is computed from the descriptor tables: code segments, call
+ *     gates, interrupt and trap gates (task gates and task switches: 0).
  *   - Segment limits, CS limit checks and canonical checks of data
  *     addresses are not modelled. A branch whose target is not canonical
  *     in 64-bit mode returns UNSUPPORTED so the CPU raises the #GP itself.
@@ -236,7 +244,8 @@ int x86_format_insn(const struct x86_insn *insn, uint64_t address, char *buf, si
  *     bit 1 is forced to 1 and reserved bits (3, 5, 15, 22..63) to 0.
  *     A 16-bit POPF changes only bits 15..0.
  *   - The write callback must be all-or-nothing: on -1 it wrote nothing.
- *     Each emulated instruction performs at most one write, after all reads.
+ *     Each emulated instruction performs at most one (contiguous) write,
+ *     after all reads.
  *     fault_addr is the linear START of the failed access (not refined to
  *     the faulting page for page-crossing accesses); fault_write says which.
  */
@@ -250,11 +259,20 @@ struct x86_emul_cpu {          /* what the emulator reads and updates */
     uint64_t rflags;
     uint64_t seg_base[6];       /* es, cs, ss, ds, fs, gs; linear = base + offset.
                                    64-bit mode: only fs/gs bases are applied */
+    uint16_t cs_sel;            /* CS selector (far transfers push it; real mode reloads it) */
+    uint32_t cs_limit;          /* CS limit outside 64-bit mode (0: not checked) */
     int mode;                   /* 16, 32, 64: code size (CS.D / CS.L / real mode) */
     int stack_size;             /* 16, 32, 64: SS.B / 64-bit */
     int cpl;                    /* 0..3; 0 in real mode (zero-init = CPL 0) */
-    int real_mode;              /* 1: CR0.PE=0 (only used by x86_emul_successors for far
-                                   targets: linear = selector*16 + offset) */
+    int real_mode;              /* 1: CR0.PE=0: far transfers and INT are emulated */
+    int amd_branches;           /* the host CPU takes 66-prefixed near branches in 64-bit mode as rel16 */
+    /* descriptor tables, for the successors of far transfers, IRET and INT
+     * in protected and long mode (linear bases, limits as in GDTR/IDTR) */
+    int lma;                    /* EFER.LMA */
+    uint64_t gdt_base, ldt_base, idt_base;
+    uint32_t gdt_limit, ldt_limit, idt_limit;
+    int ldt_usable;
+    int cs_changed;             /* out: x86_emul_step reloaded CS (real mode: selector and base) */
 };
 
 struct x86_emul_mem {          /* guest linear memory, through the monitor's checked page walk */
@@ -297,14 +315,30 @@ enum x86_emul_result x86_emul_step(struct x86_emul_cpu *cpu, const struct x86_em
  *     whatever the flags/count say (either may be the one taken);
  *   - JMP/CALL rel, RET, near indirect JMP/CALL: 1, the target from the
  *     current state (0 if the memory read fails or the target is invalid);
- *   - far JMP/CALL (ptr or m16:xx), far RET, IRET: in real mode (cpu->real_mode)
- *     1: selector*16 + offset read from the operand/stack; in protected or
- *     64-bit mode 0 (descriptor tables are not visible here);
- *   - INT/INT3/INT1/UD*, INTO with OF=1, SYSCALL/SYSENTER/SYSRET/SYSEXIT,
- *     RSM, VMCALL and similar, 66-prefixed near branches in 64-bit mode
- *     (see above), undecodable or truncated bytes: 0.
+ *   - far JMP/CALL (ptr or m16:xx), far RET, IRET: 1, the target: in real
+ *     mode selector*16 + offset; in protected and long mode through the
+ *     descriptor tables (code segment or call gate); 0 for task switches,
+ *     unreadable or not-present descriptors (the CPU faults: #GP/#NP);
+ *   - INT n, INT3, INTO with OF=1: 1, the handler (IVT, or an interrupt or
+ *     trap gate; 0 for task gates); INTO with OF=0: the fall-through;
+ *   - INT1/UD*, SYSCALL/SYSENTER/SYSRET/SYSEXIT, RSM, VMCALL and similar,
+ *     undecodable or truncated bytes: 0.
  * Returns 0 when the successor cannot be known. */
 int x86_emul_successors(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem,
                          const uint8_t *bytes, size_t nbytes, uint64_t out[2]);
+
+/* Where code goes through a far pointer or an interrupt vector, as the CPU
+ * finds it: the linear address, the code size of the segment (16, 32, 64)
+ * and its base. */
+struct x86_target { uint64_t linear; int bits; uint64_t cs_base; uint16_t selector; };
+/* The handler of an interrupt vector: IVT in real mode, else an interrupt
+ * or trap gate of the IDT.  0, or -1 (outside the table, not present, a
+ * task gate, a bad code segment). */
+int x86_emul_vector(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem, unsigned vector,
+                    struct x86_target *t);
+/* The target of selector:offset (a code segment, or a call gate when
+ * gates != 0).  0, or -1. */
+int x86_emul_far_target(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem, uint16_t sel,
+                        uint64_t off, int gates, struct x86_target *t);
 
 #endif

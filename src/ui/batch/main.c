@@ -109,9 +109,13 @@ static void print_enforce_stats(struct enf *ef)
     for (int r = 1; r < PRESCAN_REASON_COUNT; r++)
         fprintf(stderr, " %s=%llu", prescan_reason_name((enum prescan_reason)r),
                 (unsigned long long)e.vexit_reason[r]);
-    fprintf(stderr, " resolved=%llu emulated=%llu stepped=%llu unguarded=%llu ud=%llu\n",
+    fprintf(stderr, " resolved=%llu emulated=%llu stepped=%llu refused=%llu ud=%llu\n",
             (unsigned long long)e.resolved, (unsigned long long)e.emulated, (unsigned long long)e.stepped,
-            (unsigned long long)e.unguarded_steps, (unsigned long long)e.ud_injected);
+            (unsigned long long)e.refused, (unsigned long long)e.ud_injected);
+    fprintf(stderr, "scout: guard: entry_hits=%llu native_io=%llu unprotected_steps=%llu table_follows=%llu "
+            "mmio_fragments=%llu\n", (unsigned long long)e.entry_hits, (unsigned long long)e.native_io,
+            (unsigned long long)e.unprotected_steps, (unsigned long long)e.table_follows,
+            (unsigned long long)e.mmio_fragments);
     fprintf(stderr, "scout: writes: invalidations=%llu dropped=%llu data_writes=%llu injected=%llu\n",
             (unsigned long long)e.invalidations, (unsigned long long)e.attrs_dropped,
             (unsigned long long)e.data_writes, (unsigned long long)e.injected_writes);

@@ -335,8 +335,8 @@ static int cmd_stats(struct cmd_ctx *ctx, int argc, char **argv)
     cmd_printf(ctx, "enforce: vexits=%llu", U(e.vexits));
     for (int r = 1; r < PRESCAN_REASON_COUNT; r++)
         cmd_printf(ctx, " %s=%llu", prescan_reason_name((enum prescan_reason)r), U(e.vexit_reason[r]));
-    cmd_printf(ctx, "\nenforce: resolved=%llu emulated=%llu stepped=%llu unguarded=%llu ud=%llu step_trap_hits=%llu\n",
-               U(e.resolved), U(e.emulated), U(e.stepped), U(e.unguarded_steps), U(e.ud_injected),
+    cmd_printf(ctx, "\nenforce: resolved=%llu emulated=%llu stepped=%llu refused=%llu ud=%llu step_trap_hits=%llu\n",
+               U(e.resolved), U(e.emulated), U(e.stepped), U(e.refused), U(e.ud_injected),
                U(e.step_trap_hits));
     cmd_printf(ctx, "writes: invalidations=%llu dropped=%llu data_writes=%llu injected=%llu\n",
                U(e.invalidations), U(e.attrs_dropped), U(e.data_writes), U(e.injected_writes));

@@ -323,7 +323,9 @@ static int cmd_info_pages(struct cmd_ctx *ctx, int argc, char **argv)
         cmd_printf(ctx, "0x%016" PRIx64 "  %-4d  %-7u  %-10u  %zu\n", pi[i].page_gpa, pi[i].mode, pi[i].scanned,
                    pi[i].virtualize, enf_trap_count_page(tt, pi[i].page_gpa));
     free(pi);
-    cmd_printf(ctx, "traps: %zu planted\n", enf_trap_count(tt));
+    cmd_printf(ctx, "traps: %zu planted, %zu handler entries guarded\n",
+               enf_trap_count_kind(tt, ENF_TRAP_VIRTUALIZE | ENF_TRAP_STEP | ENF_TRAP_BREAK),
+               enf_trap_count_kind(tt, ENF_TRAP_ENTRY));
     return 0;
 }
 

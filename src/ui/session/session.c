@@ -41,7 +41,7 @@ int session_open(struct session *s, const struct session_opts *o, char *err, siz
         return -1;
     }
     if (!s->raw) {
-        struct enf_config ec = { o->depth, 0 };
+        struct enf_config ec = { o->depth, 0, s->probe.amd_branches };
 #ifdef SCOUT_DEBUG
         ec.check_invariant = 1;
 #endif

@@ -1,0 +1,212 @@
+/* tables.c — the tables the CPU reads to find code without an exit: the
+ * IDT (or the real-mode IVT) and the GDT/LDT entries of its gates' code
+ * segments.  They are followed: their pages are read-only to KVM, and when
+ * one changes (a guest write, LIDT/LGDT/LLDT, a mode or paging change) they
+ * are read again.  Every handler they lead to is guarded by an ENTRY trap,
+ * so an exception or interrupt the CPU delivers on its own -- in the middle
+ * of an in-place step too -- arrives at an exit before the handler's first
+ * instruction runs; the handler is scanned there, in the mode it is
+ * entered in.
+ *
+ * A handler inside one of the tables themselves is neither scanned nor
+ * trapped: a trap byte there would change the table the CPU reads (the
+ * limit of byte patching that also makes guests see trap bytes in their
+ * own code). */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "monitor/enforce/enforce_priv.h"
+
+struct range { uint64_t lo, hi; };          /* linear, [lo, hi) */
+
+static int same_state(const struct enf_tables *t, const struct cpu_view *c)
+{
+    const struct kvm_sregs *s = &c->sregs;
+    return t->valid && t->cr0 == s->cr0 && t->cr3 == s->cr3 && t->cr4 == s->cr4 && t->efer == s->efer &&
+           t->idt.base == s->idt.base && t->idt.limit == s->idt.limit && t->gdt.base == s->gdt.base &&
+           t->gdt.limit == s->gdt.limit && t->ldt_base == s->ldt.base && t->ldt_limit == s->ldt.limit;
+}
+
+static int has_page(const struct enf_tables *t, uint64_t page)
+{
+    for (size_t i = 0; i < t->pages.n; i++)
+        if (t->pages.v[i] == page)
+            return 1;
+    return 0;
+}
+
+static int add_pages(struct enf *ef, struct enf_tables *t, uint64_t lin, uint64_t len)
+{
+    for (uint64_t a = PAGE_OF(lin); a < lin + len; a += PAGE_SIZE) {
+        uint64_t gpa;
+        if (gmem_translate(ef->vm, a, 0, &gpa) != 0 || gpa >= vm_mem_size(ef->vm) || has_page(t, PAGE_OF(gpa)))
+            continue;
+        if (VEC_PUSH(&t->pages, PAGE_OF(gpa)) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int in_ranges(const struct range *r, size_t n, uint64_t lin)
+{
+    for (size_t i = 0; i < n; i++)
+        if (lin >= r[i].lo && lin < r[i].hi)
+            return 1;
+    return 0;
+}
+
+const struct enf_entry *enf_tables_entry(const struct enf *ef, uint64_t gpa)
+{
+    for (size_t i = 0; i < ef->tables.entries.n; i++)
+        if (ef->tables.entries.v[i].gpa == gpa)
+            return &ef->tables.entries.v[i];
+    return NULL;
+}
+
+int enf_tables_page(const struct enf *ef, uint64_t page)
+{
+    return has_page(&ef->tables, page);
+}
+
+void enf_tables_note_write(struct enf *ef, uint64_t page)
+{
+    if (has_page(&ef->tables, page))
+        ef->tables.dirty = 1;
+}
+
+static void drop_entry(struct enf *ef, uint64_t gpa)
+{
+    enf_unplant(ef, gpa, ENF_TRAP_ENTRY);
+    prescan_unpin(ef->ps, gpa);
+    enf_sync_protection(ef, PAGE_OF(gpa));
+}
+
+static int guard_entry(struct enf *ef, uint64_t gpa)
+{
+    if (prescan_pin(ef->ps, gpa) != 0) {
+        enf_fail(ef, "out of memory");
+        return -1;
+    }
+    if (enf_sync_touched(ef) != 0 || enf_plant(ef, gpa, ENF_TRAP_ENTRY) != 0)
+        return -1;
+    return enf_sync_protection(ef, PAGE_OF(gpa));
+}
+
+/* Reads the tables again and brings entries, traps and protection up to date. */
+static void follow(struct enf *ef, const struct cpu_view *c)
+{
+    struct enf_tables *t = &ef->tables;
+    struct x86_emul_cpu e;
+    struct x86_emul_mem mem = { ef, enf_emul_read, NULL };
+    VEC(struct enf_entry) entries = { 0 };
+    VEC(uint64_t) old_pages;
+    const struct kvm_sregs *s = &c->sregs;
+    int real = !(s->cr0 & X86_CR0_PE), lm = x86_long_mode(s);
+
+    ef->st.table_follows++;
+    t->valid = 1;
+    t->dirty = 0;
+    t->cr0 = s->cr0;
+    t->cr3 = s->cr3;
+    t->cr4 = s->cr4;
+    t->efer = s->efer;
+    t->idt = s->idt;
+    t->gdt = s->gdt;
+    t->ldt_base = s->ldt.base;
+    t->ldt_limit = s->ldt.limit;
+    memcpy(&old_pages, &t->pages, sizeof(old_pages));
+    memset(&t->pages, 0, sizeof(t->pages));
+
+    /* the tables' own bytes: protected, and never a trap byte */
+    struct range tab[3];
+    size_t ntab = 0;
+    uint64_t idt_len = (uint64_t)s->idt.limit + 1;
+    if (real && idt_len > 0x400)
+        idt_len = 0x400;
+    if (!real && idt_len > (lm ? 4096u : 2048u))
+        idt_len = lm ? 4096u : 2048u;
+    tab[ntab++] = (struct range){ s->idt.base, s->idt.base + idt_len };
+    if (add_pages(ef, t, s->idt.base, idt_len) != 0)
+        goto oom;
+
+    enf_cpu_to_emul(ef, c, &e);
+    e.rflags &= ~X86_RFLAGS_VM;
+    unsigned size = real ? 4 : lm ? 16 : 8;
+    for (unsigned v = 0; v < 256 && (uint64_t)v * size + size <= idt_len; v++) {
+        struct x86_target tg;
+        uint64_t gpa;
+        if (x86_emul_vector(&e, &mem, v, &tg) != 0)
+            continue;                   /* not present, a task gate: the CPU faults or switches tasks */
+        if (!real) {
+            /* the descriptor of the gate's code segment is read at every
+             * delivery (and its accessed bit written: made first) */
+            uint64_t base = (tg.selector & 4) ? s->ldt.base : s->gdt.base;
+            if (add_pages(ef, t, base + (tg.selector & ~7u), 8) != 0)
+                goto oom;
+            enf_touch_selector(ef, c, tg.selector);
+        }
+        if (gmem_translate(ef->vm, tg.linear, 0, &gpa) != 0 || enf_in_monitor(ef, gpa))
+            continue;                   /* not mapped: delivery faults on the fetch */
+        size_t i;
+        for (i = 0; i < entries.n && entries.v[i].gpa != gpa; i++)
+            ;
+        if (i < entries.n) {
+            entries.v[i].nvectors++;
+            continue;
+        }
+        if (in_ranges(tab, ntab, tg.linear))
+            continue;                   /* inside the table itself: see the top of the file */
+        struct enf_entry ent = { gpa, v, 1 };
+        if (VEC_PUSH(&entries, ent) != 0)
+            goto oom;
+    }
+
+    /* entries that went away lose their traps; new ones get theirs */
+    for (size_t i = 0; i < t->entries.n; i++) {
+        size_t k;
+        for (k = 0; k < entries.n && entries.v[k].gpa != t->entries.v[i].gpa; k++)
+            ;
+        if (k == entries.n)
+            drop_entry(ef, t->entries.v[i].gpa);
+    }
+    for (size_t k = 0; k < entries.n && !ef->failed; k++)
+        if (!(enf_trap_kinds(ef->tt, entries.v[k].gpa) & ENF_TRAP_ENTRY))
+            guard_entry(ef, entries.v[k].gpa);
+    VEC_FREE(&t->entries);
+    memcpy(&t->entries, &entries, sizeof(entries));
+    /* table pages: protect the new ones, let the old ones go */
+    for (size_t i = 0; i < t->pages.n; i++)
+        enf_sync_protection(ef, t->pages.v[i]);
+    for (size_t i = 0; i < old_pages.n; i++)
+        if (!has_page(t, old_pages.v[i]))
+            enf_sync_protection(ef, old_pages.v[i]);
+    VEC_FREE(&old_pages);
+    if (events_wanted(ef->events)) {
+        struct scout_event ev;
+        memset(&ev, 0, sizeof(ev));
+        ev.type = SCOUT_EV_TABLES;
+        ev.u.tables.idt = s->idt.base;
+        ev.u.tables.limit = s->idt.limit;
+        ev.u.tables.entries = t->entries.n;
+        ev.u.tables.pages = t->pages.n;
+        enf_emit(ef, &ev);
+    }
+    return;
+oom:
+    VEC_FREE(&entries);
+    VEC_FREE(&old_pages);
+    enf_fail(ef, "out of memory following the interrupt tables");
+}
+
+void enf_tables_check(struct enf *ef, const struct cpu_view *c)
+{
+    if (ef->tables.dirty || !same_state(&ef->tables, c))
+        follow(ef, c);
+}
+
+void enf_tables_free(struct enf *ef)
+{
+    VEC_FREE(&ef->tables.entries);
+    VEC_FREE(&ef->tables.pages);
+}
