@@ -390,7 +390,7 @@ static int is_elf(const char *path)
     return n == 4 && m[0] == 0x7f && m[1] == 'E' && m[2] == 'L' && m[3] == 'F';
 }
 
-/* A bare NAME (no '/', no such file here) is NAME.so in the plugin folders
+/* A bare NAME (no '/', no such regular file here) is NAME.so in the plugin folders
  * next to the running binary: <prefix>/lib/scout/plugins/ when it runs as
  * <prefix>/bin/scout (installed), <dir>/plugins/ when it runs as
  * <dir>/scout (the build tree).  0 with path set, or -1 with where saying
@@ -453,11 +453,12 @@ int plugins_load(struct plugins *h, const char *spec, char *err, size_t errlen)
         return -1;
     }
     char where[8500];
-    if (!strchr(path, '/') && access(path, F_OK) != 0 && find_by_name(name, path, sizeof(path), where, sizeof(where)) < 0) {
+    struct stat st;
+    if (!strchr(path, '/') && (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) &&
+        find_by_name(name, path, sizeof(path), where, sizeof(where)) < 0) {
         snprintf(err, errlen, "plugin %s: no file %.*s here, and no %s.so in %s", name, (int)plen, spec, name, where);
         return -1;
     }
-    struct stat st;
     if (stat(path, &st) != 0) {
         snprintf(err, errlen, "plugin %s: cannot load %s: %s", name, path, strerror(errno));
         return -1;
