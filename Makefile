@@ -41,7 +41,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libscout.a
 # Installs only the Debian packages that are missing; a no-op otherwise.
 DEB_PKGS := gcc make binutils libzydis-dev libzycore-dev libncurses-dev \
             libreadline-dev linux-libc-dev clang libclang-rt-14-dev tmux \
-            qemu-system-x86 python3 help2man pkg-config dpkg-dev
+            qemu-system-x86 python3 help2man pkg-config dpkg-dev man-db
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
