@@ -1,6 +1,8 @@
 # scout — plain GNU make. `make` builds build/scout; `make test` sets up,
 # builds and runs the whole suite; `make test SAN=1` does the same with
 # AddressSanitizer + UndefinedBehaviorSanitizer into build-san/.
+# `make install [PREFIX=/usr/local] [DESTDIR=]`, `make uninstall` and
+# `make deb` (build/scout_VERSION_ARCH.deb) are below the fragments.
 
 SAN    ?=
 BUILD  := build$(if $(SAN),-san)
@@ -117,7 +119,7 @@ deb: $(BUILD)/scout $(PLUGIN_SOS) $(MAN_PAGE) $(COMPLETION)
 	version=$(VERSION_OF_BUILD); arch=$$(dpkg --print-architecture); \
 	depends=$$(cd $(DEB_DIR) && dpkg-shlibdeps -O debian/scout/usr/bin/scout \
 	    $(addprefix debian/scout/usr/lib/scout/plugins/,$(notdir $(PLUGIN_SOS))) | sed -n 's/^shlibs:Depends=//p') && \
-	printf '%s\n' 'Package: scout' "Version: $$version" "Architecture: $$arch" \
+	[ -n "$$depends" ] && printf '%s\n' 'Package: scout' "Version: $$version" "Architecture: $$arch" \
 	    'Maintainer: $(DEB_MAINTAINER)' "Installed-Size: $$(du -sk $(DEB_ROOT) | cut -f1)" \
 	    "Depends: $$depends" 'Section: devel' 'Priority: optional' \
 	    'Description: debugger and tracer for x86 guest code under KVM' \
