@@ -1,6 +1,8 @@
 # scout — plain GNU make. `make` builds build/scout; `make test` sets up,
 # builds and runs the whole suite; `make test SAN=1` does the same with
 # AddressSanitizer + UndefinedBehaviorSanitizer into build-san/.
+# `make install [PREFIX=/usr/local] [DESTDIR=]`, `make uninstall` and
+# `make deb` (build/scout_VERSION_ARCH.deb) are below the fragments.
 
 SAN    ?=
 BUILD  := build$(if $(SAN),-san)
@@ -22,7 +24,7 @@ LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test bench fuzz run clean goldens
+.PHONY: all deps test bench fuzz run clean goldens install uninstall deb
 .SECONDARY:
 all: $(BUILD)/scout
 
@@ -41,7 +43,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libscout.a
 # Installs only the Debian packages that are missing; a no-op otherwise.
 DEB_PKGS := gcc make binutils libzydis-dev libzycore-dev libncurses-dev \
             libreadline-dev linux-libc-dev clang libclang-rt-14-dev tmux \
-            qemu-system-x86 python3
+            qemu-system-x86 python3 help2man pkg-config dpkg-dev man-db
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -61,6 +63,72 @@ include $(sort $(wildcard src/*/*.mk src/*/*/*.mk tests/*/*.mk plugins/*.mk))
 
 $(BUILD)/scout: $(BUILD)/src/ui/batch/main.o $(BUILD)/libscout.a $(SCOUT_OBJS)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+# ── install, uninstall, deb ──────────────────────────────────────────────
+# `make install [PREFIX=/usr/local] [DESTDIR=]`: the binary, the shipped
+# plugins (found by name: --plugin drcov), the plugin author's kit (header
+# and scout-plugin.pc for `pkg-config --cflags scout-plugin`), the man page
+# and bash completion (generated: src/ui/batch/batch.mk), the trace format.
+PREFIX     ?= /usr/local
+BINDIR     := $(PREFIX)/bin
+PLUGINDIR  := $(PREFIX)/lib/scout/plugins
+INCLUDEDIR := $(PREFIX)/include
+PCDIR      := $(PREFIX)/share/pkgconfig
+MAN1DIR    := $(PREFIX)/share/man/man1
+COMPDIR    := $(PREFIX)/share/bash-completion/completions
+DOCDIR     := $(PREFIX)/share/doc/scout
+# The version is the binary's (`scout --version`, first line).
+VERSION_OF_BUILD = $$($(BUILD)/scout --version | sed -n '1s/^scout //p')
+
+install: $(BUILD)/scout $(PLUGIN_SOS) $(MAN_PAGE) $(COMPLETION)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(INCLUDEDIR)/scout \
+	    $(DESTDIR)$(PCDIR) $(DESTDIR)$(MAN1DIR) $(DESTDIR)$(COMPDIR) $(DESTDIR)$(DOCDIR)
+	install -m 755 $(BUILD)/scout $(DESTDIR)$(BINDIR)/scout
+	install -m 644 $(PLUGIN_SOS) $(DESTDIR)$(PLUGINDIR)/
+	install -m 644 include/scout/plugin.h $(DESTDIR)$(INCLUDEDIR)/scout/plugin.h
+	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' \
+	    'plugindir=$${prefix}/lib/scout/plugins' '' 'Name: scout-plugin' \
+	    'Description: build plugins for scout, the x86 guest debugger (API version '"$$(sed -n 's/^#define SCOUT_PLUGIN_API_VERSION //p' include/scout/plugin.h)"')' \
+	    "Version: $(VERSION_OF_BUILD)" 'Cflags: -I$${includedir}' >$(DESTDIR)$(PCDIR)/scout-plugin.pc
+	install -m 644 $(MAN_PAGE) $(DESTDIR)$(MAN1DIR)/scout.1
+	install -m 644 $(COMPLETION) $(DESTDIR)$(COMPDIR)/scout
+	install -m 644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -m 644 src/trace/FORMAT.md $(DESTDIR)$(DOCDIR)/trace-format.md
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/scout $(addprefix $(DESTDIR)$(PLUGINDIR)/,$(notdir $(PLUGIN_SOS))) \
+	    $(DESTDIR)$(INCLUDEDIR)/scout/plugin.h $(DESTDIR)$(PCDIR)/scout-plugin.pc \
+	    $(DESTDIR)$(MAN1DIR)/scout.1 $(DESTDIR)$(COMPDIR)/scout \
+	    $(DESTDIR)$(DOCDIR)/README.md $(DESTDIR)$(DOCDIR)/trace-format.md
+	-rmdir $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(PREFIX)/lib/scout $(DESTDIR)$(INCLUDEDIR)/scout $(DESTDIR)$(DOCDIR) 2>/dev/null
+
+# `make deb`: $(BUILD)/scout_VERSION_ARCH.deb from `make install
+# PREFIX=/usr` staged in $(BUILD)/deb/debian/scout; Depends from the
+# libraries the binary and plugins link (dpkg-shlibdeps).  Install it with
+# apt-get install ./build/scout_*.deb.
+DEB_DIR        := $(BUILD)/deb
+DEB_ROOT       := $(DEB_DIR)/debian/scout
+DEB_MAINTAINER ?= scout maintainers <maintainers@users.noreply.r-seed-1b7fa40b.example>
+deb: $(BUILD)/scout $(PLUGIN_SOS) $(MAN_PAGE) $(COMPLETION)
+	rm -rf $(DEB_DIR) $(BUILD)/scout_*.deb
+	$(MAKE) --no-print-directory install DESTDIR=$(abspath $(DEB_ROOT)) PREFIX=/usr
+	strip --strip-unneeded --remove-section=.comment $(DEB_ROOT)/usr/bin/scout $(DEB_ROOT)/usr/lib/scout/plugins/*.so
+	gzip -9n $(DEB_ROOT)/usr/share/man/man1/scout.1
+	printf 'Source: scout\n\nPackage: scout\nArchitecture: any\n' >$(DEB_DIR)/debian/control
+	mkdir -p $(DEB_ROOT)/DEBIAN
+	version=$(VERSION_OF_BUILD); arch=$$(dpkg --print-architecture); \
+	depends=$$(cd $(DEB_DIR) && dpkg-shlibdeps -O debian/scout/usr/bin/scout \
+	    $(addprefix debian/scout/usr/lib/scout/plugins/,$(notdir $(PLUGIN_SOS))) | sed -n 's/^shlibs:Depends=//p') && \
+	[ -n "$$depends" ] && printf '%s\n' 'Package: scout' "Version: $$version" "Architecture: $$arch" \
+	    'Maintainer: $(DEB_MAINTAINER)' "Installed-Size: $$(du -sk $(DEB_ROOT) | cut -f1)" \
+	    "Depends: $$depends" 'Section: devel' 'Priority: optional' \
+	    'Description: debugger and tracer for x86 guest code under KVM' \
+	    ' scout boots x86 guests under its own monitor on the Linux KVM API and' \
+	    ' never lets a guest instruction run before it has scanned it: a TUI and' \
+	    ' a command language (gdb-like), deterministic traces, per-page attribute' \
+	    ' maps, and plugins built against <scout/plugin.h> (pkg-config scout-plugin).' \
+	    >$(DEB_ROOT)/DEBIAN/control && \
+	dpkg-deb --root-owner-group -Zxz --build $(DEB_ROOT) $(BUILD)/scout_$${version}_$$arch.deb
 
 test: deps
 	$(MAKE) --no-print-directory $(TEST_DEPS)

@@ -32,9 +32,14 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
     fprintf(f,
-        "usage: scout [options] [GUEST]     (no GUEST: the built-in demo guest)\n"
-        "       scout [options] -x FILE | -ex CMD ... [GUEST]   run commands, then exit\n"
-        "       scout trace diff A B | scout trace stats FILE\n"
+        "Usage: scout [OPTION]... [GUEST]\n"
+        "  or:  scout [OPTION]... -x FILE | -ex CMD ... [GUEST]\n"
+        "  or:  scout trace diff A B | scout trace stats FILE\n"
+        "Boot GUEST (ELF, Multiboot, boot sector, or flat with --mode; none: the\n"
+        "built-in demo guest) under scout's KVM monitor, which scans every guest\n"
+        "instruction before it runs: in the TUI when stdin and stdout are a terminal,\n"
+        "otherwise straight to its end.  With -x/-ex, run the commands, then exit.\n"
+        "\n"
         "  -x FILE               run a command script (repeatable; in order with -ex)\n"
         "  -ex CMD               run one command (repeatable), like gdb's batch mode\n"
         "  --batch               no interactive front end (runs the guest when no\n"
@@ -55,8 +60,11 @@ static void usage(FILE *f)
         "  --module 'FILE [ARGS]'    multiboot module (repeatable, up to 16)\n"
         "  --timeout SECONDS     stop a runaway guest (exit status 124)\n"
         "  --stats               print exit counters on stderr at the end\n"
-        "  --plugin PATH[,ARG=VAL...]  load a plugin (repeatable; see README)\n"
+        "  --plugin PATH[,ARG=VAL...]  load a plugin (repeatable); a bare NAME that is\n"
+        "                        not a file here is NAME.so from the installed plugins\n"
         "  --version             print the version and what the host probe found\n"
+        "  --help                print this help\n"
+        "\n"
         "Exit status: the exit device's (v<<1)|1; 0 after HLT; 2 scout error;\n"
         "4 guest exception or triple fault; 124 timeout; 130 interrupted.\n"
         "With -x/-ex: quit N's status, else 1 if a command failed, else 0.\n", ENF_DEFAULT_DEPTH);
@@ -212,11 +220,25 @@ static int run_commands(struct session *s, struct plugins *plugins, const struct
     return rc;
 }
 
+/* --list-commands (hidden; for the man page and shell completion): what
+ * `help` says, with no guest and no KVM: only the command tables are read. */
+static int list_commands(void)
+{
+    static struct session none;
+    char err[256];
+    const struct cmd_item help = { "help", 0 };
+    struct plugins *pl = plugins_new(&none, "", err, sizeof err);
+    if (!pl) { fprintf(stderr, "scout: %s\n", err); return EXIT_SCOUT_ERROR; }
+    int rc = run_commands(&none, pl, &help, 1, 0);
+    plugins_free(pl);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     enum { O_RAW = 256, O_MEM, O_CPL, O_FORMAT, O_MODE, O_LOAD, O_ENTRY, O_CMDLINE, O_MODULE, O_TIMEOUT,
            O_STATS, O_VERSION, O_HELP, O_DEPTH, O_TRACE, O_TRACE_TIMES, O_POKE, O_MAX_MEMSLOTS,
-           O_X, O_EX, O_BATCH, O_PLUGIN };
+           O_X, O_EX, O_BATCH, O_PLUGIN, O_LIST_COMMANDS };
     static const struct option opts[] = {
         { "raw", no_argument, 0, O_RAW }, { "mem", required_argument, 0, O_MEM },
         { "cpl", required_argument, 0, O_CPL }, { "format", required_argument, 0, O_FORMAT },
@@ -229,6 +251,7 @@ int main(int argc, char **argv)
         { "poke", required_argument, 0, O_POKE }, { "max-memslots", required_argument, 0, O_MAX_MEMSLOTS },
         { "x", required_argument, 0, O_X }, { "ex", required_argument, 0, O_EX },
         { "batch", no_argument, 0, O_BATCH }, { "plugin", required_argument, 0, O_PLUGIN },
+        { "list-commands", no_argument, 0, O_LIST_COMMANDS },
         { 0, 0, 0, 0 },
     };
     if (argc >= 2 && strcmp(argv[1], "trace") == 0)
@@ -321,6 +344,7 @@ int main(int argc, char **argv)
         case O_BATCH: batch = 1; break;
         case O_VERSION: print_version(); return 0;
         case O_HELP: case 'h': usage(stdout); return 0;
+        case O_LIST_COMMANDS: return list_commands();
         default:
             fprintf(stderr, "scout: %s: unknown option or missing argument (see scout --help)\n", argv[optind - 1]);
             return EXIT_SCOUT_ERROR;

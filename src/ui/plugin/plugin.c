@@ -390,6 +390,33 @@ static int is_elf(const char *path)
     return n == 4 && m[0] == 0x7f && m[1] == 'E' && m[2] == 'L' && m[3] == 'F';
 }
 
+/* A bare NAME (no '/', no such regular file here) is NAME.so in the plugin folders
+ * next to the running binary: <prefix>/lib/scout/plugins/ when it runs as
+ * <prefix>/bin/scout (installed), <dir>/plugins/ when it runs as
+ * <dir>/scout (the build tree).  0 with path set, or -1 with where saying
+ * where it looked. */
+static int find_by_name(const char *name, char *path, size_t size, char *where, size_t wlen)
+{
+    char dir[4096];
+    ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+    char *slash = n > 0 ? memrchr(dir, '/', (size_t)n) : NULL;
+    if (!slash) {
+        snprintf(where, wlen, "the plugin folders (cannot read /proc/self/exe)");
+        return -1;
+    }
+    *slash = 0;                                     /* the binary's folder */
+    const char *up = strrchr(dir, '/');             /* its parent: the prefix */
+    char places[2][4200];
+    snprintf(places[0], sizeof(places[0]), "%.*s/lib/scout/plugins", (int)(up - dir), dir);
+    snprintf(places[1], sizeof(places[1]), "%s/plugins", dir);
+    for (int i = 0; i < 2; i++) {
+        if ((size_t)snprintf(path, size, "%s/%s.so", places[i], name) < size && access(path, F_OK) == 0)
+            return 0;
+    }
+    snprintf(where, wlen, "%s or %s", places[0], places[1]);
+    return -1;
+}
+
 int plugins_load(struct plugins *h, const char *spec, char *err, size_t errlen)
 {
     char path[4096];
@@ -425,7 +452,13 @@ int plugins_load(struct plugins *h, const char *spec, char *err, size_t errlen)
         snprintf(err, errlen, "plugin %s: too many plugins (at most %d)", name, PLUGINS_MAX);
         return -1;
     }
+    char where[8500];
     struct stat st;
+    if (!strchr(path, '/') && (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) &&
+        find_by_name(name, path, sizeof(path), where, sizeof(where)) < 0) {
+        snprintf(err, errlen, "plugin %s: no file %.*s here, and no %s.so in %s", name, (int)plen, spec, name, where);
+        return -1;
+    }
     if (stat(path, &st) != 0) {
         snprintf(err, errlen, "plugin %s: cannot load %s: %s", name, path, strerror(errno));
         return -1;
