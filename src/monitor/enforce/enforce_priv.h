@@ -142,6 +142,10 @@ void enf_reprotect_after_step(struct enf *ef);
 /* step.c */
 int  enf_step_in_place(struct enf *ef, const struct cpu_view *c, uint64_t linear, uint64_t gpa,
                        const struct x86_insn *insn);
+/* writable: its stores go to unprotected pages, diffed after (KVM could
+ * not emulate it); multi-store instructions always do. */
+int  enf_step_in_place_ex(struct enf *ef, const struct cpu_view *c, uint64_t linear, uint64_t gpa,
+                          const struct x86_insn *insn, int writable);
 void enf_end_step(struct enf *ef);
 void enf_step_begin(struct enf *ef);      /* ARMED -> IN_FLIGHT */
 

@@ -119,7 +119,7 @@ static enum vm_hook_result on_emulation_failure(void *ctx, struct vcpu *cpu)
     if (gmem_translate(ef->vm, lin, 0, &gpa) != 0 || enf_decode_at(ef, &c, lin, &in) != 0)
         return VM_HOOK_PASS;
     ef->retry_rip = lin + 1;
-    if (enf_step_in_place(ef, &c, lin, gpa, &in) != 0)
+    if (enf_step_in_place_ex(ef, &c, lin, gpa, &in, 1) != 0)
         return VM_HOOK_STOP;
     if (!ef->unprot.n) {
         enf_end_step(ef);               /* nothing of ours in its way: KVM's own limit */

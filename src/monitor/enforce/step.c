@@ -79,6 +79,27 @@ static int always_faults(const struct x86_insn *in)
     }
 }
 
+/* Instructions that store more than once: KVM reports only the last of
+ * their stores into a read-only page, so they run with those pages
+ * writable.  (A single store, even a split one, comes whole through MMIO
+ * exits, which are exits: that path is kept.) */
+static int multi_store(const struct x86_insn *in)
+{
+    const ZydisDecodedInstruction *zi = &in->zi;
+    if (!in->ok)
+        return 0;
+    switch (zi->mnemonic) {
+    case ZYDIS_MNEMONIC_PUSHA: case ZYDIS_MNEMONIC_PUSHAD: case ZYDIS_MNEMONIC_ENTER:
+    case ZYDIS_MNEMONIC_INT: case ZYDIS_MNEMONIC_INT3: case ZYDIS_MNEMONIC_INTO: case ZYDIS_MNEMONIC_INT1:
+        return 1;
+    case ZYDIS_MNEMONIC_CALL:
+        return zi->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT &&
+               (zi->opcode == 0x9A || (zi->opcode == 0xFF && zi->raw.modrm.reg == 3));
+    default:
+        return 0;
+    }
+}
+
 static int is_port_io(const struct x86_insn *in)
 {
     switch (in->zi.mnemonic) {
@@ -97,6 +118,39 @@ static int refuse(struct enf *ef, uint64_t linear, const struct x86_insn *in, co
     ef->st.refused++;
     enf_fail(ef, "refused to run '%s' at 0x%" PRIx64 " under scan-before-execute: %s", text, linear, why);
     return -1;
+}
+
+static int walk_read(void *ctx, uint64_t gpa, void *buf, size_t len)
+{
+    return gmem_read_phys(ctx, gpa, buf, len);
+}
+
+/* Where the successor will be fetched from.  MOV to CR0 or CR4 changes the
+ * paging the next fetch goes through: translate it the new way. */
+static int successor_gpa(struct enf *ef, const struct cpu_view *c, const struct x86_insn *in, uint64_t lin,
+                         uint64_t *gpa)
+{
+    const ZydisDecodedInstruction *zi = &in->zi;
+    if (in->ok && zi->mnemonic == ZYDIS_MNEMONIC_MOV && in->ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+        (in->ops[0].reg.value == ZYDIS_REGISTER_CR0 || in->ops[0].reg.value == ZYDIS_REGISTER_CR4) &&
+        in->ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER) {
+        uint64_t v[16];
+        int id = ZydisRegisterGetId(in->ops[1].reg.value);
+        x86_gprs_get(&c->regs, v);
+        if (id >= 0 && id < 16) {
+            struct gmem_paging pg = { c->sregs.cr0, c->sregs.cr3, c->sregs.cr4, c->sregs.efer, c->cpl };
+            if (in->ops[0].reg.value == ZYDIS_REGISTER_CR0)
+                pg.cr0 = v[id];
+            else
+                pg.cr4 = v[id];
+            if ((pg.cr0 & X86_CR0_PG) && (pg.efer & X86_EFER_LME))
+                pg.efer |= X86_EFER_LMA;        /* paging on with LME: long mode */
+            else if (!(pg.cr0 & X86_CR0_PG))
+                pg.efer &= ~X86_EFER_LMA;
+            return gmem_walk(walk_read, ef->vm, &pg, lin, 0, gpa);
+        }
+    }
+    return gmem_translate(ef->vm, lin, 0, gpa);
 }
 
 /* Lifts every armed trap (not a successor guard) in [lin, lin+len), so the
@@ -125,6 +179,12 @@ static int lift_traps(struct enf *ef, uint64_t lin, uint64_t len, int *conflict)
 int enf_step_in_place(struct enf *ef, const struct cpu_view *c, uint64_t linear, uint64_t gpa,
                       const struct x86_insn *in)
 {
+    return enf_step_in_place_ex(ef, c, linear, gpa, in, 0);
+}
+
+int enf_step_in_place_ex(struct enf *ef, const struct cpu_view *c, uint64_t linear, uint64_t gpa,
+                         const struct x86_insn *in, int writable)
+{
     struct x86_emul_cpu e;
     struct x86_emul_mem mem = { ef, enf_emul_read, enf_emul_write };
     uint64_t succ[2];
@@ -143,19 +203,19 @@ int enf_step_in_place(struct enf *ef, const struct cpu_view *c, uint64_t linear,
 
     struct range r[MAX_RANGES];
     size_t nr = in->ok ? mem_ranges(c, in, r) : 0;
-    /* A store into the bytes of what runs next would change it after its
-     * guard is planted: nothing could be trusted about it. */
-    for (size_t i = 0; i < nr; i++)
+    writable |= multi_store(in);
+    /* On a writable page a store into the bytes of what runs next would
+     * change it after its guard is planted: nothing could be trusted. */
+    for (size_t i = 0; writable && i < nr; i++)
         for (int k = 0; k < n; k++)
-            if (r[i].write && r[i].lin < succ[k] + PRESCAN_MAX_INSN_LEN && succ[k] < r[i].lin + r[i].len &&
-                r[i].len <= 64)
+            if (r[i].write && r[i].lin < succ[k] + PRESCAN_MAX_INSN_LEN && succ[k] < r[i].lin + r[i].len)
                 return refuse(ef, linear, in, "it writes the instruction that follows it");
 
     /* guards at the successors */
     ef->step_traps.n = 0;
     for (int i = 0; i < n; i++) {
         uint64_t sg;
-        if (gmem_translate(ef->vm, succ[i], 0, &sg) != 0 || enf_in_monitor(ef, sg))
+        if (successor_gpa(ef, c, in, succ[i], &sg) != 0 || enf_in_monitor(ef, sg))
             continue;                   /* not mapped: the fetch faults, a handler's entry guards it */
         if (sg == gpa)
             continue;                   /* back to itself: its own trap is re-armed at the next exit */
@@ -194,7 +254,7 @@ int enf_step_in_place(struct enf *ef, const struct cpu_view *c, uint64_t linear,
         if (conflict)
             return refuse(ef, linear, in, "it reads the bytes of what follows it");
     }
-    for (size_t i = 0; i < nr; i++) {
+    for (size_t i = 0; writable && i < nr; i++) {
         if (!r[i].write)
             continue;
         for (uint64_t a = PAGE_OF(r[i].lin); a < r[i].lin + r[i].len; a += PAGE_SIZE) {
