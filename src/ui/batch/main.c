@@ -3,6 +3,7 @@
 #include "prescan/prescan.h"
 #include "trace/trace.h"
 #include "ui/cli/command.h"
+#include "ui/cli/num.h"
 #include "ui/commands/commands.h"
 #include "ui/demo/demo_guest.h"
 #include "ui/plugin/plugin.h"
@@ -64,20 +65,16 @@ static void usage(FILE *f)
 
 static int parse_u64(const char *s, uint64_t *v)
 {
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(s, &end, 0);
-    if (errno || end == s || *end || *s == '-') return -1;
-    *v = x;
-    return 0;
+    return cmd_parse_u64(s, v) == CMD_NUM_OK ? 0 : -1;
 }
 
+/* SIZE[K|M|G][i][B]; a bare number is MiB */
 static int parse_size(const char *s, uint64_t *v)
 {
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(s, &end, 0);
-    if (errno || end == s || *s == '-') return -1;
+    const char *end;
+    uint64_t x;
+    if (cmd_parse_u64_prefix(s, &x, &end) != CMD_NUM_OK)
+        return -1;
     uint64_t mul = 1ull << 20;
     if (*end == 'K' || *end == 'k') { mul = 1ull << 10; end++; }
     else if (*end == 'M' || *end == 'm') { end++; }
@@ -132,15 +129,8 @@ static int parse_poke(const char *arg, uint64_t *gpa, uint8_t *bytes, size_t *n)
     memcpy(addr, arg, (size_t)(eq - arg));
     addr[eq - arg] = 0;
     if (parse_u64(addr, gpa) < 0) return -1;
-    const char *h = eq + 1;
     *n = 0;
-    while (*h) {
-        unsigned v;
-        if (*n == 64 || sscanf(h, "%2x", &v) != 1 || !h[1]) return -1;
-        bytes[(*n)++] = (uint8_t)v;
-        h += 2;
-    }
-    return *n ? 0 : -1;
+    return cmd_parse_hex_bytes(eq + 1, bytes, 64, n) == CMD_NUM_OK ? 0 : -1;
 }
 
 static void print_stats(struct session *s)

@@ -1509,8 +1509,9 @@ static int run_help(struct cmd_ctx *ctx, int argc, char **argv)
 
 static const struct cmd_def builtin_cmds[] = {
     { "set", NULL, "VARIABLE VALUE", "Set a session variable",
-      "Integers take decimal or 0x hex, booleans on|off, choices may be abbreviated.\n"
-      "\"set NAME\" alone turns a boolean on.  Quote text to keep blanks.",
+      "Integers follow gdb's rules (0x hex, a leading 0 octal, else decimal), booleans\n"
+      "on|off, choices may be abbreviated.  \"set NAME\" alone turns a boolean on.\n"
+      "Quote text to keep blanks.",
       CMD_CLASS_SESSION, CMD_COMPLETE_VARIABLE, CMD_F_NO_REPEAT | CMD_F_RAW, run_set, NULL },
     { "show", NULL, "[VARIABLE]", "Show one session variable, or all of them", NULL,
       CMD_CLASS_SESSION, CMD_COMPLETE_VARIABLE, CMD_F_NO_REPEAT, run_show, NULL },
