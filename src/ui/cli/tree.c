@@ -315,6 +315,16 @@ static bool owned_by(const struct cmd_node *n, const struct cmd_def *defs, size_
     return n->owner && n->owner >= defs && n->owner < defs + ndefs;
 }
 
+/* Frees n's i-th subtree and closes the gap. */
+static void drop_kid(struct cmd_node *n, size_t i)
+{
+    struct cmd_node *k = n->kids[i];
+    cmd_tree_free(k);
+    free(k);
+    memmove(n->kids + i, n->kids + i + 1, (n->nkids - i - 1) * sizeof *n->kids);
+    n->nkids--;
+}
+
 /* Removes nodes owned by defs (and aliases pointing into removed nodes);
  * a removed command that still has subcommands becomes an implicit
  * prefix; implicit prefixes left without subcommands go away. */
@@ -333,14 +343,10 @@ static void prune(struct cmd_node *n, const struct cmd_def *defs, size_t ndefs, 
         } else if (!k->def && !k->target && k->nkids == 0) {
             drop = true;        /* empty implicit prefix */
         }
-        if (drop) {
-            cmd_tree_free(k);
-            free(k);
-            memmove(n->kids + i, n->kids + i + 1, (n->nkids - i - 1) * sizeof *n->kids);
-            n->nkids--;
-        } else {
+        if (drop)
+            drop_kid(n, i);
+        else
             i++;
-        }
     }
 }
 
@@ -350,14 +356,10 @@ static void prune_dangling(struct cmd_node *root, struct cmd_node *n)
     for (size_t i = 0; i < n->nkids;) {
         struct cmd_node *k = n->kids[i];
         prune_dangling(root, k);
-        if (k->target && !k->target->def) {
-            cmd_tree_free(k);
-            free(k);
-            memmove(n->kids + i, n->kids + i + 1, (n->nkids - i - 1) * sizeof *n->kids);
-            n->nkids--;
-        } else {
+        if (k->target && !k->target->def)
+            drop_kid(n, i);
+        else
             i++;
-        }
     }
 }
 
