@@ -67,12 +67,7 @@ for f in plugins/*.c include/scout/*.h; do
         if [ "$(layer_of "$itop")" -ge 0 ] || { [ "$itop" = scout ] && [[ "$f" == include/* ]]; }; then
             not_ok "include_plugin $f" "includes $inc: plugins see include/scout/plugin.h only"; bad=1
         fi
-    done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f")
-    while IFS= read -r inc; do
-        if [ "$(layer_of "${inc%%/*}")" -ge 0 ]; then
-            not_ok "include_plugin $f" "includes <$inc>: plugins see include/scout/plugin.h only"; bad=1
-        fi
-    done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*<\([^>]*\)>.*/\1/p' "$f")
+    done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*["<]\([^">]*\)[">].*/\1/p' "$f")
 done
 [ $bad = 0 ] && ok "include_plugins"
 
