@@ -34,37 +34,26 @@ void plugins_print_counters(const struct plugins *h, FILE *f)
 
 /* ── commands ────────────────────────────────────────────────────────── */
 
-static int cmd_plugin_load(struct cmd_ctx *ctx, int argc, char **argv)
+/* plugin load / plugin unload: the plugin's output (its install or exit
+ * callback) goes where the command's does. */
+static int load_or_unload(struct cmd_ctx *ctx, int argc, char **argv, int load)
 {
     struct plugins *h = cmd_data(ctx);
     char err[512];
     if (argc != 2)
-        return cmd_error(ctx, "usage: plugin load PATH[,ARG=VAL...]");
+        return cmd_error(ctx, load ? "usage: plugin load PATH[,ARG=VAL...]" : "usage: plugin unload NAME");
     struct cmd_ctx *saved = h->out_ctx;
     h->out_ctx = ctx;
-    int rc = plugins_load(h, argv[1], err, sizeof(err));
+    int rc = load ? plugins_load(h, argv[1], err, sizeof(err)) : plugins_unload(h, argv[1], err, sizeof(err));
     h->out_ctx = saved;
     if (rc != 0)
         return cmd_error(ctx, "%s", err);
-    cmd_printf(ctx, "plugin %s loaded\n", h->pl[h->n - 1]->name);
+    cmd_printf(ctx, "plugin %s %s\n", load ? h->pl[h->n - 1]->name : argv[1], load ? "loaded" : "unloaded");
     return 0;
 }
 
-static int cmd_plugin_unload(struct cmd_ctx *ctx, int argc, char **argv)
-{
-    struct plugins *h = cmd_data(ctx);
-    char err[256];
-    if (argc != 2)
-        return cmd_error(ctx, "usage: plugin unload NAME");
-    struct cmd_ctx *saved = h->out_ctx;
-    h->out_ctx = ctx;
-    int rc = plugins_unload(h, argv[1], err, sizeof(err));
-    h->out_ctx = saved;
-    if (rc != 0)
-        return cmd_error(ctx, "%s", err);
-    cmd_printf(ctx, "plugin %s unloaded\n", argv[1]);
-    return 0;
-}
+static int cmd_plugin_load(struct cmd_ctx *ctx, int argc, char **argv) { return load_or_unload(ctx, argc, argv, 1); }
+static int cmd_plugin_unload(struct cmd_ctx *ctx, int argc, char **argv) { return load_or_unload(ctx, argc, argv, 0); }
 
 static void ctx_line(void *arg, const char *line) { cmd_printf(arg, "  %s\n", line); }
 
