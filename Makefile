@@ -36,7 +36,11 @@ $(BUILD)/libscout.a: $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libscout.a
+# The plugin API (src/ui/plugin/api.c) is called only by plugins, never by
+# scout itself: link it explicitly, or the archive would leave it out.
+PLUGIN_API_OBJ := $(BUILD)/src/ui/plugin/api.o
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(PLUGIN_API_OBJ) $(BUILD)/libscout.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
@@ -61,7 +65,7 @@ BENCH_TARGETS :=
 SCOUT_OBJS    :=
 include $(sort $(wildcard src/*/*.mk src/*/*/*.mk tests/*/*.mk plugins/*.mk))
 
-$(BUILD)/scout: $(BUILD)/src/ui/batch/main.o $(BUILD)/libscout.a $(SCOUT_OBJS)
+$(BUILD)/scout: $(BUILD)/src/ui/batch/main.o $(PLUGIN_API_OBJ) $(BUILD)/libscout.a $(SCOUT_OBJS)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 # ── install, uninstall, deb ──────────────────────────────────────────────

@@ -200,54 +200,6 @@ struct attr_page *prescan_page_get(struct prescan *ps, uint64_t page, enum presc
     return p;
 }
 
-/* ---- pins ------------------------------------------------------------- */
-
-int prescan_pinned_at(const struct phys_page *pp, unsigned off)
-{
-    return pp->pins && (pp->pins[off >> 3] >> (off & 7) & 1);
-}
-
-int prescan_pin(struct prescan *ps, uint64_t gpa)
-{
-    if (!ps)
-        return -1;
-    struct phys_page *pp = prescan_phys_get(ps, PAGE_OF(gpa));
-    unsigned off = (unsigned)(gpa & OFF_MASK);
-    if (!pp)
-        return -1;
-    if (!pp->pins && !(pp->pins = calloc(PRESCAN_PAGE_SIZE / 8, 1))) {
-        prescan_phys_drop_if_empty(ps, pp);
-        return -1;
-    }
-    if (!prescan_pinned_at(pp, off)) {
-        pp->pins[off >> 3] |= (uint8_t)(1u << (off & 7));
-        pp->npins++;
-    }
-    /* the instructions covering it become virtualize (their traps sit
-     * outside the pinned byte) */
-    return prescan_overlap_cascade(ps, pp, off);
-}
-
-void prescan_unpin(struct prescan *ps, uint64_t gpa)
-{
-    struct phys_page *pp = ps ? prescan_phys_find(ps, PAGE_OF(gpa)) : NULL;
-    unsigned off = (unsigned)(gpa & OFF_MASK);
-    if (!pp || !prescan_pinned_at(pp, off))
-        return;
-    pp->pins[off >> 3] &= (uint8_t)~(1u << (off & 7));
-    if (--pp->npins == 0) {
-        free(pp->pins);
-        pp->pins = NULL;
-        prescan_phys_drop_if_empty(ps, pp);
-    }
-}
-
-int prescan_is_pinned(const struct prescan *ps, uint64_t gpa)
-{
-    const struct phys_page *pp = ps ? prescan_phys_find(ps, PAGE_OF(gpa)) : NULL;
-    return pp && prescan_pinned_at(pp, (unsigned)(gpa & OFF_MASK));
-}
-
 int prescan_inside_native(const struct prescan *ps, uint64_t gpa)
 {
     const struct phys_page *pp = ps ? prescan_phys_find(ps, PAGE_OF(gpa)) : NULL;

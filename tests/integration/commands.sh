@@ -265,6 +265,15 @@ Subcommands:
 sc -ex 'help x' "$LAZY"
 expect_match help_x "x/NFU ADDRESS" "$(out)"
 
+# ── one number parser (gdb's rules) for options and commands ───────────
+sc --mem 010 -ex 'set on-error continue' -ex 'xp/1xb 0x7fffff' -ex 'xp/1xb 040000000' -ex 'x/1xb 010' \
+   -ex 'break 08' -ex 'set depth 010' -ex 'show depth' "$LAZY"
+expect_eq numbers_octal_everywhere "0x7fffff:	0x00
+0x8:	0x00
+depth = 8" "$(out)"
+expect_eq numbers_octal_errors "-ex 3: xp: cannot read physical 0x800000: outside guest memory (0x800000 bytes)
+-ex 5: break: \"08\" is not a number" "$(err)"
+
 # --batch without commands runs the guest as before
 sc --batch "$LAZY"
 expect_eq batch_runs "lazy: branching forward${NL}lazy: done|1" "$(out)|$RC"

@@ -283,8 +283,8 @@ TEST(number_parsing)
     int64_t i = 0;
     CHECK_EQ(cmd_parse_u64("0x10", &u), CMD_NUM_OK);
     CHECK_EQ(u, 16);
-    CHECK_EQ(cmd_parse_u64("010", &u), CMD_NUM_OK);
-    CHECK_EQ(u, 10);
+    CHECK_EQ(cmd_parse_u64("010", &u), CMD_NUM_OK);    /* gdb's rules: a leading 0 is octal */
+    CHECK_EQ(u, 8);
     CHECK_EQ(cmd_parse_u64("0XfF", &u), CMD_NUM_OK);
     CHECK_EQ(u, 255);
     CHECK_EQ(cmd_parse_u64("18446744073709551615", &u), CMD_NUM_OK);

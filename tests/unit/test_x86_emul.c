@@ -1,4 +1,4 @@
-/* test_insn_emul.c — exact emulation of virtualized instructions, on
+/* test_x86_emul.c — exact emulation of virtualized instructions, on
  * hand-assembled bytes (encodings cross-checked with objdump) and a small
  * fake guest memory: one byte array mapped at a linear base; accesses
  * outside it fail (-1) like a #PF, and it can be made read-only. */

@@ -182,8 +182,3 @@ void dev_bus_free(struct dev_bus *bus)
     free(bus->allocs);
     free(bus);
 }
-
-int dev_pc_init(struct dev_bus *bus)
-{
-    return dev_debugcon_init(bus) || dev_uart_init(bus) || dev_debug_exit_init(bus) ? -1 : 0;
-}

@@ -28,35 +28,6 @@
  *     first exit after it: a STEP trap at a successor, or the instruction's
  *     own exit (device I/O, a write to a protected page, HLT, exception). */
 
-static void debug_stop(struct enf *ef, enum enf_stop kind, uint64_t gpa)
-{
-    ef->stop_now = 1;
-    ef->stop_kind = kind;
-    ef->stop_gpa = gpa;
-}
-
-/* From handle_trap: 1 if this trap ends the run (handled), 0 to go on. */
-int enf_debug_trap_hit(struct enf *ef, unsigned kinds, const struct cpu_view *c, uint64_t linear, uint64_t gpa)
-{
-    if (ef->stepi == ENF_STEPI_IN_FLIGHT || ef->stepi == ENF_STEPI_AFTER_IO) {
-        /* Any armed trap reached while the stepped instruction is in flight
-         * is at one of its successors: the instruction is done. */
-        enf_end_step(ef);
-        ef->stepi = ENF_STEPI_NONE;
-        if (!(kinds & ENF_TRAP_VIRTUALIZE))
-            ef->st.step_trap_hits++;
-        enf_ensure_scanned(ef, c, linear);
-        debug_stop(ef, ENF_STOP_STEP, gpa);
-        return 1;
-    }
-    if ((kinds & ENF_TRAP_BREAK) && !ef->skip_break) {
-        enf_end_step(ef);
-        enf_ensure_scanned(ef, c, linear);
-        debug_stop(ef, ENF_STOP_BREAK, gpa);
-        return 1;
-    }
-    return 0;
-}
 
 void enf_stepi_after_exit(struct enf *ef, uint32_t exit_reason)
 {
@@ -188,10 +159,6 @@ void enf_debug_finish(struct enf *ef, struct vm_stop *stop)
              ef->stop_kind == ENF_STOP_BREAK ? "breakpoint" : "stepped", stop->rip);
 }
 
-int enf_step(struct enf *ef, struct vm_stop *stop)
-{
-    return enf_run_guest(ef, stop, 1);
-}
 
 enum enf_stop enf_last_stop(const struct enf *ef, uint64_t *gpa)
 {

@@ -1,13 +1,14 @@
 /* enforce_priv.h — private to src/monitor/enforce: the layout of struct enf,
  * the CPU view the files share, and the functions they call in each other.
  *
+ *   common.c  errors and events (calls nothing back)
  *   loop.c    the run-loop hooks, lifecycle, requested scans, runs
  *   sync.c    guest code as the guest wrote it; traps and protection
  *             following the engine's attribute pages
  *   write.c   the one write path into protected pages (guest, emulated,
  *             injected), and page snapshots for unprotected steps
  *   step.c    executing one instruction in place, guarded
- *   trap.c    what happens at a trap
+ *   trap.c    what happens at a trap (a breakpoint or a step's end included)
  *   tables.c  the tables the CPU reads without an exit (IDT/IVT, GDT/LDT):
  *             followed, their handlers scanned and guarded by entry traps
  *   sys.c     system instructions computed from CPU state and memory
@@ -62,6 +63,15 @@ struct enf_tables {
     int dirty;                  /* a write hit one of them: follow again */
 };
 
+/* Whether a page holds table data the CPU reads (protected, followed). */
+static inline int enf_is_table_page(const struct enf_tables *t, uint64_t page)
+{
+    for (size_t i = 0; i < t->pages.n; i++)
+        if (t->pages.v[i] == page)
+            return 1;
+    return 0;
+}
+
 struct enf {
     struct vm *vm;
     struct vcpu *cpu;
@@ -103,7 +113,7 @@ struct cpu_view {
     int cpl;
 };
 
-/* loop.c */
+/* common.c */
 void enf_fail(struct enf *ef, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int  enf_report(struct enf *ef, char *err, size_t errlen);
 void enf_emit(struct enf *ef, const struct scout_event *ev);
@@ -154,10 +164,9 @@ int  enf_handle_trap(struct enf *ef, struct cpu_view *c, uint64_t linear, uint64
 int  enf_set_rip(struct enf *ef, struct cpu_view *c, uint64_t ip);
 int  enf_decode_at(struct enf *ef, const struct cpu_view *c, uint64_t linear, struct x86_insn *insn);
 
-/* tables.c */
+/* tables.c (the state in struct enf_tables is read directly by the files
+ * that only ask whether a page holds table data) */
 void enf_tables_check(struct enf *ef, const struct cpu_view *c);
-void enf_tables_note_write(struct enf *ef, uint64_t page);
-int  enf_tables_page(const struct enf *ef, uint64_t page);
 const struct enf_entry *enf_tables_entry(const struct enf *ef, uint64_t gpa);
 void enf_tables_free(struct enf *ef);
 
@@ -176,7 +185,6 @@ int  enf_emulate_ltr(struct enf *ef, struct cpu_view *c, const struct x86_insn *
 int  enf_operand_linear(const struct cpu_view *c, const struct x86_insn *in, unsigned op, uint64_t *lin);
 
 /* debug.c: breakpoints and single steps */
-int  enf_debug_trap_hit(struct enf *ef, unsigned kinds, const struct cpu_view *c, uint64_t linear, uint64_t gpa);
 int  enf_debug_step_native(struct enf *ef, const struct cpu_view *c, uint64_t linear, uint64_t gpa);
 void enf_stepi_after_exit(struct enf *ef, uint32_t exit_reason);
 int  enf_debug_resume(struct enf *ef, struct vm_stop *stop, int stepi);

@@ -27,23 +27,6 @@
 #include "monitor/kvm/kvm.h"
 #include "monitor/x86/x86.h"
 
-void enf_fail(struct enf *ef, const char *fmt, ...)
-{
-    if (ef->failed)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(ef->errmsg, sizeof(ef->errmsg), fmt, ap);
-    va_end(ap);
-    ef->failed = 1;
-}
-
-void enf_emit(struct enf *ef, const struct scout_event *ev)
-{
-    if (events_wanted(ef->events))
-        events_emit(ef->events, ev);
-}
-
 /* ── run-loop hooks ─────────────────────────────────────────────────── */
 
 static enum vm_hook_result on_io(void *ctx, struct vcpu *cpu, uint16_t port, int out, int size,
@@ -253,14 +236,6 @@ struct prescan *enf_engine(struct enf *ef) { return ef->ps; }
 struct enf_trap_table *enf_traps(struct enf *ef) { return ef->tt; }
 void enf_get_stats(const struct enf *ef, struct enf_stats *out) { *out = ef->st; }
 
-int enf_report(struct enf *ef, char *err, size_t errlen)
-{
-    if (!ef->failed)
-        return 0;
-    snprintf(err, errlen, "%s", ef->errmsg);
-    ef->failed = 0;
-    return -1;
-}
 
 /* A scan requested from outside (prescan/pstart): linear -> gpa, mode 0 =
  * the vCPU's current mode; then a whole scan, or only its start (steppable). */
@@ -336,6 +311,11 @@ int enf_run_guest(struct enf *ef, struct vm_stop *stop, int stepping)
         return -1;
     }
     return rc;
+}
+
+int enf_step(struct enf *ef, struct vm_stop *stop)
+{
+    return enf_run_guest(ef, stop, 1);
 }
 
 int enf_run(struct enf *ef, struct vm_stop *stop)

@@ -28,19 +28,11 @@ static int same_state(const struct enf_tables *t, const struct cpu_view *c)
            t->gdt.limit == s->gdt.limit && t->ldt_base == s->ldt.base && t->ldt_limit == s->ldt.limit;
 }
 
-static int has_page(const struct enf_tables *t, uint64_t page)
-{
-    for (size_t i = 0; i < t->pages.n; i++)
-        if (t->pages.v[i] == page)
-            return 1;
-    return 0;
-}
-
 static int add_pages(struct enf *ef, struct enf_tables *t, uint64_t lin, uint64_t len)
 {
     for (uint64_t a = PAGE_OF(lin); a < lin + len; a += PAGE_SIZE) {
         uint64_t gpa;
-        if (gmem_translate(ef->vm, a, 0, &gpa) != 0 || gpa >= vm_mem_size(ef->vm) || has_page(t, PAGE_OF(gpa)))
+        if (gmem_translate(ef->vm, a, 0, &gpa) != 0 || gpa >= vm_mem_size(ef->vm) || enf_is_table_page(t, PAGE_OF(gpa)))
             continue;
         if (VEC_PUSH(&t->pages, PAGE_OF(gpa)) != 0)
             return -1;
@@ -62,17 +54,6 @@ const struct enf_entry *enf_tables_entry(const struct enf *ef, uint64_t gpa)
         if (ef->tables.entries.v[i].gpa == gpa)
             return &ef->tables.entries.v[i];
     return NULL;
-}
-
-int enf_tables_page(const struct enf *ef, uint64_t page)
-{
-    return has_page(&ef->tables, page);
-}
-
-void enf_tables_note_write(struct enf *ef, uint64_t page)
-{
-    if (has_page(&ef->tables, page))
-        ef->tables.dirty = 1;
 }
 
 static void drop_entry(struct enf *ef, uint64_t gpa)
@@ -179,7 +160,7 @@ static void follow(struct enf *ef, const struct cpu_view *c)
     for (size_t i = 0; i < t->pages.n; i++)
         enf_sync_protection(ef, t->pages.v[i]);
     for (size_t i = 0; i < old_pages.n; i++)
-        if (!has_page(t, old_pages.v[i]))
+        if (!enf_is_table_page(t, old_pages.v[i]))
             enf_sync_protection(ef, old_pages.v[i]);
     VEC_FREE(&old_pages);
     if (events_wanted(ef->events)) {

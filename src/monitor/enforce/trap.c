@@ -9,6 +9,38 @@
 
 #include "monitor/enforce/enforce_priv.h"
 
+/* ── breakpoints and the end of a debugger step ──────────────────────── */
+
+static void debug_stop(struct enf *ef, enum enf_stop kind, uint64_t gpa)
+{
+    ef->stop_now = 1;
+    ef->stop_kind = kind;
+    ef->stop_gpa = gpa;
+}
+
+/* From handle_trap: 1 if this trap ends the run (handled), 0 to go on. */
+static int debug_trap_hit(struct enf *ef, unsigned kinds, const struct cpu_view *c, uint64_t linear, uint64_t gpa)
+{
+    if (ef->stepi == ENF_STEPI_IN_FLIGHT || ef->stepi == ENF_STEPI_AFTER_IO) {
+        /* Any armed trap reached while the stepped instruction is in flight
+         * is at one of its successors: the instruction is done. */
+        enf_end_step(ef);
+        ef->stepi = ENF_STEPI_NONE;
+        if (!(kinds & ENF_TRAP_VIRTUALIZE))
+            ef->st.step_trap_hits++;
+        enf_ensure_scanned(ef, c, linear);
+        debug_stop(ef, ENF_STOP_STEP, gpa);
+        return 1;
+    }
+    if ((kinds & ENF_TRAP_BREAK) && !ef->skip_break) {
+        enf_end_step(ef);
+        enf_ensure_scanned(ef, c, linear);
+        debug_stop(ef, ENF_STOP_BREAK, gpa);
+        return 1;
+    }
+    return 0;
+}
+
 /* ── plugin vexit hook ───────────────────────────────────────────────── */
 
 void enf_set_vexit_hook(struct enf *ef, enf_vexit_fn fn, void *ctx)
@@ -116,7 +148,7 @@ static int run_native_once(struct enf *ef, struct cpu_view *c, uint64_t linear, 
 int enf_handle_trap(struct enf *ef, struct cpu_view *c, uint64_t linear, uint64_t gpa)
 {
     unsigned kinds = enf_trap_kinds(ef->tt, gpa);
-    if (enf_debug_trap_hit(ef, kinds, c, linear, gpa))
+    if (debug_trap_hit(ef, kinds, c, linear, gpa))
         return ef->failed ? -1 : 0;     /* a breakpoint or the end of a stepi: stop here */
     enf_end_step(ef);
     if (kinds & ENF_TRAP_ENTRY)

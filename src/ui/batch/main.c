@@ -1,8 +1,8 @@
 /* main.c — scout's batch front end: load a guest, run it to completion,
  * exit with the guest's status.  All printing happens here. */
-#include "prescan/prescan.h"
 #include "trace/trace.h"
 #include "ui/cli/command.h"
+#include "ui/cli/num.h"
 #include "ui/commands/commands.h"
 #include "ui/demo/demo_guest.h"
 #include "ui/plugin/plugin.h"
@@ -72,20 +72,16 @@ static void usage(FILE *f)
 
 static int parse_u64(const char *s, uint64_t *v)
 {
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(s, &end, 0);
-    if (errno || end == s || *end || *s == '-') return -1;
-    *v = x;
-    return 0;
+    return cmd_parse_u64(s, v) == CMD_NUM_OK ? 0 : -1;
 }
 
+/* SIZE[K|M|G][i][B]; a bare number is MiB */
 static int parse_size(const char *s, uint64_t *v)
 {
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(s, &end, 0);
-    if (errno || end == s || *s == '-') return -1;
+    const char *end;
+    uint64_t x;
+    if (cmd_parse_u64_prefix(s, &x, &end) != CMD_NUM_OK)
+        return -1;
     uint64_t mul = 1ull << 20;
     if (*end == 'K' || *end == 'k') { mul = 1ull << 10; end++; }
     else if (*end == 'M' || *end == 'm') { end++; }
@@ -99,40 +95,10 @@ static int parse_size(const char *s, uint64_t *v)
 
 static void print_version(void)
 {
-    struct probe_result pr;
     char err[256], buf[1024];
     printf("scout %s\n", SCOUT_VERSION);
-    if (probe_host(&pr, err, sizeof err) < 0) { printf("host KVM: %s\n", err); return; }
-    probe_format(&pr, buf, sizeof buf);
+    if (session_probe_host(buf, sizeof buf, err, sizeof err) < 0) { printf("host KVM: %s\n", err); return; }
     fputs(buf, stdout);
-}
-
-static void print_enforce_stats(struct enf *ef)
-{
-    struct enf_stats e;
-    struct prescan_stats p;
-    enf_get_stats(ef, &e);
-    prescan_get_stats(enf_engine(ef), &p);
-    fprintf(stderr, "scout: enforce: vexits=%llu", (unsigned long long)e.vexits);
-    for (int r = 1; r < PRESCAN_REASON_COUNT; r++)
-        fprintf(stderr, " %s=%llu", prescan_reason_name((enum prescan_reason)r),
-                (unsigned long long)e.vexit_reason[r]);
-    fprintf(stderr, " resolved=%llu emulated=%llu stepped=%llu refused=%llu ud=%llu\n",
-            (unsigned long long)e.resolved, (unsigned long long)e.emulated, (unsigned long long)e.stepped,
-            (unsigned long long)e.refused, (unsigned long long)e.ud_injected);
-    fprintf(stderr, "scout: guard: entry_hits=%llu native_io=%llu unprotected_steps=%llu table_follows=%llu "
-            "mmio_fragments=%llu\n", (unsigned long long)e.entry_hits, (unsigned long long)e.native_io,
-            (unsigned long long)e.unprotected_steps, (unsigned long long)e.table_follows,
-            (unsigned long long)e.mmio_fragments);
-    fprintf(stderr, "scout: writes: invalidations=%llu dropped=%llu data_writes=%llu injected=%llu\n",
-            (unsigned long long)e.invalidations, (unsigned long long)e.attrs_dropped,
-            (unsigned long long)e.data_writes, (unsigned long long)e.injected_writes);
-    fprintf(stderr, "scout: prescan: scans=%llu insns=%llu bytes=%llu pages_live=%llu pages_allocated=%llu "
-            "max_depth=%u worklist_max=%zu traps_planted=%llu pages_protected=%llu\n",
-            (unsigned long long)e.scans, (unsigned long long)p.insns_scanned,
-            (unsigned long long)p.bytes_decoded, (unsigned long long)p.pages_live,
-            (unsigned long long)p.pages_allocated, p.max_depth_reached, p.worklist_high_water,
-            (unsigned long long)e.traps_planted, (unsigned long long)e.pages_protected);
 }
 
 /* --poke GPA=HEXBYTES */
@@ -144,22 +110,17 @@ static int parse_poke(const char *arg, uint64_t *gpa, uint8_t *bytes, size_t *n)
     memcpy(addr, arg, (size_t)(eq - arg));
     addr[eq - arg] = 0;
     if (parse_u64(addr, gpa) < 0) return -1;
-    const char *h = eq + 1;
     *n = 0;
-    while (*h) {
-        unsigned v;
-        if (*n == 64 || sscanf(h, "%2x", &v) != 1 || !h[1]) return -1;
-        bytes[(*n)++] = (uint8_t)v;
-        h += 2;
-    }
-    return *n ? 0 : -1;
+    return cmd_parse_hex_bytes(eq + 1, bytes, 64, n) == CMD_NUM_OK ? 0 : -1;
 }
 
-static void print_stats(struct session *s)
+/* --stats: the session's counters, then the plugins' */
+static void stats_line(void *arg, const char *line) { fprintf(arg, "scout: %s\n", line); }
+
+static void print_stats(struct session *s, const struct plugins *plugins)
 {
-    char line[512];
-    session_format_monitor_stats(s, line, sizeof line);
-    fprintf(stderr, "scout: stats: %s\n", line);
+    session_format_stats(s, SESSION_STATS_BATCH, stats_line, stderr);
+    plugins_print_counters(plugins, stderr);
 }
 
 /* -x FILE and -ex CMD, in command-line order. */
@@ -224,13 +185,15 @@ static int run_commands(struct session *s, struct plugins *plugins, const struct
  * `help` says, with no guest and no KVM: only the command tables are read. */
 static int list_commands(void)
 {
-    static struct session none;
+    struct session none;
     char err[256];
     const struct cmd_item help = { "help", 0 };
+    if (session_open_detached(&none, err, sizeof err) < 0) { fprintf(stderr, "scout: %s\n", err); return EXIT_SCOUT_ERROR; }
     struct plugins *pl = plugins_new(&none, "", err, sizeof err);
-    if (!pl) { fprintf(stderr, "scout: %s\n", err); return EXIT_SCOUT_ERROR; }
+    if (!pl) { fprintf(stderr, "scout: %s\n", err); session_close(&none); return EXIT_SCOUT_ERROR; }
     int rc = run_commands(&none, pl, &help, 1, 0);
     plugins_free(pl);
+    session_close(&none);
     return rc;
 }
 
@@ -383,7 +346,7 @@ int main(int argc, char **argv)
 
     if (npokes) {
         /* Scan the entry first, so a poke can hit scanned code. */
-        if (enf_prepare(s.ef, err, sizeof err) < 0) { fprintf(stderr, "scout: %s\n", err); plugins_free(plugins); session_close(&s); return EXIT_SCOUT_ERROR; }
+        if (session_prepare(&s, err, sizeof err) < 0) { fprintf(stderr, "scout: %s\n", err); plugins_free(plugins); session_close(&s); return EXIT_SCOUT_ERROR; }
         for (int i = 0; i < npokes; i++) {
             uint64_t gpa;
             uint8_t bytes[64];
@@ -393,7 +356,7 @@ int main(int argc, char **argv)
                 plugins_free(plugins); session_close(&s);
                 return EXIT_SCOUT_ERROR;
             }
-            if (enf_inject_write(s.ef, gpa, bytes, n, err, sizeof err) < 0) {
+            if (session_write_phys(&s, gpa, bytes, n, err, sizeof err) < 0) {
                 fprintf(stderr, "scout: --poke %s: %s\n", pokes[i], err);
                 plugins_free(plugins); session_close(&s);
                 return EXIT_SCOUT_ERROR;
@@ -420,7 +383,7 @@ int main(int argc, char **argv)
 
     if (nitems || (!batch && have_tui)) {
         /* scan the entry first, so commands see the guest as it will start */
-        if (s.ef && enf_prepare(s.ef, err, sizeof err) < 0) { fprintf(stderr, "scout: %s\n", err); plugins_free(plugins); session_close(&s); return EXIT_SCOUT_ERROR; }
+        if (session_prepare(&s, err, sizeof err) < 0) { fprintf(stderr, "scout: %s\n", err); plugins_free(plugins); session_close(&s); return EXIT_SCOUT_ERROR; }
         int rc = run_commands(&s, plugins, items, nitems, !nitems);
         if (timeout > 0) { struct itimerval z = {0}; setitimer(ITIMER_REAL, &z, NULL); }
         g_session = NULL;
@@ -451,12 +414,9 @@ int main(int argc, char **argv)
     case VM_STOP_INTERRUPTED: fprintf(stderr, "scout: %s (SIGINT); state:\n", st.message); break;
     default: fprintf(stderr, "scout: %s; state:\n", st.message); break;
     }
-    if (dump) { vcpu_format_state(vm_vcpu(s.vm), state, sizeof state); fputs(state, stderr); }
-    if (stats) {
-        print_stats(&s);
-        if (s.ef) print_enforce_stats(s.ef);
-        plugins_print_counters(plugins, stderr);
-    }
+    if (dump) { session_format_state(&s, state, sizeof state); fputs(state, stderr); }
+    if (stats)
+        print_stats(&s, plugins);
     plugins_free(plugins);      /* exit callbacks (files written) before the session goes */
     if (session_trace_stop(&s, err, sizeof err) < 0) {
         fprintf(stderr, "scout: trace: %s\n", err);

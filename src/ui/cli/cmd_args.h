@@ -1,29 +1,18 @@
 /* cmd_args.h — argument helpers for command handlers: numbers, counts,
  * gdb-style /NFU format suffixes and a small address expression evaluator.
  *
- * Numbers: decimal, or hexadecimal with 0x/0X.  A leading 0 is still
- * decimal (unlike gdb, where 010 is 8: an easy way to misread an address).
- * The cmd_parse_* functions only parse; the cmd_arg_* ones also report
- * the problem with cmd_error() and return -1. */
+ * Numbers follow gdb's rules (num.h): 0x hex, a leading 0 octal, decimal
+ * otherwise.  The cmd_parse_* functions (num.h) only parse; the cmd_arg_*
+ * ones also report the problem with cmd_error() and return -1. */
 #ifndef SCOUT_UI_CMD_ARGS_H
 #define SCOUT_UI_CMD_ARGS_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ui/cli/num.h"
+
 struct cmd_ctx;
-
-enum cmd_num_status {
-    CMD_NUM_OK,
-    CMD_NUM_EMPTY,             /* "" */
-    CMD_NUM_JUNK,              /* "12z", "0x", "--1" */
-    CMD_NUM_OVERFLOW,          /* does not fit */
-    CMD_NUM_NEGATIVE,          /* "-1" where only unsigned makes sense */
-};
-
-/* Whole string must be the number; returns an enum cmd_num_status. */
-int cmd_parse_u64(const char *s, uint64_t *out);
-int cmd_parse_i64(const char *s, int64_t *out);   /* optional leading - or + */
 
 /* Reporting versions.  Messages (after "CMD: "):
  *   number expected

@@ -66,9 +66,10 @@ enum cmd_complete_kind {       /* what the arguments are, for completion */
     CMD_COMPLETE_NONE,
     CMD_COMPLETE_COMMAND,      /* command names (help) */
     CMD_COMPLETE_REGISTER,     /* register names (no '$') */
-    CMD_COMPLETE_VARIABLE,     /* set/show variables, then their values */
+    CMD_COMPLETE_VARIABLE,     /* variable names (show) */
     CMD_COMPLETE_FILE,         /* file names */
     CMD_COMPLETE_ADDRESS,      /* expressions: "$reg" names */
+    CMD_COMPLETE_SETTING,      /* a variable name, then its value (set) */
 };
 
 enum {
@@ -101,7 +102,7 @@ struct cmd_def {
 struct cmd_ctx *cmd_ctx_new(void);
 void cmd_ctx_free(struct cmd_ctx *ctx);
 
-/* Opaque pointer for the front end / lead (the session, the VM ...). */
+/* Opaque pointer for the front end (the debugger commands' state ...). */
 void cmd_set_user(struct cmd_ctx *ctx, void *user);
 void *cmd_user(const struct cmd_ctx *ctx);
 
@@ -194,7 +195,7 @@ const char *cmd_var_string(const struct cmd_ctx *ctx, const char *name);
 const char *cmd_var_format(const struct cmd_ctx *ctx, const char *name,
                            char *buf, size_t size);
 
-/* ---- registers (provided by the lead) ----------------------------------- */
+/* ---- registers (provided by the front end: $reg in expressions) --------- */
 
 struct cmd_regs {
     /* Reads register `name` (no '$', e.g. "rip"); 0 on success, -1 if

@@ -1,438 +1,39 @@
-/* commands.c — see commands.h.  This file: registration, shared helpers,
- * execution commands (run, continue, stepi, break, delete, info
- * breakpoints, interrupt) and trace on/off. */
+/* commands.c — see commands.h.  This file: the set of debugger commands
+ * (registration of each file's commands), the $register reader of address
+ * expressions, and the stats hook. */
 #include "ui/commands/commands_priv.h"
-#include "monitor/x86/x86.h"
 
-#include <Zydis/Zydis.h>
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "monitor/kvm/kvm.h"
-#include "monitor/enforce/enforce.h"
-
-/* ── shared helpers ─────────────────────────────────────────────────── */
-
-int cmds_need_enforce(struct cmd_ctx *ctx)
-{
-    if (cmds_of(ctx)->s->ef)
-        return 0;
-    return cmd_error(ctx, "needs enforcement (scout was started with --raw)");
-}
-
-int cmds_translate(struct cmd_ctx *ctx, uint64_t linear, uint64_t *gpa)
-{
-    struct commands *c = cmds_of(ctx);
-    if (gmem_translate(c->s->vm, linear, 0, gpa) != 0)
-        return cmd_error(ctx, "0x%" PRIx64 " is not mapped", linear);
-    if (*gpa >= vm_mem_size(c->s->vm))
-        return cmd_error(ctx, "0x%" PRIx64 " is outside guest memory", linear);
-    return 0;
-}
-
-int cmds_read_linear(struct commands *c, uint64_t linear, void *buf, size_t len)
-{
-    if (c->s->ef)
-        return enf_read_code(c->s->ef, linear, buf, len);
-    return gmem_read_linear(c->s->vm, linear, buf, len);
-}
-
-int cmds_read_phys(struct commands *c, uint64_t gpa, void *buf, size_t len)
-{
-    if (gmem_read_phys(c->s->vm, gpa, buf, len) != 0)
-        return -1;
-    if (c->s->ef)
-        enf_trap_undo(enf_traps(c->s->ef), gpa, buf, len);
-    return 0;
-}
-
-int cmds_mode(struct commands *c)
-{
-    int m = vcpu_code_size(vm_vcpu(c->s->vm));
-    return m == 16 || m == 32 ? m : 64;
-}
-
-uint64_t cmds_rip_linear(struct commands *c)
-{
-    struct kvm_regs r;
-    struct kvm_sregs sr;
-    if (vcpu_get_regs(vm_vcpu(c->s->vm), &r) != 0 || vcpu_get_sregs(vm_vcpu(c->s->vm), &sr) != 0)
-        return 0;
-    return x86_cs_linear(&sr, x86_code_size(&r, &sr), r.rip);
-}
-
-unsigned cmds_format_insn(struct commands *c, uint64_t linear, int mode, char *text, size_t size)
-{
-    uint8_t bytes[15];
-    size_t n = 0;
-    /* as many bytes as are readable, up to 15 */
-    while (n < sizeof bytes && cmds_read_linear(c, linear + n, bytes + n, 1) == 0)
-        n++;
-    if (n == 0) {
-        snprintf(text, size, "(unreadable)");
-        return 0;
-    }
-    ZydisDecoder dec;
-    ZydisFormatter fmt;
-    ZydisDecodedInstruction in;
-    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-    if (mode == 64)
-        ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
-    else if (mode == 32)
-        ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
-    else
-        ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LEGACY_16, ZYDIS_STACK_WIDTH_16);
-    if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, bytes, n, &in, ops))) {
-        snprintf(text, size, "(bad)");
-        return 0;
-    }
-    ZydisFormatterInit(&fmt, ZYDIS_FORMATTER_STYLE_INTEL);
-    if (!ZYAN_SUCCESS(ZydisFormatterFormatInstruction(&fmt, &in, ops, in.operand_count_visible, text, size,
-                                                      linear, NULL)))
-        snprintf(text, size, "(bad)");
-    return in.length;
-}
-
-void cmds_print_rip_line(struct cmd_ctx *ctx)
-{
-    struct commands *c = cmds_of(ctx);
-    char text[160];
-    uint64_t rip = cmds_rip_linear(c);
-    cmds_format_insn(c, rip, cmds_mode(c), text, sizeof text);
-    cmd_printf(ctx, "=> 0x%" PRIx64 ":\t%s\n", rip, text);
-}
-
 /* ── registers for $reg in address expressions ─────────────────────── */
 
-static const char *const reg_names[] = {
-    "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13",
-    "r14", "r15", "rip", "pc", "rflags", "eflags", "cs", "ds", "es", "fs", "gs", "ss", "cr0", "cr2",
-    "cr3", "cr4", "efer", NULL,
-};
-
+/* The register table's names, and $pc: the linear address of CS:RIP. */
 static int read_reg(void *arg, const char *name, uint64_t *v)
 {
     struct commands *c = arg;
-    struct kvm_regs r;
-    struct kvm_sregs s;
-    if (vcpu_get_regs(vm_vcpu(c->s->vm), &r) != 0 || vcpu_get_sregs(vm_vcpu(c->s->vm), &s) != 0)
-        return -1;
-    const uint64_t vals[] = { r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rbp, r.rsp, r.r8, r.r9, r.r10,
-                              r.r11, r.r12, r.r13, r.r14, r.r15, r.rip, cmds_rip_linear(c), r.rflags,
-                              r.rflags, s.cs.selector, s.ds.selector, s.es.selector, s.fs.selector,
-                              s.gs.selector, s.ss.selector, s.cr0, s.cr2, s.cr3, s.cr4, s.efer };
-    for (size_t i = 0; reg_names[i]; i++)
-        if (strcmp(name, reg_names[i]) == 0) {
-            *v = vals[i];
-            return 0;
-        }
-    return -1;
+    if (strcmp(name, "pc") == 0) {
+        *v = session_rip_linear(c->s);
+        return 0;
+    }
+    return session_reg_read(c->s, name, v);
 }
 
-/* ── running ────────────────────────────────────────────────────────── */
-
-static struct breakpoint *bp_at_gpa(struct commands *c, uint64_t gpa)
+/* Completion candidates: the table, then the aliases $pc and $eflags. */
+static const char **reg_names(void)
 {
-    for (unsigned i = 0; i < COMMANDS_MAX_BREAKPOINTS; i++)
-        if (c->bp[i].num && c->bp[i].gpa == gpa)
-            return &c->bp[i];
-    return NULL;
-}
-
-static struct breakpoint *bp_num(struct commands *c, unsigned num)
-{
-    for (unsigned i = 0; i < COMMANDS_MAX_BREAKPOINTS; i++)
-        if (c->bp[i].num == num)
-            return &c->bp[i];
-    return NULL;
-}
-
-/* The breakpoint the guest is stopped on, if the last stop was one. */
-static struct breakpoint *bp_stopped_at(struct commands *c)
-{
-    uint64_t gpa;
-    if (!c->s->ef || c->s->ended || c->s->last.why != VM_STOP_HOOK ||
-        enf_last_stop(c->s->ef, &gpa) != ENF_STOP_BREAK)
+    size_t n = session_reg_count();
+    const char **v = calloc(n + 3, sizeof(*v));
+    if (!v)
         return NULL;
-    return bp_at_gpa(c, gpa);
+    for (size_t i = 0; i < n; i++)
+        v[i] = session_reg_at(i)->name;
+    v[n] = "pc";
+    v[n + 1] = "eflags";
+    return v;
 }
 
-/* Prints how a run/step ended.  Returns 0, or -1 for a scout error. */
-static int report_stop(struct cmd_ctx *ctx, const struct vm_stop *st, int rc, int quiet_step)
-{
-    struct commands *c = cmds_of(ctx);
-    if (rc < 0 || st->why == VM_STOP_ERROR)
-        return cmd_error(ctx, "%s", st->message);
-    if (st->why == VM_STOP_HOOK && c->s->ef) {
-        uint64_t gpa;
-        enum enf_stop k = enf_last_stop(c->s->ef, &gpa);
-        struct breakpoint *b = k == ENF_STOP_BREAK ? bp_at_gpa(c, gpa) : NULL;
-        if (b)
-            cmd_printf(ctx, "Breakpoint %u, 0x%" PRIx64 "\n", b->num, b->linear);
-        else if (k != ENF_STOP_STEP)
-            cmd_printf(ctx, "%s\n", st->message);
-        if (!quiet_step || k != ENF_STOP_STEP || b)
-            cmds_print_rip_line(ctx);
-        return 0;
-    }
-    if (st->why == VM_STOP_INTERRUPTED || st->why == VM_STOP_TIMEOUT) {
-        cmd_printf(ctx, "%s\n", st->message);
-        cmds_print_rip_line(ctx);
-        return 0;
-    }
-    if (st->why == VM_STOP_EXIT_DEVICE)
-        cmd_printf(ctx, "guest exited: status %d\n", session_exit_status(st));
-    else
-        cmd_printf(ctx, "%s\n", st->message);
-    return 0;
-}
-
-/* Runs until a stop that is not an ignored breakpoint. */
-static int go(struct cmd_ctx *ctx)
-{
-    struct commands *c = cmds_of(ctx);
-    struct vm_stop st;
-    for (;;) {
-        fflush(stdout);
-        int rc = session_run(c->s, &st);
-        struct breakpoint *b = rc == 0 ? bp_stopped_at(c) : NULL;
-        if (b) {
-            b->hits++;
-            if (b->ignore) {
-                b->ignore--;
-                continue;
-            }
-        }
-        fflush(stdout);
-        return report_stop(ctx, &st, rc, 0);
-    }
-}
-
-static int need_live(struct cmd_ctx *ctx)
-{
-    struct commands *c = cmds_of(ctx);
-    if (c->s->ended)
-        return cmd_error(ctx, "the guest has ended (%s)", c->s->last.message);
-    return 0;
-}
-
-static int cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
-{
-    struct commands *c = cmds_of(ctx);
-    (void)argv;
-    if (argc > 1)
-        return cmd_error(ctx, "takes no arguments (the guest is loaded at start-up)");
-    if (need_live(ctx))
-        return -1;
-    if (c->started)
-        return cmd_error(ctx, "the guest is already running (use continue)");
-    c->started = 1;
-    return go(ctx);
-}
-
-static int cmd_continue(struct cmd_ctx *ctx, int argc, char **argv)
-{
-    struct commands *c = cmds_of(ctx);
-    uint64_t n = 1;
-    if (argc > 2)
-        return cmd_error(ctx, "usage: continue [N]");
-    if (cmd_arg_count(ctx, argc > 1 ? argv[1] : NULL, COMMANDS_MAX_STEPS, &n) != 0)
-        return -1;
-    if (need_live(ctx))
-        return -1;
-    if (!c->started)
-        return cmd_error(ctx, "the guest is not running (use run)");
-    if (n > 1) {
-        struct breakpoint *b = bp_stopped_at(c);
-        if (!b)
-            return cmd_error(ctx, "not stopped at a breakpoint: N cannot apply");
-        b->ignore = n - 1;
-        cmd_printf(ctx, "Will ignore next %" PRIu64 " crossings of breakpoint %u.\n", n - 1, b->num);
-    }
-    return go(ctx);
-}
-
-static int cmd_stepi(struct cmd_ctx *ctx, int argc, char **argv)
-{
-    struct commands *c = cmds_of(ctx);
-    uint64_t n = 1;
-    struct vm_stop st;
-    if (argc > 2)
-        return cmd_error(ctx, "usage: stepi [N]");
-    if (cmd_arg_count(ctx, argc > 1 ? argv[1] : NULL, COMMANDS_MAX_STEPS, &n) != 0)
-        return -1;
-    if (cmds_need_enforce(ctx) || need_live(ctx))
-        return -1;
-    c->started = 1;
-    for (uint64_t i = 0; i < n; i++) {
-        fflush(stdout);
-        int rc = session_step(c->s, &st);
-        uint64_t gpa;
-        int stepped = rc == 0 && st.why == VM_STOP_HOOK &&
-                      enf_last_stop(c->s->ef, &gpa) == ENF_STOP_STEP;
-        if (!stepped || i + 1 == n) {
-            fflush(stdout);
-            return report_stop(ctx, &st, rc, 0);
-        }
-    }
-    return 0;
-}
-
-static int cmd_break(struct cmd_ctx *ctx, int argc, char **argv)
-{
-    struct commands *c = cmds_of(ctx);
-    uint64_t lin, gpa;
-    char err[256];
-    if (cmds_need_enforce(ctx))
-        return -1;
-    if (argc != 2)
-        return cmd_error(ctx, "usage: break ADDRESS (a linear address, e.g. 0x401000 or $rip+4)");
-    if (cmd_eval_addr(ctx, argv[1], &lin) != 0 || cmds_translate(ctx, lin, &gpa) != 0)
-        return -1;
-    /* A trap byte inside a scanned instruction would change that instruction. */
-    struct prescan *ps = enf_engine(c->s->ef);
-    enum prescan_mode pm = (enum prescan_mode)cmds_mode(c);
-    if (!(prescan_attr(ps, gpa, pm) & PRESCAN_ATTR_SCANNED))
-        for (uint64_t back = 1; back < PRESCAN_MAX_INSN_LEN && back <= (gpa & 0xfff); back++) {
-            uint8_t a = prescan_attr(ps, gpa - back, pm);
-            if ((a & PRESCAN_ATTR_SCANNED) && (a & PRESCAN_ATTR_LEN_MASK) > back)
-                return cmd_error(ctx, "0x%" PRIx64 " is inside the instruction at 0x%" PRIx64, lin, lin - back);
-        }
-    struct breakpoint *old = bp_at_gpa(c, gpa);
-    if (old)
-        return cmd_error(ctx, "breakpoint %u is already at 0x%" PRIx64, old->num, old->linear);
-    struct breakpoint *b = bp_num(c, 0);
-    if (!b)
-        return cmd_error(ctx, "too many breakpoints (limit %u)", COMMANDS_MAX_BREAKPOINTS);
-    if (enf_break_insert(c->s->ef, gpa, err, sizeof err) != 0)
-        return cmd_error(ctx, "0x%" PRIx64 ": %s", lin, err);
-    memset(b, 0, sizeof *b);
-    b->num = ++c->next_bp;
-    b->linear = lin;
-    b->gpa = gpa;
-    cmd_printf(ctx, "Breakpoint %u at 0x%" PRIx64 "\n", b->num, lin);
-    return 0;
-}
-
-static int cmd_delete(struct cmd_ctx *ctx, int argc, char **argv)
-{
-    struct commands *c = cmds_of(ctx);
-    char err[256];
-    if (cmds_need_enforce(ctx))
-        return -1;
-    if (argc == 1) {
-        for (unsigned i = 0; i < COMMANDS_MAX_BREAKPOINTS; i++)
-            if (c->bp[i].num) {
-                enf_break_remove(c->s->ef, c->bp[i].gpa, err, sizeof err);
-                c->bp[i].num = 0;
-            }
-        return 0;
-    }
-    for (int i = 1; i < argc; i++) {
-        uint64_t n;
-        if (cmd_arg_u64(ctx, argv[i], &n) != 0)
-            return -1;
-        struct breakpoint *b = n && n <= UINT32_MAX ? bp_num(c, (unsigned)n) : NULL;
-        if (!b)
-            return cmd_error(ctx, "no breakpoint number %" PRIu64, n);
-        if (enf_break_remove(c->s->ef, b->gpa, err, sizeof err) != 0)
-            return cmd_error(ctx, "%s", err);
-        b->num = 0;
-    }
-    return 0;
-}
-
-static int cmd_info_breakpoints(struct cmd_ctx *ctx, int argc, char **argv)
-{
-    struct commands *c = cmds_of(ctx);
-    (void)argc;
-    (void)argv;
-    unsigned order[COMMANDS_MAX_BREAKPOINTS], n = 0;
-    for (unsigned i = 0; i < COMMANDS_MAX_BREAKPOINTS; i++)
-        if (c->bp[i].num)
-            order[n++] = i;
-    if (n == 0) {
-        cmd_printf(ctx, "No breakpoints.\n");
-        return 0;
-    }
-    for (unsigned i = 1; i < n; i++)    /* by number */
-        for (unsigned j = i; j > 0 && c->bp[order[j - 1]].num > c->bp[order[j]].num; j--) {
-            unsigned t = order[j];
-            order[j] = order[j - 1];
-            order[j - 1] = t;
-        }
-    cmd_printf(ctx, "Num  Address             Physical            Hits  Ignore\n");
-    for (unsigned i = 0; i < n; i++) {
-        const struct breakpoint *b = &c->bp[order[i]];
-        cmd_printf(ctx, "%-4u 0x%016" PRIx64 "  0x%016" PRIx64 "  %-5" PRIu64 " %" PRIu64 "\n", b->num, b->linear,
-                   b->gpa, b->hits, b->ignore);
-    }
-    return 0;
-}
-
-static int cmd_interrupt(struct cmd_ctx *ctx, int argc, char **argv)
-{
-    struct commands *c = cmds_of(ctx);
-    (void)argc;
-    (void)argv;
-    if (c->s->running) {
-        session_interrupt(c->s, VM_STOP_INTERRUPTED);
-        return 0;
-    }
-    if (need_live(ctx))
-        return -1;
-    cmd_printf(ctx, "the guest is not running (stopped at 0x%" PRIx64 ")\n", cmds_rip_linear(c));
-    return 0;
-}
-
-static int cmd_trace(struct cmd_ctx *ctx, int argc, char **argv)
-{
-    struct commands *c = cmds_of(ctx);
-    char err[512];
-    if (argc == 3 && strcmp(argv[1], "on") == 0) {
-        if (session_trace_start(c->s, argv[2], 0, err, sizeof err) != 0)
-            return cmd_error(ctx, "%s", err);
-        cmd_printf(ctx, "tracing to %s\n", argv[2]);
-        return 0;
-    }
-    if (argc == 2 && strcmp(argv[1], "off") == 0) {
-        if (!c->s->trace)
-            return cmd_error(ctx, "no trace is being written");
-        char path[512];
-        snprintf(path, sizeof path, "%s", c->s->trace_path);
-        if (session_trace_stop(c->s, err, sizeof err) != 0)
-            return cmd_error(ctx, "%s", err);
-        cmd_printf(ctx, "trace %s closed\n", path);
-        return 0;
-    }
-    return cmd_error(ctx, "usage: trace on FILE | trace off");
-}
-
-static const struct cmd_def exec_cmds[] = {
-    { "run", "r", "", "start the guest (a session runs once)", NULL, CMD_CLASS_EXECUTION,
-      CMD_COMPLETE_NONE, CMD_F_NO_REPEAT, cmd_run, NULL },
-    { "continue", "c,cont", "[N]", "resume the guest; N: ignore this breakpoint N-1 more times",
-      NULL, CMD_CLASS_EXECUTION, CMD_COMPLETE_NONE, 0, cmd_continue, NULL },
-    { "stepi", "si", "[N]", "execute N guest instructions (default 1), one at a time",
-      "A virtualize instruction is handled as at its trap (emulated, resolved\n"
-      "or run in place) without entering the guest; a native one runs in place.\n"
-      "Each step stops at the first exit after the instruction.",
-      CMD_CLASS_EXECUTION, CMD_COMPLETE_NONE, 0, cmd_stepi, NULL },
-    { "break", "b", "ADDRESS", "set a breakpoint at a linear address",
-      "Breakpoints are 1-byte traps; the guest never sees them in its memory\n"
-      "reads through scout, and they survive invalidation of their page.",
-      CMD_CLASS_EXECUTION, CMD_COMPLETE_ADDRESS, CMD_F_NO_REPEAT, cmd_break, NULL },
-    { "delete", "d", "[N...]", "delete breakpoints N (all when none given)", NULL,
-      CMD_CLASS_EXECUTION, CMD_COMPLETE_NONE, CMD_F_NO_REPEAT, cmd_delete, NULL },
-    { "info breakpoints", "info b", "", "list breakpoints with hit and ignore counts", NULL,
-      CMD_CLASS_EXECUTION, CMD_COMPLETE_NONE, 0, cmd_info_breakpoints, NULL },
-    { "interrupt", NULL, "", "stop the running guest (Ctrl-C does the same)", NULL,
-      CMD_CLASS_EXECUTION, CMD_COMPLETE_NONE, CMD_F_NO_REPEAT, cmd_interrupt, NULL },
-    { "trace", NULL, "on FILE | off", "start or stop writing a deterministic event trace", NULL,
-      CMD_CLASS_SESSION, CMD_COMPLETE_FILE, CMD_F_NO_REPEAT, cmd_trace, NULL },
-};
+/* ── the set ────────────────────────────────────────────────────────── */
 
 struct commands *commands_new(struct cmd_ctx *ctx, struct session *s)
 {
@@ -441,16 +42,23 @@ struct commands *commands_new(struct cmd_ctx *ctx, struct session *s)
         return NULL;
     c->ctx = ctx;
     c->s = s;
-    c->last_depth = s->ef && enf_depth(s->ef) ? enf_depth(s->ef) : ENF_DEFAULT_DEPTH;
+    c->last_depth = session_depth(s) ? session_depth(s) : ENF_DEFAULT_DEPTH;
     cmd_fmt_init(&c->last_x);
     cmd_fmt_init(&c->last_xp);
+    c->reg_names = reg_names();
+    if (!c->reg_names) {
+        free(c);
+        return NULL;
+    }
     cmd_set_user(ctx, c);
     c->regs.read = read_reg;
-    c->regs.names = reg_names;
+    c->regs.names = c->reg_names;
     c->regs.arg = c;
     cmd_set_regs(ctx, &c->regs);
-    if (cmd_register(ctx, exec_cmds, sizeof exec_cmds / sizeof exec_cmds[0]) != 0 ||
-        commands_state_register(ctx) != 0 || commands_prescan_register(ctx) != 0) {
+    if (cmds_exec_register(ctx) != 0 || cmds_state_register(ctx) != 0 || cmds_prescan_register(ctx) != 0) {
+        cmd_set_regs(ctx, NULL);
+        cmd_set_user(ctx, NULL);
+        free(c->reg_names);
         free(c);
         return NULL;
     }
@@ -461,6 +69,14 @@ void commands_free(struct commands *c)
 {
     if (!c)
         return;
+    cmd_set_regs(c->ctx, NULL);
     cmd_set_user(c->ctx, NULL);
+    free(c->reg_names);
     free(c);
+}
+
+void commands_set_stats_hook(struct commands *c, void (*hook)(void *arg, struct cmd_ctx *ctx), void *arg)
+{
+    c->stats_hook = hook;
+    c->stats_hook_arg = arg;
 }

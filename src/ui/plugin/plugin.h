@@ -1,13 +1,15 @@
-/* plugin.h — the plugin loader: loads shared objects built against
- * include/scout/plugin.h into a session and feeds them.
+/* plugin.h — the plugin host: loads shared objects built against
+ * include/scout/plugin.h into a session and feeds them (the files of
+ * src/ui/plugin/ are listed in plugin_priv.h).
  *
  * Wiring (all done by plugins_new):
- *   - one events subscriber (events.h) translates run-start/stop, io,
- *     data-write (write miss), invalidate (write hit + page invalidation)
- *     into the public structs and calls each plugin's callbacks;
- *   - the prescan classifier hook (prescan_set_classifier) calls every
+ *   - one event subscriber (session_subscribe) translates run-start/stop,
+ *     io, data-write (write miss), invalidate (write hit + page
+ *     invalidation) into the public structs and calls each plugin's
+ *     callbacks;
+ *   - the prescan classifier hook (session_set_classifier) calls every
  *     plugin's classify callback in load order; the first override wins;
- *   - the enforcement vexit hook (enf_set_vexit_hook) calls every
+ *   - the enforcement vexit hook (session_set_vexit_hook) calls every
  *     plugin's vexit callback in load order before the default handling;
  *     the first HANDLED wins (later plugins still see the exit, marked
  *     handled).

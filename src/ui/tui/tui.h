@@ -9,7 +9,7 @@
  *     screen [COLSxROWS]   print the panes as text (default: the terminal
  *                          size in the TUI, 100x40 otherwise)
  *     refresh              redraw the whole screen (also Ctrl-L)
- * Layout and the map's cell characters: see tui_panes.c.  Below 80x24 the
+ * Layout and the map's cell characters: see panes.c.  Below 80x24 the
  * screen shows a "too small" message instead of panes.
  *
  * tui_main() runs the interactive loop on the terminal until `quit`, EOF

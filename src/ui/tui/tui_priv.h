@@ -1,13 +1,21 @@
-/* tui_priv.h — internals shared by the TUI's files (tui.c: state, events,
- * `screen`; tui_panes.c: layout and drawing into a canvas; tui_input.c:
- * ncurses, readline, signals and the refresh timer).  Not a public header. */
+/* tui_priv.h — internals shared by the TUI's files, one job each:
+ *   canvas.c  the screen as cells, and line rings (no scout state)
+ *   view.c    the view model: what the panes show, kept up to date from
+ *             the session's events, the guest console and command output
+ *   panes.c   layout and drawing of the view model into a canvas
+ *   tui.c     a screen's life cycle and its commands (`screen`, `refresh`)
+ *   term.c    the terminal: ncurses shows the canvas, readline edits the
+ *             command line, signals and the refresh timer
+ * Calls go one way, down this list's dependencies: term.c and tui.c ->
+ * panes.c -> view.c -> canvas.c; nothing calls term.c but the front end.
+ * Not a public header. */
 #ifndef SCOUT_UI_TUI_PRIV_H
 #define SCOUT_UI_TUI_PRIV_H
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <linux/kvm.h>
 
+#include "ui/session/session.h"
 #include "ui/tui/tui.h"
 
 /* ── canvas: the screen as cells; ncurses or plain text shows it ───────── */
@@ -20,16 +28,16 @@ enum tui_color {
 struct tui_cell { char ch; uint8_t attr; uint8_t color; };
 struct tui_canvas { int w, h; struct tui_cell *cells; };
 
-int  canvas_resize(struct tui_canvas *c, int w, int h);    /* 0 or -1 (ENOMEM) */
-void canvas_free(struct tui_canvas *c);
-void canvas_clear(struct tui_canvas *c);
-void canvas_put(struct tui_canvas *c, int x, int y, char ch, unsigned attr, unsigned color);
+int  tui_canvas_resize(struct tui_canvas *c, int w, int h);    /* 0 or -1 (ENOMEM) */
+void tui_canvas_free(struct tui_canvas *c);
+void tui_canvas_clear(struct tui_canvas *c);
+void tui_canvas_put(struct tui_canvas *c, int x, int y, char ch, unsigned attr, unsigned color);
 /* Text at (x, y), clipped to maxw columns; returns columns written. */
-int  canvas_text(struct tui_canvas *c, int x, int y, int maxw, unsigned attr, unsigned color,
-                 const char *s);
-int  canvas_printf(struct tui_canvas *c, int x, int y, int maxw, unsigned attr, unsigned color,
-                   const char *fmt, ...) __attribute__((format(printf, 7, 8)));
-void canvas_fill(struct tui_canvas *c, int x, int y, int w, int h, char ch, unsigned attr, unsigned color);
+int  tui_canvas_text(struct tui_canvas *c, int x, int y, int maxw, unsigned attr, unsigned color,
+                     const char *s);
+int  tui_canvas_printf(struct tui_canvas *c, int x, int y, int maxw, unsigned attr, unsigned color,
+                       const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+void tui_canvas_fill(struct tui_canvas *c, int x, int y, int w, int h, char ch, unsigned attr, unsigned color);
 
 /* ── line rings: command output, guest console ─────────────────────────── */
 
@@ -38,13 +46,13 @@ struct tui_ring {
     unsigned char *flag;       /* per line: 1 = error output */
     size_t cap, n, head;       /* head: index of the oldest */
 };
-void ring_init(struct tui_ring *r, size_t cap);
-void ring_free(struct tui_ring *r);
-void ring_push(struct tui_ring *r, const char *s, size_t len, int flag);
+void tui_ring_init(struct tui_ring *r, size_t cap);
+void tui_ring_free(struct tui_ring *r);
+void tui_ring_push(struct tui_ring *r, const char *s, size_t len, int flag);
 /* i = 0 oldest .. n-1 newest */
-const char *ring_get(const struct tui_ring *r, size_t i, int *flag);
+const char *tui_ring_get(const struct tui_ring *r, size_t i, int *flag);
 
-/* ── state ──────────────────────────────────────────────────────────────── */
+/* ── the view model ─────────────────────────────────────────────────────── */
 
 struct tui_page {
     uint64_t page;
@@ -53,6 +61,7 @@ struct tui_page {
 
 #define TUI_TERMS 6
 #define TUI_LOG_TAIL 200
+#define TUI_REGS 18                /* rip, rflags and the 16 GPRs */
 
 struct tui {
     struct session *s;
@@ -105,13 +114,16 @@ struct tui {
     struct { uint64_t gpa; unsigned depth; } terms[TUI_TERMS];
     size_t nterms;
 
-    /* registers: changes against the previous distinct state */
+    /* registers shown (rip, rflags, GPRs): changes against the previous
+     * distinct state */
+    const struct x86_reg_info *reg[TUI_REGS];
+    int nregs;
     int have_regs;
-    struct kvm_regs last_regs, base_regs;
-    struct kvm_sregs last_sregs;
+    uint64_t last_regs[TUI_REGS], base_regs[TUI_REGS];
 
     /* interactive */
     int interactive;
+    int term_cols, term_rows;      /* the terminal's size while interactive */
     int wants_redraw;
     int map_whole;                 /* the last layout showed the whole map */
     const char *cmdline;           /* readline's buffer, to draw */
@@ -123,14 +135,16 @@ struct tui {
     unsigned long ticks;           /* redraws while the guest ran */
 };
 
-/* tui_panes.c */
-void tui_render(struct tui *t, struct tui_canvas *c);
-/* tui.c */
-struct session;
+/* view.c */
+/* Sets up the view of t->s: rings, event log, event subscription, the
+ * guest console.  0, or -1 with err. */
+int  tui_view_init(struct tui *t, char *err, size_t errlen);
+void tui_view_fini(struct tui *t);
 int  tui_page_note(struct tui *t, uint64_t page, int inval, int dwrite);
 uint64_t tui_rip(struct tui *t, int *ok);
-int  tui_mode(struct tui *t);     /* 16/32/64 */
 double tui_now(void);             /* monotonic seconds */
-/* tui_input.c */
 void tui_output_line(struct tui *t, const char *s, size_t len, int err);
+
+/* panes.c */
+void tui_render(struct tui *t, struct tui_canvas *c);
 #endif

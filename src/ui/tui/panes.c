@@ -1,4 +1,4 @@
-/* tui_panes.c — layout and drawing of the TUI panes into a canvas.
+/* panes.c — layout and drawing of the view model into a canvas.
  *
  * Layout (W x H, minimum 80x24):
  *   row 0          status bar: guest, mode, CPL, depth, state, RIP
@@ -28,18 +28,14 @@
  * header. */
 #include "ui/tui/tui_priv.h"
 
-#include <Zydis/Zydis.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "monitor/enforce/enforce.h"
-#include "monitor/kvm/kvm.h"
-#include "prescan/prescan.h"
+#include "base/base.h"
 #include "trace/trace.h"
-#include "ui/session/session.h"
 
-#define PAGE_MASK (~(uint64_t)4095)
 #define MAP_W 68            /* "fc0 " + 64 cells */
 #define WIDE_MIN 140
 
@@ -53,36 +49,26 @@ static void title(struct tui_canvas *c, struct rect r, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
-    canvas_fill(c, r.x, r.y, r.w, 1, ' ', TA_UNDER, TC_HEAD);
-    canvas_text(c, r.x, r.y, r.w, TA_BOLD | TA_UNDER, TC_HEAD, buf);
+    tui_canvas_fill(c, r.x, r.y, r.w, 1, ' ', TA_UNDER, TC_HEAD);
+    tui_canvas_text(c, r.x, r.y, r.w, TA_BOLD | TA_UNDER, TC_HEAD, buf);
 }
 
 /* ── registers ─────────────────────────────────────────────────────────── */
 
-static const char *const reg_names[] = {
-    "rip", "rflags", "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
-    "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
-};
-#define NREGS (int)(sizeof(reg_names) / sizeof(reg_names[0]))
-
-static uint64_t reg_value(const struct kvm_regs *r, int i)
+/* Reads the registers shown; remembers the previous distinct state for
+ * highlighting. */
+static int read_regs(struct tui *t, uint64_t cur[TUI_REGS])
 {
-    const uint64_t v[] = { r->rip, r->rflags, r->rax, r->rbx, r->rcx, r->rdx, r->rsi, r->rdi, r->rbp,
-                           r->rsp, r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15 };
-    return v[i];
-}
-
-/* Reads the vCPU; remembers the previous distinct state for highlighting. */
-static int read_regs(struct tui *t, struct kvm_regs *cur)
-{
-    if (vcpu_get_regs(vm_vcpu(t->s->vm), cur) < 0)
-        return -1;
+    for (int i = 0; i < t->nregs; i++)
+        if (session_reg_get(t->s, t->reg[i], &cur[i]) < 0)
+            return -1;
     if (!t->have_regs) {
-        t->base_regs = t->last_regs = *cur;
+        memcpy(t->base_regs, cur, sizeof(t->base_regs));
+        memcpy(t->last_regs, cur, sizeof(t->last_regs));
         t->have_regs = 1;
-    } else if (memcmp(cur, &t->last_regs, sizeof(*cur)) != 0) {
-        t->base_regs = t->last_regs;
-        t->last_regs = *cur;
+    } else if (memcmp(cur, t->last_regs, sizeof(t->last_regs)) != 0) {
+        memcpy(t->base_regs, t->last_regs, sizeof(t->base_regs));
+        memcpy(t->last_regs, cur, sizeof(t->last_regs));
     }
     return 0;
 }
@@ -91,24 +77,24 @@ static int regs_rows(int w)
 {
     int per = w / 20;
     if (per < 1) per = 1;
-    return (NREGS + per - 1) / per;
+    return (TUI_REGS + per - 1) / per;
 }
 
 static void draw_regs(struct tui *t, struct tui_canvas *c, struct rect r, int extra)
 {
-    struct kvm_regs cur;
-    if (read_regs(t, &cur) < 0) {
-        canvas_text(c, r.x, r.y, r.w, 0, TC_ERR, "registers: cannot read the vCPU");
+    uint64_t cur[TUI_REGS] = { 0 };
+    if (read_regs(t, cur) < 0) {
+        tui_canvas_text(c, r.x, r.y, r.w, 0, TC_ERR, "registers: cannot read the vCPU");
         return;
     }
     int per = r.w / 20;
     if (per < 1) per = 1;
-    for (int i = 0; i < NREGS; i++) {
+    for (int i = 0; i < t->nregs; i++) {
         int row = i / per, col = i % per;
         if (row >= r.h)
             break;
-        uint64_t v = reg_value(&cur, i);
-        int changed = v != reg_value(&t->base_regs, i);
+        uint64_t v = cur[i];
+        int changed = v != t->base_regs[i];
         char val[24];
         snprintf(val, sizeof(val), "%" PRIx64, v);
         if (strlen(val) > 12) {                /* keep one blank between slots */
@@ -117,14 +103,15 @@ static void draw_regs(struct tui *t, struct tui_canvas *c, struct rect r, int ex
         }
         int x = r.x + col * 20;
         /* name, then '*' when changed (visible without colour), then value */
-        canvas_printf(c, x, r.y + row, 6, 0, TC_NONE, "%-6s", reg_names[i]);
-        canvas_put(c, x + 6, r.y + row, changed ? '*' : ' ', changed ? TA_BOLD : 0, changed ? TC_CHANGED : TC_NONE);
-        canvas_text(c, x + 7, r.y + row, 12, changed ? TA_BOLD | TA_UNDER : 0, changed ? TC_CHANGED : TC_NONE, val);
+        tui_canvas_printf(c, x, r.y + row, 6, 0, TC_NONE, "%-6s", t->reg[i]->name);
+        tui_canvas_put(c, x + 6, r.y + row, changed ? '*' : ' ', changed ? TA_BOLD : 0, changed ? TC_CHANGED : TC_NONE);
+        tui_canvas_text(c, x + 7, r.y + row, 12, changed ? TA_BOLD | TA_UNDER : 0, changed ? TC_CHANGED : TC_NONE, val);
     }
     if (extra && regs_rows(r.w) < r.h) {
+        struct kvm_regs kr;
         struct kvm_sregs s;
-        if (vcpu_get_sregs(vm_vcpu(t->s->vm), &s) == 0)
-            canvas_printf(c, r.x, r.y + regs_rows(r.w), r.w, TA_DIM, TC_NONE,
+        if (session_regs(t->s, &kr, &s) == 0)
+            tui_canvas_printf(c, r.x, r.y + regs_rows(r.w), r.w, TA_DIM, TC_NONE,
                           "cs %04x ss %04x ds %04x es %04x fs %04x gs %04x  cr0 %llx cr3 %llx cr4 %llx efer %llx",
                           s.cs.selector, s.ss.selector, s.ds.selector, s.es.selector, s.fs.selector,
                           s.gs.selector, (unsigned long long)s.cr0, (unsigned long long)s.cr3,
@@ -134,36 +121,23 @@ static void draw_regs(struct tui *t, struct tui_canvas *c, struct rect r, int ex
 
 /* ── disassembly ───────────────────────────────────────────────────────── */
 
-static int read_code(struct tui *t, uint64_t linear, uint8_t *buf, size_t len)
-{
-    /* as many bytes as are readable, up to len */
-    size_t n = 0;
-    for (; n < len; n++) {
-        int rc = t->s->ef ? enf_read_code(t->s->ef, linear + n, buf + n, 1)
-                          : gmem_read_linear(t->s->vm, linear + n, buf + n, 1);
-        if (rc != 0)
-            break;
-    }
-    return (int)n;
-}
-
 static uint8_t attr_at(struct tui *t, uint64_t linear, int mode, uint64_t *gpa_out)
 {
     uint64_t gpa;
-    if (!t->s->ef || gmem_translate(t->s->vm, linear, 0, &gpa) != 0)
+    if (!session_enforced(t->s) || session_translate(t->s, linear, &gpa) != 0)
         return 0;
     if (gpa_out)
         *gpa_out = gpa;
-    return prescan_attr(enf_engine(t->s->ef), gpa, (enum prescan_mode)mode);
+    return session_attr(t->s, gpa, mode);
 }
 
 /* The scanned instruction that ends right at linear, if the attribute page
  * knows one (x86 cannot be disassembled backwards otherwise). */
 static int prev_insn(struct tui *t, uint64_t linear, int mode, uint64_t *prev)
 {
-    if ((linear & 4095) == 0)
+    if (base_page_off(linear) == 0)
         return 0;
-    for (unsigned k = 1; k <= 15 && k <= (linear & 4095); k++) {
+    for (unsigned k = 1; k <= 15 && k <= base_page_off(linear); k++) {
         uint8_t a = attr_at(t, linear - k, mode, NULL);
         if ((a & PRESCAN_ATTR_SCANNED) && (a & PRESCAN_ATTR_LEN_MASK) == k) {
             *prev = linear - k;
@@ -175,21 +149,11 @@ static int prev_insn(struct tui *t, uint64_t linear, int mode, uint64_t *prev)
 
 static void draw_disasm(struct tui *t, struct tui_canvas *c, struct rect r)
 {
-    int ok, mode = tui_mode(t);
+    int ok, mode = session_mode(t->s), enforced = session_enforced(t->s);
     uint64_t rip = tui_rip(t, &ok);
     title(c, r, "disassembly %s  N native V virtualize T trap ? unscanned", session_mode_name(t->s));
     if (!ok || r.h < 2)
         return;
-    ZydisDecoder dec;
-    ZydisFormatter fmt;
-    ZydisMachineMode mm = mode == 64 ? ZYDIS_MACHINE_MODE_LONG_64
-                        : mode == 32 ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_REAL_16;
-    ZydisStackWidth sw = mode == 64 ? ZYDIS_STACK_WIDTH_64 : mode == 32 ? ZYDIS_STACK_WIDTH_32 : ZYDIS_STACK_WIDTH_16;
-    if (ZYAN_FAILED(ZydisDecoderInit(&dec, mm, sw)) || ZYAN_FAILED(ZydisFormatterInit(&fmt, ZYDIS_FORMATTER_STYLE_INTEL)))
-        return;
-    ZydisFormatterSetProperty(&fmt, ZYDIS_FORMATTER_PROP_ADDR_PADDING_ABSOLUTE, ZYDIS_PADDING_DISABLED);
-    ZydisFormatterSetProperty(&fmt, ZYDIS_FORMATTER_PROP_DISP_PADDING, ZYDIS_PADDING_DISABLED);
-    ZydisFormatterSetProperty(&fmt, ZYDIS_FORMATTER_PROP_IMM_PADDING, ZYDIS_PADDING_DISABLED);
     int lines = r.h - 1;
     /* up to a third of the lines before RIP */
     uint64_t start = rip;
@@ -203,55 +167,45 @@ static void draw_disasm(struct tui *t, struct tui_canvas *c, struct rect r)
     int aw = rip > 0xffffffffull ? 16 : 8;
     for (int i = 0; i < lines; i++) {
         int y = r.y + 1 + i;
-        uint8_t buf[16];
-        int n = read_code(t, a, buf, 15);
+        struct session_insn in;
+        session_disasm(t->s, a, mode, 1, &in);
         uint64_t gpa = 0;
         uint8_t at = attr_at(t, a, mode, &gpa);
         int scanned = at & PRESCAN_ATTR_SCANNED, virt = scanned && (at & PRESCAN_ATTR_VIRTUALIZE);
-        unsigned kinds = (t->s->ef && scanned) ? enf_trap_kinds(enf_traps(t->s->ef), gpa) : 0;
+        unsigned kinds = scanned ? session_trap_kinds(t->s, gpa) : 0;
         int is_rip = a == rip;
         unsigned attr = is_rip ? TA_BOLD | TA_REV : 0;
-        char text[160] = "(unreadable)";
-        unsigned len = 1;
-        ZydisDecodedInstruction insn;
-        ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-        if (n > 0) {
-            if (ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, buf, (ZyanUSize)n, &insn, ops))) {
-                len = insn.length;
-                if (ZYAN_FAILED(ZydisFormatterFormatInstruction(&fmt, &insn, ops, insn.operand_count_visible,
-                                                                text, sizeof(text), a, NULL)))
-                    snprintf(text, sizeof(text), "?");
-            } else {
-                snprintf(text, sizeof(text), "(bad) %02x", buf[0]);
-            }
-        }
+        char text[sizeof(in.text) + 8];
+        unsigned len = in.length ? in.length : 1;
+        if (in.nbytes && !in.length)
+            snprintf(text, sizeof(text), "(bad) %02x", in.bytes[0]);
+        else
+            snprintf(text, sizeof(text), "%s", in.text);
         if (scanned && (at & PRESCAN_ATTR_LEN_MASK))
             len = at & PRESCAN_ATTR_LEN_MASK;
         char reason[48] = "";
-        if (virt) {
-            enum prescan_reason why = prescan_reason_at(enf_engine(t->s->ef), gpa, (enum prescan_mode)mode);
-            snprintf(reason, sizeof(reason), " %s", prescan_reason_name(why));
-        } else if (scanned) {
+        if (virt)
+            snprintf(reason, sizeof(reason), " %s", session_reason_name(session_reason_at(t->s, gpa, mode)));
+        else if (scanned)
             snprintf(reason, sizeof(reason), " native");
-        } else if (t->s->ef) {
+        else if (enforced)
             snprintf(reason, sizeof(reason), " unscanned");
-        }
-        char mark = !t->s->ef ? ' ' : !scanned ? '?' : virt ? 'V' : 'N';
+        char mark = !enforced ? ' ' : !scanned ? '?' : virt ? 'V' : 'N';
         unsigned mcol = !scanned ? TC_UNSCANNED : virt ? TC_VIRT : TC_NATIVE;
-        canvas_fill(c, r.x, y, r.w, 1, ' ', attr, TC_NONE);
+        tui_canvas_fill(c, r.x, y, r.w, 1, ' ', attr, TC_NONE);
         int x = r.x;
-        x += canvas_text(c, x, y, r.w, attr, TC_RIP, is_rip ? "=>" : "  ");
-        x += canvas_printf(c, x, y, r.x + r.w - x, attr, TC_NONE, " %0*" PRIx64 " ", aw, a);
-        canvas_put(c, x++, y, mark, attr | (virt ? TA_BOLD : 0), mcol);
-        canvas_put(c, x++, y, kinds ? 'T' : ' ', attr | TA_BOLD, TC_TRAP);
+        x += tui_canvas_text(c, x, y, r.w, attr, TC_RIP, is_rip ? "=>" : "  ");
+        x += tui_canvas_printf(c, x, y, r.x + r.w - x, attr, TC_NONE, " %0*" PRIx64 " ", aw, a);
+        tui_canvas_put(c, x++, y, mark, attr | (virt ? TA_BOLD : 0), mcol);
+        tui_canvas_put(c, x++, y, kinds ? 'T' : ' ', attr | TA_BOLD, TC_TRAP);
         int narrow = r.w < 60;
         if (narrow && !virt)
             reason[0] = 0;                     /* the N / ? mark says it */
         int tw = r.x + r.w - x - (narrow ? 12 : 18);
         if (tw > 34) tw = 34;
         if (tw < 10) tw = 10;
-        x += canvas_printf(c, x, y, r.x + r.w - x, attr, TC_NONE, " %-*.*s", tw, tw, text);
-        canvas_text(c, x, y, r.x + r.w - x, attr | (virt ? TA_BOLD : TA_DIM), mcol, reason);
+        x += tui_canvas_printf(c, x, y, r.x + r.w - x, attr, TC_NONE, " %-*.*s", tw, tw, text);
+        tui_canvas_text(c, x, y, r.x + r.w - x, attr | (virt ? TA_BOLD : TA_DIM), mcol, reason);
         a += len ? len : 1;
     }
 }
@@ -260,22 +214,15 @@ static void draw_disasm(struct tui *t, struct tui_canvas *c, struct rect r)
 
 struct map_view { uint64_t page; int have_rip; unsigned rip_off; unsigned focus_off; const char *why; };
 
-static void trap_cb(void *ctx, uint64_t gpa, unsigned kinds, uint8_t orig)
-{
-    (void)orig;
-    uint8_t *traps = ctx;
-    traps[gpa & 4095] = (uint8_t)kinds;
-}
-
 static void map_view(struct tui *t, struct map_view *v)
 {
     int ok;
     uint64_t rip = tui_rip(t, &ok), gpa = 0;
     memset(v, 0, sizeof(*v));
-    if (ok && gmem_translate(t->s->vm, rip, 0, &gpa) == 0) {
+    if (ok && session_translate(t->s, rip, &gpa) == 0) {
         v->have_rip = 1;
-        v->page = gpa & PAGE_MASK;
-        v->rip_off = (unsigned)(gpa & 4095);
+        v->page = base_page_of(gpa);
+        v->rip_off = base_page_off(gpa);
         v->focus_off = v->rip_off;
         v->why = "RIP";
     }
@@ -307,8 +254,8 @@ static void legend(struct tui_canvas *c, struct rect r, int cols)
         if (row >= r.h)
             break;
         int x = r.x + col * colw, y = r.y + row;
-        canvas_put(c, x, y, L[i].ch, L[i].attr, L[i].color);
-        canvas_text(c, x + 2, y, colw - 2, 0, TC_NONE, colw - 2 >= 16 ? L[i].what : L[i].brief);
+        tui_canvas_put(c, x, y, L[i].ch, L[i].attr, L[i].color);
+        tui_canvas_text(c, x + 2, y, colw - 2, 0, TC_NONE, colw - 2 >= 16 ? L[i].what : L[i].brief);
     }
 }
 
@@ -325,13 +272,13 @@ static void draw_map(struct tui *t, struct tui_canvas *c, struct rect r)
 {
     struct map_view v;
     map_view(t, &v);
-    int mode = tui_mode(t);
+    int mode = session_mode(t->s);
     const uint8_t *attrs = NULL;
     static uint8_t traps[4096];
     memset(traps, 0, sizeof(traps));
-    if (t->s->ef && v.why) {
-        attrs = prescan_attr_page(enf_engine(t->s->ef), v.page, (enum prescan_mode)mode);
-        enf_trap_for_each_in_page(enf_traps(t->s->ef), v.page, trap_cb, traps);
+    if (session_enforced(t->s) && v.why) {
+        attrs = session_attr_page(t->s, v.page, mode);
+        session_page_traps(t->s, v.page, traps);
     }
     if (attrs) {
         memcpy(t->snap_attr, attrs, 4096);
@@ -354,7 +301,7 @@ static void draw_map(struct tui *t, struct tui_canvas *c, struct rect r)
         title(c, r, "attribute map: no code page (RIP not mapped)");
         return;
     }
-    if (!t->s->ef)
+    if (!session_enforced(t->s))
         title(c, r, "attribute map: none (--raw: nothing is scanned)");
     else if (grid_rows == 64)
         title(c, r, "map %" PRIx64 " %d-bit%s: whole page, 64 B/row", v.page, mode, attrs ? "" : " (no attrs)");
@@ -364,12 +311,12 @@ static void draw_map(struct tui *t, struct tui_canvas *c, struct rect r)
     /* line 2: scan progress (pstep) or the last invalidation */
     char line[512];
     int n = 0;
-    if (t->s->ef) {
+    if (session_enforced(t->s)) {
         const struct prescan_work *wl;
-        size_t wn = prescan_worklist(enf_engine(t->s->ef), &wl);
+        size_t wn = session_worklist(t->s, &wl);
         if (t->scan_valid || wn) {
             n += snprintf(line + n, sizeof(line) - (size_t)n, "scan depth %u/%u worklist %zu:", t->scan_depth,
-                          enf_depth(t->s->ef), wn);
+                          session_depth(t->s), wn);
             for (size_t i = 0; i < wn && i < 4 && n < (int)sizeof(line) - 40; i++)
                 n += snprintf(line + n, sizeof(line) - (size_t)n, " %" PRIx64 "@%u", wl[wn - 1 - i].gpa,
                               wl[wn - 1 - i].depth);
@@ -381,15 +328,14 @@ static void draw_map(struct tui *t, struct tui_canvas *c, struct rect r)
             if (t->nterms) {
                 n += snprintf(line + n, sizeof(line) - (size_t)n, " | terminals:");
                 for (size_t i = t->nterms; i-- > 0 && n < (int)sizeof(line) - 60;) {
-                    enum prescan_reason why = prescan_reason_at(enf_engine(t->s->ef), t->terms[i].gpa,
-                                                                (enum prescan_mode)mode);
+                    enum prescan_reason why = session_reason_at(t->s, t->terms[i].gpa, mode);
                     n += snprintf(line + n, sizeof(line) - (size_t)n, " %" PRIx64 "(%s)", t->terms[i].gpa,
-                                  why == PRESCAN_REASON_NONE ? "end" : prescan_reason_name(why));
+                                  why == PRESCAN_REASON_NONE ? "end" : session_reason_name(why));
                 }
             }
-            canvas_text(c, r.x, r.y + 1, r.w, 0, TC_NONE, line);
+            tui_canvas_text(c, r.x, r.y + 1, r.w, 0, TC_NONE, line);
         } else if (t->inval_valid && t->inval_page == v.page) {
-            canvas_printf(c, r.x, r.y + 1, r.w, TA_BOLD, TC_INVAL,
+            tui_canvas_printf(c, r.x, r.y + 1, r.w, TA_BOLD, TC_INVAL,
                           "INVALIDATED: write %" PRIx64 "+%u hit insn %" PRIx64 ", %zu attrs dropped", t->inval_write,
                           t->inval_len, t->inval_hit, t->inval_dropped);
         }
@@ -406,7 +352,7 @@ static void draw_map(struct tui *t, struct tui_canvas *c, struct rect r)
     for (int row = 0; row < grid_rows; row++) {
         int y = r.y + 2 + row;
         unsigned base = (unsigned)(first + row) * 64;
-        canvas_printf(c, r.x, y, 4, TA_DIM, TC_NONE, "%03x ", base);
+        tui_canvas_printf(c, r.x, y, 4, TA_DIM, TC_NONE, "%03x ", base);
         for (unsigned col = 0; col < 64; col++) {
             unsigned off = base + col;
             uint64_t gpa = v.page + off;
@@ -430,7 +376,7 @@ static void draw_map(struct tui *t, struct tui_canvas *c, struct rect r)
                 ch = 'W'; at = TA_BOLD | TA_UNDER; co = TC_WRITE;
             }
             if (v.have_rip && off == v.rip_off) { ch = '@'; at = TA_BOLD | TA_REV; co = TC_RIP; }
-            canvas_put(c, r.x + 4 + (int)col, y, ch, at, co);
+            tui_canvas_put(c, r.x + 4 + (int)col, y, ch, at, co);
         }
     }
 }
@@ -443,12 +389,11 @@ static void draw_pages(struct tui *t, struct tui_canvas *c, struct rect r, uint6
         return;
     size_t live = 0;
     struct prescan_page_info *info = NULL;
-    if (t->s->ef) {
-        struct prescan *ps = enf_engine(t->s->ef);
-        live = prescan_pages(ps, NULL, 0);
+    if (session_enforced(t->s)) {
+        live = session_pages(t->s, NULL, 0);
         info = live ? calloc(live, sizeof(*info)) : NULL;
         if (info)
-            live = prescan_pages(ps, info, live);
+            live = session_pages(t->s, info, live);
         else
             live = 0;
         for (size_t i = 0; i < live; i++)
@@ -475,11 +420,11 @@ static void draw_pages(struct tui *t, struct tui_canvas *c, struct rect r, uint6
         int here = p->page == cur_page;
         unsigned at = here ? TA_BOLD : 0;
         if (wide)
-            canvas_printf(c, r.x, r.y + 1 + k, r.w, at, p->invalidations ? TC_INVAL : TC_NONE,
+            tui_canvas_printf(c, r.x, r.y + 1 + k, r.w, at, p->invalidations ? TC_INVAL : TC_NONE,
                           "%c%-9" PRIx64 " %7u %4u %5lu %6lu%s", here ? '>' : ' ', p->page, sc, vi, p->invalidations,
                           p->data_writes, alive ? "" : " gone");
         else
-            canvas_printf(c, r.x, r.y + 1 + k, r.w, at, p->invalidations ? TC_INVAL : TC_NONE,
+            tui_canvas_printf(c, r.x, r.y + 1 + k, r.w, at, p->invalidations ? TC_INVAL : TC_NONE,
                           "%c%" PRIx64 " %u/%u %lu/%lu", here ? '>' : ' ', p->page, sc, vi, p->invalidations,
                           p->data_writes);
     }
@@ -543,7 +488,7 @@ static void draw_log(struct tui *t, struct tui_canvas *c, struct rect r)
         }
     }
     /* pinned: the last important event, when it is not in view */
-    const char *pin = ring_get(&t->important, t->important.n ? t->important.n - 1 : 0, NULL);
+    const char *pin = tui_ring_get(&t->important, t->important.n ? t->important.n - 1 : 0, NULL);
     if (pin && t->important.n) {
         int seen = 0;
         for (int k = 0; k < nv; k++)
@@ -565,7 +510,7 @@ static void draw_log(struct tui *t, struct tui_canvas *c, struct rect r)
             size_t tl;
             const char *e = strchr(l, ' ');
             tl = e ? (size_t)(e - l) : strlen(l);
-            canvas_printf(c, r.x, y, r.w, TA_DIM, TC_NONE, "   ... %zu more %.*s", vis[k].more, (int)tl, l);
+            tui_canvas_printf(c, r.x, y, r.w, TA_DIM, TC_NONE, "   ... %zu more %.*s", vis[k].more, (int)tl, l);
             continue;
         }
         size_t tl;
@@ -574,8 +519,8 @@ static void draw_log(struct tui *t, struct tui_canvas *c, struct rect r)
         int warm = !strncmp(type, "data-write", 10) || !strncmp(type, "page-free", 9);
         int x = r.x;
         if (vis[k].more == (size_t)-1)
-            x += canvas_text(c, x, y, r.w, TA_BOLD, TC_INVAL, "[last] ");
-        canvas_text(c, x, y, r.x + r.w - x, hot ? TA_BOLD | TA_REV : warm ? TA_BOLD : 0,
+            x += tui_canvas_text(c, x, y, r.w, TA_BOLD, TC_INVAL, "[last] ");
+        tui_canvas_text(c, x, y, r.x + r.w - x, hot ? TA_BOLD | TA_REV : warm ? TA_BOLD : 0,
                     hot || warm ? TC_INVAL : TC_NONE, l);
     }
 }
@@ -589,8 +534,8 @@ static void draw_ring(struct tui_canvas *c, struct rect r, const struct tui_ring
     size_t first = total > (size_t)rows ? total - (size_t)rows : 0;
     for (size_t i = first; i < total; i++) {
         int flag = 0;
-        const char *l = i < ring->n ? ring_get(ring, i, &flag) : extra;
-        canvas_text(c, r.x, r.y + 1 + (int)(i - first), r.w, flag ? TA_BOLD : 0, flag ? TC_ERR : TC_NONE, l);
+        const char *l = i < ring->n ? tui_ring_get(ring, i, &flag) : extra;
+        tui_canvas_text(c, r.x, r.y + 1 + (int)(i - first), r.w, flag ? TA_BOLD : 0, flag ? TC_ERR : TC_NONE, l);
     }
 }
 
@@ -601,33 +546,33 @@ static void draw_status(struct tui *t, struct tui_canvas *c)
     int ok;
     uint64_t rip = tui_rip(t, &ok);
     char state[64];
-    if (t->s->running)
+    if (session_running(t->s))
         snprintf(state, sizeof(state), "running %.1fs", tui_now() - t->run_started);
     else
-        snprintf(state, sizeof(state), "%s", t->s->ended ? "ended" : "stopped");
+        snprintf(state, sizeof(state), "%s", session_ended(t->s) ? "ended" : "stopped");
     char scan[32];
-    if (t->s->raw)
+    if (!session_enforced(t->s))
         snprintf(scan, sizeof(scan), "raw");
     else
-        snprintf(scan, sizeof(scan), "depth %u", enf_depth(t->s->ef));
-    canvas_fill(c, 0, 0, c->w, 1, ' ', TA_REV, TC_TITLE);
-    canvas_printf(c, 0, 0, c->w, TA_REV | TA_BOLD, TC_TITLE,
+        snprintf(scan, sizeof(scan), "depth %u", session_depth(t->s));
+    tui_canvas_fill(c, 0, 0, c->w, 1, ' ', TA_REV, TC_TITLE);
+    tui_canvas_printf(c, 0, 0, c->w, TA_REV | TA_BOLD, TC_TITLE,
                   " scout | %s | %s cpl%d | %s | %s | rip %" PRIx64 " | Ctrl-C stop  Ctrl-L redraw  quit",
-                  t->s->guest_name, session_mode_name(t->s), vcpu_cpl(vm_vcpu(t->s->vm)), scan, state, ok ? rip : 0);
+                  session_guest_name(t->s), session_mode_name(t->s), session_cpl(t->s), scan, state, ok ? rip : 0);
 }
 
 static void draw_cmdline(struct tui *t, struct tui_canvas *c, int y)
 {
     const char *prompt = t->prompt ? t->prompt : "(scout) ";
     int pw = (int)strlen(prompt);
-    canvas_fill(c, 0, y, c->w, 1, ' ', 0, TC_NONE);
-    canvas_text(c, 0, y, c->w, TA_BOLD, TC_HEAD, prompt);
+    tui_canvas_fill(c, 0, y, c->w, 1, ' ', 0, TC_NONE);
+    tui_canvas_text(c, 0, y, c->w, TA_BOLD, TC_HEAD, prompt);
     if (!t->cmdline)
         return;
     int len = (int)strlen(t->cmdline), avail = c->w - pw - 1;
     int point = t->cmdpoint < 0 ? 0 : t->cmdpoint > len ? len : t->cmdpoint;
     int start = point > avail ? point - avail : 0;
-    canvas_text(c, pw, y, avail + 1, 0, TC_NONE, t->cmdline + start);
+    tui_canvas_text(c, pw, y, avail + 1, 0, TC_NONE, t->cmdline + start);
     t->cursor_x = pw + point - start;
     t->cursor_y = y;
 }
@@ -637,14 +582,14 @@ static void draw_cmdline(struct tui *t, struct tui_canvas *c, int y)
 void tui_render(struct tui *t, struct tui_canvas *c)
 {
     int W = c->w, H = c->h;
-    canvas_clear(c);
+    tui_canvas_clear(c);
     if (W < TUI_MIN_COLS || H < TUI_MIN_ROWS) {
         char msg[128];
         snprintf(msg, sizeof(msg), "scout: terminal %dx%d is too small", W, H);
-        canvas_text(c, 0, 0, W, TA_BOLD, TC_ERR, msg);
+        tui_canvas_text(c, 0, 0, W, TA_BOLD, TC_ERR, msg);
         snprintf(msg, sizeof(msg), "need at least %dx%d;", TUI_MIN_COLS, TUI_MIN_ROWS);
-        canvas_text(c, 0, 1, W, 0, TC_NONE, msg);
-        canvas_text(c, 0, 2, W, 0, TC_NONE, "resize, or type quit");
+        tui_canvas_text(c, 0, 1, W, 0, TC_NONE, msg);
+        tui_canvas_text(c, 0, 2, W, 0, TC_NONE, "resize, or type quit");
         t->cursor_x = 0;
         t->cursor_y = H > 3 ? 3 : H - 1;
         if (H > 4)
@@ -652,7 +597,7 @@ void tui_render(struct tui *t, struct tui_canvas *c)
         return;
     }
     draw_status(t, c);
-    canvas_text(c, 0, H - 2, W, TA_BOLD, TC_INVAL, t->status_msg);
+    tui_canvas_text(c, 0, H - 2, W, TA_BOLD, TC_INVAL, t->status_msg);
     draw_cmdline(t, c, H - 1);
     int top = 1, bodyh = H - 3;
     struct map_view v;
@@ -669,7 +614,7 @@ void tui_render(struct tui *t, struct tui_canvas *c)
         leg.h--;
         legend(c, leg, 2);
         for (int y = top; y < top + bodyh; y++)
-            canvas_put(c, lw - 1 + 1, y, '|', TA_DIM, TC_NONE);
+            tui_canvas_put(c, lw - 1 + 1, y, '|', TA_DIM, TC_NONE);
         /* right column */
         int rr = regs_rows(rw) + 1;
         struct rect regs = { rx, top, rw, rr };

@@ -1,4 +1,4 @@
-/* tui_input.c — the terminal side of the TUI: ncurses owns the screen,
+/* term.c — the terminal side of the TUI: ncurses owns the screen,
  * GNU readline's alternate (callback) interface edits the command line
  * (we feed it one byte at a time and draw its buffer ourselves), signals
  * (SIGWINCH resize, SIGINT stop, SIGALRM refresh while the guest runs).
@@ -10,7 +10,6 @@
  * hook, which redraws, and resumes the guest.  SIGINT calls
  * session_interrupt() while the guest runs (the command returns "stopped")
  * and clears the command line otherwise. */
-#include "ui/tui/tui.h"
 #include "ui/tui/tui_priv.h"
 
 #include <curses.h>
@@ -27,7 +26,6 @@
 #include <readline/readline.h>
 
 #include "ui/cli/command.h"
-#include "ui/session/session.h"
 
 #define TICK_MS 100
 
@@ -54,7 +52,7 @@ static void on_sigwinch(int sig)
 static void on_sigint(int sig)
 {
     (void)sig;
-    if (g_tui && g_tui->s->running)
+    if (g_tui && session_running(g_tui->s))
         session_interrupt(g_tui->s, VM_STOP_INTERRUPTED);
     else
         got_int = 1;
@@ -76,15 +74,6 @@ static void set_timer(int on)
         it.it_value.tv_usec = TICK_MS * 1000;
     }
     setitimer(ITIMER_REAL, &it, NULL);
-}
-
-int tui_term_size(int *cols, int *rows)
-{
-    if (!in_tui)
-        return -1;
-    *cols = COLS;
-    *rows = LINES;
-    return 0;
 }
 
 /* ── drawing ───────────────────────────────────────────────────────────── */
@@ -147,11 +136,13 @@ static void draw(int full)
     if (got_winch)
         handle_resize(), full = 1;
     if (g_canvas.w != COLS || g_canvas.h != LINES)
-        if (canvas_resize(&g_canvas, COLS, LINES) < 0)
+        if (tui_canvas_resize(&g_canvas, COLS, LINES) < 0)
             return;
     g_tui->cmdline = rl_line_buffer ? rl_line_buffer : "";
     g_tui->cmdpoint = rl_point;
-    g_tui->prompt = g_tui->s->running ? "(running) " : "(scout) ";
+    g_tui->prompt = session_running(g_tui->s) ? "(running) " : "(scout) ";
+    g_tui->term_cols = COLS;
+    g_tui->term_rows = LINES;
     tui_render(g_tui, &g_canvas);
     if (full)
         clearok(curscr, TRUE);
@@ -172,11 +163,6 @@ static void on_tick(void *ctx)
 }
 
 /* ── command output ────────────────────────────────────────────────────── */
-
-void tui_output_line(struct tui *t, const char *s, size_t len, int err)
-{
-    ring_push(&t->out, s, len, err);
-}
 
 static void out_flush(int stream)
 {
@@ -478,7 +464,7 @@ int tui_main(struct tui *t, char *err, size_t errlen)
     delscreen(g_screen);
     g_screen = NULL;
     in_tui = 0;
-    canvas_free(&g_canvas);
+    tui_canvas_free(&g_canvas);
     if (rl_null) {
         rl_outstream = stdout;
         fclose(rl_null);

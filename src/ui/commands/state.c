@@ -1,4 +1,4 @@
-/* commands_state.c — looking at the guest: info registers, x, xp, disas,
+/* state.c — looking at the guest: info registers, x, xp, disas,
  * info host, info pages, info trace. */
 #include "ui/commands/commands_priv.h"
 
@@ -7,9 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "monitor/kvm/kvm.h"
-#include "monitor/enforce/enforce.h"
 
 /* ── info registers ─────────────────────────────────────────────────── */
 
@@ -28,24 +25,21 @@ static int cmd_info_registers(struct cmd_ctx *ctx, int argc, char **argv)
     (void)argv;
     if (argc > 1)
         return cmd_error(ctx, "takes no arguments");
-    if (vcpu_get_regs(vm_vcpu(c->s->vm), &r) != 0 || vcpu_get_sregs(vm_vcpu(c->s->vm), &s) != 0)
+    if (session_regs(c->s, &r, &s) != 0)
         return cmd_error(ctx, "cannot read the vCPU state");
-    const char *n[16] = { "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
-                          "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15" };
-    const uint64_t v[16] = { r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rbp, r.rsp,
-                             r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15 };
-    for (int i = 0; i < 16; i++)
-        cmd_printf(ctx, "%-6s 0x%016" PRIx64 "%s", n[i], v[i], i % 2 ? "\n" : "   ");
-    static const char fl[][5] = { "CF", "", "PF", "", "AF", "", "ZF", "SF", "TF", "IF", "DF", "OF" };
-    char flags[64] = "";
-    for (int b = 0; b < 12; b++)
-        if (fl[b][0] && (r.rflags >> b & 1)) {
-            strcat(flags, flags[0] ? " " : "");
-            strcat(flags, fl[b]);
-        }
+    int k = 0;
+    for (size_t i = 0; i < session_reg_count(); i++) {
+        const struct x86_reg_info *ri = session_reg_at(i);
+        uint64_t v;
+        if (ri->kind != X86_REG_GPR || session_reg_get(c->s, ri, &v) != 0)
+            continue;
+        cmd_printf(ctx, "%-6s 0x%016" PRIx64 "%s", ri->name, v, k++ % 2 ? "\n" : "   ");
+    }
+    char flags[64];
+    session_format_flags(r.rflags & 0xfff, flags, sizeof flags);
     cmd_printf(ctx, "rip    0x%016llx   rflags 0x%08llx [%s] iopl=%u\n", (unsigned long long)r.rip,
                (unsigned long long)r.rflags, flags, (unsigned)(r.rflags >> 12 & 3));
-    cmd_printf(ctx, "mode   %s cpl=%d\n", session_mode_name(c->s), vcpu_cpl(vm_vcpu(c->s->vm)));
+    cmd_printf(ctx, "mode   %s cpl=%d\n", session_mode_name(c->s), session_cpl(c->s));
     print_seg(ctx, "cs", &s.cs);
     print_seg(ctx, "ds", &s.ds);
     print_seg(ctx, "es", &s.es);
@@ -66,7 +60,7 @@ static int cmd_info_registers(struct cmd_ctx *ctx, int argc, char **argv)
 
 static int read_unit(struct commands *c, int phys, uint64_t a, void *buf, size_t n)
 {
-    return phys ? cmds_read_phys(c, a, buf, n) : cmds_read_linear(c, a, buf, n);
+    return phys ? session_read_phys(c->s, a, buf, n) : session_read_linear(c->s, a, buf, n);
 }
 
 static int read_error(struct cmd_ctx *ctx, int phys, uint64_t a)
@@ -75,8 +69,8 @@ static int read_error(struct cmd_ctx *ctx, int phys, uint64_t a)
     uint64_t gpa;
     if (phys)
         return cmd_error(ctx, "cannot read physical 0x%" PRIx64 ": outside guest memory (0x%" PRIx64 " bytes)", a,
-                         vm_mem_size(c->s->vm));
-    if (gmem_translate(c->s->vm, a, 0, &gpa) != 0)
+                         session_mem_size(c->s));
+    if (session_translate(c->s, a, &gpa) != 0)
         return cmd_error(ctx, "cannot read 0x%" PRIx64 ": not mapped", a);
     return cmd_error(ctx, "cannot read 0x%" PRIx64 ": outside guest memory", a);
 }
@@ -141,17 +135,16 @@ static int examine(struct cmd_ctx *ctx, int phys)
         return -1;
     if (f.count == 0)
         return 0;
-    int mode = cmds_mode(c);
+    int mode = session_mode(c->s);
     if (f.format == 'i') {
         if (phys)
             return cmd_error(ctx, "format 'i' needs a linear address (use x/i)");
         for (uint64_t i = 0; i < f.count; i++) {
-            char text[160];
-            uint8_t b;
-            if (cmds_read_linear(c, a, &b, 1) != 0)
+            struct session_insn in;
+            unsigned len = session_disasm(c->s, a, mode, 0, &in);
+            if (!in.nbytes)
                 return read_error(ctx, 0, a);
-            unsigned len = cmds_format_insn(c, a, mode, text, sizeof text);
-            cmd_printf(ctx, "%s0x%" PRIx64 ":\t%s\n", a == cmds_rip_linear(c) ? "=> " : "   ", a, text);
+            cmd_printf(ctx, "%s0x%" PRIx64 ":\t%s\n", a == session_rip_linear(c->s) ? "=> " : "   ", a, in.text);
             a += len ? len : 1;
         }
         return 0;
@@ -225,21 +218,19 @@ static int cmd_xp(struct cmd_ctx *ctx, int argc, char **argv)
 /* "native", "virtualize out-of-page", "unscanned" (+ traps) for one address. */
 static void attr_text(struct commands *c, uint64_t gpa, int mode, int have_gpa, char *out, size_t size)
 {
-    if (!c->s->ef || !have_gpa) {
-        snprintf(out, size, "%s", c->s->ef ? "unmapped" : "raw");
+    if (!session_enforced(c->s) || !have_gpa) {
+        snprintf(out, size, "%s", session_enforced(c->s) ? "unmapped" : "raw");
         return;
     }
-    struct prescan *ps = enf_engine(c->s->ef);
-    uint8_t a = prescan_attr(ps, gpa, (enum prescan_mode)mode);
+    uint8_t a = session_attr(c->s, gpa, mode);
     size_t n;
     if (!(a & PRESCAN_ATTR_SCANNED))
         n = (size_t)snprintf(out, size, "unscanned");
     else if (a & PRESCAN_ATTR_VIRTUALIZE)
-        n = (size_t)snprintf(out, size, "virtualize %s",
-                             prescan_reason_name(prescan_reason_at(ps, gpa, (enum prescan_mode)mode)));
+        n = (size_t)snprintf(out, size, "virtualize %s", session_reason_name(session_reason_at(c->s, gpa, mode)));
     else
         n = (size_t)snprintf(out, size, "native");
-    unsigned k = enf_trap_kinds(enf_traps(c->s->ef), gpa);
+    unsigned k = session_trap_kinds(c->s, gpa);
     if (k && n < size)
         snprintf(out + n, size - n, " [trap%s%s%s]", k & ENF_TRAP_VIRTUALIZE ? " virtualize" : "",
                  k & ENF_TRAP_STEP ? " step" : "", k & ENF_TRAP_BREAK ? " break" : "");
@@ -248,33 +239,30 @@ static void attr_text(struct commands *c, uint64_t gpa, int mode, int have_gpa, 
 static int cmd_disas(struct cmd_ctx *ctx, int argc, char **argv)
 {
     struct commands *c = cmds_of(ctx);
-    uint64_t a = cmds_rip_linear(c), n = 8;
+    uint64_t a = session_rip_linear(c->s), n = 8;
     if (argc > 3)
         return cmd_error(ctx, "usage: disas [ADDRESS [N]]");
     if (argc > 1 && cmd_eval_addr(ctx, argv[1], &a) != 0)
         return -1;
     if (argc > 2 && cmd_arg_count(ctx, argv[2], COMMANDS_MAX_DISAS, &n) != 0)
         return -1;
-    int mode = cmds_mode(c);
-    uint64_t rip = cmds_rip_linear(c);
+    int mode = session_mode(c->s);
+    uint64_t rip = session_rip_linear(c->s);
     for (uint64_t i = 0; i < n; i++) {
-        uint8_t bytes[15];
-        char text[160], attr[96], hex[48] = "";
+        struct session_insn in;
+        char attr[96], hex[48] = "";
         uint64_t gpa;
-        if (cmds_read_linear(c, a, bytes, 1) != 0)
+        unsigned len = session_disasm(c->s, a, mode, 0, &in);
+        if (!in.nbytes)
             return read_error(ctx, 0, a);
-        unsigned len = cmds_format_insn(c, a, mode, text, sizeof text);
         unsigned shown = len ? len : 1;
-        for (unsigned k = 0; k < shown && k < 8; k++) {
-            if (cmds_read_linear(c, a + k, &bytes[k], 1) != 0)
-                break;
-            snprintf(hex + strlen(hex), sizeof hex - strlen(hex), "%02x ", bytes[k]);
-        }
+        for (unsigned k = 0; k < shown && k < 8 && k < in.nbytes; k++)
+            snprintf(hex + strlen(hex), sizeof hex - strlen(hex), "%02x ", in.bytes[k]);
         if (shown > 8)
             strcat(hex, "..");
-        int have = gmem_translate(c->s->vm, a, 0, &gpa) == 0;
+        int have = session_translate(c->s, a, &gpa) == 0;
         attr_text(c, gpa, mode, have, attr, sizeof attr);
-        cmd_printf(ctx, "%s0x%" PRIx64 ":  %-26s %-36s ; %s\n", a == rip ? "=> " : "   ", a, hex, text, attr);
+        cmd_printf(ctx, "%s0x%" PRIx64 ":  %-26s %-36s ; %s\n", a == rip ? "=> " : "   ", a, hex, in.text, attr);
         a += shown;
     }
     return 0;
@@ -288,7 +276,7 @@ static int cmd_info_host(struct cmd_ctx *ctx, int argc, char **argv)
     char buf[1024];
     (void)argc;
     (void)argv;
-    probe_format(&c->s->probe, buf, sizeof buf);
+    session_format_probe(c->s, buf, sizeof buf);
     cmd_printf(ctx, "%s", buf);
     return 0;
 }
@@ -308,24 +296,21 @@ static int cmd_info_pages(struct cmd_ctx *ctx, int argc, char **argv)
     (void)argv;
     if (cmds_need_enforce(ctx))
         return -1;
-    struct prescan *ps = enf_engine(c->s->ef);
-    struct enf_trap_table *tt = enf_traps(c->s->ef);
-    size_t n = prescan_pages(ps, NULL, 0);
+    size_t n = session_pages(c->s, NULL, 0);
     struct prescan_page_info *pi = calloc(n ? n : 1, sizeof *pi);
     if (!pi)
         return cmd_error(ctx, "out of memory");
-    n = prescan_pages(ps, pi, n);
+    n = session_pages(c->s, pi, n);
     qsort(pi, n, sizeof *pi, page_cmp);
     cmd_printf(ctx, "%zu attribute page%s\n", n, n == 1 ? "" : "s");
     if (n)
         cmd_printf(ctx, "Page                Mode  Scanned  Virtualize  Traps\n");
     for (size_t i = 0; i < n; i++)
         cmd_printf(ctx, "0x%016" PRIx64 "  %-4d  %-7u  %-10u  %zu\n", pi[i].page_gpa, pi[i].mode, pi[i].scanned,
-                   pi[i].virtualize, enf_trap_count_page(tt, pi[i].page_gpa));
+                   pi[i].virtualize, session_trap_count_page(c->s, pi[i].page_gpa));
     free(pi);
-    cmd_printf(ctx, "traps: %zu planted, %zu handler entries guarded\n",
-               enf_trap_count_kind(tt, ENF_TRAP_VIRTUALIZE | ENF_TRAP_STEP | ENF_TRAP_BREAK),
-               enf_trap_count_kind(tt, ENF_TRAP_ENTRY));
+    cmd_printf(ctx, "traps: %zu planted, %zu handler entries guarded\n", session_trap_count(c->s),
+               session_entry_count(c->s));
     return 0;
 }
 
@@ -334,8 +319,8 @@ static int cmd_info_trace(struct cmd_ctx *ctx, int argc, char **argv)
     struct commands *c = cmds_of(ctx);
     (void)argc;
     (void)argv;
-    if (c->s->trace)
-        cmd_printf(ctx, "trace: writing %s\n", c->s->trace_path);
+    if (session_trace_path(c->s))
+        cmd_printf(ctx, "trace: writing %s\n", session_trace_path(c->s));
     else
         cmd_printf(ctx, "trace: off\n");
     return 0;
@@ -363,7 +348,7 @@ static const struct cmd_def state_cmds[] = {
       CMD_COMPLETE_NONE, 0, cmd_info_trace, NULL },
 };
 
-int commands_state_register(struct cmd_ctx *ctx)
+int cmds_state_register(struct cmd_ctx *ctx)
 {
     return cmd_register(ctx, state_cmds, sizeof state_cmds / sizeof state_cmds[0]);
 }

@@ -1,0 +1,141 @@
+/* cpu.c — the guest's registers through the x86 register table, its CPU
+ * mode, and disassembly of one instruction.  See session.h. */
+#include "ui/session/session_priv.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "base/base.h"
+
+size_t session_reg_count(void) { return x86_reg_count(); }
+const struct x86_reg_info *session_reg_at(size_t i) { return x86_reg_at(i); }
+
+int session_regs(struct session *s, struct kvm_regs *r, struct kvm_sregs *sr)
+{
+    if (vcpu_get_regs(s->impl->cpu, r) != 0 || vcpu_get_sregs(s->impl->cpu, sr) != 0)
+        return -1;
+    return 0;
+}
+
+int session_reg_get(struct session *s, const struct x86_reg_info *ri, uint64_t *v)
+{
+    struct kvm_regs r;
+    struct kvm_sregs sr;
+    if (!ri || session_regs(s, &r, &sr) != 0)
+        return -1;
+    *v = x86_reg_get(ri, &r, &sr);
+    return 0;
+}
+
+int session_reg_set(struct session *s, const struct x86_reg_info *ri, uint64_t v)
+{
+    struct kvm_regs r;
+    struct kvm_sregs sr;
+    if (!ri || session_regs(s, &r, &sr) != 0 || x86_reg_set(ri, &r, &sr, v) != 0)
+        return -1;
+    switch (ri->kind) {
+    case X86_REG_GPR:
+    case X86_REG_RIP:
+    case X86_REG_RFLAGS:
+        return vcpu_set_regs(s->impl->cpu, &r);
+    default:
+        return vcpu_set_sregs(s->impl->cpu, &sr);
+    }
+}
+
+int session_reg_read(struct session *s, const char *name, uint64_t *v)
+{
+    unsigned shift, width;
+    const struct x86_reg_info *ri = x86_reg_find(name, &shift, &width);
+    uint64_t x;
+    if (!ri || session_reg_get(s, ri, &x) != 0)
+        return -1;
+    x >>= shift;
+    *v = width >= 64 ? x : x & ((UINT64_C(1) << width) - 1);
+    return 0;
+}
+
+void session_format_flags(uint64_t rflags, char *buf, size_t len) { x86_format_flags(rflags, buf, len); }
+
+void session_format_state(struct session *s, char *buf, size_t len)
+{
+    vcpu_format_state(s->impl->cpu, buf, len);
+}
+
+int session_mode(struct session *s)
+{
+    int m = vcpu_code_size(s->impl->cpu);
+    return m == 16 || m == 32 ? m : 64;
+}
+
+const char *session_mode_name(struct session *s)
+{
+    switch (vcpu_code_size(s->impl->cpu)) {
+    case 16: return "real";
+    case 32: return "prot32";
+    default: return "long64";
+    }
+}
+
+int session_cpl(struct session *s) { return vcpu_cpl(s->impl->cpu); }
+
+uint64_t session_rip_linear(struct session *s)
+{
+    struct kvm_regs r;
+    struct kvm_sregs sr;
+    if (session_regs(s, &r, &sr) != 0)
+        return 0;
+    return x86_cs_linear(&sr, x86_code_size(&r, &sr), r.rip);
+}
+
+/* ── disassembly ────────────────────────────────────────────────────── */
+
+/* x86_format_insn without zero padding of addresses, displacements and
+ * immediates: the TUI's narrow disassembly pane.  (A style argument to
+ * x86_format_insn would let this formatter go.) */
+static int format_compact(const struct x86_insn *xi, uint64_t address, char *buf, size_t len)
+{
+    static ZydisFormatter fmt;
+    static int ready;
+    if (!ready) {
+        if (!ZYAN_SUCCESS(ZydisFormatterInit(&fmt, ZYDIS_FORMATTER_STYLE_INTEL)) ||
+            !ZYAN_SUCCESS(ZydisFormatterSetProperty(&fmt, ZYDIS_FORMATTER_PROP_ADDR_PADDING_ABSOLUTE,
+                                                    ZYDIS_PADDING_DISABLED)) ||
+            !ZYAN_SUCCESS(ZydisFormatterSetProperty(&fmt, ZYDIS_FORMATTER_PROP_DISP_PADDING, ZYDIS_PADDING_DISABLED)) ||
+            !ZYAN_SUCCESS(ZydisFormatterSetProperty(&fmt, ZYDIS_FORMATTER_PROP_IMM_PADDING, ZYDIS_PADDING_DISABLED)))
+            return -1;
+        ready = 1;
+    }
+    if (!ZYAN_SUCCESS(ZydisFormatterFormatInstruction(&fmt, &xi->zi, xi->ops, xi->zi.operand_count_visible, buf,
+                                                      len, address, NULL)))
+        return -1;
+    return 0;
+}
+
+unsigned session_disasm(struct session *s, uint64_t linear, int mode, int compact, struct session_insn *insn)
+{
+    /* as many bytes as are readable, up to SESSION_INSN_MAX */
+    size_t first = base_page_chunk(linear, SESSION_INSN_MAX);
+    insn->nbytes = 0;
+    insn->length = 0;
+    if (session_read_linear(s, linear, insn->bytes, first) == 0) {
+        insn->nbytes = (unsigned)first;
+        if (first < SESSION_INSN_MAX &&
+            session_read_linear(s, linear + first, insn->bytes + first, SESSION_INSN_MAX - first) == 0)
+            insn->nbytes = SESSION_INSN_MAX;
+    }
+    if (insn->nbytes == 0) {
+        snprintf(insn->text, sizeof(insn->text), "(unreadable)");
+        return 0;
+    }
+    struct x86_insn xi;
+    if (x86_decode(&xi, mode, 0, insn->bytes, insn->nbytes) != 0) {
+        snprintf(insn->text, sizeof(insn->text), "(bad)");
+        return 0;
+    }
+    if (compact ? format_compact(&xi, linear, insn->text, sizeof(insn->text)) != 0
+                : x86_format_insn(&xi, linear, insn->text, sizeof(insn->text)) != 0)
+        snprintf(insn->text, sizeof(insn->text), "(bad)");
+    insn->length = xi.zi.length;
+    return insn->length;
+}

@@ -1,0 +1,187 @@
+/* prescan.c — the prescan engine and the trap table as the commands and
+ * the TUI show them, and the hooks plugins set.  Everything here needs
+ * enforcement and answers "nothing" under --raw.  See session.h. */
+#include "ui/session/session_priv.h"
+
+#include <string.h>
+
+#include "base/base.h"
+
+static struct prescan *engine(struct session *s) { return s->impl->ef ? enf_engine(s->impl->ef) : NULL; }
+static struct enf_trap_table *traps(struct session *s) { return s->impl->ef ? enf_traps(s->impl->ef) : NULL; }
+
+unsigned session_depth(const struct session *s) { return s->impl->ef ? enf_depth(s->impl->ef) : 0; }
+
+void session_set_depth(struct session *s, unsigned depth)
+{
+    if (s->impl->ef)
+        enf_set_depth(s->impl->ef, depth);
+}
+
+int session_prescan(struct session *s, uint64_t linear, char *err, size_t errlen)
+{
+    if (!s->impl->ef)
+        return base_err(err, errlen, "needs enforcement");
+    return enf_prescan(s->impl->ef, linear, 0, err, errlen);
+}
+
+int session_pstart(struct session *s, uint64_t linear, char *err, size_t errlen)
+{
+    if (!s->impl->ef)
+        return base_err(err, errlen, "needs enforcement");
+    return enf_prescan_start(s->impl->ef, linear, 0, err, errlen);
+}
+
+int session_pstep(struct session *s, struct prescan_step *st, char *err, size_t errlen)
+{
+    if (!s->impl->ef)
+        return base_err(err, errlen, "needs enforcement");
+    int r = prescan_step(engine(s), st);
+    if (enf_sync(s->impl->ef, err, errlen) != 0)
+        return -1;
+    if (r < 0)
+        return base_err(err, errlen, "the engine failed (out of memory)");
+    return r;
+}
+
+size_t session_worklist(struct session *s, const struct prescan_work **items)
+{
+    if (!s->impl->ef) {
+        *items = NULL;
+        return 0;
+    }
+    return prescan_worklist(engine(s), items);
+}
+
+uint8_t session_attr(struct session *s, uint64_t gpa, int mode)
+{
+    return s->impl->ef ? prescan_attr(engine(s), gpa, (enum prescan_mode)mode) : 0;
+}
+
+const uint8_t *session_attr_page(struct session *s, uint64_t page_gpa, int mode)
+{
+    return s->impl->ef ? prescan_attr_page(engine(s), page_gpa, (enum prescan_mode)mode) : NULL;
+}
+
+enum prescan_reason session_reason_at(struct session *s, uint64_t gpa, int mode)
+{
+    return s->impl->ef ? prescan_reason_at(engine(s), gpa, (enum prescan_mode)mode) : PRESCAN_REASON_NONE;
+}
+
+const char *session_reason_name(enum prescan_reason r) { return prescan_reason_name(r); }
+const char *session_path_end_name(enum prescan_path_end e) { return prescan_path_end_name(e); }
+
+size_t session_pages(struct session *s, struct prescan_page_info *out, size_t max)
+{
+    return s->impl->ef ? prescan_pages(engine(s), out, max) : 0;
+}
+
+/* ── traps ──────────────────────────────────────────────────────────── */
+
+unsigned session_trap_kinds(struct session *s, uint64_t gpa)
+{
+    return s->impl->ef ? enf_trap_kinds(traps(s), gpa) : 0;
+}
+
+int session_trap_original(struct session *s, uint64_t gpa, uint8_t *orig)
+{
+    return s->impl->ef ? enf_trap_original(traps(s), gpa, orig) : -1;
+}
+
+int session_trap_armed(struct session *s, uint64_t gpa)
+{
+    return s->impl->ef ? enf_trap_is_armed(traps(s), gpa) : 0;
+}
+
+/* scout's traps in the code (virtualize, step, breakpoints), and the
+ * handler entries guarded apart */
+size_t session_trap_count(struct session *s)
+{
+    return s->impl->ef ? enf_trap_count_kind(traps(s), ENF_TRAP_VIRTUALIZE | ENF_TRAP_STEP | ENF_TRAP_BREAK) : 0;
+}
+
+size_t session_entry_count(struct session *s)
+{
+    return s->impl->ef ? enf_trap_count_kind(traps(s), ENF_TRAP_ENTRY) : 0;
+}
+
+size_t session_trap_count_page(struct session *s, uint64_t page_gpa)
+{
+    return s->impl->ef ? enf_trap_count_page(traps(s), page_gpa) : 0;
+}
+
+static void note_trap(void *ctx, uint64_t gpa, unsigned kinds, uint8_t orig)
+{
+    uint8_t *k = ctx;
+    (void)orig;
+    k[base_page_off(gpa)] = (uint8_t)kinds;
+}
+
+void session_page_traps(struct session *s, uint64_t page_gpa, uint8_t kinds[4096])
+{
+    memset(kinds, 0, BASE_PAGE_SIZE);
+    if (s->impl->ef)
+        enf_trap_for_each_in_page(traps(s), page_gpa, note_trap, kinds);
+}
+
+int session_enforce_stats(struct session *s, struct enf_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (!s->impl->ef)
+        return -1;
+    enf_get_stats(s->impl->ef, out);
+    return 0;
+}
+
+int session_prescan_stats(struct session *s, struct prescan_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (!s->impl->ef)
+        return -1;
+    prescan_get_stats(engine(s), out);
+    return 0;
+}
+
+/* ── hooks ──────────────────────────────────────────────────────────── */
+
+/* (A session never opened, or raw, has no engine: nothing to hook.) */
+void session_set_classifier(struct session *s, prescan_classify_fn fn, void *ctx)
+{
+    if (s->impl && s->impl->ef)
+        prescan_set_classifier(engine(s), fn, ctx);
+}
+
+void session_set_vexit_hook(struct session *s, enf_vexit_fn fn, void *ctx)
+{
+    if (s->impl && s->impl->ef)
+        enf_set_vexit_hook(s->impl->ef, fn, ctx);
+}
+
+unsigned session_insn_flow(const struct prescan_insn *pi)
+{
+    const ZydisDecodedInstruction *in = pi->zydis;
+    if (!in)
+        return SESSION_INSN_INVALID | SESSION_INSN_TERMINAL;
+    switch (in->meta.category) {
+    case ZYDIS_CATEGORY_UNCOND_BR:
+    case ZYDIS_CATEGORY_RET:
+    case ZYDIS_CATEGORY_SYSRET:
+        return SESSION_INSN_BRANCH | SESSION_INSN_TERMINAL;
+    case ZYDIS_CATEGORY_COND_BR:
+    case ZYDIS_CATEGORY_CALL:
+    case ZYDIS_CATEGORY_INTERRUPT:
+    case ZYDIS_CATEGORY_SYSCALL:
+        return SESSION_INSN_BRANCH;
+    default:
+        break;
+    }
+    switch (in->mnemonic) {
+    case ZYDIS_MNEMONIC_HLT:
+    case ZYDIS_MNEMONIC_UD0:
+    case ZYDIS_MNEMONIC_UD1:
+    case ZYDIS_MNEMONIC_UD2:
+        return SESSION_INSN_TERMINAL;
+    default:
+        return 0;
+    }
+}
