@@ -156,7 +156,9 @@ void enf_debug_finish(struct enf *ef, struct vm_stop *stop)
     if (enf_cpu_load(ef, &c) == 0)
         stop->rip = enf_cpu_linear(&c, c.regs.rip);
     snprintf(stop->message, sizeof(stop->message), "%s at rip=0x%" PRIx64,
-             ef->stop_kind == ENF_STOP_BREAK ? "breakpoint" : "stepped", stop->rip);
+             ef->stop_kind == ENF_STOP_BREAK ? "breakpoint" : ef->stop_kind == ENF_STOP_WATCH ? "watchpoint"
+                                                                                            : "stepped",
+             stop->rip);
 }
 
 
@@ -199,4 +201,45 @@ int enf_break_remove(struct enf *ef, uint64_t gpa, char *err, size_t errlen)
     enf_unplant(ef, gpa, ENF_TRAP_BREAK);
     enf_sync_protection(ef, PAGE_OF(gpa));
     return enf_report(ef, err, errlen);
+}
+
+/* ── watchpoints ─────────────────────────────────────────────────────── */
+
+int enf_watch_insert(struct enf *ef, uint64_t gpa, unsigned len, char *err, size_t errlen)
+{
+    if (len == 0 || len > PAGE_SIZE || PAGE_OF(gpa) != PAGE_OF(gpa + len - 1))
+        return base_err(err, errlen, "a watched range is 1 to 4096 bytes inside one page");
+    if (break_check(ef, gpa, err, errlen) != 0)
+        return -1;
+    for (unsigned i = 0; i < ef->nwatch; i++)
+        if (ef->watch[i].gpa == gpa && ef->watch[i].len == len)
+            return 0;
+    if (ef->nwatch == ENF_MAX_WATCH)
+        return base_err(err, errlen, "too many watchpoints (at most %d)", ENF_MAX_WATCH);
+    ef->watch[ef->nwatch].gpa = gpa;
+    ef->watch[ef->nwatch].len = len;
+    ef->nwatch++;
+    ef->failed = 0;
+    enf_sync_protection(ef, PAGE_OF(gpa));
+    return enf_report(ef, err, errlen);
+}
+
+int enf_watch_remove(struct enf *ef, uint64_t gpa, unsigned len, char *err, size_t errlen)
+{
+    for (unsigned i = 0; i < ef->nwatch; i++)
+        if (ef->watch[i].gpa == gpa && ef->watch[i].len == len) {
+            ef->watch[i] = ef->watch[--ef->nwatch];
+            ef->failed = 0;
+            enf_sync_protection(ef, PAGE_OF(gpa));
+            return enf_report(ef, err, errlen);
+        }
+    return base_err(err, errlen, "no watchpoint at physical 0x%" PRIx64 "+%u", gpa, len);
+}
+
+int enf_last_watch(const struct enf *ef, struct enf_watch_hit *out)
+{
+    if (!ef->have_watch_hit)
+        return -1;
+    *out = ef->watch_hit;
+    return 0;
 }

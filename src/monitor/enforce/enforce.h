@@ -139,13 +139,33 @@ int enf_read_code(struct enf *ef, uint64_t linear, void *buf, size_t len);
  * ENF_STOP_STEP.  Limits: an instruction with no known successor
  * (SYSCALL...) runs on to the next exit; `rep movs` into a protected page
  * stops after its first write. */
-enum enf_stop { ENF_STOP_NONE, ENF_STOP_BREAK, ENF_STOP_STEP };
+enum enf_stop { ENF_STOP_NONE, ENF_STOP_BREAK, ENF_STOP_STEP, ENF_STOP_WATCH };
 int enf_break_insert(struct enf *ef, uint64_t gpa, char *err, size_t errlen);
 int enf_break_remove(struct enf *ef, uint64_t gpa, char *err, size_t errlen);
 int enf_step(struct enf *ef, struct vm_stop *stop);
 /* Why the last run/step stopped, if a breakpoint or step stopped it; *gpa
  * (may be NULL) gets the guest-physical address of RIP there. */
 enum enf_stop enf_last_stop(const struct enf *ef, uint64_t *gpa);
+
+/* Data watchpoints, on the write path: [gpa, gpa+len) (len 1..4096, inside
+ * one page) is kept read-only to KVM, and a store the guest makes there --
+ * its own, emulated by scout, or by an instruction stepped in place --
+ * stops the run right after it is made: VM_STOP_HOOK, "watchpoint at
+ * rip=0x..." (RIP past the storing instruction, as gdb reports it),
+ * ENF_STOP_WATCH.  Reads cannot be watched: KVM has no read-protected
+ * pages.  At most ENF_MAX_WATCH.  0, or -1 with err. */
+#define ENF_MAX_WATCH 32
+struct enf_watch_hit {
+    uint64_t gpa;                     /* the watched range */
+    unsigned len;
+    uint64_t write_gpa;               /* the store that hit it */
+    unsigned write_len;
+    uint8_t old[8], now[8];           /* the watched range's first bytes, before and after */
+};
+int enf_watch_insert(struct enf *ef, uint64_t gpa, unsigned len, char *err, size_t errlen);
+int enf_watch_remove(struct enf *ef, uint64_t gpa, unsigned len, char *err, size_t errlen);
+/* The last watchpoint hit (after ENF_STOP_WATCH): 0, or -1 if none. */
+int enf_last_watch(const struct enf *ef, struct enf_watch_hit *out);
 
 /* ══ the trap table (traps.c) ════════════════════════════════════════
  * The table of 1-byte traps planted in guest memory.

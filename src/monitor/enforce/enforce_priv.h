@@ -104,7 +104,20 @@ struct enf {
     enum enf_stepi_state stepi;
     enum enf_stop stop_kind;
     uint64_t stop_gpa;
+    struct { uint64_t gpa; unsigned len; } watch[ENF_MAX_WATCH];
+    unsigned nwatch;
+    struct enf_watch_hit watch_hit;
+    int have_watch_hit;
 };
+
+/* Whether a page holds a watched range (kept read-only). */
+static inline int enf_is_watch_page(const struct enf *ef, uint64_t page)
+{
+    for (unsigned i = 0; i < ef->nwatch; i++)
+        if (PAGE_OF(ef->watch[i].gpa) == page)
+            return 1;
+    return 0;
+}
 
 struct cpu_view {
     struct kvm_regs regs;

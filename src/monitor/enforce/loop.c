@@ -79,7 +79,7 @@ static enum vm_hook_result on_protected_write(void *ctx, struct vcpu *cpu, uint6
     for (size_t i = 0; i < nf; i++)
         if (enf_apply_write(ef, frag[i].gpa, frag[i].data, frag[i].len, 0) != 0)
             return VM_HOOK_STOP;
-    return VM_HOOK_HANDLED;
+    return ef->stop_now ? VM_HOOK_STOP : VM_HOOK_HANDLED;
 }
 
 /* KVM could not emulate an instruction (FXSAVE, XSAVE, CMPXCHG16B, wide
@@ -161,8 +161,9 @@ static void on_after_exit(void *ctx, struct vcpu *cpu, uint32_t exit_reason)
         ef->st.invariant_checks++;
     }
     ef->invalidated_rip_page = 0;
-    /* This hook cannot refuse the re-entry itself: ask the loop to stop. */
-    if (ef->failed)
+    /* This hook cannot refuse the re-entry itself: ask the loop to stop
+     * (a watchpoint hit while a step's stores were diffed, or an error). */
+    if (ef->failed || ef->stop_now)
         vcpu_request_stop(ef->cpu, VM_STOP_HOOK);
 }
 
@@ -301,6 +302,7 @@ int enf_run_guest(struct enf *ef, struct vm_stop *stop, int stepping)
     else if (rc > 0)
         rc = 0;
     enf_end_step(ef);
+    vcpu_cancel_stop(ef->cpu, VM_STOP_HOOK);   /* a request of ours the run ended without */
     if (stepping && rc == 0 && stop->why == VM_STOP_HOOK && ef->stop_kind == ENF_STOP_NONE && !ef->failed)
         ef->stop_kind = ENF_STOP_STEP;
     enf_debug_finish(ef, stop);

@@ -197,8 +197,8 @@ int enf_page_has_attrs(struct enf *ef, uint64_t page)
     return prescan_pages_at(ef->ps, page) != 0;
 }
 
-/* A page is read-only to KVM while it has attributes, traps, or table data
- * the CPU reads without an exit -- and not while an in-place step has it
+/* A page is read-only to KVM while it has attributes, traps, table data
+ * the CPU reads without an exit, or a watched range -- and not while an in-place step has it
  * writable (step.c re-protects it when the step ends). */
 int enf_sync_protection(struct enf *ef, uint64_t page)
 {
@@ -206,7 +206,7 @@ int enf_sync_protection(struct enf *ef, uint64_t page)
         if (ef->unprot.v[i].page == page)
             return 0;
     int want = enf_page_has_attrs(ef, page) || enf_trap_count_page(ef->tt, page) != 0 ||
-               enf_is_table_page(&ef->tables, page);
+               enf_is_table_page(&ef->tables, page) || enf_is_watch_page(ef, page);
     int is = memslot_is_protected(ef->vm, page);
     if (is < 0)
         return 0;                       /* not RAM: nothing to protect */

@@ -12,8 +12,44 @@
 
 #include "monitor/enforce/enforce_priv.h"
 
+/* A store overlapping a watched range: remember it (bytes before and
+ * after) and stop the run once this exit is handled. */
+static void watch_before(struct enf *ef, uint64_t gpa, size_t len, int *hit, uint8_t old[8])
+{
+    *hit = -1;
+    for (unsigned i = 0; i < ef->nwatch && *hit < 0; i++)
+        if (gpa < ef->watch[i].gpa + ef->watch[i].len && ef->watch[i].gpa < gpa + len)
+            *hit = (int)i;
+    if (*hit >= 0) {
+        memset(old, 0, 8);
+        gmem_read_phys(ef->vm, ef->watch[*hit].gpa, old, ef->watch[*hit].len < 8 ? ef->watch[*hit].len : 8);
+        enf_trap_undo(ef->tt, ef->watch[*hit].gpa, old, ef->watch[*hit].len < 8 ? ef->watch[*hit].len : 8);
+    }
+}
+
+static void watch_after(struct enf *ef, int hit, const uint8_t old[8], uint64_t gpa, size_t len)
+{
+    struct enf_watch_hit *w = &ef->watch_hit;
+    unsigned n = ef->watch[hit].len < 8 ? ef->watch[hit].len : 8;
+    w->gpa = ef->watch[hit].gpa;
+    w->len = ef->watch[hit].len;
+    w->write_gpa = gpa;
+    w->write_len = (unsigned)len;
+    memcpy(w->old, old, 8);
+    memset(w->now, 0, 8);
+    gmem_read_phys(ef->vm, w->gpa, w->now, n);
+    enf_trap_undo(ef->tt, w->gpa, w->now, n);
+    ef->have_watch_hit = 1;
+    ef->stop_now = 1;
+    ef->stop_kind = ENF_STOP_WATCH;
+    ef->stop_gpa = w->gpa;             /* the hooks stop the run at the end of this exit */
+}
+
 int enf_apply_write(struct enf *ef, uint64_t gpa, const uint8_t *data, size_t len, int injected)
 {
+    int watch_hit;
+    uint8_t watch_old[8];
+    watch_before(ef, gpa, len, &watch_hit, watch_old);
     struct cpu_view c;
     uint64_t rip_page = UINT64_MAX, rip_gpa;
     if (enf_cpu_load(ef, &c) == 0 && gmem_translate(ef->vm, enf_cpu_linear(&c, c.regs.rip), 0, &rip_gpa) == 0)
@@ -62,6 +98,8 @@ int enf_apply_write(struct enf *ef, uint64_t gpa, const uint8_t *data, size_t le
             return -1;
         done += n;
     }
+    if (watch_hit >= 0 && !injected)
+        watch_after(ef, watch_hit, watch_old, gpa, len);
     return 0;
 }
 

@@ -180,6 +180,8 @@ int vcpu_run(struct vcpu *cpu, const struct vm_hooks *hooks, struct vm_stop *sto
 /* async-signal-safe: sets immediate_exit, makes vcpu_run return `why`
  * (VM_STOP_TIMEOUT, VM_STOP_INTERRUPTED, VM_STOP_HOOK, or a caller's own) */
 void vcpu_request_stop(struct vcpu *cpu, int why);
+/* Withdraws a pending request for `why` (one the run ended without). */
+void vcpu_cancel_stop(struct vcpu *cpu, int why);
 const char *vm_stop_name(int why);
 
 /* ══ memory slots ═════════════════════════════════════════════════════

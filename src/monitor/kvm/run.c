@@ -52,6 +52,15 @@ static int continuation(struct vcpu *cpu)
     return 1;
 }
 
+void vcpu_cancel_stop(struct vcpu *cpu, int why)
+{
+    if (cpu->stop_requested == why + 1) {
+        cpu->stop_requested = 0;
+        if (cpu->run)
+            cpu->run->immediate_exit = 0;
+    }
+}
+
 void vcpu_complete_io(struct vcpu *cpu)
 {
     if (!cpu->io_pending)
