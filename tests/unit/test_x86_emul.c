@@ -908,8 +908,8 @@ TEST(successors_static_and_computed)
     CHECK_EQ(SUCC(c, out, 0xCE), 1);                        /* into, OF=0 */
     c.rflags = 0x802;
     CHECK_EQ(SUCC(c, out, 0xCE), 0);                        /* into, OF=1 */
-    CHECK_EQ(SUCC(c, out, 0x0F, 0xFF), 0);                  /* truncated ud0 */
-    CHECK_EQ(SUCC(c, out, 0x0F), 0);
+    CHECK_EQ(SUCC(c, out, 0x0F, 0xFF), -1);                 /* truncated ud0: not known */
+    CHECK_EQ(SUCC(c, out, 0x0F), -1);
     /* call rel: the target; ret: the return address, state untouched */
     c.gpr[4] = 0x800;
     c.seg_base[X86_EMUL_SS] = 0x1000;
@@ -939,9 +939,9 @@ TEST(successors_static_and_computed)
     CHECK_EQ(SUCC(c, out, 0x0F, 0x85, 0x00, 0x01, 0x00, 0x00), 2);
     CHECK_EQ(out[0], 0x401006);
     CHECK_EQ(out[1], 0x401106);
-    CHECK_EQ(SUCC(c, out, 0x0F, 0x05), 0);                  /* syscall */
-    CHECK_EQ(SUCC(c, out, 0x48, 0xCF), 0);                  /* iretq: protected */
-    CHECK_EQ(x86_emul_successors(&c, &MEM, (const uint8_t[]){ 0x90 }, 1, NULL), 0);
+    CHECK_EQ(SUCC(c, out, 0x0F, 0x05), -1);                 /* syscall: from MSRs, not here */
+    CHECK_EQ(SUCC(c, out, 0x48, 0xCF), 0);                  /* iretq through an empty GDT: #GP */
+    CHECK_EQ(x86_emul_successors(&c, &MEM, (const uint8_t[]){ 0x90 }, 1, NULL), -1);
 }
 
 TEST(successors_far_real_mode)
@@ -1045,7 +1045,7 @@ TEST(random_bytes_are_safe)
         if (info.length > 15 || !info.mnemonic || !info.how)
             bad_range++;
         int k = x86_emul_successors(&before, &MEM, b, n, out);
-        if (k < 0 || k > 2)
+        if (k < -1 || k > 2)
             bad_range++;
     }
     CHECK_EQ(bad_range, 0);

@@ -60,7 +60,7 @@ int enf_debug_step_native(struct enf *ef, const struct cpu_view *c, uint64_t lin
         uint64_t succ[2];
         unsigned len = in.zi.length;
         enf_cpu_to_emul(ef, c, &e);
-        int n = x86_emul_successors(&e, &mem, in.bytes, in.nbytes, succ);
+        int n = x86_emul_successors(&e, &mem, in.bytes, in.nbytes, succ);   /* (-1: none known) */
         int self = 0;
         for (int i = 0; i < n; i++)
             self |= succ[i] >= linear && succ[i] < linear + len;

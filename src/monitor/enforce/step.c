@@ -69,16 +69,6 @@ static size_t mem_ranges(const struct cpu_view *c, const struct x86_insn *in, st
     return n;
 }
 
-static int always_faults(const struct x86_insn *in)
-{
-    switch (in->zi.mnemonic) {
-    case ZYDIS_MNEMONIC_UD0: case ZYDIS_MNEMONIC_UD1: case ZYDIS_MNEMONIC_UD2:
-        return 1;
-    default:
-        return !in->ok;
-    }
-}
-
 /* Instructions that store more than once: KVM reports only the last of
  * their stores into a read-only page, so they run with those pages
  * writable.  (A single store, even a split one, comes whole through MMIO
@@ -189,16 +179,19 @@ int enf_step_in_place_ex(struct enf *ef, const struct cpu_view *c, uint64_t line
     struct x86_emul_mem mem = { ef, enf_emul_read, enf_emul_write };
     uint64_t succ[2];
     unsigned len = in->ok ? in->zi.length : 1;
-    int n = 0;
+    int n;
 
     enf_cpu_to_emul(ef, c, &e);
     if (in->ok) {
         n = x86_emul_successors(&e, &mem, in->bytes, in->nbytes, succ);
-        if (n == 0)
+        if (n < 0)
             n = enf_system_successors(ef, c, in, succ);
         enf_touch_loaded_selectors(ef, c, in);
+    } else {
+        n = 0;                          /* undecodable: #UD */
     }
-    if (n == 0 && !always_faults(in))
+    /* n == 0: it can only fault, and its exception's handler is guarded */
+    if (n < 0)
         return refuse(ef, linear, in, "where it goes next cannot be known");
 
     struct range r[MAX_RANGES];

@@ -146,24 +146,24 @@ static int gpr_value(const struct cpu_view *c, ZydisRegister reg, uint64_t *out)
 }
 
 /* Where a SYSCALL-family instruction goes: from its MSRs or registers.
- * Returns the number of successors written (0..1). */
+ * Returns the number of successors written (1), or -1 (not one of these). */
 int enf_system_successors(struct enf *ef, const struct cpu_view *c, const struct x86_insn *in, uint64_t out[2])
 {
     const ZydisDecodedInstruction *zi = &in->zi;
     if (zi->opcode_map != ZYDIS_OPCODE_MAP_0F)
-        return 0;
+        return -1;
     uint64_t msr;
     int lma = x86_long_mode(&c->sregs);
     switch (zi->opcode) {
     case 0x05:                                      /* SYSCALL: LSTAR, CSTAR or STAR[31:0] */
         if (vcpu_get_msr(ef->cpu, !lma ? X86_MSR_STAR : c->mode == 64 ? X86_MSR_LSTAR : X86_MSR_CSTAR,
                          &msr) != 0)
-            return 0;
+            return -1;
         out[0] = lma ? msr : msr & 0xffffffffu;
         return 1;
     case 0x34:                                      /* SYSENTER: IA32_SYSENTER_EIP */
         if (vcpu_get_msr(ef->cpu, X86_MSR_SYSENTER_EIP, &msr) != 0)
-            return 0;
+            return -1;
         out[0] = lma ? msr : msr & 0xffffffffu;
         return 1;
     case 0x07:                                      /* SYSRET: RCX */
@@ -173,7 +173,7 @@ int enf_system_successors(struct enf *ef, const struct cpu_view *c, const struct
         out[0] = zi->operand_width == 64 ? c->regs.rdx : c->regs.rdx & 0xffffffffu;
         return 1;
     default:
-        return 0;
+        return -1;
     }
 }
 

@@ -37,7 +37,7 @@ enum kind {
     K_NONE, K_JMP_REL, K_JCC, K_CALL_REL, K_LOOP, K_LOOPE, K_LOOPNE, K_JCXZ,
     K_RET, K_JMP_IND, K_CALL_IND, K_PUSHF, K_POPF, K_CLI, K_STI,
     K_FAR_JMP_PTR, K_FAR_CALL_PTR, K_FAR_JMP_MEM, K_FAR_CALL_MEM, K_RETF, K_IRET,
-    K_NO_SUCCESSOR, K_INTO, K_INT, K_INT3,
+    K_NO_SUCCESSOR, K_INTO, K_INT, K_INT3, K_FAULTS,
 };
 
 struct decoded {
@@ -107,9 +107,10 @@ static int decode(const struct x86_emul_cpu *cpu, const uint8_t *bytes, size_t n
     if (d->in.opcode_map == ZYDIS_OPCODE_MAP_0F) {
         if (op >= 0x80 && op <= 0x8F)
             d->kind = K_JCC;
-        else if (op == 0x05 || op == 0x07 || op == 0x34 || op == 0x35 || op == 0x0B ||
-                 op == 0xB9 || op == 0xFF || op == 0xAA)   /* syscall sysret sysenter sysexit ud2 ud1 ud0 rsm */
-            d->kind = K_NO_SUCCESSOR;
+        else if (op == 0x0B || op == 0xB9 || op == 0xFF)   /* ud2 ud1 ud0: always #UD */
+            d->kind = K_FAULTS;
+        else if (op == 0x05 || op == 0x07 || op == 0x34 || op == 0x35 || op == 0xAA)
+            d->kind = K_NO_SUCCESSOR;                   /* syscall sysret sysenter sysexit rsm */
         else if (op == 0x01 && (d->in.mnemonic == ZYDIS_MNEMONIC_VMCALL ||
                                 d->in.mnemonic == ZYDIS_MNEMONIC_VMMCALL ||
                                 d->in.mnemonic == ZYDIS_MNEMONIC_VMLAUNCH ||
@@ -139,7 +140,7 @@ static int decode(const struct x86_emul_cpu *cpu, const uint8_t *bytes, size_t n
     case 0xFB: d->kind = K_STI; break;
     case 0xCD: d->kind = K_INT; break;
     case 0xCC: d->kind = K_INT3; break;
-    case 0xF1: d->kind = K_NO_SUCCESSOR; break;
+    case 0xF1: d->kind = K_FAULTS; break;          /* int1: #DB through the IDT */
     case 0xCE: d->kind = K_INTO; break;
     case 0xFF:
         if (reg == 2) d->kind = K_CALL_IND;
@@ -753,8 +754,10 @@ int x86_emul_far_target(const struct x86_emul_cpu *cpu, const struct x86_emul_me
         return -1;
     if (!x86_desc_is_code(&dd)) {
         struct x86_gate g;
+        if (!dd.s && gates && (dd.type == X86_GATE_TASK || dd.type == 0x1 || dd.type == 0x9))
+            return -2;                          /* a TSS or a task gate: a task switch */
         if (!gates || dd.s || (dd.type != X86_GATE_CALL32 && dd.type != 0x4))
-            return -1;                          /* TSS or task gate: a task switch */
+            return -1;
         x86_gate_decode(raw, cpu->lma, &g);
         return x86_emul_far_target(cpu, mem, g.selector, dd.type == 0x4 ? g.offset & 0xFFFF : g.offset, 0, t);
     }
@@ -775,8 +778,9 @@ static int code_target(const struct x86_emul_cpu *cpu, const struct x86_emul_mem
                        uint64_t off, int gates, uint64_t *out)
 {
     struct x86_target t;
-    if (x86_emul_far_target(cpu, mem, sel, off, gates, &t) != 0)
-        return -1;
+    int r = x86_emul_far_target(cpu, mem, sel, off, gates, &t);
+    if (r != 0)
+        return r;
     *out = t.linear;
     return 0;
 }
@@ -802,6 +806,8 @@ int x86_emul_vector(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *m
     if (vec * size + size - 1 > cpu->idt_limit || mem->read(mem->ctx, cpu->idt_base + vec * size, g, size) != 0)
         return -1;
     x86_gate_decode(g, cpu->lma, &gate);
+    if (gate.present && gate.type == X86_GATE_TASK)
+        return -2;                              /* a task switch */
     if (!gate.present || !x86_gate_is_int_or_trap(gate.type))
         return -1;
     struct x86_emul_cpu pm = *cpu;
@@ -809,14 +815,19 @@ int x86_emul_vector(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *m
     return x86_emul_far_target(&pm, mem, gate.selector, gate.offset, 0, t);
 }
 
-static int vector_target(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem, unsigned vec,
-                         uint64_t *out)
+/* Successors of an interrupt: 1 (the handler), 0 (the delivery faults:
+ * #GP/#NP, to a guarded handler), -1 (a task gate). */
+static int vector_successor(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem, unsigned vec,
+                            uint64_t *out)
 {
     struct x86_target t;
-    if (x86_emul_vector(cpu, mem, vec, &t) != 0)
+    int r = x86_emul_vector(cpu, mem, vec, &t);
+    if (r == -2)
         return -1;
+    if (r != 0)
+        return 0;
     *out = t.linear;
-    return 0;
+    return 1;
 }
 
 static int far_successor(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem,
@@ -831,13 +842,13 @@ static int far_successor(const struct x86_emul_cpu *cpu, const struct x86_emul_m
     switch (d->kind) {
     case K_FAR_JMP_PTR: case K_FAR_CALL_PTR:
         if (d->op[0].type != ZYDIS_OPERAND_TYPE_POINTER)
-            return 0;
+            return -1;
         sel = d->op[0].ptr.segment;
         off = d->op[0].ptr.offset & width_mask(opw);
         break;
     case K_FAR_JMP_MEM: case K_FAR_CALL_MEM:
         if (read_far_ptr(cpu, mem, d, nb, &off, &sel, &scratch) != R_OK)
-            return 0;
+            return 0;                           /* the read faults */
         break;
     case K_RETF: case K_IRET:
         if (stack_peek(cpu, mem, 0, nb, &off, &scratch) != R_OK ||
@@ -845,7 +856,7 @@ static int far_successor(const struct x86_emul_cpu *cpu, const struct x86_emul_m
             return 0;
         if (d->kind == K_IRET && !real) {
             if ((cpu->rflags & 0x4000ull) && !cpu->lma)
-                return 0;                       /* NT: a task return */
+                return -1;                      /* NT: a task return */
             if (stack_peek(cpu, mem, 2 * nb, nb, &fl, &scratch) != R_OK)
                 return 0;
             if ((fl & FL_VM) && cpu->cpl == 0 && !cpu->lma && nb == 4) {
@@ -855,13 +866,14 @@ static int far_successor(const struct x86_emul_cpu *cpu, const struct x86_emul_m
         }
         break;
     default:
-        return 0;
+        return -1;
     }
     if (real) {
         *out = real_far(sel, off & width_mask(opw));
         return 1;
     }
-    return code_target(cpu, mem, (uint16_t)sel, off, d->kind != K_RETF && d->kind != K_IRET, out) == 0;
+    int r = code_target(cpu, mem, (uint16_t)sel, off, d->kind != K_RETF && d->kind != K_IRET, out);
+    return r == 0 ? 1 : r == -2 ? -1 : 0;
 }
 
 int x86_emul_successors(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem,
@@ -871,28 +883,38 @@ int x86_emul_successors(const struct x86_emul_cpu *cpu, const struct x86_emul_me
     struct outcome o;
 
     if (!out || decode(cpu, bytes, nbytes, &d) != 0)
-        return 0;
+        return -1;
     uint64_t fall = ip_linear(cpu, next_ip(cpu, &d));
     switch (d.kind) {
     case K_NO_SUCCESSOR:
+        return -1;
+    case K_FAULTS:
         return 0;
     case K_INTO:            /* #OF when OF=1, else falls through */
         if (!(cpu->rflags & FL_OF)) {
             out[0] = fall;
             return 1;
         }
-        return vector_target(cpu, mem, 4, &out[0]) == 0;
+        return vector_successor(cpu, mem, 4, &out[0]);
     case K_INT: case K_INT3:
-        return vector_target(cpu, mem, d.kind == K_INT3 ? 3 : (unsigned)d.in.raw.imm[0].value.u & 0xFF,
-                             &out[0]) == 0;
+        return vector_successor(cpu, mem, d.kind == K_INT3 ? 3 : (unsigned)d.in.raw.imm[0].value.u & 0xFF,
+                                &out[0]);
     case K_RETF: case K_IRET:
     case K_FAR_JMP_PTR: case K_FAR_CALL_PTR: case K_FAR_JMP_MEM: case K_FAR_CALL_MEM:
         return far_successor(cpu, mem, &d, &out[0]);
     case K_JMP_REL: case K_JCC: case K_CALL_REL: case K_LOOP: case K_LOOPE: case K_LOOPNE:
     case K_JCXZ: case K_RET: case K_JMP_IND: case K_CALL_IND:
-        memset(&o, 0, sizeof o);   /* vendor-dependent ones fail in emulate() → 0 */
-        if (emulate(cpu, mem, &d, &o) != R_OK || !o.info.has_target)
+        memset(&o, 0, sizeof o);
+        switch (emulate(cpu, mem, &d, &o)) {
+        case R_FAULT:
+            return 0;       /* the read of the target faults (#PF) */
+        case R_UNSUP:
+            /* a non-canonical target or one beyond the CS limit: #GP;
+             * a stack or operand wrapping its offset space: #SS/#GP */
             return 0;
+        }
+        if (!o.info.has_target)
+            return -1;
         if (o.conditional) {
             out[0] = fall;
             out[1] = ip_linear(cpu, o.info.target);
@@ -903,12 +925,12 @@ int x86_emul_successors(const struct x86_emul_cpu *cpu, const struct x86_emul_me
     default:
         break;
     }
-    /* Anything else that transfers control in a way we do not know. */
+    /* Anything else that transfers control in a way not known here. */
     switch (d.in.meta.category) {
     case ZYDIS_CATEGORY_COND_BR: case ZYDIS_CATEGORY_UNCOND_BR: case ZYDIS_CATEGORY_CALL:
     case ZYDIS_CATEGORY_RET: case ZYDIS_CATEGORY_INTERRUPT: case ZYDIS_CATEGORY_SYSCALL:
     case ZYDIS_CATEGORY_SYSRET:
-        return 0;
+        return -1;
     default:
         break;
     }

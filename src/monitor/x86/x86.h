@@ -321,9 +321,14 @@ enum x86_emul_result x86_emul_step(struct x86_emul_cpu *cpu, const struct x86_em
  *     unreadable or not-present descriptors (the CPU faults: #GP/#NP);
  *   - INT n, INT3, INTO with OF=1: 1, the handler (IVT, or an interrupt or
  *     trap gate; 0 for task gates); INTO with OF=0: the fall-through;
- *   - INT1/UD*, SYSCALL/SYSENTER/SYSRET/SYSEXIT, RSM, VMCALL and similar,
- *     undecodable or truncated bytes: 0.
- * Returns 0 when the successor cannot be known. */
+ *   - UD0/UD1/UD2, INT1: 0 (they always raise an exception);
+ *   - SYSCALL/SYSENTER/SYSRET/SYSEXIT, RSM, VMCALL and similar, task
+ *     switches (a TSS or task gate; IRET with NT), undecodable or truncated
+ *     bytes: -1, the successor cannot be known here.
+ * 0 also when the instruction can only fault: a target or stack read
+ * that faults, a non-canonical target or one beyond the CS limit, a bad
+ * or not-present descriptor or gate (the CPU raises #PF/#GP/#NP/#SS, and
+ * the exception's handler is where it goes). */
 int x86_emul_successors(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem,
                          const uint8_t *bytes, size_t nbytes, uint64_t out[2]);
 
@@ -332,12 +337,12 @@ int x86_emul_successors(const struct x86_emul_cpu *cpu, const struct x86_emul_me
  * and its base. */
 struct x86_target { uint64_t linear; int bits; uint64_t cs_base; uint16_t selector; };
 /* The handler of an interrupt vector: IVT in real mode, else an interrupt
- * or trap gate of the IDT.  0, or -1 (outside the table, not present, a
- * task gate, a bad code segment). */
+ * or trap gate of the IDT.  0, -2 (a task gate), or -1 (outside the
+ * table, not present, a bad code segment). */
 int x86_emul_vector(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem, unsigned vector,
                     struct x86_target *t);
 /* The target of selector:offset (a code segment, or a call gate when
- * gates != 0).  0, or -1. */
+ * gates != 0).  0, -2 (a TSS or task gate: a task switch), or -1. */
 int x86_emul_far_target(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem, uint16_t sel,
                         uint64_t off, int gates, struct x86_target *t);
 
