@@ -40,6 +40,7 @@ const char *prescan_path_end_name(enum prescan_path_end e)
         [PRESCAN_END_UNDECODABLE] = "undecodable",
         [PRESCAN_END_PAGE_END] = "page-end",
         [PRESCAN_END_HALT] = "halt",
+        [PRESCAN_END_FAULTS] = "faults",
     };
     if ((unsigned)e >= PRESCAN_END_COUNT)
         return "?";

@@ -29,8 +29,8 @@
  *   - Straight-line fall-through continues at the SAME depth: after an
  *     ordinary instruction, after a sensitive instruction or HLT ("scanned
  *     through" — except HLT, which ends the path: execution only resumes
- *     after HLT on an interrupt, scout has none, and the monitor scans
- *     RIP at every exit anyway), after a Jcc/LOOPcc/JrCXZ/XBEGIN (whatever its target is),
+ *     after HLT on an interrupt, and the monitor scans RIP at every exit
+ *     anyway), after a Jcc/LOOPcc/JrCXZ/XBEGIN (whatever its target is),
  *     and after an in-page CALL rel (its return address).
  *   - The in-page target of a static branch (JMP/CALL/Jcc/LOOP/JrCXZ rel)
  *     that is not yet scanned is pushed at depth+1, only if depth+1 <=
@@ -40,7 +40,8 @@
  *     JMP/CALL through register or memory); far JMP/CALL; unconditional JMP
  *     whose target is already scanned, or pushed (followed), or not followed
  *     because of the depth limit; instruction crossing the page end;
- *     undecodable bytes; an instruction ending exactly at the page end.
+ *     undecodable bytes; an instruction ending exactly at the page end;
+ *     UD0/UD1/UD2 (they always raise #UD: what follows is often data).
  *   - A static in-page branch is NATIVE exactly when its in-page target is
  *     scanned.  If the target is not scanned when the branch is classified it
  *     is marked virtualize (reason branch-unscanned) and remembered in a
@@ -153,6 +154,7 @@ enum prescan_path_end {
     PRESCAN_END_UNDECODABLE,       /* "undecodable" */
     PRESCAN_END_PAGE_END,          /* "page-end": instruction ends exactly at the page end */
     PRESCAN_END_HALT,              /* "halt": HLT (scout has no interrupts to resume after it) */
+    PRESCAN_END_FAULTS,            /* "faults": UD0/UD1/UD2: nothing falls through them */
     PRESCAN_END_COUNT
 };
 const char *prescan_path_end_name(enum prescan_path_end e);

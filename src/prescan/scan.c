@@ -73,6 +73,9 @@ static void decode_classify_insn(const struct prescan *ps, const struct attr_pag
     switch ((enum prescan_class)ps->policy[in->mnemonic]) {
     case PRESCAN_CLASS_NATIVE:
     case PRESCAN_CLASS_COUNT:
+        if (in->mnemonic == ZYDIS_MNEMONIC_UD0 || in->mnemonic == ZYDIS_MNEMONIC_UD1 ||
+            in->mnemonic == ZYDIS_MNEMONIC_UD2)
+            d->end = PRESCAN_END_FAULTS;    /* native: the #UD goes to a guarded handler */
         return;
     case PRESCAN_CLASS_SENSITIVE:
         d->reason = PRESCAN_REASON_SENSITIVE;

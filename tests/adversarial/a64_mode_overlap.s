@@ -56,7 +56,8 @@ X2:     .byte 0x0f, 0x1f, 0x9c, 0xe6, 0xe9, 0xeb, 0x08, 0x90
         ljmp $0x08, $back2
         .code64
 
+        .include "tests/guests/common64.inc"
+        .section .data
 m_start: .asciz "compat then long, long then compat\n"
 m_64:    .asciz "long mode again\n"
 m_done:  .asciz "done\n"
-        .include "tests/guests/common64.inc"

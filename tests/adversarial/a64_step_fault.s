@@ -45,12 +45,13 @@ done:   lea m_pf(%rip), %rsi
         call puts
         xor %eax, %eax
         jmp exit
-m_start: .asciz "mov ss faults into the #PF handler\n"
-m_pf:    .asciz "#PF\n"
-m_done:  .asciz "done\n"
         .include "tests/guests/common64.inc"
         .balign 4096
 idtr:   .word 4095
         .quad idt
         .balign 16
 idt:    .fill 4096, 1, 0
+        .section .data
+m_start: .asciz "mov ss faults into the #PF handler\n"
+m_pf:    .asciz "#PF\n"
+m_done:  .asciz "done\n"

@@ -66,19 +66,16 @@ static enum vm_hook_result on_protected_write(void *ctx, struct vcpu *cpu, uint6
 {
     struct enf *ef = ctx;
     uint8_t copy[8];
-    struct vcpu_fragment frag[VCPU_MAX_FRAGMENTS];
     if (len > sizeof(copy))
         len = sizeof(copy);
     memcpy(copy, data, len);            /* the run struct is reused by the completion run */
-    vcpu_complete_io(cpu);              /* the writing instruction completes first */
-    size_t nf = vcpu_take_fragments(cpu, frag);
-    ef->st.mmio_fragments += nf;
-    enf_end_step(ef);
+    vcpu_complete_io(cpu);              /* the writing instruction goes on first */
+    if (vcpu_exit_pending(cpu))
+        ef->st.mmio_fragments++;        /* ... to its next piece: the step is not over */
+    else
+        enf_end_step(ef);
     if (enf_apply_write(ef, gpa, copy, len, 0) != 0)
         return VM_HOOK_STOP;
-    for (size_t i = 0; i < nf; i++)
-        if (enf_apply_write(ef, frag[i].gpa, frag[i].data, frag[i].len, 0) != 0)
-            return VM_HOOK_STOP;
     return ef->stop_now ? VM_HOOK_STOP : VM_HOOK_HANDLED;
 }
 

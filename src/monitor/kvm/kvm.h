@@ -149,15 +149,14 @@ struct vm_hooks {
 
 /* KVM_RUN with immediate_exit = 1 to complete a pending I/O (DESIGN §3):
  * afterwards RIP is past the IN/OUT on every host and may be changed.  A
- * store KVM splits (more than 8 bytes, or across a page) comes as further
- * MMIO exits while it completes: pieces outside RAM go to the devices,
- * pieces into protected pages are kept for vcpu_take_fragments.  A no-op
- * when nothing is pending. */
+ * no-op when nothing is pending.  Completing may lead straight to another
+ * exit of the same instruction -- the next piece of a store KVM splits
+ * (more than 8 bytes, or across a page), the next iteration of a REP
+ * string instruction: then vcpu_exit_pending() is 1, and the run loop
+ * handles that exit next (hooks see every piece; after_exit waits for the
+ * instruction's last exit). */
 void vcpu_complete_io(struct vcpu *cpu);
-#define VCPU_MAX_FRAGMENTS 16
-struct vcpu_fragment { uint64_t gpa; unsigned len; uint8_t data[8]; };
-/* The protected-page pieces the last completion collected (and forgets them). */
-size_t vcpu_take_fragments(struct vcpu *cpu, struct vcpu_fragment *out);
+int  vcpu_exit_pending(const struct vcpu *cpu);
 
 struct vm_stop {
     enum { VM_STOP_EXIT_DEVICE, VM_STOP_HLT, VM_STOP_SHUTDOWN, VM_STOP_GUEST_EXCEPTION,

@@ -22,8 +22,7 @@ struct vcpu {
     int io_pending;            /* last exit was IO/MMIO and not completed yet */
     volatile sig_atomic_t stop_requested;   /* 0, or VM_STOP_* + 1 */
     struct vcpu_stats stats;
-    struct vcpu_fragment frag[VCPU_MAX_FRAGMENTS];
-    size_t nfrag;
+    int exit_pending;          /* a completion run came back with an exit the loop has not handled */
 };
 
 struct vm {

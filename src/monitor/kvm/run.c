@@ -23,35 +23,6 @@ void vcpu_request_stop(struct vcpu *cpu, int why)
         cpu->run->immediate_exit = 1;
 }
 
-/* A continuation exit while completing: another piece of the same store
- * (or load).  1 if it was one and is handled, 0 if the exit is something
- * else (left in kvm_run for nobody: completion runs do not enter the guest). */
-static int continuation(struct vcpu *cpu)
-{
-    struct vm *vm = cpu->vm;
-    struct kvm_run *run = cpu->run;
-    if (run->exit_reason != KVM_EXIT_MMIO)
-        return 0;
-    uint64_t gpa = run->mmio.phys_addr;
-    unsigned len = run->mmio.len > 8 ? 8 : run->mmio.len;
-    int status = 0;
-    cpu->stats.exits[KVM_EXIT_MMIO]++;
-    if (run->mmio.is_write && memslot_is_protected(vm, gpa) == 1) {
-        cpu->stats.protected_writes++;
-        if (cpu->nfrag < VCPU_MAX_FRAGMENTS) {
-            struct vcpu_fragment *f = &cpu->frag[cpu->nfrag++];
-            f->gpa = gpa;
-            f->len = len;
-            memcpy(f->data, run->mmio.data, len);
-        }
-    } else if (vm->io) {
-        vm->io->mmio(vm->io_ctx, gpa, run->mmio.is_write, len, run->mmio.data, &status);
-    } else if (!run->mmio.is_write) {
-        memset(run->mmio.data, 0xff, sizeof run->mmio.data);
-    }
-    return 1;
-}
-
 void vcpu_cancel_stop(struct vcpu *cpu, int why)
 {
     if (cpu->stop_requested == why + 1) {
@@ -73,16 +44,16 @@ void vcpu_complete_io(struct vcpu *cpu)
     cpu->regs_dirty = cpu->sregs_dirty = 0;
     if (cpu->sync)
         cpu->run->kvm_dirty_regs = 0;
-    cpu->nfrag = 0;
-    for (int rounds = 0; cpu->io_pending && rounds < 2 * VCPU_MAX_FRAGMENTS; rounds++) {
-        cpu->run->immediate_exit = 1;
-        int rc = vcpu_ioctl(cpu, KVM_RUN, 0);
-        cpu->run->immediate_exit = cpu->stop_requested ? 1 : 0;
-        cpu->stats.runs++;
-        cpu->stats.completion_runs++;
-        cpu->io_pending = rc == 0 && continuation(cpu);
-    }
+    cpu->run->immediate_exit = 1;
+    int rc = vcpu_ioctl(cpu, KVM_RUN, 0);
+    cpu->run->immediate_exit = cpu->stop_requested ? 1 : 0;
+    cpu->stats.runs++;
+    cpu->stats.completion_runs++;
     cpu->io_pending = 0;
+    /* rc == 0: completing it went on to another exit -- the next piece of a
+     * store KVM splits, the next iteration of a REP string instruction.
+     * The run loop handles it as the next exit. */
+    cpu->exit_pending = rc == 0;
     vcpu_after_run(cpu);
     if (rd)
         vcpu_set_regs(cpu, &r);
@@ -90,13 +61,7 @@ void vcpu_complete_io(struct vcpu *cpu)
         vcpu_set_sregs(cpu, &s);
 }
 
-size_t vcpu_take_fragments(struct vcpu *cpu, struct vcpu_fragment *out)
-{
-    size_t n = cpu->nfrag;
-    memcpy(out, cpu->frag, n * sizeof(*out));
-    cpu->nfrag = 0;
-    return n;
-}
+int vcpu_exit_pending(const struct vcpu *cpu) { return cpu->exit_pending; }
 
 static uint64_t word(const uint8_t *b, unsigned w, unsigned i)
 {
@@ -334,22 +299,26 @@ int vcpu_run(struct vcpu *cpu, const struct vm_hooks *h, struct vm_stop *stop)
                      stop->why == VM_STOP_TIMEOUT ? "timed out" : "interrupted", (unsigned long long)stop->rip);
             return 0;
         }
-        if (vcpu_flush(cpu) < 0) {
-            stop->why = VM_STOP_ERROR;
-            snprintf(stop->message, sizeof stop->message, "cannot set vCPU state: %s", strerror(errno));
-            return -1;
-        }
-        int rc = vcpu_ioctl(cpu, KVM_RUN, 0);
-        int e = errno;
-        vcpu_after_run(cpu);
-        cpu->stats.runs++;
-        cpu->io_pending = 0;
-        if (rc < 0) {
-            if (e == EINTR || e == EAGAIN)
-                continue;
-            stop->why = VM_STOP_ERROR;
-            snprintf(stop->message, sizeof stop->message, "KVM_RUN failed: %s", strerror(e));
-            return -1;
+        if (cpu->exit_pending) {
+            cpu->exit_pending = 0;      /* a completion came back with this exit */
+        } else {
+            if (vcpu_flush(cpu) < 0) {
+                stop->why = VM_STOP_ERROR;
+                snprintf(stop->message, sizeof stop->message, "cannot set vCPU state: %s", strerror(errno));
+                return -1;
+            }
+            int rc = vcpu_ioctl(cpu, KVM_RUN, 0);
+            int e = errno;
+            vcpu_after_run(cpu);
+            cpu->stats.runs++;
+            cpu->io_pending = 0;
+            if (rc < 0) {
+                if (e == EINTR || e == EAGAIN)
+                    continue;
+                stop->why = VM_STOP_ERROR;
+                snprintf(stop->message, sizeof stop->message, "KVM_RUN failed: %s", strerror(e));
+                return -1;
+            }
         }
         uint32_t reason = cpu->run->exit_reason;
         stop->exit_reason = reason;
@@ -394,7 +363,7 @@ int vcpu_run(struct vcpu *cpu, const struct vm_hooks *h, struct vm_stop *stop)
         case KVM_EXIT_INTERNAL_ERROR:
             if (cpu->run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION && h && h->emulation_failure &&
                 h->emulation_failure(h->ctx, cpu) == VM_HOOK_HANDLED) {
-                if (h->after_exit)
+                if (h->after_exit && !cpu->exit_pending)
                     h->after_exit(h->ctx, cpu, reason);
                 continue;
             }
@@ -413,7 +382,9 @@ int vcpu_run(struct vcpu *cpu, const struct vm_hooks *h, struct vm_stop *stop)
             snprintf(stop->message, sizeof stop->message, "unhandled KVM exit reason %u", reason);
             break;
         }
-        if (h && h->after_exit)
+        /* (an instruction still in the middle of its exits is not over:
+         * after_exit waits for its last one) */
+        if (h && h->after_exit && !cpu->exit_pending)
             h->after_exit(h->ctx, cpu, reason);
         if (stopped)
             return stop->why == VM_STOP_ERROR ? -1 : 0;
