@@ -3,6 +3,7 @@
 # immediate bytes are code (`mov $'E',%al; out %al,$0xe9; ...`).  The
 # handler's guard at N+3 must not sit inside the native mov: the mov
 # becomes virtualize, and both run as written.
+        .include "tests/adversarial/gate64.inc"
         .code64
         .globl _start
 _start: lea m_start(%rip), %rsi
@@ -11,13 +12,7 @@ _start: lea m_start(%rip), %rsi
         mov %rax, %rbx
         lea N+2(%rip), %rax             # handler: inside the mov's immediate
         lea idt(%rip), %rdi
-        mov %ax, (%rdi)
-        movw $0x08, 2(%rdi)
-        movb $0x8e, 5(%rdi)
-        shr $16, %rax
-        mov %ax, 6(%rdi)
-        shr $16, %rax
-        mov %eax, 8(%rdi)
+        intgate
         lidt idtr(%rip)
         call N                          # native again, now with the guard
         cmp %rax, %rbx

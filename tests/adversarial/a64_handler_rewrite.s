@@ -1,19 +1,14 @@
 # a64_handler_rewrite: the guest's #DE handler runs once; then the guest
 # rewrites the handler's code (the gate is unchanged) and takes #DE again.
 # The new code must be scanned before it runs.
+        .include "tests/adversarial/gate64.inc"
         .code64
         .globl _start
 _start: lea m_start(%rip), %rsi
         call puts
         lea h(%rip), %rax
         lea idt(%rip), %rdi
-        mov %ax, (%rdi)
-        movw $0x08, 2(%rdi)
-        movb $0x8e, 5(%rdi)
-        shr $16, %rax
-        mov %ax, 6(%rdi)
-        shr $16, %rax
-        mov %eax, 8(%rdi)
+        intgate
         lidt idtr(%rip)
         xor %r12d, %r12d
         xor %ecx, %ecx

@@ -10,19 +10,14 @@
 # prints 'X'.  (scout: a guard cannot go inside a native instruction, which
 # becomes virtualize; and the #PF handler's entry is guarded, so the step
 # ends before the handler runs.)
+        .include "tests/adversarial/gate64.inc"
         .code64
         .globl _start
 _start: lea m_start(%rip), %rsi
         call puts
         lea pf(%rip), %rax              # IDT: #PF only
         lea idt+14*16(%rip), %rdi
-        mov %ax, (%rdi)
-        movw $0x08, 2(%rdi)
-        movb $0x8e, 5(%rdi)
-        shr $16, %rax
-        mov %ax, 6(%rdi)
-        shr $16, %rax
-        mov %eax, 8(%rdi)
+        intgate
         lidt idtr(%rip)
         mov %rsp, %rbx
         xor %r12d, %r12d

@@ -13,7 +13,8 @@ stat() { grep -o "[ :]$2=[0-9]*" "$1" | head -n1 | cut -d= -f2; }
 
 while read -r name status refused args; do
     case "$name" in ''|'#'*) continue ;; esac
-    img=$(ls "$A/$name".* 2>/dev/null | grep -v '\.o\|\.elf$' | head -n1)
+    base=${name%@*}     # NAME@tag: the same guest again with other ARGS
+    img=$(ls "$A/$base".* 2>/dev/null | grep -v '\.o\|\.elf$' | head -n1)
     [ -n "$img" ] || { not_ok "$name" "not built"; continue; }
     [ "$args" = "-" ] && args=""
     # shellcheck disable=SC2086

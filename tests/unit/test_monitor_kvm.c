@@ -54,7 +54,7 @@ TEST(protected_write_hook_cpl3)
     CHECK_EQ(gmem_write_phys(vm, 0x100000, code, sizeof code), 0);
     CHECK_EQ(vm_boot_cpu(vm, VM_MODE_LONG64, 3, 0x100000, 0, err, sizeof err), 0);
     CHECK_EQ(memslot_protect(vm, 0x300000), 0);
-    struct vm_hooks h = { NULL, on_io, on_write, NULL, NULL };
+    struct vm_hooks h = { .io = on_io, .protected_write = on_write };
     struct vm_stop st;
     CHECK_EQ(vcpu_run(vm_vcpu(vm), &h, &st), 0);
     CHECK_EQ(st.why, VM_STOP_EXIT_DEVICE);

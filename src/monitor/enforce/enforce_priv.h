@@ -88,7 +88,7 @@ struct enf {
     struct enf_tables tables;
     VEC(uint64_t) touched;      /* pages the engine changed since the last sync */
     VEC(uint64_t) touched_check;/* debug builds: pages to check for traps inside native code */
-    uint64_t retry_rip;         /* linear + 1 of an instruction KVM could not emulate, retried writable */
+    uint64_t retry_rip;         /* linear + 1 of an instruction (or exception delivery) retried writable */
     /* the in-place step in flight */
     enum enf_step_state step;
     VEC(uint64_t) step_traps;   /* STEP traps planted for it */
@@ -175,6 +175,9 @@ void enf_step_begin(struct enf *ef);      /* ARMED -> IN_FLIGHT */
 /* trap.c */
 int  enf_handle_trap(struct enf *ef, struct cpu_view *c, uint64_t linear, uint64_t gpa);
 int  enf_set_rip(struct enf *ef, struct cpu_view *c, uint64_t ip);
+/* retry.c: run-loop hooks for what KVM cannot do with a page read-only */
+enum vm_hook_result enf_on_emulation_failure(void *ctx, struct vcpu *cpu);
+enum vm_hook_result enf_on_shutdown(void *ctx, struct vcpu *cpu);
 int  enf_decode_at(struct enf *ef, const struct cpu_view *c, uint64_t linear, struct x86_insn *insn);
 
 /* tables.c (the state in struct enf_tables is read directly by the files

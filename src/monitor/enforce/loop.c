@@ -79,35 +79,6 @@ static enum vm_hook_result on_protected_write(void *ctx, struct vcpu *cpu, uint6
     return ef->stop_now ? VM_HOOK_STOP : VM_HOOK_HANDLED;
 }
 
-/* KVM could not emulate an instruction (FXSAVE, XSAVE, CMPXCHG16B, wide
- * vector stores into a read-only page): RIP is still on it and nothing
- * happened.  If it stores into a protected page, run it in place once with
- * those pages writable (its stores are diffed when the step ends). */
-static enum vm_hook_result on_emulation_failure(void *ctx, struct vcpu *cpu)
-{
-    struct enf *ef = ctx;
-    struct cpu_view c;
-    struct x86_insn in;
-    uint64_t gpa;
-    (void)cpu;
-    enf_end_step(ef);
-    if (enf_cpu_load(ef, &c) != 0)
-        return VM_HOOK_STOP;
-    uint64_t lin = enf_cpu_linear(&c, c.regs.rip);
-    if (ef->retry_rip == lin + 1)
-        return VM_HOOK_PASS;            /* it failed again, writable: a real failure */
-    if (gmem_translate(ef->vm, lin, 0, &gpa) != 0 || enf_decode_at(ef, &c, lin, &in) != 0)
-        return VM_HOOK_PASS;
-    ef->retry_rip = lin + 1;
-    if (enf_step_in_place_ex(ef, &c, lin, gpa, &in, 1) != 0)
-        return VM_HOOK_STOP;
-    if (!ef->unprot.n) {
-        enf_end_step(ef);               /* nothing of ours in its way: KVM's own limit */
-        return VM_HOOK_PASS;
-    }
-    return VM_HOOK_HANDLED;
-}
-
 /* Invariants checked at every exit in debug builds: RIP's instruction is
  * scanned, and no trap byte of scout's sits inside a native instruction of
  * any mode (the CPU would run something else). */
@@ -139,8 +110,8 @@ static void on_after_exit(void *ctx, struct vcpu *cpu, uint32_t exit_reason)
         enf_step_begin(ef);             /* the step runs now */
     else
         enf_end_step(ef);
-    if (exit_reason != KVM_EXIT_INTERNAL_ERROR)
-        ef->retry_rip = 0;
+    if (exit_reason != KVM_EXIT_INTERNAL_ERROR && exit_reason != KVM_EXIT_SHUTDOWN)
+        ef->retry_rip = 0;            /* the retried instruction or delivery got through */
     /* The run ends at these: nothing will execute at RIP, so nothing to scan. */
     if (exit_reason == KVM_EXIT_HLT || exit_reason == KVM_EXIT_SHUTDOWN ||
         exit_reason == KVM_EXIT_SYSTEM_EVENT || exit_reason == KVM_EXIT_FAIL_ENTRY ||
@@ -291,7 +262,8 @@ int enf_prepare(struct enf *ef, char *err, size_t errlen)
 /* vm_run() with the hooks; stepping: stop after one instruction (stepi). */
 int enf_run_guest(struct enf *ef, struct vm_stop *stop, int stepping)
 {
-    struct vm_hooks hooks = { ef, on_io, on_protected_write, on_after_exit, on_emulation_failure };
+    struct vm_hooks hooks = { ef, on_io, on_protected_write, on_after_exit, enf_on_emulation_failure,
+                              enf_on_shutdown };
     ef->failed = 0;
     int rc = enf_debug_resume(ef, stop, stepping);
     if (rc == 0)

@@ -145,6 +145,9 @@ struct vm_hooks {
      * instruction and nothing of it happened.  HANDLED: run again (the hook
      * changed something); PASS: the run stops with the error. */
     enum vm_hook_result (*emulation_failure)(void *ctx, struct vcpu *cpu);
+    /* KVM_EXIT_SHUTDOWN (a triple fault, or an exception frame KVM could
+     * not push into a read-only page): HANDLED: run again. */
+    enum vm_hook_result (*shutdown)(void *ctx, struct vcpu *cpu);
 };
 
 /* KVM_RUN with immediate_exit = 1 to complete a pending I/O (DESIGN §3):

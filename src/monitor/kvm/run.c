@@ -246,9 +246,12 @@ static int handle_mmio(struct vcpu *cpu, const struct vm_hooks *h, struct vm_sto
     uint64_t gpa = run->mmio.phys_addr;
     unsigned len = run->mmio.len > 8 ? 8 : run->mmio.len;
     cpu->io_pending = 1;
-    int prot = memslot_is_protected(vm, gpa);
-    if (!run->mmio.is_write || prot != 1) {
-        /* outside RAM: a device's, or nobody's */
+    /* A write into RAM is one KVM did not make (the page was read-only when
+     * the instruction ran; it may not be any more when a later piece of the
+     * same store arrives): it goes through the hook.  Everything else is
+     * outside RAM: a device's, or nobody's. */
+    int ram = gpa < vm->mem_size && len <= vm->mem_size - gpa;
+    if (!run->mmio.is_write || !ram) {
         int status = 0;
         if (run->mmio.is_write)
             cpu->stats.mmio_writes++;
@@ -346,6 +349,12 @@ int vcpu_run(struct vcpu *cpu, const struct vm_hooks *h, struct vm_stop *stop)
             break;
         }
         case KVM_EXIT_SHUTDOWN:
+            if (h && h->shutdown && h->shutdown(h->ctx, cpu) == VM_HOOK_HANDLED) {
+                if (h->after_exit)
+                    h->after_exit(h->ctx, cpu, reason);
+                continue;
+            }
+            /* fall through */
         case KVM_EXIT_SYSTEM_EVENT:
             stopped = 1;
             stop->why = VM_STOP_SHUTDOWN;

@@ -754,8 +754,8 @@ int x86_emul_far_target(const struct x86_emul_cpu *cpu, const struct x86_emul_me
         return -1;
     if (!x86_desc_is_code(&dd)) {
         struct x86_gate g;
-        if (!dd.s && gates && (dd.type == X86_GATE_TASK || dd.type == 0x1 || dd.type == 0x9))
-            return -2;                          /* a TSS or a task gate: a task switch */
+        if (!dd.s && gates && !cpu->lma && (dd.type == X86_GATE_TASK || dd.type == 0x1 || dd.type == 0x9))
+            return -2;                          /* a TSS or a task gate: a task switch (long mode: #GP) */
         if (!gates || dd.s || (dd.type != X86_GATE_CALL32 && dd.type != 0x4))
             return -1;
         x86_gate_decode(raw, cpu->lma, &g);
@@ -806,8 +806,8 @@ int x86_emul_vector(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *m
     if (vec * size + size - 1 > cpu->idt_limit || mem->read(mem->ctx, cpu->idt_base + vec * size, g, size) != 0)
         return -1;
     x86_gate_decode(g, cpu->lma, &gate);
-    if (gate.present && gate.type == X86_GATE_TASK)
-        return -2;                              /* a task switch */
+    if (gate.present && gate.type == X86_GATE_TASK && !cpu->lma)
+        return -2;                              /* a task switch (long mode: #GP) */
     if (!gate.present || !x86_gate_is_int_or_trap(gate.type))
         return -1;
     struct x86_emul_cpu pm = *cpu;
