@@ -50,7 +50,7 @@ enum enf_stepi_state { ENF_STEPI_NONE, ENF_STEPI_PREPARE, ENF_STEPI_IN_FLIGHT, E
 struct enf_unprot { uint64_t page; uint8_t *before; };
 
 /* A handler entry guarded by an ENTRY trap (tables.c). */
-struct enf_entry { uint64_t gpa; unsigned vector, nvectors; };
+struct enf_entry { uint64_t gpa; unsigned vector, nvectors; int gp; /* #GP leads here too */ };
 
 struct enf_tables {
     int valid;
@@ -178,6 +178,10 @@ int  enf_set_rip(struct enf *ef, struct cpu_view *c, uint64_t ip);
 /* retry.c: run-loop hooks for what KVM cannot do with a page read-only */
 enum vm_hook_result enf_on_emulation_failure(void *ctx, struct vcpu *cpu);
 enum vm_hook_result enf_on_shutdown(void *ctx, struct vcpu *cpu);
+/* denied.c: a trap the CPU refused at CPL > 0 (#GP: the guest's TSS
+ * denies the port), seen at the #GP handler's ENTRY trap: 1 the state is
+ * back on the trap (c, *linear, *gpa updated), 0 a real #GP, -1 error. */
+int  enf_denied_trap(struct enf *ef, struct cpu_view *c, uint64_t *linear, uint64_t *gpa);
 int  enf_decode_at(struct enf *ef, const struct cpu_view *c, uint64_t linear, struct x86_insn *insn);
 
 /* tables.c (the state in struct enf_tables is read directly by the files
@@ -194,6 +198,8 @@ int  enf_emul_write(void *ctx, uint64_t linear, const void *buf, size_t len);
 int  enf_system_successors(struct enf *ef, const struct cpu_view *c, const struct x86_insn *in,
                            uint64_t out[2]);
 int  enf_emulate_system(struct enf *ef, struct cpu_view *c, const struct x86_insn *in, const char **how);
+/* A code or data descriptor of the GDT/LDT (-1: null, beyond the table, unreadable). */
+int  enf_read_desc(struct enf *ef, const struct cpu_view *c, uint16_t sel, struct x86_desc *d);
 void enf_touch_selector(struct enf *ef, const struct cpu_view *c, uint16_t sel);
 void enf_touch_loaded_selectors(struct enf *ef, const struct cpu_view *c, const struct x86_insn *in);
 int  enf_emulate_ltr(struct enf *ef, struct cpu_view *c, const struct x86_insn *in);

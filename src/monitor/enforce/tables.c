@@ -134,11 +134,12 @@ static void follow(struct enf *ef, const struct cpu_view *c)
             ;
         if (i < entries.n) {
             entries.v[i].nvectors++;
+            entries.v[i].gp |= v == X86_VEC_GP;
             continue;
         }
         if (in_ranges(tab, ntab, tg.linear))
             continue;                   /* inside the table itself: see the top of the file */
-        struct enf_entry ent = { gpa, v, 1 };
+        struct enf_entry ent = { gpa, v, 1, v == X86_VEC_GP };
         if (VEC_PUSH(&entries, ent) != 0)
             goto oom;
     }

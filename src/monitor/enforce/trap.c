@@ -148,6 +148,13 @@ static int run_native_once(struct enf *ef, struct cpu_view *c, uint64_t linear, 
 int enf_handle_trap(struct enf *ef, struct cpu_view *c, uint64_t linear, uint64_t gpa)
 {
     unsigned kinds = enf_trap_kinds(ef->tt, gpa);
+    if (kinds & ENF_TRAP_ENTRY) {
+        int d = enf_denied_trap(ef, c, &linear, &gpa);
+        if (d < 0)
+            return -1;
+        if (d)
+            kinds = enf_trap_kinds(ef->tt, gpa);    /* the trap the CPU refused, as if it exited */
+    }
     if (debug_trap_hit(ef, kinds, c, linear, gpa))
         return ef->failed ? -1 : 0;     /* a breakpoint or the end of a stepi: stop here */
     enf_end_step(ef);
