@@ -3,7 +3,9 @@
 # OUT DX,AL; one the CPU runs at CPL 3 raises #GP instead of exiting, into
 # the guest's handler.  The guest must not see those: its only #GP is the
 # one it asks for, from HLT.  The user code crosses pages (at depth 0 each
-# call goes through a trap).
+# call goes through a trap).  Then the #GP gate goes: a refused trap would
+# be a #GP with no handler, a double fault, a triple fault.  The user code
+# runs again and ends with UD2, into the #UD handler.
         .include "tests/adversarial/gate64.inc"
         .code64
         .globl _start
@@ -60,6 +62,28 @@ gp:     mov (%rsp), %rax                # error code
         mov $8, %cl
         call puthex
         call putnl
+        movq $0, idt+13*16(%rip)        # no #GP handler from now on
+        movq $0, idt+13*16+8(%rip)
+        lea ud(%rip), %rax
+        lea idt+6*16(%rip), %rdi
+        intgate
+        lea user2(%rip), %rax
+        mov %rax, 8(%rsp)               # back to CPL 3, at user2
+        add $8, %rsp                    # the error code
+        iretq
+ud:     lea m_ud(%rip), %rsi
+        call puts
+        mov (%rsp), %rax
+        lea user(%rip), %rbx
+        sub %rbx, %rax
+        mov $4, %cl
+        call puthex
+        lea m_sum(%rip), %rsi
+        call puts
+        mov %r12, %rax
+        mov $8, %cl
+        call puthex
+        call putnl
         xor %eax, %eax
         jmp exit
         .include "tests/guests/common64.inc"
@@ -70,6 +94,11 @@ user:   xor %r12d, %r12d
         dec %ecx
         jnz 1b
         hlt                             # CPL 3: #GP(0)
+user2:  mov $30, %ecx
+1:      call f
+        dec %ecx
+        jnz 1b
+        ud2
         .balign 4096
 f:      add %rcx, %r12
         imul $3, %r12, %r12
@@ -92,6 +121,7 @@ m_err:  .asciz "#GP err="
 m_at:   .asciz " at user+"
 m_cs:   .asciz " cs="
 m_sum:  .asciz " sum="
+m_ud:   .asciz "#UD at user+"
         .balign 16
 tss:    .fill 0x68, 1, 0
         .balign 4096

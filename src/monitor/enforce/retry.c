@@ -10,6 +10,9 @@
  *   a page with code -- and gave up as on a triple fault, with the state
  *   as it was before the exception.
  *
+ *   (A shutdown with RIP on an armed trap at CPL 3 is a trap the CPU
+ *   refused with no #GP handler to go to: handled as the trap; denied.c.)
+ *
  * Either way the pages go writable with a snapshot (write.c), the vCPU
  * runs to its next exit -- the instruction's successor guard, or the
  * handler's ENTRY trap (tables.c) -- and the bytes that changed go through
@@ -124,6 +127,18 @@ enum vm_hook_result enf_on_shutdown(void *ctx, struct vcpu *cpu)
     struct cpu_view c;
     uint64_t lin;
     (void)cpu;
+    uint64_t gpa;
+    if (enf_cpu_load(ef, &c) != 0)
+        return VM_HOOK_STOP;
+    lin = enf_cpu_linear(&c, c.regs.rip);
+    if (c.cpl > 0 && gmem_translate(ef->vm, lin, 0, &gpa) == 0 && enf_trap_is_armed(ef->tt, gpa)) {
+        /* a trap the CPU refused at CPL 3 (denied.c) with no #GP handler
+         * to go to: the state is still on it, handled as if it exited */
+        ef->st.denied_traps++;
+        if (enf_handle_trap(ef, &c, lin, gpa) != 0)
+            return VM_HOOK_STOP;
+        return ef->failed || ef->stop_now ? VM_HOOK_STOP : VM_HOOK_HANDLED;
+    }
     int r = retry_start(ef, &c, &lin);
     if (r <= 0)
         return r < 0 ? VM_HOOK_STOP : VM_HOOK_PASS;
