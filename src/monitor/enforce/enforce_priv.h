@@ -72,6 +72,8 @@ static inline int enf_is_table_page(const struct enf_tables *t, uint64_t page)
     return 0;
 }
 
+typedef VEC(uint64_t) page_vec;
+
 struct enf {
     struct vm *vm;
     struct vcpu *cpu;
@@ -86,8 +88,8 @@ struct enf {
     void *vexit_hook_ctx;
     uint64_t reserved_base;     /* the monitor's reserved region */
     struct enf_tables tables;
-    VEC(uint64_t) touched;      /* pages the engine changed since the last sync */
-    VEC(uint64_t) touched_check;/* debug builds: pages to check for traps inside native code */
+    page_vec touched;           /* pages the engine changed since the last sync */
+    page_vec touched_check;     /* debug builds: pages to check for traps inside native code */
     uint64_t retry_rip;         /* linear + 1 of an instruction (or exception delivery) retried writable */
     /* the in-place step in flight */
     enum enf_step_state step;

@@ -98,6 +98,15 @@ static void check_invariants(struct enf *ef, uint64_t lin, uint64_t gpa, const s
                 return;
             }
     }
+    ef->touched_check.n = 0;
+    /* every STEP trap belongs to the step in flight, and is in its list */
+    size_t listed = 0;
+    for (size_t i = 0; i < ef->step_traps.n; i++)
+        listed += (enf_trap_kinds(ef->tt, ef->step_traps.v[i]) & ENF_TRAP_STEP) != 0;
+    size_t all = enf_trap_count_kind(ef->tt, ENF_TRAP_STEP);
+    if (all != listed || (all && ef->step == ENF_STEP_NONE))
+        enf_fail(ef, "invariant broken: %zu STEP traps planted, %zu of them in the step's list (step %s)", all,
+                 listed, ef->step == ENF_STEP_NONE ? "over" : "in flight");
 }
 
 static void on_after_exit(void *ctx, struct vcpu *cpu, uint32_t exit_reason)
@@ -122,10 +131,10 @@ static void on_after_exit(void *ctx, struct vcpu *cpu, uint32_t exit_reason)
     enf_tables_check(ef, &c);
     uint64_t lin = enf_cpu_linear(&c, c.regs.rip), gpa;
     if (gmem_translate(ef->vm, lin, 0, &gpa) == 0 && !enf_in_monitor(ef, gpa)) {
-        if (ef->cfg.check_invariant)
-            check_invariants(ef, lin, gpa, &c);
         if (!enf_trap_is_armed(ef->tt, gpa))
             enf_ensure_scanned(ef, &c, lin);
+        if (ef->cfg.check_invariant)
+            check_invariants(ef, lin, gpa, &c);     /* as the guest re-enters */
         ef->st.invariant_checks++;
     }
     ef->invalidated_rip_page = 0;

@@ -90,13 +90,27 @@ size_t enf_read_insn_bytes(struct enf *ef, uint64_t linear, uint8_t *buf)
 
 /* ── engine events: trace them, remember which pages changed ────────── */
 
+static void push_page(struct enf *ef, page_vec *v, uint64_t page)
+{
+    for (size_t i = 0; i < v->n; i++)
+        if (v->v[i] == page)
+            return;
+    if (VEC_PUSH(v, page) != 0)
+        enf_fail(ef, "out of memory");
+}
+
+/* Debug builds: a page whose traps or attributes changed is checked at the
+ * next exit for a trap inside a native instruction (loop.c). */
+static void check_later(struct enf *ef, uint64_t page)
+{
+    if (ef->cfg.check_invariant)
+        push_page(ef, &ef->touched_check, page);
+}
+
 static void touch(struct enf *ef, uint64_t page)
 {
-    for (size_t i = 0; i < ef->touched.n; i++)
-        if (ef->touched.v[i] == page)
-            return;
-    if (VEC_PUSH(&ef->touched, page) != 0)
-        enf_fail(ef, "out of memory");
+    push_page(ef, &ef->touched, page);
+    check_later(ef, page);
 }
 
 void enf_on_engine_event(void *ctx, const struct prescan_event *pe)
@@ -179,6 +193,7 @@ int enf_plant(struct enf *ef, uint64_t gpa, unsigned kind)
         return -1;
     }
     ef->st.traps_planted++;
+    check_later(ef, PAGE_OF(gpa));
     trap_event(ef, SCOUT_EV_TRAP_PLANT, gpa, kind);
     return 0;
 }
