@@ -136,6 +136,8 @@ void enf_emit(struct enf *ef, const struct scout_event *ev);
 /* sync.c: guest code, CPU state, traps and protection */
 int  enf_cpu_load(struct enf *ef, struct cpu_view *c);
 uint64_t enf_cpu_linear(const struct cpu_view *c, uint64_t ip);
+/* A fetch translated with other paging than the vCPU's (a new CR0/CR4/CR3). */
+int  enf_translate_paging(struct enf *ef, const struct gmem_paging *pg, uint64_t linear, uint64_t *gpa);
 /* The engine's decode mode for the page of `linear` (16-bit code: the IP
  * window that page has under the current CS base). */
 enum prescan_mode enf_pmode(const struct cpu_view *c, uint64_t linear);

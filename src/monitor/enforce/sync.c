@@ -23,6 +23,16 @@ int enf_cpu_load(struct enf *ef, struct cpu_view *c)
     return 0;
 }
 
+static int walk_read(void *ctx, uint64_t gpa, void *buf, size_t len)
+{
+    return gmem_read_phys(ctx, gpa, buf, len);
+}
+
+int enf_translate_paging(struct enf *ef, const struct gmem_paging *pg, uint64_t linear, uint64_t *gpa)
+{
+    return gmem_walk(walk_read, ef->vm, pg, linear, 0, gpa);
+}
+
 uint64_t enf_cpu_linear(const struct cpu_view *c, uint64_t ip)
 {
     return x86_cs_linear(&c->sregs, c->mode, ip);

@@ -74,6 +74,21 @@ static int guard_entry(struct enf *ef, uint64_t gpa)
     return enf_sync_protection(ef, PAGE_OF(gpa));
 }
 
+/* A task gate: the CPU switches to the TSS's task and runs from its CS:EIP,
+ * under its CR3.  The TSS and its descriptor are table data too. */
+static int task_entry(struct enf *ef, struct enf_tables *t, const struct cpu_view *c, const struct x86_emul_cpu *e,
+                      const struct x86_emul_mem *mem, uint16_t sel, struct x86_target *tg, uint64_t *gpa)
+{
+    uint32_t cr3;
+    uint64_t tss;
+    if (x86_emul_task_target(e, mem, sel, tg, &cr3, &tss) != 0)
+        return -1;
+    if (add_pages(ef, t, c->sregs.gdt.base + (sel & ~7u), 8) != 0 || add_pages(ef, t, tss, 0x68) != 0)
+        return -1;
+    struct gmem_paging pg = { c->sregs.cr0, cr3, c->sregs.cr4, c->sregs.efer, 0 };
+    return enf_translate_paging(ef, &pg, tg->linear, gpa);
+}
+
 /* Reads the tables again and brings entries, traps and protection up to date. */
 static void follow(struct enf *ef, const struct cpu_view *c)
 {
@@ -117,8 +132,14 @@ static void follow(struct enf *ef, const struct cpu_view *c)
     for (unsigned v = 0; v < 256 && (uint64_t)v * size + size <= idt_len; v++) {
         struct x86_target tg;
         uint64_t gpa;
-        if (x86_emul_vector(&e, &mem, v, &tg) != 0)
-            continue;                   /* not present, a task gate: the CPU faults or switches tasks */
+        int r = x86_emul_vector(&e, &mem, v, &tg);
+        if (r == -2) {
+            if (task_entry(ef, t, c, &e, &mem, tg.selector, &tg, &gpa) != 0)
+                continue;               /* the switch faults: #TS/#GP, to a guarded handler */
+            goto entry;
+        }
+        if (r != 0)
+            continue;                   /* not present: the CPU faults */
         if (!real) {
             /* the descriptor of the gate's code segment is read at every
              * delivery (and its accessed bit written: made first) */
@@ -127,8 +148,11 @@ static void follow(struct enf *ef, const struct cpu_view *c)
                 goto oom;
             enf_touch_selector(ef, c, tg.selector);
         }
-        if (gmem_translate(ef->vm, tg.linear, 0, &gpa) != 0 || enf_in_monitor(ef, gpa))
+        if (gmem_translate(ef->vm, tg.linear, 0, &gpa) != 0)
             continue;                   /* not mapped: delivery faults on the fetch */
+    entry:
+        if (enf_in_monitor(ef, gpa))
+            continue;
         size_t i;
         for (i = 0; i < entries.n && entries.v[i].gpa != gpa; i++)
             ;
