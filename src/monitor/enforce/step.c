@@ -201,10 +201,14 @@ int enf_step_in_place_ex(struct enf *ef, const struct cpu_view *c, uint64_t line
 
     /* guards at the successors */
     ef->step_traps.n = 0;
+    ef->step_lin.n = 0;
+    ef->step_gen++;
     for (int i = 0; i < n; i++) {
         uint64_t sg;
         if (successor_gpa(ef, c, in, succ[i], &sg) != 0 || enf_in_monitor(ef, sg))
             continue;                   /* not mapped: the fetch faults, a handler's entry guards it */
+        if (VEC_PUSH(&ef->step_lin, succ[i]) != 0)
+            return -1;                  /* its walk is kept still until the step ends (paging.c) */
         if (sg == gpa)
             continue;                   /* back to itself: its own trap is re-armed at the next exit */
         if (sg > gpa && sg < gpa + len)
@@ -279,6 +283,7 @@ void enf_end_step(struct enf *ef)
         }
     }
     ef->step_traps.n = 0;
+    ef->step_lin.n = 0;
     ef->step = ENF_STEP_NONE;
     ef->step_io = 0;
 }

@@ -2,7 +2,8 @@
  * IDT (or the real-mode IVT) and the GDT/LDT entries of its gates' code
  * segments.  They are followed: their pages are read-only to KVM, and when
  * one changes (a guest write, LIDT/LGDT/LLDT, a mode or paging change) they
- * are read again.  Every handler they lead to is guarded by an ENTRY trap,
+ * are read again, and so are the page-table walks to them and to every
+ * handler (paging.c).  Every handler they lead to is guarded by an ENTRY trap,
  * so an exception or interrupt the CPU delivers on its own -- in the middle
  * of an in-place step too -- arrives at an exit before the handler's first
  * instruction runs; the handler is scanned there, in the mode it is
@@ -28,10 +29,22 @@ static int same_state(const struct enf_tables *t, const struct cpu_view *c)
            t->gdt.limit == s->gdt.limit && t->ldt_base == s->ldt.base && t->ldt_limit == s->ldt.limit;
 }
 
+/* The walk to a linear page the CPU reads or runs without an exit: its
+ * paging-structure pages are kept still too (paging.c). */
+static int keep_walk(struct enf *ef, const struct gmem_paging *pg, uint64_t lin)
+{
+    struct enf_ptpage path[ENF_PATH_MAX];
+    int n = enf_paging_path(ef, pg, lin, path);
+    return enf_paging_want(ef, ENF_PT_TABLES, path, n);
+}
+
 static int add_pages(struct enf *ef, struct enf_tables *t, uint64_t lin, uint64_t len)
 {
+    struct gmem_paging pg = { t->cr0, t->cr3, t->cr4, t->efer, 0 };
     for (uint64_t a = PAGE_OF(lin); a < lin + len; a += PAGE_SIZE) {
         uint64_t gpa;
+        if (keep_walk(ef, &pg, a) != 0)
+            return -1;
         if (gmem_translate(ef->vm, a, 0, &gpa) != 0 || gpa >= vm_mem_size(ef->vm) || enf_is_table_page(t, PAGE_OF(gpa)))
             continue;
         if (VEC_PUSH(&t->pages, PAGE_OF(gpa)) != 0)
@@ -86,6 +99,8 @@ static int task_entry(struct enf *ef, struct enf_tables *t, const struct cpu_vie
     if (add_pages(ef, t, c->sregs.gdt.base + (sel & ~7u), 8) != 0 || add_pages(ef, t, tss, 0x68) != 0)
         return -1;
     struct gmem_paging pg = { c->sregs.cr0, cr3, c->sregs.cr4, c->sregs.efer, 0 };
+    if (keep_walk(ef, &pg, tg->linear) != 0)
+        return -1;
     return enf_translate_paging(ef, &pg, tg->linear, gpa);
 }
 
@@ -113,6 +128,7 @@ static void follow(struct enf *ef, const struct cpu_view *c)
     t->ldt_limit = s->ldt.limit;
     memcpy(&old_pages, &t->pages, sizeof(old_pages));
     memset(&t->pages, 0, sizeof(t->pages));
+    enf_paging_mark_stale(ef, ENF_PT_TABLES);
 
     /* the tables' own bytes: protected, and never a trap byte */
     struct range tab[3];
@@ -148,6 +164,9 @@ static void follow(struct enf *ef, const struct cpu_view *c)
                 goto oom;
             enf_touch_selector(ef, c, tg.selector);
         }
+        struct gmem_paging pg = { s->cr0, s->cr3, s->cr4, s->efer, 0 };
+        if (keep_walk(ef, &pg, tg.linear) != 0)
+            goto oom;
         if (gmem_translate(ef->vm, tg.linear, 0, &gpa) != 0)
             continue;                   /* not mapped: delivery faults on the fetch */
     entry:
@@ -188,6 +207,7 @@ static void follow(struct enf *ef, const struct cpu_view *c)
         if (!enf_is_table_page(t, old_pages.v[i]))
             enf_sync_protection(ef, old_pages.v[i]);
     VEC_FREE(&old_pages);
+    enf_paging_drop_stale(ef);
     if (events_wanted(ef->events)) {
         struct scout_event ev;
         memset(&ev, 0, sizeof(ev));
