@@ -208,6 +208,7 @@ static void follow(struct enf *ef, const struct cpu_view *c)
             enf_sync_protection(ef, old_pages.v[i]);
     VEC_FREE(&old_pages);
     enf_paging_drop_stale(ef);
+    t->dirty = 0;                       /* (the accessed bits set above are no change to follow) */
     if (events_wanted(ef->events)) {
         struct scout_event ev;
         memset(&ev, 0, sizeof(ev));
