@@ -106,6 +106,13 @@ struct enf {
     page_vec touched;           /* pages the engine changed since the last sync */
     page_vec touched_check;     /* debug builds: pages to check for traps inside native code */
     uint64_t retry_rip;         /* linear + 1 of an instruction (or exception delivery) retried writable */
+    struct enf_injected {       /* an exception scout injected: 2 this exit, 1 its run, 0 none */
+        int state;
+        uint64_t linear;
+        unsigned vector;
+        int has_error;
+        uint32_t error;
+    } injected;
     /* the in-place step in flight */
     enum enf_step_state step;
     VEC(uint64_t) step_traps;   /* STEP traps planted for it */
@@ -211,6 +218,10 @@ void enf_paging_free(struct enf *ef);
 /* retry.c: run-loop hooks for what KVM cannot do with a page read-only */
 enum vm_hook_result enf_on_emulation_failure(void *ctx, struct vcpu *cpu);
 enum vm_hook_result enf_on_shutdown(void *ctx, struct vcpu *cpu);
+/* Injects an exception at RIP (linear), remembered so a delivery lost to
+ * a shutdown is made again. */
+int  enf_inject_exception(struct enf *ef, uint64_t linear, unsigned vector, int has_error, uint32_t error);
+void enf_injected_after_exit(struct enf *ef, uint32_t exit_reason);
 /* denied.c: a trap the CPU refused at CPL > 0 (#GP: the guest's TSS
  * denies the port), seen at the #GP handler's ENTRY trap: 1 the state is
  * back on the trap (c, *linear, *gpa updated), 0 a real #GP, -1 error. */

@@ -121,6 +121,7 @@ static void on_after_exit(void *ctx, struct vcpu *cpu, uint32_t exit_reason)
         enf_end_step(ef);
     if (exit_reason != KVM_EXIT_INTERNAL_ERROR && exit_reason != KVM_EXIT_SHUTDOWN)
         ef->retry_rip = 0;            /* the retried instruction or delivery got through */
+    enf_injected_after_exit(ef, exit_reason);
     /* The run ends at these: nothing will execute at RIP, so nothing to scan. */
     if (exit_reason == KVM_EXIT_HLT || exit_reason == KVM_EXIT_SHUTDOWN ||
         exit_reason == KVM_EXIT_SYSTEM_EVENT || exit_reason == KVM_EXIT_FAIL_ENTRY ||
