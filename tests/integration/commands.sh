@@ -14,39 +14,40 @@ out() { cat "$T/out"; }
 err() { cat "$T/err"; }
 
 # ── execution: break, info breakpoints, run, continue N, stepi, delete ──
+# (enf_lazy has symbols: its ELF's; puts is in common64.inc)
 sc -ex 'break 0x40005a' -ex 'info breakpoints' -ex run -ex 'continue 3' -ex 'info b' \
-   -ex stepi -ex 'si 2' -ex 'delete 1' -ex 'info b' -ex c -ex run "$LAZY"
-expect_eq exec_output "Breakpoint 1 at 0x40005a
-Num  Address             Physical            Hits  Ignore
-1    0x000000000040005a  0x000000000040005a  0     0
-Breakpoint 1, 0x40005a
-=> 0x40005a:	out dx, al
+   -ex stepi -ex 'si 2' -ex 'delete 1' -ex 'info b' -ex c -ex 'continue' "$LAZY"
+expect_eq exec_output "Breakpoint 1 at 0x40005a <puts+11>
+Num  Type        Disp Enb Address             Physical            Hits  What
+1    breakpoint  keep y   0x000000000040005a  0x000000000040005a  0     <puts+11>
+Breakpoint 1, 0x40005a <puts+11>
+=> 0x40005a <puts+11>:	out dx, al
 Will ignore next 2 crossings of breakpoint 1.
-lazBreakpoint 1, 0x40005a
-=> 0x40005a:	out dx, al
-Num  Address             Physical            Hits  Ignore
-1    0x000000000040005a  0x000000000040005a  4     0
-y=> 0x40005b:	jmp 0x0000000000400055
-=> 0x400056:	test al, al
-No breakpoints.
+lazBreakpoint 1, 0x40005a <puts+11>
+=> 0x40005a <puts+11>:	out dx, al
+Num  Type        Disp Enb Address             Physical            Hits  What
+1    breakpoint  keep y   0x000000000040005a  0x000000000040005a  4     <puts+11>
+y=> 0x40005b <puts+12>:	jmp 0x0000000000400055 <puts+6>
+=> 0x400056 <puts+7>:	test al, al
+No breakpoints or watchpoints.
 : branching forward
 lazy: done
 guest exited: status 1" "$(out)"
-expect_eq exec_run_after_end "-ex 11: run: the guest has ended (guest wrote 0x0 to the exit device: exit status 1)" "$(err)"
+expect_eq exec_continue_after_end "-ex 11: continue: the guest has ended (guest wrote 0x0 to the exit device: exit status 1); run starts it again" "$(err)"
 expect_eq exec_status 1 "$RC"
 
 # stepi through virtualize instructions: lazy branch (resolved, then stepped),
 # call, an emulated ret; stepping the whole guest gives the same output
 sc --depth 0 -ex si -ex si -ex 'si 4' -ex 'break 0x40005f' -ex c -ex si -ex 'si 3' -ex 'si 100000' "$LAZY"
-expect_eq stepi_output "=> 0x400007:	call 0x000000000040004F
-=> 0x40004f:	push rax
-=> 0x400056:	test al, al
-Breakpoint 1 at 0x40005f
+expect_eq stepi_output "=> 0x400007 <_start+7>:	call 0x000000000040004F <puts>
+=> 0x40004f <puts>:	push rax
+=> 0x400056 <puts+7>:	test al, al
+Breakpoint 1 at 0x40005f <puts+16>
 lazy: branching forward
-Breakpoint 1, 0x40005f
-=> 0x40005f:	ret
-=> 0x40000c:	xor eax, eax
-=> 0x400017:	jmp 0x000000000040001A
+Breakpoint 1, 0x40005f <puts+16>
+=> 0x40005f <puts+16>:	ret
+=> 0x40000c <_start+12>:	xor eax, eax
+=> 0x400017 <_start+23>:	jmp 0x000000000040001A <_start+26>
 lazy: done
 guest exited: status 1" "$(out)"
 expect_eq stepi_status 0 "$RC"
@@ -104,28 +105,28 @@ attr 0x40002a
 disas 0x400011 3
 EOF
 sc -x "$T/x.scout" "$LAZY"
-expect_eq x_formats "0x40000c:	0x31	0xc0	0x83	0xf8
-0x400000:	0x23358d48	0xe8000000
-0x400000:	0xe800000023358d48
-0x40000c:	-16335	-1917	29696
-0x400011:	116	4
-0x400013:	0260
-0x400013:	10110000
-0x40002a:	108 'l'	97 'a'
-0x40002a:	\"lazy: branching forward\\n\"
-0x400043:	\"lazy: done\\n\"
-=> 0x400000:	lea rsi, [0x000000000040002A]
-   0x400007:	call 0x000000000040004F
-   0x40000c:	xor eax, eax
-0x400002:	0x35	0x23
+expect_eq x_formats "0x40000c <_start+12>:	0x31	0xc0	0x83	0xf8
+0x400000 <_start>:	0x23358d48	0xe8000000
+0x400000 <_start>:	0xe800000023358d48
+0x40000c <_start+12>:	-16335	-1917	29696
+0x400011 <_start+17>:	116	4
+0x400013 <_start+19>:	0260
+0x400013 <_start+19>:	10110000
+0x40002a <msg>:	108 'l'	97 'a'
+0x40002a <msg>:	\"lazy: branching forward\\n\"
+0x400043 <done>:	\"lazy: done\\n\"
+=> 0x400000 <_start>:	lea rsi, [0x000000000040002A]  # <msg>
+   0x400007 <_start+7>:	call 0x000000000040004F <puts>
+   0x40000c <_start+12>:	xor eax, eax
+0x400002 <_start+2>:	0x35	0x23
 0x40000c:	0x31	0xc0	0x83	0xf8
-0x400015:	0xe6
+0x400015 <_start+21>:	0xe6
 0x400015 (physical 0x400015, mode 64): attr 0xc2 scanned virtualize kind=plain len=2 reason=sensitive; trap virtualize (guest byte 0xe6)
 0x400011 (physical 0x400011, mode 64): attr 0x92 scanned native kind=branch len=2 reason=none
 0x40002a (physical 0x40002a, mode 64): attr 0x00 not scanned
-   0x400011:  74 04                      jz 0x0000000000400017                ; native
-   0x400013:  b0 58                      mov al, 0x58                         ; native
-   0x400015:  e6 e9                      out 0xE9, al                         ; virtualize sensitive [trap virtualize]" "$(out)"
+   0x400011 <_start+17>:  74 04                      jz 0x0000000000400017 <_start+23>    ; native
+   0x400013 <_start+19>:  b0 58                      mov al, 0x58                         ; native
+   0x400015 <_start+21>:  e6 e9                      out 0xE9, al                         ; virtualize sensitive [trap virtualize]" "$(out)"
 expect_eq x_formats_status 0 "$RC"
 
 sc -ex 'set on-error continue' -ex 'x/5000xb 0x400000' -ex 'x/x 0x40000000' -ex 'xp/x 0x40000000' \
@@ -175,9 +176,9 @@ sc -ex 'pstep' "$LAZY"
 expect_eq pstep_without_scan "-ex 1: pstep: no scan in progress (start one with pstart ADDRESS)" "$(err)"
 
 sc -ex 'break 0x400011' -ex 'map 0x400000' "$LAZY"
-expect_eq map_header "page 0x400000 mode 64
-legend: . unscanned  N native  V virtualize  - instruction body  T trap  B breakpoint  @ rip" "$(out | sed -n 2,3p)"
-expect_eq map_row0 "000 @------N----N-N--B-N-V-N-.N------N----N-N-......................" "$(out | sed -n 4p)"
+expect_eq map_header "page 0x400000 mode 64: 26 instructions scanned, 6 virtualize, 7 trap bytes
+legend: . unscanned  n native  V virtualize  - body  T trap  B breakpoint  @ rip  W write  X hit  : dropped" "$(out | sed -n 2,3p)"
+expect_eq map_row0 "000 @------n----n-n--B-n-V-n-.n------n----n-n-......................" "$(out | sed -n 4p)"
 expect_eq map_rows 64 "$(out | grep -c '^[0-9a-f]\{3\} ')"
 
 sc -ex 'show depth' -ex 'show scan' -ex 'set scan lazy' -ex 'show depth' -ex 'set scan recursive' -ex 'show depth' \
@@ -195,7 +196,7 @@ sc -ex 'poke 0x40002a 4c' -ex 'poke 0x500000 00' -ex 'poke 0x400013 b058' -ex 'x
 expect_eq poke_output "poke 0x40002a (physical 0x40002a): 1 byte, data write into a code page (no scanned instruction hit)
 poke 0x500000 (physical 0x500000): 1 byte, plain memory write (not a code page)
 poke 0x400013 (physical 0x400013): 2 bytes, invalidated 1 page (26 attributes dropped)
-0x400013:	0xb0	0x58" "$(out)"
+0x400013 <_start+19>:	0xb0	0x58" "$(out)"
 expect_eq poke_errors "-ex 6: poke: \"9\" is not hex bytes (an even number of hex digits)
 -ex 7: poke: \"zz\" is not hex bytes (an even number of hex digits)
 -ex 8: poke: 0x40000000 is not mapped
@@ -224,7 +225,7 @@ trace: off" "$(out)"
 "$SCOUT" -ex "trace on $T/t2.trace" -ex run "$LAZY" >/dev/null 2>&1
 "$SCOUT" trace diff "$T/t.trace" "$T/t2.trace" >/dev/null 2>&1
 expect_eq trace_cmd_deterministic 0 $?
-expect_match trace_cmd_events "^scout-trace 1${NL}1 run-start mode=long64 scan=recursive depth=16 guest=enf_lazy.elf64" "$(cat "$T/t.trace")"
+expect_match trace_cmd_events "^scout-trace 1${NL}1 guest name=enf_lazy.elf64 format=elf size=[0-9]+ sha256=[0-9a-f]{64}${NL}2 option name=scan value=recursive${NL}3 option name=depth value=16${NL}.*run-start mode=long64 scan=recursive depth=16 guest=enf_lazy.elf64" "$(cat "$T/t.trace")"
 "$SCOUT" --trace "$T/ref.trace" "$LAZY" >/dev/null 2>&1
 sc -ex 'trace off' -ex 'trace on /nonexistent/dir/t' "$LAZY"
 expect_eq trace_off_without "-ex 1: trace: no trace is being written" "$(err)"
@@ -256,12 +257,23 @@ done
 sc -ex 'help info' "$LAZY"
 expect_eq help_info "Usage: info SUBCOMMAND
 Subcommands:
-  info breakpoints -- list breakpoints with hit and ignore counts
+  info breakpoints -- breakpoints and watchpoints: hits, conditions, commands
+  info display -- the expressions display shows
+  info functions -- code symbols (matching REGEX)
+  info gdt -- the GDT's descriptors, decoded (Bochs)
   info host -- what the host KVM probe found
+  info idt -- the IDT's gates (the IVT in real mode) with their handlers (Bochs)
+  info ldt -- the current LDT's descriptors (Bochs)
+  info line -- where a source line's code starts and ends
+  info mem -- mapped linear ranges with permissions and physical addresses (QEMU, Bochs)
   info pages -- every attribute page: scanned and virtualize counts, traps
   info plugins -- loaded plugins, their arguments, commands and counters
   info registers -- general, segment, descriptor-table and control registers
-  info trace -- whether a trace is being written, and where" "$(out)"
+  info symbol -- which symbol an address is in (and its source line)
+  info tlb -- every page mapping: linear, physical, size, permissions (QEMU)
+  info trace -- whether a trace is being written, and where
+  info tss -- the task state segment TR points to (Bochs)
+  info variables -- data symbols (matching REGEX)" "$(out)"
 sc -ex 'help x' "$LAZY"
 expect_match help_x "x/NFU ADDRESS" "$(out)"
 
@@ -281,10 +293,10 @@ expect_eq batch_runs "lazy: branching forward${NL}lazy: done|1" "$(out)|$RC"
 # ── scout trace diff / stats on equal, different, truncated, corrupt ────
 cp "$T/ref.trace" "$T/same.trace"
 "$SCOUT" trace diff "$T/ref.trace" "$T/same.trace" >"$T/out" 2>&1; expect_eq trace_diff_equal 0 $?
-sed '5s/len=[0-9]*/len=9/' "$T/ref.trace" >"$T/diff.trace"
+sed '12s/len=[0-9]*/len=9/' "$T/ref.trace" >"$T/diff.trace"
 "$SCOUT" trace diff "$T/ref.trace" "$T/diff.trace" >"$T/out" 2>&1; RC=$?
 expect_eq trace_diff_different 1 "$RC"
-expect_match trace_diff_names_line ":5|line 5|event 4" "$(out)"
+expect_match trace_diff_names_line ":12|line 12|event 11" "$(out)"
 head -c -1 "$T/ref.trace" >"$T/trunc.trace"
 "$SCOUT" trace diff "$T/ref.trace" "$T/trunc.trace" >"$T/out" 2>&1; RC=$?
 expect_eq trace_diff_truncated 2 "$RC"
