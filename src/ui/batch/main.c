@@ -396,7 +396,7 @@ int main(int argc, char **argv)
         plugins_free(plugins);
         if (session_trace_stop(&s, err, sizeof err) < 0) {
             fprintf(stderr, "scout: trace: %s\n", err);
-            if (rc == 0) rc = EXIT_SCOUT_ERROR;
+            rc = EXIT_SCOUT_ERROR;     /* a trace that could not be written fails the run */
         }
         session_close(&s);
         return rc;
@@ -425,7 +425,7 @@ int main(int argc, char **argv)
     plugins_free(plugins);      /* exit callbacks (files written) before the session goes */
     if (session_trace_stop(&s, err, sizeof err) < 0) {
         fprintf(stderr, "scout: trace: %s\n", err);
-        if (rc == 0) rc = EXIT_SCOUT_ERROR;
+        rc = EXIT_SCOUT_ERROR;         /* a trace that could not be written fails the run */
     }
     session_close(&s);
     return rc;
