@@ -137,6 +137,9 @@ struct cmd_item { const char *text; int is_file; };
 static void plugin_counter_line(void *arg, const char *line) { cmd_printf(arg, "%s\n", line); }
 static void plugin_stats(void *arg, struct cmd_ctx *ctx) { plugins_format_counters(arg, plugin_counter_line, ctx); }
 
+/* `map ADDR` moves the TUI's map pane there (`map` alone: back to RIP). */
+static void focus_hook(void *arg, int follow_rip, uint64_t linear) { tui_focus(arg, follow_rip, linear); }
+
 static int run_commands(struct session *s, struct plugins *plugins, const struct cmd_item *items, int n,
                         int interactive)
 {
@@ -153,6 +156,7 @@ static int run_commands(struct session *s, struct plugins *plugins, const struct
     char err[512];
     struct tui *tui = tui_new(s, ctx, interactive ? NULL : stdout, err, sizeof err);
     if (!tui) { commands_free(cm); cmd_ctx_free(ctx); fprintf(stderr, "scout: %s\n", err); return EXIT_SCOUT_ERROR; }
+    commands_set_focus_hook(cm, focus_hook, tui);
     if (interactive) {
         int status = 0;
         int rc = tui_main(tui, err, sizeof err);

@@ -130,8 +130,6 @@ void commands_free(struct commands *c)
         free(c->bp[i].cond);
         free(c->bp[i].commands);
     }
-    free(c->src_text);
-    free(c->src_line);
     free(c->reg_names);
     free(c);
 }

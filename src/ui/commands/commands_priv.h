@@ -69,10 +69,6 @@ struct commands {
     uint64_t x_count;          /* the count Enter repeats */
     char list_file[1024];      /* list: where it goes on */
     unsigned list_next;
-    char src_path[1024];       /* the source file cached for lines */
-    char *src_text;
-    size_t *src_line;          /* offsets of line starts */
-    unsigned src_nlines;
     /* finish, until, advance: stops of their own (not numbered) */
     struct { uint64_t gpa; int planted; } internal[CMDS_MAX_INTERNAL];
     unsigned ninternal;
@@ -109,8 +105,8 @@ void cmds_sym_suffix(struct commands *c, uint64_t a, char *buf, size_t len);
  * FILE:LINE, or an expression (SYMBOL, SYMBOL+OFF, $pc+4, 0x401000).
  * 0, or -1 (reported). */
 int cmds_location(struct cmd_ctx *ctx, const char *text, uint64_t *linear);
-/* Line `line` (1-based) of a source file, cached; NULL if unreadable.
- * *n (may be NULL): the file's line count. */
+/* Line `line` (1-based) of a source file (session_source_line); NULL if
+ * unreadable.  *n (may be NULL): the file's line count. */
 const char *cmds_source_text(struct commands *c, const char *file, unsigned line, size_t *len, unsigned *n);
 /* Prints where the guest is: "FILE:LINE\tsource" when line info says so,
  * then "=> 0x...<sym+off>:\tinsn". */

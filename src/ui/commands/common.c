@@ -81,68 +81,9 @@ int cmds_location(struct cmd_ctx *ctx, const char *text, uint64_t *linear)
 
 /* ── source lines ───────────────────────────────────────────────────── */
 
-static int load_source(struct commands *c, const char *file)
-{
-    if (c->src_text && strcmp(c->src_path, file) == 0)
-        return 0;
-    free(c->src_text);
-    free(c->src_line);
-    c->src_text = NULL;
-    c->src_line = NULL;
-    c->src_nlines = 0;
-    FILE *f = fopen(file, "rb");
-    if (!f)
-        return -1;
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    for (size_t k; buf && (k = fread(buf + n, 1, cap - n - 1, f)) > 0;) {
-        n += k;
-        if (n + 1 == cap) {
-            char *b2 = cap < (64u << 20) ? realloc(buf, cap * 2) : NULL;
-            if (!b2) {
-                free(buf);
-                buf = NULL;
-            }
-            buf = b2;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (!buf)
-        return -1;
-    buf[n] = 0;
-    size_t lines = 1;
-    for (size_t i = 0; i < n; i++)
-        lines += buf[i] == '\n';
-    size_t *off = malloc(lines * sizeof *off);
-    if (!off) {
-        free(buf);
-        return -1;
-    }
-    unsigned k = 0;
-    off[k++] = 0;
-    for (size_t i = 0; i < n; i++)
-        if (buf[i] == '\n' && i + 1 < n)
-            off[k++] = i + 1;
-    c->src_text = buf;
-    c->src_line = off;
-    c->src_nlines = k;
-    snprintf(c->src_path, sizeof c->src_path, "%s", file);
-    return 0;
-}
-
 const char *cmds_source_text(struct commands *c, const char *file, unsigned line, size_t *len, unsigned *n)
 {
-    if (load_source(c, file) != 0)
-        return NULL;
-    if (n)
-        *n = c->src_nlines;
-    if (line == 0 || line > c->src_nlines)
-        return NULL;
-    const char *l = c->src_text + c->src_line[line - 1];
-    const char *e = strchr(l, '\n');
-    *len = e ? (size_t)(e - l) : strlen(l);
-    return l;
+    return session_source_line(c->s, file, line, len, n);
 }
 
 void cmds_print_rip_line(struct cmd_ctx *ctx)

@@ -161,7 +161,15 @@ static int go(struct session *s, struct vm_stop *stop, int step, unsigned flags)
     si->running = step ? 2 : 1;
     si->stop_kind = ENF_STOP_NONE;
     uint64_t gpa;
-    if ((flags & SESSION_RUN_BREAK_HERE) && break_at_rip(s, &gpa)) {
+    if (si->interrupt_pending) {
+        /* asked before this run began (between the steps of a loop) */
+        vcpu_cancel_stop(si->cpu, VM_STOP_INTERRUPTED);
+        memset(stop, 0, sizeof(*stop));
+        stop->why = VM_STOP_INTERRUPTED;
+        stop->rip = session_rip_linear(s);
+        snprintf(stop->message, sizeof(stop->message), "guest interrupted at rip=0x%" PRIx64, stop->rip);
+        rc = 0;
+    } else if ((flags & SESSION_RUN_BREAK_HERE) && break_at_rip(s, &gpa)) {
         own_stop(s, stop, ENF_STOP_BREAK);          /* before its instruction runs */
         rc = 0;
     } else if (si->ef && self_branch(s)) {
@@ -223,6 +231,14 @@ void session_interrupt(struct session *s, int why)
     if (s && s->impl && s->impl->vm) {
         s->impl->interrupt_pending = 1;
         vcpu_request_stop(s->impl->cpu, why);
+    }
+}
+
+void session_cancel_interrupt(struct session *s)
+{
+    if (s && s->impl && s->impl->vm) {
+        s->impl->interrupt_pending = 0;
+        vcpu_cancel_stop(s->impl->cpu, VM_STOP_INTERRUPTED);
     }
 }
 

@@ -170,6 +170,7 @@ int session_restart(struct session *s, char *err, size_t errlen)
     si->vexit = old->vexit;
     si->vexit_ctx = old->vexit_ctx;
     si->marks = old->marks;
+    si->source = old->source;
     if (si->marks)
         session_marks_reset(si->marks);
     s->impl = si;
@@ -217,6 +218,7 @@ void session_close(struct session *s)
         return;
     session_trace_stop(s, err, sizeof(err));
     session_marks_free(s);
+    session_source_free(si);
     close_guest(si);
     session_syms_free(si->syms);
     free(si);

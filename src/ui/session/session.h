@@ -16,7 +16,8 @@
  * loaded), run.c (run, step, interrupt, ticks, breakpoints, watchpoints),
  * cpu.c (registers, modes, disassembly), mem.c (guest memory), prescan.c
  * (the engine and the trap table as the commands and the TUI show them),
- * stats.c (counters), symbols.c (symbols and source lines), inspect.c
+ * stats.c (counters), symbols.c (symbols and line tables), source.c
+ * (source files' lines), marks.c (the map as front ends draw it), inspect.c
  * (descriptor tables and page tables as the guest set them up), sha256.c. */
 #ifndef SCOUT_UI_SESSION_H
 #define SCOUT_UI_SESSION_H
@@ -124,8 +125,11 @@ int  session_run_flags(struct session *s, struct vm_stop *stop, unsigned flags);
  * it as a guest exception, like any other). */
 int  session_step(struct session *s, struct vm_stop *stop);
 /* Async-signal-safe: makes a running session_run return (why = VM_STOP_
- * INTERRUPTED or VM_STOP_TIMEOUT). */
+ * INTERRUPTED or VM_STOP_TIMEOUT).  Asked between runs (a front end's loop
+ * of steps), the next run or step stops at once, before the guest runs. */
 void session_interrupt(struct session *s, int why);
+/* Forgets an interrupt nobody took (a front end's command ended first). */
+void session_cancel_interrupt(struct session *s);
 /* Runs the tick hook if a tick was asked for (session_request_tick) while
  * no session_run was there to take it: a front end's loop of many steps
  * calls this between them, so the screen follows. */
@@ -379,6 +383,11 @@ int  session_line_at(const struct session *s, uint64_t addr, struct session_line
  * one that has some, as gdb does.  Returns the line used, or -1. */
 int  session_line_addr(const struct session *s, const char *file, unsigned line, uint64_t *addr,
                        const char **full);
+
+/* Line `line` (1-based) of a source file the line tables name (not NUL-
+ * terminated: *len bytes), NULL if unreadable or past the end; *nlines
+ * (may be NULL) the file's line count.  Valid until another file is read. */
+const char *session_source_line(struct session *s, const char *file, unsigned line, size_t *len, unsigned *nlines);
 
 /* ══ descriptor and page tables as the guest set them up (inspect.c) ═══ */
 

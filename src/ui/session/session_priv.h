@@ -8,6 +8,7 @@
 
 struct session_syms;
 struct session_marks;
+struct session_source;
 
 struct session_impl {
     struct session_opts opts;   /* as opened, for session_restart */
@@ -47,6 +48,7 @@ struct session_impl {
     int killed;
     int poked;                  /* the pokes were made */
     struct session_marks *marks;    /* marks.c: the map's recent history, once asked for */
+    struct session_source *source;  /* source.c: the source file last read */
 };
 
 /* symbols.c: a table from an ELF image or nm text (quiet_not_elf: bytes
@@ -58,6 +60,8 @@ void session_syms_free(struct session_syms *t);
  * guest's marks, same subscription). */
 void session_marks_free(struct session *s);
 void session_marks_reset(struct session_marks *m);
+/* source.c: frees the cached file. */
+void session_source_free(struct session_impl *si);
 /* file.c: a whole file (up to 1 GiB), malloc'ed; NULL with err. */
 uint8_t *session_file_read(const char *path, size_t *len, char *err, size_t errlen);
 /* sha256.c: the hex digest (64 characters and a NUL). */
