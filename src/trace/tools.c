@@ -504,7 +504,7 @@ int trace_diff_main(int argc, char **argv)
         return 0;
     }
     unsigned flags = 0;
-    if (argc == 4 && strcmp(argv[1], "--ignore-config") == 0) {
+    if (argc >= 2 && strcmp(argv[1], "--ignore-config") == 0) {
         flags |= TRACE_DIFF_IGNORE_CONFIG;
         argv++;
         argc--;

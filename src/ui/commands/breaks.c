@@ -40,7 +40,7 @@ static struct breakpoint *new_bp(struct cmd_ctx *ctx, enum bp_type type, uint64_
 static const char *split_if(char *text)
 {
     for (char *p = text; (p = strstr(p, "if")) != NULL; p += 2)
-        if ((p == text || p[-1] == ' ' || p[-1] == '\t') && (p[2] == ' ' || p[2] == '\t' || p[2] == '(')) {
+        if ((p == text || p[-1] == ' ' || p[-1] == '\t') && (!p[2] || p[2] == ' ' || p[2] == '\t' || p[2] == '(')) {
             char *end = p;
             while (end > text && (end[-1] == ' ' || end[-1] == '\t'))
                 end--;
@@ -355,6 +355,8 @@ static int cmd_info_breakpoints(struct cmd_ctx *ctx, int argc, char **argv)
             snprintf(what, sizeof what, "%s (%u byte%s)", b->what, b->len, b->len == 1 ? "" : "s");
         else
             cmds_sym_suffix(c, b->linear, what, sizeof what);
+        if (!what[0])
+            snprintf(what, sizeof what, "%s", b->what);     /* no symbol: as typed */
         cmd_printf(ctx, "%-4u %-11s %-4s %-3s 0x%016" PRIx64 "  0x%016" PRIx64 "  %-5" PRIu64 " %s\n", b->num,
                    b->type == BP_WATCH ? "watchpoint" : "breakpoint", b->temporary ? "del" : "keep",
                    b->enabled ? "y" : "n", b->linear, b->gpa, b->hits, what[0] == ' ' ? what + 1 : what);

@@ -224,8 +224,11 @@ static int cmd_list(struct cmd_ctx *ctx, int argc, char **argv)
     if (need_lines(ctx))
         return -1;
     if (!*arg && c->list_file[0] && (cmd_is_repeat(ctx) || c->list_next)) {
-        if (!cmds_source_text(c, c->list_file, c->list_next, &len, &n))
-            return cmd_error(ctx, "line %u is beyond the end of \"%s\" (%u lines)", c->list_next, c->list_file, n);
+        if (!cmds_source_text(c, c->list_file, c->list_next, &len, &n)) {
+            const char *base = strrchr(c->list_file, '/');
+            return cmd_error(ctx, "line %u is beyond the end of \"%s\" (%u lines)", c->list_next,
+                             base ? base + 1 : c->list_file, n);
+        }
         list_lines(ctx, c->list_file, c->list_next, LISTSIZE);
         return 0;
     }
@@ -240,8 +243,10 @@ static int cmd_list(struct cmd_ctx *ctx, int argc, char **argv)
             snprintf(c->list_file, sizeof c->list_file, "%s", ln.file);
         if (!c->list_file[0])
             return cmd_error(ctx, "no source file yet: list FILE:LINE or list FUNCTION");
-        if (!l || !cmds_source_text(c, c->list_file, (unsigned)(l > UINT32_MAX ? UINT32_MAX : l), &len, &n))
-            return cmd_error(ctx, "line %s is out of range: \"%s\" has %u lines", arg, c->list_file, n);
+        if (!l || !cmds_source_text(c, c->list_file, (unsigned)(l > UINT32_MAX ? UINT32_MAX : l), &len, &n)) {
+            const char *base = strrchr(c->list_file, '/');
+            return cmd_error(ctx, "line %s is out of range: \"%s\" has %u lines", arg, base ? base + 1 : c->list_file, n);
+        }
         center = (unsigned)l;
         file = c->list_file;
         goto show;

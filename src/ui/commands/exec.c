@@ -120,6 +120,9 @@ static void run_to_stop(struct cmd_ctx *ctx, int step, unsigned flags, uint64_t 
                     if (c->bp[i].num && c->bp[i].type == BP_WATCH && c->bp[i].enabled &&
                         c->bp[i].gpa == o->watch.gpa && c->bp[i].len == o->watch.len)
                         b = &c->bp[i];
+            /* as gdb: a store that leaves the value as it was does not stop */
+            if (b && !memcmp(o->watch.old, o->watch.now, b->len < 8 ? b->len : 8))
+                continue;
             if (!b || counts(ctx, b, o)) {
                 o->hit = b;
                 return;

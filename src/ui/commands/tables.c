@@ -9,6 +9,7 @@
 
 #define MAX_LEAVES 100000u      /* guest page tables are untrusted: a budget */
 #define MAX_TLB_LINES 4096u
+#define MAX_DESCS 256u           /* entries info gdt/ldt list without a range */
 
 /* [FIRST [LAST]] entry numbers. */
 static int range(struct cmd_ctx *ctx, int argc, char **argv, unsigned entries, unsigned *first, unsigned *last)
@@ -64,12 +65,24 @@ static int show_descs(struct cmd_ctx *ctx, int argc, char **argv, int ldt)
         return -1;
     cmd_printf(ctx, "%s Descriptor Table (base=0x%" PRIx64 ", limit=0x%x):\n", ldt ? "Local" : "Global",
                (uint64_t)(ldt ? sr.ldt.base : sr.gdt.base), ldt ? sr.ldt.limit : sr.gdt.limit);
+    if (!(sr.cr0 & X86_CR0_PE))
+        cmd_printf(ctx, "(real mode: the CPU does not use it)\n");
+    unsigned shown = 0, nulls = 0;
     for (unsigned i = first; i <= last && n; i++) {
         struct x86_desc d;
         uint64_t raw[2];
         char err[256], text[300];
+        if (argc == 1 && shown == MAX_DESCS) {
+            cmd_printf(ctx, "... more entries up to %u (info %s FIRST LAST)\n", last, ldt ? "ldt" : "gdt");
+            break;
+        }
         if (session_read_desc(c->s, ldt, i, &d, raw, err, sizeof err) != 0)
             return cmd_error(ctx, "%s", err);
+        if (!raw[0] && argc == 1 && i) {
+            nulls++;                    /* a listing of the whole table leaves out empty slots */
+            continue;
+        }
+        shown++;
         if (!raw[0])
             snprintf(text, sizeof text, "null");
         else
@@ -78,6 +91,8 @@ static int show_descs(struct cmd_ctx *ctx, int argc, char **argv, int ldt)
         if (raw[1] && !d.s && x86_long_mode(&sr))
             i++;                        /* its second half is not an entry of its own */
     }
+    if (nulls)
+        cmd_printf(ctx, "(%u null entries not shown)\n", nulls);
     return 0;
 }
 

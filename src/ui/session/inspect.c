@@ -30,7 +30,7 @@ unsigned session_table_entries(struct session *s, char which)
     int lm = x86_long_mode(&sr);
     switch (which) {
     case 'g': return (sr.gdt.limit + 1u) / 8u;
-    case 'l': return sr.ldt.present && !sr.ldt.unusable ? (sr.ldt.limit + 1u) / 8u : 0;
+    case 'l': return sr.ldt.selector && sr.ldt.present && !sr.ldt.unusable ? (sr.ldt.limit + 1u) / 8u : 0;
     case 'i':
         if (!(sr.cr0 & X86_CR0_PE))
             return (sr.idt.limit + 1u) / 4u;
@@ -49,7 +49,7 @@ int session_read_desc(struct session *s, int ldt, unsigned index, struct x86_des
         return base_err(err, errlen, "cannot read the vCPU state");
     uint64_t base = ldt ? sr.ldt.base : sr.gdt.base;
     uint32_t limit = ldt ? sr.ldt.limit : sr.gdt.limit;
-    if (ldt && (!sr.ldt.present || sr.ldt.unusable))
+    if (ldt && (!sr.ldt.selector || !sr.ldt.present || sr.ldt.unusable))
         return base_err(err, errlen, "no LDT is loaded (LDTR selector 0x%04x)", sr.ldt.selector);
     if ((uint64_t)index * 8 + 7 > limit)
         return base_err(err, errlen, "entry %u is beyond the %s limit 0x%x", index, ldt ? "LDT" : "GDT", limit);

@@ -102,6 +102,21 @@ static void on_event(void *ctx, const struct scout_event *ev)
     }
 }
 
+/* What is scanned already when marks start being kept (the entry, scans
+ * made before the first command): as if its scan events had been seen. */
+static void seed(struct session *s, struct session_marks *m)
+{
+    struct prescan_page_info info[TRACKED];
+    size_t n = session_pages(s, info, TRACKED);
+    for (size_t i = 0; i < n && i < TRACKED; i++) {
+        const uint8_t *attr = session_attr_page(s, info[i].page_gpa, info[i].mode);
+        struct tracked_page *tp = tracked(m, info[i].page_gpa, 1);
+        for (unsigned off = 0; attr && off < BASE_PAGE_SIZE; off++)
+            if (attr[off] & PRESCAN_ATTR_SCANNED)
+                tp->len[off] = (uint8_t)((attr[off] & PRESCAN_ATTR_LEN_MASK) ? attr[off] & PRESCAN_ATTR_LEN_MASK : 1);
+    }
+}
+
 /* Marks are kept once a front end asks for them. */
 static struct session_marks *marks(struct session *s)
 {
@@ -116,7 +131,9 @@ static struct session_marks *marks(struct session *s)
     if (events_subscribe(&si->events, on_event, s) != 0) {
         free(si->marks);
         si->marks = NULL;
+        return NULL;
     }
+    seed(s, si->marks);
     return si->marks;
 }
 
