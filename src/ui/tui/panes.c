@@ -727,7 +727,7 @@ static void draw_ring(struct tui_canvas *c, struct rect r, const struct tui_ring
 void tui_scroll(struct tui *t, int dir)
 {
     enum tui_pane p = t->scroll_pane;
-    int page = t->pane_rows[p] > 2 ? t->pane_rows[p] - 2 : 1;
+    int page = t->pane_rows[p] > 2 ? t->pane_rows[p] - 2 : 1;      /* one line of the last page stays */
     int *s = &t->scroll[p];
     switch (p) {
     case TUI_PANE_OUT:

@@ -12,6 +12,7 @@
  * and clears the command line otherwise. */
 #include "ui/tui/tui_priv.h"
 
+#include <ctype.h>
 #include <curses.h>
 #include <errno.h>
 #include <signal.h>
@@ -35,7 +36,11 @@ static int in_tui;
 static SCREEN *g_screen;                        /* ncurses is up */
 static int have_color;
 static struct tui_canvas g_canvas;
-static int input_byte, input_ready;
+/* Bytes for readline: one key, or an escape sequence read whole (PgUp is
+ * ESC [ 5 ~), so readline sees its bytes as available and matches the
+ * sequence instead of taking ESC alone. */
+static unsigned char input_q[32];
+static size_t input_head, input_len;
 static int quit_now;
 static char hist_path[4096];
 static char out_partial[2][1024];
@@ -246,11 +251,12 @@ static void on_output(void *arg, enum cmd_stream stream, const char *text, size_
 static int rl_getc_cb(FILE *f)
 {
     (void)f;
-    input_ready = 0;
-    return input_byte;
+    if (input_head == input_len)
+        return EOF;
+    return input_q[input_head++];
 }
 
-static int rl_input_avail_cb(void) { return input_ready; }
+static int rl_input_avail_cb(void) { return input_head < input_len; }
 
 static void rl_redisplay_cb(void) { draw(0); }
 
@@ -596,9 +602,22 @@ int tui_main(struct tui *t, char *err, size_t errlen)
         }
         if (ch < 0 || ch > 255)
             continue;                         /* other curses key codes: ignored */
-        input_byte = ch;
-        input_ready = 1;
-        rl_callback_read_char();
+        input_head = input_len = 0;
+        input_q[input_len++] = (unsigned char)ch;
+        if (ch == 27) {
+            /* the rest of an escape sequence arrives with it */
+            wtimeout(stdscr, 25);
+            int more;
+            while (input_len < sizeof(input_q) && (more = wgetch(stdscr)) != ERR && more >= 0 && more <= 255) {
+                input_q[input_len++] = (unsigned char)more;
+                if (input_len > 2 && (isalpha(more) || more == '~'))
+                    break;                    /* a CSI sequence ends with a letter or ~ */
+                wtimeout(stdscr, 0);
+            }
+            wtimeout(stdscr, TICK_MS);
+        }
+        while (input_head < input_len && !quit_now)
+            rl_callback_read_char();
     }
 
     set_timer(0);

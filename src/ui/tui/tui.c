@@ -199,6 +199,7 @@ struct tui *tui_new(struct session *s, struct cmd_ctx *ctx, FILE *console_echo, 
     t->s = s;
     t->ctx = ctx;
     t->console_echo = console_echo;
+    t->scroll_pane = TUI_PANE_OUT;      /* PgUp/PgDn: the command output */
     if (tui_view_init(t, err, errlen) < 0) {
         tui_free(t);
         return NULL;
