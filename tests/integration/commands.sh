@@ -251,7 +251,9 @@ expect_eq quit_status "a|7" "$(out)|$RC"
 sc -ex 'frobnicate' -ex 'echo no\n' "$LAZY"
 expect_eq unknown_command "-ex 1: unknown command \"frobnicate\"; try \"help\"|1|" "$(err)|$RC|$(out)"
 sc -ex 'help' "$LAZY"
-for cmd in run continue stepi break delete interrupt info x xp disas prescan pstart pstep map attr poke stats trace source echo set show help quit; do
+for cmd in run continue stepi break delete interrupt info x xp disas prescan pstart pstep map attr poke stats trace source echo set show help quit \
+           kill nexti finish until advance tbreak watch rwatch awatch enable disable condition ignore commands print output \
+           display undisplay list symbol-file page rescan forget layout winheight focus; do
     if grep -q "^  $cmd\b" "$T/out"; then ok "help_lists_${cmd// /_}"; else not_ok "help_lists_${cmd// /_}" "$(head -c 300 "$T/out")"; fi
 done
 sc -ex 'help info' "$LAZY"

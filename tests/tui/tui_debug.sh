@@ -63,6 +63,14 @@ workflow 160 50
 # Ctrl-R: readline's search prompt is on the command line
 tm_start 100 40 "$SCOUT" "$DBG"
 tm_expect "second start" 'dbg64\.elf64'
+# Tab completes symbols; x goes on with Enter
+tm send-keys -l "break ad"; tm send-keys Tab
+tm_expect "Tab completes a symbol" '^\(scout\) break add3 *$'
+tm send-keys C-u
+tm_cmd "x/2xb add3"
+tm_expect "x on a symbol" '^0x40006a <add3>: +0x48 +0x8d'
+tm_cmd ""
+tm_expect "Enter: x goes on after the last address" '^0x40006c <add3\+2>: +0x47 +0x03'
 tm send-keys C-r; tm send-keys -l "brea"
 tm_expect "Ctrl-R shows the search prompt" "reverse-i-search\)\`brea'"
 tm send-keys C-g

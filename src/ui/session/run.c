@@ -208,7 +208,10 @@ static int go(struct session *s, struct vm_stop *stop, int step, unsigned flags)
         }
     }
     si->running = 0;
-    si->interrupt_pending = 0;
+    /* an interrupt asked while a step or run ended for another reason is
+     * kept: the next one stops at once (the steps of a loop, a tick) */
+    if (stop->why == VM_STOP_INTERRUPTED || stop->why == VM_STOP_TIMEOUT)
+        si->interrupt_pending = 0;
     si->last = *stop;
     if (stop->why != VM_STOP_INTERRUPTED && stop->why != VM_STOP_TIMEOUT && stop->why != VM_STOP_HOOK)
         si->ended = 1;

@@ -125,8 +125,10 @@ static int line_cmp(const void *a, const void *b)
 /* Sorts, and indexes by name. */
 static int finish(struct session_syms *t)
 {
-    qsort(t->sym, t->nsym, sizeof(*t->sym), sym_cmp);
-    qsort(t->line, t->nline, sizeof(*t->line), line_cmp);
+    if (t->nsym)
+        qsort(t->sym, t->nsym, sizeof(*t->sym), sym_cmp);
+    if (t->nline)
+        qsort(t->line, t->nline, sizeof(*t->line), line_cmp);
     free(t->by_name);
     t->by_name = malloc((t->nsym ? t->nsym : 1) * sizeof(*t->by_name));
     if (!t->by_name)
@@ -134,7 +136,8 @@ static int finish(struct session_syms *t)
     for (size_t i = 0; i < t->nsym; i++)
         t->by_name[i] = i;
     order_ctx = t;
-    qsort(t->by_name, t->nsym, sizeof(*t->by_name), name_cmp);
+    if (t->nsym)
+        qsort(t->by_name, t->nsym, sizeof(*t->by_name), name_cmp);
     order_ctx = NULL;
     return 0;
 }
