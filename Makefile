@@ -15,7 +15,7 @@ DEBUGFLAGS := $(if $(SAN),-DSCOUT_DEBUG)
 CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -Iinclude -Isrc $(SANFLAGS) $(DEBUGFLAGS) -MMD -MP
 # Plugins call back into the binary: export the plugin API, nothing else.
 LDFLAGS := $(SANFLAGS) -Wl,--dynamic-list=src/ui/plugin/plugin_exports.list
-LDLIBS := -lZydis -lZycore -lreadline -lncurses -ldl -lm
+LDLIBS := -lZydis -lZycore -lreadline -lncurses -ldw -lelf -ldl -lm
 
 # Every module's .c files go into one library; src/ui/batch/main.c is the binary.
 LIB_SRCS  := $(sort $(wildcard src/*/*.c src/*/*/*.c))
@@ -47,7 +47,8 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(PLUGIN_API_OBJ) $(BUILD)/libscout.a
 # Installs only the Debian packages that are missing; a no-op otherwise.
 DEB_PKGS := gcc make binutils libzydis-dev libzycore-dev libncurses-dev \
             libreadline-dev linux-libc-dev clang libclang-rt-14-dev tmux \
-            qemu-system-x86 python3 help2man pkg-config dpkg-dev man-db
+            qemu-system-x86 python3 help2man pkg-config dpkg-dev man-db \
+            libelf-dev libdw-dev
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \

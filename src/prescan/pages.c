@@ -214,6 +214,20 @@ int prescan_inside_native(const struct prescan *ps, uint64_t gpa)
     return 0;
 }
 
+int prescan_covered(const struct prescan *ps, uint64_t gpa)
+{
+    const struct phys_page *pp = ps ? prescan_phys_find(ps, PAGE_OF(gpa)) : NULL;
+    unsigned t = (unsigned)(gpa & OFF_MASK);
+    unsigned lo = t >= PRESCAN_MAX_INSN_LEN - 1 ? t - (PRESCAN_MAX_INSN_LEN - 1) : 0;
+    for (const struct attr_page *m = pp ? pp->modes : NULL; m; m = m->next)
+        for (unsigned p = lo; p <= t; p++) {
+            uint8_t a = m->attr[p];
+            if ((a & PRESCAN_ATTR_SCANNED) && p + attr_len(a) > t)
+                return 1;
+        }
+    return 0;
+}
+
 /* ---- queries ----------------------------------------------------------- */
 
 uint8_t prescan_attr(const struct prescan *ps, uint64_t gpa, enum prescan_mode mode)

@@ -309,6 +309,8 @@ int  prescan_is_pinned(const struct prescan *ps, uint64_t gpa);
 /* 1 if some scanned native instruction of some mode has gpa strictly
  * inside its body (a trap byte there would change it). */
 int  prescan_inside_native(const struct prescan *ps, uint64_t gpa);
+/* 1 if the byte belongs to a scanned instruction of any mode. */
+int  prescan_covered(const struct prescan *ps, uint64_t gpa);
 
 struct prescan_write_hit { int hit; uint64_t insn_gpa; unsigned insn_len; enum prescan_mode mode; };
 /* 1 hit (first hit instruction, lowest address, in hit), 0 miss (counted as

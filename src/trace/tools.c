@@ -8,7 +8,7 @@
 
 #define DIFF_CONTEXT 3
 
-static const char usage_diff[] = "usage: scout trace diff A.trace B.trace";
+static const char usage_diff[] = "usage: scout trace diff [--ignore-config] A.trace B.trace";
 static const char usage_stats[] = "usage: scout trace stats FILE.trace";
 
 /* ── tally: string keys → two counters, for counts per type/reason ────── */
@@ -138,8 +138,32 @@ static const struct trace_field *next_field(const struct trace_event *ev,
     return *i < ev->nfields ? &ev->fields[(*i)++] : NULL;
 }
 
-/* 1 if equal ignoring t=; else 0 and, if why != NULL, a description. */
-static int events_equal(const struct trace_event *a, const struct trace_event *b,
+/* What --ignore-config leaves out: the events that say how scout was set
+ * up (guest, option, poke), and run-start's fields that repeat them. */
+static int config_event(const struct trace_event *ev)
+{
+    return !strcmp(ev->type, "guest") || !strcmp(ev->type, "option") || !strcmp(ev->type, "poke");
+}
+
+static int config_field(const struct trace_event *ev, const struct trace_field *f)
+{
+    return !strcmp(ev->type, "run-start") &&
+           (!strcmp(f->key, "scan") || !strcmp(f->key, "depth") || !strcmp(f->key, "guest"));
+}
+
+/* Next field at or after *i that is compared (not t=, and with
+ * ignore_config not a config field), or NULL. */
+static const struct trace_field *next_compared(const struct trace_event *ev, size_t *i, int ignore_config)
+{
+    const struct trace_field *f;
+    while ((f = next_field(ev, i)) != NULL && ignore_config && config_field(ev, f))
+        ;
+    return f;
+}
+
+/* 1 if equal ignoring t= (and config fields); else 0 and, if why != NULL,
+ * a description. */
+static int events_equal(const struct trace_event *a, const struct trace_event *b, int ignore_config,
                         char *why, size_t whylen)
 {
     if (strcmp(a->type, b->type) != 0) {
@@ -149,8 +173,8 @@ static int events_equal(const struct trace_event *a, const struct trace_event *b
     }
     size_t ia = 0, ib = 0;
     for (int n = 1;; n++) {
-        const struct trace_field *fa = next_field(a, &ia);
-        const struct trace_field *fb = next_field(b, &ib);
+        const struct trace_field *fa = next_compared(a, &ia, ignore_config);
+        const struct trace_field *fb = next_compared(b, &ib, ignore_config);
         if (!fa && !fb)
             return 1;
         if (fa && fb && strcmp(fa->key, fb->key) == 0
@@ -183,34 +207,52 @@ static void print_event(FILE *out, const char *mark, const char *side,
     fputc('\n', out);
 }
 
-/* Events [from, upto) of one side, marking index `mark` with '>'. */
-static void print_context(FILE *out, const char *side,
-                          const struct trace_file *tf, size_t from,
-                          size_t upto, size_t mark)
+/* The events compared: all, or with --ignore-config all but the config
+ * events. */
+struct side {
+    const struct trace_file *tf;
+    const struct trace_event **ev;
+    size_t n;
+};
+
+static int side_init(struct side *sd, const struct trace_file *tf, int ignore_config)
 {
-    fprintf(out, "--- %s: %s\n", side, tf->path);
-    if (upto > tf->nevents)
-        upto = tf->nevents;
+    sd->tf = tf;
+    sd->n = 0;
+    sd->ev = malloc((tf->nevents ? tf->nevents : 1) * sizeof *sd->ev);
+    if (!sd->ev)
+        return -1;
+    for (size_t i = 0; i < tf->nevents; i++)
+        if (!ignore_config || !config_event(&tf->events[i]))
+            sd->ev[sd->n++] = &tf->events[i];
+    return 0;
+}
+
+/* Events [from, upto) of one side, marking index `mark` with '>'. */
+static void print_context(FILE *out, const char *name, const struct side *sd, size_t from, size_t upto, size_t mark)
+{
+    fprintf(out, "--- %s: %s\n", name, sd->tf->path);
+    if (upto > sd->n)
+        upto = sd->n;
     if (from >= upto)
         fprintf(out, "  (no events)\n");
     for (size_t i = from; i < upto; i++)
-        print_event(out, i == mark ? ">" : " ", side, &tf->events[i]);
+        print_event(out, i == mark ? ">" : " ", name, sd->ev[i]);
 }
 
-static void print_counts(FILE *out, const struct trace_file *a,
-                         const struct trace_file *b, struct tally *t)
+static void print_counts(FILE *out, const struct side *a, const struct side *b, struct tally *t)
 {
-    for (size_t i = 0; i < a->nevents; i++)
-        tally_add(t, a->events[i].type, 0, 1);
-    for (size_t i = 0; i < b->nevents; i++)
-        tally_add(t, b->events[i].type, 1, 1);
+    for (size_t i = 0; i < a->n; i++)
+        tally_add(t, a->ev[i]->type, 0, 1);
+    for (size_t i = 0; i < b->n; i++)
+        tally_add(t, b->ev[i]->type, 1, 1);
     struct tally_ent **rows = tally_sorted(t, 0);
     int wt = 5, wa = 1, wb = 1;            /* "total", "A", "B" */
     for (size_t i = 0; rows && i < t->n; i++) {
         int l = (int)strlen(rows[i]->key);
         wt = l > wt ? l : wt;
     }
-    int da = digits(a->nevents), db = digits(b->nevents);
+    int da = digits(a->n), db = digits(b->n);
     wa = da > wa ? da : wa;
     wb = db > wb ? db : wb;
     fprintf(out, "event counts (* = differ):\n");
@@ -219,59 +261,73 @@ static void print_counts(FILE *out, const struct trace_file *a,
         fprintf(out, "  %-*s  %*" PRIu64 "  %*" PRIu64 "%s\n", wt, rows[i]->key,
                 wa, rows[i]->v[0], wb, rows[i]->v[1],
                 rows[i]->v[0] != rows[i]->v[1] ? "  *" : "");
-    fprintf(out, "  %-*s  %*zu  %*zu%s\n", wt, "total", wa, a->nevents, wb,
-            b->nevents, a->nevents != b->nevents ? "  *" : "");
+    fprintf(out, "  %-*s  %*zu  %*zu%s\n", wt, "total", wa, a->n, wb,
+            b->n, a->n != b->n ? "  *" : "");
     free(rows);
 }
 
 int trace_diff(const char *path_a, const char *path_b, FILE *out, FILE *err)
 {
+    return trace_diff_flags(path_a, path_b, 0, out, err);
+}
+
+int trace_diff_flags(const char *path_a, const char *path_b, unsigned flags, FILE *out, FILE *err)
+{
     char msg[512];
     struct trace_file *a = NULL, *b = NULL;
+    int ic = (flags & TRACE_DIFF_IGNORE_CONFIG) != 0;
     if (trace_read_file(path_a, &a, msg, sizeof msg)
         || trace_read_file(path_b, &b, msg, sizeof msg)) {
         fprintf(err, "scout: %s\n", msg);
         trace_file_free(a);
         return 2;
     }
-    size_t common = a->nevents < b->nevents ? a->nevents : b->nevents;
-    size_t k = 0;
-    while (k < common && events_equal(&a->events[k], &b->events[k], NULL, 0))
-        k++;
-    if (k == common && a->nevents == b->nevents) {
-        fprintf(out, "same: %zu events (t= fields ignored)\n", a->nevents);
+    struct side sa, sb;
+    if (side_init(&sa, a, ic) != 0 || side_init(&sb, b, ic) != 0) {
+        fprintf(err, "scout: trace diff: out of memory\n");
+        free(sa.ev);
         trace_file_free(a);
         trace_file_free(b);
-        return 0;
+        return 2;
     }
-    fprintf(out, "A: %s (%zu events)\n", a->path, a->nevents);
-    fprintf(out, "B: %s (%zu events)\n", b->path, b->nevents);
+    size_t common = sa.n < sb.n ? sa.n : sb.n;
+    size_t k = 0;
+    while (k < common && events_equal(sa.ev[k], sb.ev[k], ic, NULL, 0))
+        k++;
+    int rc = 1;
+    if (k == common && sa.n == sb.n) {
+        fprintf(out, "same: %zu events (t= fields%s ignored)\n", sa.n, ic ? " and the configuration" : "");
+        rc = 0;
+        goto done;
+    }
+    fprintf(out, "A: %s (%zu events%s)\n", a->path, sa.n, ic ? " compared" : "");
+    fprintf(out, "B: %s (%zu events%s)\n", b->path, sb.n, ic ? " compared" : "");
     size_t from = k > DIFF_CONTEXT ? k - DIFF_CONTEXT : 0;
     if (k < common) {
         char why[512];
-        events_equal(&a->events[k], &b->events[k], why, sizeof why);
+        events_equal(sa.ev[k], sb.ev[k], ic, why, sizeof why);
         fprintf(out, "first divergence at event %zu (A line %zu, B line %zu):"
-                " %s\n", k + 1, a->events[k].line, b->events[k].line, why);
-        print_context(out, "A", a, from, k + 1, k);
-        print_context(out, "B", b, from, k + 1, k);
+                " %s\n", k + 1, sa.ev[k]->line, sb.ev[k]->line, why);
     } else {
-        const struct trace_file *s = a->nevents < b->nevents ? a : b;
-        const struct trace_file *l = s == a ? b : a;
-        const char *sn = s == a ? "A" : "B", *ln = s == a ? "B" : "A";
+        const struct side *s = sa.n < sb.n ? &sa : &sb;
+        const struct side *l = s == &sa ? &sb : &sa;
+        const char *sn = s == &sa ? "A" : "B", *ln = s == &sa ? "B" : "A";
         fprintf(out, "%s is a prefix of %s: %s ends after event %zu; %s continues"
                 " with %zu more (from %s line %zu)\n", sn, ln, sn, k, ln,
-                l->nevents - k, ln, l->events[k].line);
-        print_context(out, "A", a, from, k + 1, k);
-        print_context(out, "B", b, from, k + 1, k);
+                l->n - k, ln, l->ev[k]->line);
     }
+    print_context(out, "A", &sa, from, k + 1, k);
+    print_context(out, "B", &sb, from, k + 1, k);
     struct tally t = { 0 };
-    print_counts(out, a, b, &t);
-    int rc = 1;
+    print_counts(out, &sa, &sb, &t);
     if (t.oom) {
         fprintf(err, "scout: trace diff: out of memory\n");
         rc = 2;
     }
     tally_free(&t);
+done:
+    free(sa.ev);
+    free(sb.ev);
     trace_file_free(a);
     trace_file_free(b);
     return rc;
@@ -447,11 +503,17 @@ int trace_diff_main(int argc, char **argv)
         printf("%s\n", usage_diff);
         return 0;
     }
+    unsigned flags = 0;
+    if (argc >= 2 && strcmp(argv[1], "--ignore-config") == 0) {
+        flags |= TRACE_DIFF_IGNORE_CONFIG;
+        argv++;
+        argc--;
+    }
     if (argc != 3) {
         fprintf(stderr, "%s\n", usage_diff);
         return 2;
     }
-    int rc = trace_diff(argv[1], argv[2], stdout, stderr);
+    int rc = trace_diff_flags(argv[1], argv[2], flags, stdout, stderr);
     fflush(stdout);
     return rc;
 }

@@ -154,8 +154,8 @@ const char *trace_event_get(const struct trace_event *ev, const char *key);
 
 /* Each *_main takes argv as a command would: argv[0] is its own name.
  * trace_main:  argv = {"trace", "diff"|"stats", ...}; dispatches.
- * trace_diff_main:  argv = {"diff", A, B}: exit 0 same, 1 different,
- *                   2 error or usage.
+ * trace_diff_main:  argv = {"diff", [--ignore-config,] A, B}: exit 0 same,
+ *                   1 different, 2 error or usage.
  * trace_stats_main: argv = {"stats", FILE}: exit 0, or 2 on error/usage.
  * Reports go to stdout, errors and usage to stderr.
  * diff: "same: N events" when equal; otherwise the first divergence
@@ -172,6 +172,11 @@ int trace_stats_main(int argc, char **argv);
 
 /* The same tools with explicit streams (for tests and the TUI). */
 int trace_diff(const char *path_a, const char *path_b, FILE *out, FILE *err);
+/* TRACE_DIFF_IGNORE_CONFIG (--ignore-config): compare what happened, not
+ * how scout was set up: the guest, option and poke events are left out on
+ * both sides, and run-start's scan, depth and guest fields. */
+enum { TRACE_DIFF_IGNORE_CONFIG = 1u << 0 };
+int trace_diff_flags(const char *path_a, const char *path_b, unsigned flags, FILE *out, FILE *err);
 int trace_stats(const char *path, FILE *out, FILE *err);
 
 #endif

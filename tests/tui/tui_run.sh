@@ -39,7 +39,7 @@ tm_expect "quit after running" '^EXITED=0'
 out=$("$SCOUT" --batch -ex "screen" 2>&1)
 expect_match "batch screen: status bar" 'scout \| demo \| long64' "$out"
 expect_match "batch screen: map rows" $'\n''000 @' "$out"
-expect_match "batch screen: disassembly at RIP" $'\n''=> 0*400000 N' "$out"
+expect_match "batch screen: disassembly at RIP" $'\n''=> 0*400000 n' "$out"
 expect_eq "batch screen: 40 lines by default" 40 "$(printf '%s\n' "$out" | wc -l)"
 out=$("$SCOUT" --batch -ex "poke 0x40000c 90" -ex "screen 80x24" 2>&1)
 expect_eq "batch screen 80x24: 24 lines after the poke output" 25 "$(printf '%s\n' "$out" | wc -l)"

@@ -99,9 +99,10 @@ static const struct cmd_def test_cmds[] = {
 
 static const char *const reg_names[] = { "rax", "rbx", "rip", "rsp", NULL };
 
-static int read_reg(void *arg, const char *name, uint64_t *v)
+static int read_reg(void *arg, const char *name, uint64_t *v, unsigned *bits)
 {
     (void)arg;
+    *bits = 64;
     if (strcmp(name, "rip") == 0) { *v = 0x1000; return 0; }
     if (strcmp(name, "rsp") == 0) { *v = 0x8000; return 0; }
     if (strcmp(name, "rax") == 0) { *v = 1; return 0; }
@@ -113,14 +114,14 @@ static struct capture cap;
 static struct cmd_ctx *setup(void)
 {
     struct cmd_ctx *ctx = new_ctx(&cap);
-    static const struct cmd_regs regs = { read_reg, reg_names, NULL };
+    static const struct cmd_expr_env regs = { .read_reg = read_reg, .reg_names = reg_names };
     if (!ctx)
         return NULL;
     if (cmd_register(ctx, test_cmds, sizeof test_cmds / sizeof test_cmds[0]) < 0) {
         cmd_ctx_free(ctx);
         return NULL;
     }
-    cmd_set_regs(ctx, &regs);
+    cmd_set_expr_env(ctx, &regs);
     cmd_fmt_init(&x_last);
     last_run[0] = 0;
     return ctx;
@@ -537,7 +538,7 @@ TEST(help_output)
               "  echo -- Print text; no newline is added (like gdb)\n"
               "  help -- List commands, or describe one\n"
               "  quit -- Leave scout (exit status 0..255, default 0)\n"
-              "  set -- Set a session variable\n"
+              "  set -- Set a session variable, a register or memory\n"
               "  show -- Show one session variable, or all of them\n"
               "  source -- Run the commands in FILE\n"
               "  trace -- trace subcommands\n"

@@ -376,13 +376,50 @@ static int run_main(int (*fn)(int, char **), int argc, char **argv)
     return rc;
 }
 
+/* --ignore-config: the configuration events and run-start's settings
+ * are left out; what happened is compared. */
+TEST(diff_ignore_config)
+{
+    const char *a = "scout-trace 1\n"
+                    "1 guest name=g format=elf size=10 sha256=aa\n"
+                    "2 option name=depth value=16\n"
+                    "3 run-start mode=long64 scan=recursive depth=16 guest=g\n"
+                    "4 scan page=0x1000 off=0x000 mode=64 len=1 verdict=native reason=none depth=0\n";
+    const char *b = "scout-trace 1\n"
+                    "1 guest name=h format=elf size=11 sha256=bb\n"
+                    "2 option name=depth value=0\n"
+                    "3 run-start mode=long64 scan=lazy depth=0 guest=h\n"
+                    "4 poke addr=0x1000 len=1 bytes=90\n"
+                    "5 scan page=0x1000 off=0x000 mode=64 len=1 verdict=native reason=none depth=0\n";
+    const char *pa = tu_write_str("a.trace", a);
+    const char *pb = tu_write_str("b.trace", b);
+    FILE *out = tmpfile(), *err = tmpfile();
+    CHECK_EQ(trace_diff_flags(pa, pb, TRACE_DIFF_IGNORE_CONFIG, out, err), 0);
+    free(out_text);
+    out_text = tu_slurp(out);
+    CHECK_STR(out_text, "same: 2 events (t= fields and the configuration ignored)\n");
+    fclose(out);
+    fclose(err);
+    CHECK_EQ(diff_texts(a, b), 1);          /* without it: the guest differs */
+    CHECK(strstr(out_text, "first divergence at event 1 (A line 2, B line 2): field 1: A has name=g, B has name=h"));
+    b = replace_line(b, 6, "5 scan page=0x1000 off=0x000 mode=64 len=2 verdict=native reason=none depth=0\n");
+    pb = tu_write_str("b.trace", b);
+    out = tmpfile(), err = tmpfile();
+    CHECK_EQ(trace_diff_flags(pa, pb, TRACE_DIFF_IGNORE_CONFIG, out, err), 1);
+    free(out_text);
+    out_text = tu_slurp(out);
+    CHECK(strstr(out_text, "first divergence at event 2 (A line 5, B line 6): field 4: A has len=1, B has len=2"));
+    fclose(out);
+    fclose(err);
+}
+
 TEST(main_entry_points)
 {
     char *pa = strdup(tu_write_str("a.trace", tu_good_trace));  /* tu_path reuses buffers */
     char *diff1[] = { "diff", pa, NULL };
     CHECK_EQ(run_main(trace_diff_main, 2, diff1), 2);
     CHECK_STR(out_text, "");
-    CHECK_STR(err_text, "usage: scout trace diff A.trace B.trace\n");
+    CHECK_STR(err_text, "usage: scout trace diff [--ignore-config] A.trace B.trace\n");
     char *diff2[] = { "diff", pa, pa, NULL };
     CHECK_EQ(run_main(trace_diff_main, 3, diff2), 0);
     CHECK_STR(out_text, "same: 9 events (t= fields ignored)\n");
@@ -400,11 +437,11 @@ TEST(main_entry_points)
     CHECK(strstr(err_text, "missing: cannot open") != NULL);
     char *bad[] = { "trace", "frobnicate", NULL };
     CHECK_EQ(run_main(trace_main, 2, bad), 2);
-    CHECK_STR(err_text, "usage: scout trace diff A.trace B.trace\n"
+    CHECK_STR(err_text, "usage: scout trace diff [--ignore-config] A.trace B.trace\n"
                         "usage: scout trace stats FILE.trace\n");
     char *help[] = { "diff", "--help", NULL };
     CHECK_EQ(run_main(trace_diff_main, 2, help), 0);
-    CHECK_STR(out_text, "usage: scout trace diff A.trace B.trace\n");
+    CHECK_STR(out_text, "usage: scout trace diff [--ignore-config] A.trace B.trace\n");
     free(pa);
 }
 
@@ -417,6 +454,7 @@ int main(void)
     RUN(diff_prefix);
     RUN(diff_errors);
     RUN(stats_small_trace);
+    RUN(diff_ignore_config);
     RUN(main_entry_points);
     free(out_text);
     free(err_text);

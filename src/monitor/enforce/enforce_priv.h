@@ -218,8 +218,8 @@ void enf_paging_free(struct enf *ef);
 /* retry.c: run-loop hooks for what KVM cannot do with a page read-only */
 enum vm_hook_result enf_on_emulation_failure(void *ctx, struct vcpu *cpu);
 enum vm_hook_result enf_on_shutdown(void *ctx, struct vcpu *cpu);
-/* Injects an exception at RIP (linear), remembered so a delivery lost to
- * a shutdown is made again. */
+/* trap.c: injects an exception at RIP (linear), remembered so a delivery
+ * lost to a shutdown is made again (retry.c). */
 int  enf_inject_exception(struct enf *ef, uint64_t linear, unsigned vector, int has_error, uint32_t error);
 void enf_injected_after_exit(struct enf *ef, uint32_t exit_reason);
 /* denied.c: a trap the CPU refused at CPL > 0 (#GP: the guest's TSS

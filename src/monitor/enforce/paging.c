@@ -14,8 +14,10 @@
  * page, so scout sets them first, when it protects a paging-structure
  * page and in the entries the guest writes there: A in every present
  * entry, D in every present writable leaf.  The guest sees them set early
- * (never late: no dirty page looks clean).  Not in a page that also holds
- * code: its bytes are not touched. */
+ * (never late: no dirty page looks clean).  Not in an entry whose bytes
+ * are also scanned code: those are not touched.  (They are not only for the guest's
+ * eyes: this host's KVM spins, without an exit, on an A/D update it cannot
+ * make in a read-only page.) */
 #include <inttypes.h>
 #include <string.h>
 
@@ -61,19 +63,28 @@ static struct enf_ptpage *find(struct enf *ef, uint64_t page)
     return NULL;
 }
 
+static int entry_is_code(struct enf *ef, uint64_t gpa, unsigned len)
+{
+    for (unsigned i = 0; i < len; i++)
+        if (prescan_covered(ef->ps, gpa + i))
+            return 1;
+    return 0;
+}
+
 /* A in present entries, D in present writable leaves, in [off, end). */
 static void preset_ad(struct enf *ef, const struct enf_ptpage *p, unsigned off, unsigned end)
 {
     uint8_t buf[PAGE_SIZE];
     unsigned es = p->esize ? p->esize : 8;
-    if (p->pae_pdpt || enf_page_has_attrs(ef, p->page) || gmem_read_phys(ef->vm, p->page, buf, PAGE_SIZE) != 0)
+    if (p->pae_pdpt || gmem_read_phys(ef->vm, p->page, buf, PAGE_SIZE) != 0)
         return;
+    int code = enf_page_has_attrs(ef, p->page);
     off -= off % es;
     int changed = 0;
     for (unsigned o = off; o < end && o + es <= PAGE_SIZE; o += es) {
         uint64_t e = 0;
         memcpy(&e, buf + o, es);
-        if (!(e & X86_PTE_P))
+        if (!(e & X86_PTE_P) || (code && entry_is_code(ef, p->page + o, es)))
             continue;
         uint64_t want = e | X86_PTE_A;
         int leaf = p->level == 1 || ((p->level == 2 || p->level == 3) && (e & X86_PTE_PS));

@@ -144,6 +144,22 @@ static int run_native_once(struct enf *ef, struct cpu_view *c, uint64_t linear, 
     return enf_step_in_place(ef, c, linear, gpa, &in);
 }
 
+int enf_inject_exception(struct enf *ef, uint64_t linear, unsigned vector, int has_error, uint32_t error)
+{
+    ef->injected = (struct enf_injected){ 2, linear, vector, has_error, error };
+    return vcpu_inject_exception(ef->cpu, vector, has_error, error);
+}
+
+/* An injection lives for the run that delivers it (after_exit); a
+ * shutdown of that run injects it again (retry.c). */
+void enf_injected_after_exit(struct enf *ef, uint32_t exit_reason)
+{
+    if (ef->injected.state == 2)
+        ef->injected.state = 1;
+    else if (exit_reason != KVM_EXIT_SHUTDOWN)
+        ef->injected.state = 0;
+}
+
 /* The guest reached an armed trap at (linear, gpa); RIP is on it. */
 int enf_handle_trap(struct enf *ef, struct cpu_view *c, uint64_t linear, uint64_t gpa)
 {

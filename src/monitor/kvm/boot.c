@@ -30,11 +30,13 @@ static int build_system_structs(struct vm *vm, enum vm_mode mode)
     uint8_t page[4096];
     /* GDT */
     memset(page, 0, sizeof page);
-    put64(page + 0x08, 0x00AF9A000000FFFFull);
-    put64(page + 0x10, 0x00CF92000000FFFFull);
-    put64(page + 0x18, 0x00CF9A000000FFFFull);
-    put64(page + 0x20, 0x00CFF2000000FFFFull);
-    put64(page + 0x28, 0x00AFFA000000FFFFull);
+    /* accessed, as a CPU that loaded them leaves them (and the CPU would
+     * otherwise write that bit into a GDT the enforcement keeps read-only) */
+    put64(page + 0x08, 0x00AF9B000000FFFFull);
+    put64(page + 0x10, 0x00CF93000000FFFFull);
+    put64(page + 0x18, 0x00CF9B000000FFFFull);
+    put64(page + 0x20, 0x00CFF3000000FFFFull);
+    put64(page + 0x28, 0x00AFFB000000FFFFull);
     uint64_t tss = res + VM_RES_TSS, lim = VM_TSS_LIMIT;
     put64(page + 0x30, (lim & 0xffff) | ((tss & 0xffffff) << 16) | (0x8bull << 40) |
                        (((lim >> 16) & 0xf) << 48) | (((tss >> 24) & 0xff) << 56));
@@ -79,11 +81,13 @@ static int build_system_structs(struct vm *vm, enum vm_mode mode)
     vm->exc_idt_installed = mode == VM_MODE_LONG64 ? 64 : 32;
     if (mode != VM_MODE_LONG64) return 0;
     /* page tables: PML4 -> PDPT -> one PD per GiB (2 MiB pages), the top 2 MiB
-     * through a PT so the reserved region is supervisor-only */
+     * through a PT so the reserved region is supervisor-only.  Accessed and
+     * Dirty set from the start: the enforcement keeps the walk to running
+     * code read-only, where KVM could not set them (the vCPU would spin). */
     unsigned npd = (unsigned)((vm->mem_size + (1ull << 30) - 1) >> 30);
     uint64_t pml4 = res + VM_RES_PML4, pdpt = pml4 + 0x1000, pd0 = pdpt + 0x1000;
     uint64_t pt = pd0 + 0x1000ull * npd;
-    const uint64_t P = 1, RW = 2, US = 4, PS = 0x80;
+    const uint64_t P = 1 | 0x20 /* A */, RW = 2, US = 4, PS = 0x80 | 0x40 /* D: on leaves only */;
     memset(page, 0, sizeof page);
     put64(page, pdpt | P | RW | US);
     if (gmem_write_phys(vm, pml4, page, 4096) < 0) return -1;
@@ -103,7 +107,7 @@ static int build_system_structs(struct vm *vm, enum vm_mode mode)
     memset(page, 0, sizeof page);
     for (unsigned j = 0; j < 512; j++) {
         uint64_t a = top2m + ((uint64_t)j << 12);
-        put64(page + 8 * j, a | P | RW | (a < res ? US : 0));
+        put64(page + 8 * j, a | P | RW | 0x40 /* D */ | (a < res ? US : 0));
     }
     return gmem_write_phys(vm, pt, page, 4096);
 }

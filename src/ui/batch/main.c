@@ -48,6 +48,10 @@ static void usage(FILE *f)
         "  --depth N             prescan depth: 0 = lazy, N = recursive descent (default %u)\n"
         "  --trace FILE          write a deterministic event trace\n"
         "  --trace-times         add t=<ns> to every trace event\n"
+        "  --trace-symbols       annotate code addresses in the trace with sym=NAME+OFF\n"
+        "  --symbols FILE        symbols and source lines for the guest: an ELF (the one a\n"
+        "                        flat image or boot sector was linked from), or nm /\n"
+        "                        System.map text (default: the guest's own ELF)\n"
         "  --poke GPA=HEXBYTES   before running, write bytes as if the guest did\n"
         "                        (same write check and invalidation; repeatable)\n"
         "  --max-memslots N      KVM memory slot budget (default: the host's limit)\n"
@@ -102,16 +106,16 @@ static void print_version(void)
 }
 
 /* --poke GPA=HEXBYTES */
-static int parse_poke(const char *arg, uint64_t *gpa, uint8_t *bytes, size_t *n)
+static int parse_poke(const char *arg, struct session_poke *p)
 {
     const char *eq = strchr(arg, '=');
     char addr[32];
     if (!eq || (size_t)(eq - arg) >= sizeof addr) return -1;
     memcpy(addr, arg, (size_t)(eq - arg));
     addr[eq - arg] = 0;
-    if (parse_u64(addr, gpa) < 0) return -1;
-    *n = 0;
-    return cmd_parse_hex_bytes(eq + 1, bytes, 64, n) == CMD_NUM_OK ? 0 : -1;
+    if (parse_u64(addr, &p->gpa) < 0) return -1;
+    p->len = 0;
+    return cmd_parse_hex_bytes(eq + 1, p->bytes, SESSION_POKE_MAX, &p->len) == CMD_NUM_OK ? 0 : -1;
 }
 
 /* --stats: the session's counters, then the plugins' */
@@ -133,6 +137,9 @@ struct cmd_item { const char *text; int is_file; };
 static void plugin_counter_line(void *arg, const char *line) { cmd_printf(arg, "%s\n", line); }
 static void plugin_stats(void *arg, struct cmd_ctx *ctx) { plugins_format_counters(arg, plugin_counter_line, ctx); }
 
+/* `map ADDR` moves the TUI's map pane there (`map` alone: back to RIP). */
+static void focus_hook(void *arg, int follow_rip, uint64_t linear) { tui_focus(arg, follow_rip, linear); }
+
 static int run_commands(struct session *s, struct plugins *plugins, const struct cmd_item *items, int n,
                         int interactive)
 {
@@ -149,6 +156,7 @@ static int run_commands(struct session *s, struct plugins *plugins, const struct
     char err[512];
     struct tui *tui = tui_new(s, ctx, interactive ? NULL : stdout, err, sizeof err);
     if (!tui) { commands_free(cm); cmd_ctx_free(ctx); fprintf(stderr, "scout: %s\n", err); return EXIT_SCOUT_ERROR; }
+    commands_set_focus_hook(cm, focus_hook, tui);
     if (interactive) {
         int status = 0;
         int rc = tui_main(tui, err, sizeof err);
@@ -201,7 +209,7 @@ int main(int argc, char **argv)
 {
     enum { O_RAW = 256, O_MEM, O_CPL, O_FORMAT, O_MODE, O_LOAD, O_ENTRY, O_CMDLINE, O_MODULE, O_TIMEOUT,
            O_STATS, O_VERSION, O_HELP, O_DEPTH, O_TRACE, O_TRACE_TIMES, O_POKE, O_MAX_MEMSLOTS,
-           O_X, O_EX, O_BATCH, O_PLUGIN, O_LIST_COMMANDS };
+           O_X, O_EX, O_BATCH, O_PLUGIN, O_LIST_COMMANDS, O_SYMBOLS, O_TRACE_SYMBOLS };
     static const struct option opts[] = {
         { "raw", no_argument, 0, O_RAW }, { "mem", required_argument, 0, O_MEM },
         { "cpl", required_argument, 0, O_CPL }, { "format", required_argument, 0, O_FORMAT },
@@ -215,6 +223,7 @@ int main(int argc, char **argv)
         { "x", required_argument, 0, O_X }, { "ex", required_argument, 0, O_EX },
         { "batch", no_argument, 0, O_BATCH }, { "plugin", required_argument, 0, O_PLUGIN },
         { "list-commands", no_argument, 0, O_LIST_COMMANDS },
+        { "symbols", required_argument, 0, O_SYMBOLS }, { "trace-symbols", no_argument, 0, O_TRACE_SYMBOLS },
         { 0, 0, 0, 0 },
     };
     if (argc >= 2 && strcmp(argv[1], "trace") == 0)
@@ -225,7 +234,8 @@ int main(int argc, char **argv)
     so.depth = ENF_DEFAULT_DEPTH;
     double timeout = 0;
     int stats = 0, c;
-    const char *pokes[16];
+    static struct session_poke pokes[16];
+    const char *poke_args[16];
     int npokes = 0;
     struct cmd_item items[64];
     int nitems = 0, batch = 0;
@@ -289,10 +299,17 @@ int main(int argc, char **argv)
             so.vm.max_memslots = (unsigned)n;
             break;
         }
-        case O_TRACE_TIMES: so.trace_times = 1; break;
+        case O_TRACE_TIMES: so.trace_flags |= SESSION_TRACE_TIMES; break;
+        case O_TRACE_SYMBOLS: so.trace_flags |= SESSION_TRACE_SYMBOLS; break;
+        case O_SYMBOLS: so.symbols_path = optarg; break;
         case O_POKE:
             if (npokes == 16) { fprintf(stderr, "scout: --poke: at most 16\n"); return EXIT_SCOUT_ERROR; }
-            pokes[npokes++] = optarg;
+            poke_args[npokes] = optarg;
+            if (parse_poke(optarg, &pokes[npokes]) < 0) {
+                fprintf(stderr, "scout: --poke %s: expected GPA=HEXBYTES, e.g. 0x401000=9090\n", optarg);
+                return EXIT_SCOUT_ERROR;
+            }
+            npokes++;
             break;
         case O_PLUGIN:
             if (nplugins == PLUGINS_MAX) { fprintf(stderr, "scout: --plugin: at most %d\n", PLUGINS_MAX); return EXIT_SCOUT_ERROR; }
@@ -325,17 +342,29 @@ int main(int argc, char **argv)
         lo->mode = VM_MODE_LONG64;
         lo->load_addr = lo->entry = DEMO_GUEST_LOAD;
         lo->have_load = lo->have_entry = 1;
+        if (!so.symbols_path)
+            so.symbols_image = demo_guest_symbols(&so.symbols_image_len);
     } else {
         lo->path = argv[optind];
     }
     if (lo->format == LOADER_FLAT && !lo->mode) { fprintf(stderr, "scout: %s: flat binary: --mode real|prot32|long64 is required\n", lo->path); return EXIT_SCOUT_ERROR; }
     if (so.raw && npokes) { fprintf(stderr, "scout: --poke needs scanning (not --raw)\n"); return EXIT_SCOUT_ERROR; }
+    so.pokes = pokes;
+    so.npokes = (size_t)npokes;
 
     char err[512];
     struct session s;
     if (session_open(&s, &so, err, sizeof err) < 0) { fprintf(stderr, "scout: %s\n", err); return EXIT_SCOUT_ERROR; }
     struct dev_console con = { stdout, NULL, NULL };
     session_set_console(&s, &con);
+    /* the pokes are made when the guest starts: their addresses are checked now */
+    for (int i = 0; i < npokes; i++)
+        if (pokes[i].gpa > session_mem_size(&s) || pokes[i].len > session_mem_size(&s) - pokes[i].gpa) {
+            fprintf(stderr, "scout: --poke %s: 0x%llx+%zu is outside guest memory (0x%llx bytes)\n", poke_args[i],
+                    (unsigned long long)pokes[i].gpa, pokes[i].len, (unsigned long long)session_mem_size(&s));
+            session_close(&s);
+            return EXIT_SCOUT_ERROR;
+        }
 
     /* ── plugins: a plugin that fails to load is reported and left out ── */
     struct plugins *plugins = plugins_new(&s, lo->path, err, sizeof err);
@@ -343,26 +372,6 @@ int main(int argc, char **argv)
     for (int i = 0; i < nplugins; i++)
         if (plugins_load(plugins, plugin_specs[i], err, sizeof err) < 0)
             fprintf(stderr, "scout: %s\n", err);
-
-    if (npokes) {
-        /* Scan the entry first, so a poke can hit scanned code. */
-        if (session_prepare(&s, err, sizeof err) < 0) { fprintf(stderr, "scout: %s\n", err); plugins_free(plugins); session_close(&s); return EXIT_SCOUT_ERROR; }
-        for (int i = 0; i < npokes; i++) {
-            uint64_t gpa;
-            uint8_t bytes[64];
-            size_t n;
-            if (parse_poke(pokes[i], &gpa, bytes, &n) < 0) {
-                fprintf(stderr, "scout: --poke %s: expected GPA=HEXBYTES, e.g. 0x401000=9090\n", pokes[i]);
-                plugins_free(plugins); session_close(&s);
-                return EXIT_SCOUT_ERROR;
-            }
-            if (session_write_phys(&s, gpa, bytes, n, err, sizeof err) < 0) {
-                fprintf(stderr, "scout: --poke %s: %s\n", pokes[i], err);
-                plugins_free(plugins); session_close(&s);
-                return EXIT_SCOUT_ERROR;
-            }
-        }
-    }
 
     g_session = &s;
     /* the TUI: a terminal on both ends, no -x/-ex, no --batch */
@@ -391,7 +400,7 @@ int main(int argc, char **argv)
         plugins_free(plugins);
         if (session_trace_stop(&s, err, sizeof err) < 0) {
             fprintf(stderr, "scout: trace: %s\n", err);
-            if (rc == 0) rc = EXIT_SCOUT_ERROR;
+            rc = EXIT_SCOUT_ERROR;     /* a trace that could not be written fails the run */
         }
         session_close(&s);
         return rc;
@@ -420,7 +429,7 @@ int main(int argc, char **argv)
     plugins_free(plugins);      /* exit callbacks (files written) before the session goes */
     if (session_trace_stop(&s, err, sizeof err) < 0) {
         fprintf(stderr, "scout: trace: %s\n", err);
-        if (rc == 0) rc = EXIT_SCOUT_ERROR;
+        rc = EXIT_SCOUT_ERROR;         /* a trace that could not be written fails the run */
     }
     session_close(&s);
     return rc;

@@ -7,6 +7,21 @@
 #include "ui/cli/cmd_args.h"
 #include "ui/cli/script.h"
 
+/* `set var EXPR`, `set $reg = EXPR`, `set *(int *)ADDR = EXPR`. */
+static int assign(struct cmd_ctx *ctx, const char *expr)
+{
+    struct cmd_value v;
+    if (!strchr(expr, '='))
+        return cmd_error(ctx, "expected an assignment: set $REGISTER = VALUE, set *(TYPE *)ADDRESS = VALUE");
+    return cmd_eval(ctx, expr, 1, &v);
+}
+
+static bool word_is(const char *p, const char *w)
+{
+    size_t n = strlen(w);
+    return strncmp(p, w, n) == 0 && (!p[n] || cmd_is_blank(p[n]));
+}
+
 static int run_set(struct cmd_ctx *ctx, int argc, char **argv)
 {
     (void)argc;
@@ -14,6 +29,12 @@ static int run_set(struct cmd_ctx *ctx, int argc, char **argv)
     const char *p = cmd_args_raw(ctx);
     if (!*p)
         return cmd_error(ctx, "variable name expected; try \"show\"");
+    if (*p == '$' || *p == '*' || *p == '(')
+        return assign(ctx, p);
+    if (word_is(p, "var") || word_is(p, "variable"))
+        return assign(ctx, cmd_skip_blanks(p + (p[3] == 'i' ? 8 : 3)));
+    if (word_is(p, "logging"))
+        return cmd_logging_set(ctx, cmd_skip_blanks(p + 7));
     const char *s = p;
     while (*p && !cmd_is_blank(*p))
         p++;
@@ -41,6 +62,10 @@ static int run_show(struct cmd_ctx *ctx, int argc, char **argv)
     if (argc == 1) {
         for (size_t i = 0; i < ctx->nvars; i++)
             show_one(ctx, &ctx->vars[i]);
+        return 0;
+    }
+    if (strcmp(argv[1], "logging") == 0) {
+        cmd_logging_show(ctx);
         return 0;
     }
     struct cmd_var *v = cmd_var_lookup(ctx, argv[1], strlen(argv[1]));
@@ -116,10 +141,14 @@ static int run_quit(struct cmd_ctx *ctx, int argc, char **argv)
 
 
 static const struct cmd_def builtin_cmds[] = {
-    { "set", NULL, "VARIABLE VALUE", "Set a session variable",
+    { "set", NULL, "VARIABLE VALUE | $REG = EXPR | var EXPR | logging ...", "Set a session variable, a register or memory",
       "Integers follow gdb's rules (0x hex, a leading 0 octal, else decimal), booleans\n"
       "on|off, choices may be abbreviated.  \"set NAME\" alone turns a boolean on.\n"
-      "Quote text to keep blanks.",
+      "Quote text to keep blanks.\n"
+      "set $rax = 5, set $al = 'A', set *(int *)0x401000 = 7, set var EXPR: an\n"
+      "assignment (memory writes go through the guest's write check).\n"
+      "set logging on|off, file FILE, overwrite on|off, redirect on|off: copy\n"
+      "command output to a file (default scout.txt).",
       CMD_CLASS_SESSION, CMD_COMPLETE_SETTING, CMD_F_NO_REPEAT | CMD_F_RAW, run_set, NULL },
     { "show", NULL, "[VARIABLE]", "Show one session variable, or all of them", NULL,
       CMD_CLASS_SESSION, CMD_COMPLETE_VARIABLE, CMD_F_NO_REPEAT, run_show, NULL },

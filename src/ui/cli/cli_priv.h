@@ -11,13 +11,16 @@
  *   complete.c  completion of command names and arguments
  *   builtins.c  set, show, echo, source, help, quit and on-error
  *   script.c    command files and -ex lists
- *   cmd_args.c  argument helpers for handlers (numbers, /NFU, addresses)
+ *   cmd_args.c  argument helpers for handlers (numbers, /NFU)
+ *   expr.c      expressions (addresses, print, set $reg, conditions)
+ *   logging.c   set logging: output copied to a file (output.c writes it)
  *   context.c   a new context (with the built-ins) and freeing it
  * Calls go one way (down this list, roughly): no two files call each
  * other. */
 #ifndef SCOUT_UI_CLI_PRIV_H
 #define SCOUT_UI_CLI_PRIV_H
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,8 +66,16 @@ struct cmd_ctx {
     unsigned depth;
     bool aborted;
     char *last_line;            /* repeated by an empty interactive line */
-    struct cmd_regs regs;
-    bool has_regs;
+    struct cmd_expr_env env;
+    bool has_env;
+    char progress[160];         /* cmd_set_progress */
+    int (*capture)(void *arg, const char *line);
+    void *capture_arg;
+    const char *capture_prompt;
+    /* set logging (logging.c) */
+    FILE *log;
+    char log_file[512];
+    bool log_overwrite, log_redirect;
 };
 
 /* ── text ──────────────────────────────────────────────────────────── */
@@ -131,6 +142,12 @@ int cmd_var_assign(struct cmd_ctx *ctx, struct cmd_var *v, const char *value, bo
 /* The value as `show` prints it. */
 void cmd_var_text(const struct cmd_var *v, char *buf, size_t size);
 void cmd_vars_free(struct cmd_ctx *ctx);
+
+/* ── logging.c: set logging ────────────────────────────────────────── */
+
+int  cmd_logging_set(struct cmd_ctx *ctx, const char *args);    /* after "set logging" */
+void cmd_logging_show(struct cmd_ctx *ctx);
+void cmd_logging_stop(struct cmd_ctx *ctx);
 
 /* ── help.c, builtins.c ────────────────────────────────────────────── */
 

@@ -52,14 +52,53 @@ int cmd_parse_fmt(struct cmd_ctx *ctx, const char *suffix, uint64_t max_count,
                   struct cmd_fmt *last, struct cmd_fmt *out);
 unsigned cmd_fmt_size_bytes(char size);            /* b1 h2 w4 g8, else 0 */
 
-/* ---- address expressions ------------------------------------------------
- * TERM {(+|-) TERM}, with an optional leading '-'; TERM is a number or
- * $register (read through cmd_set_regs' callback).  Arithmetic wraps
- * modulo 2^64.  Errors (after "CMD: "):
- *   address expected
+/* ---- expressions (expr.c) -----------------------------------------------
+ * What gdb users type, C's operators with C's precedence:
+ *     =                      assignment, to $register or *ADDRESS (print, set)
+ *     ||  &&                 logical
+ *     |  ^  &                bitwise
+ *     ==  !=  <  >  <=  >=   comparisons (1 or 0)
+ *     <<  >>                 shifts
+ *     +  -                   arithmetic, modulo 2^64
+ *     *  /  %                (division by zero is an error)
+ *     -X ~X !X               unary
+ *     *ADDR                  the 8 bytes at a linear address (a `long`)
+ *     *(TYPE *)ADDR          as many bytes as the type: char, short, int,
+ *                            long, long long, [un]signed ..., [u]int8_t ..
+ *                            [u]int64_t
+ *     (TYPE)X                truncated to the type (and sign-extended)
+ *     &SYMBOL, &*ADDR        an address
+ * Terms: numbers (gdb's rules, num.h), $register ($rax $eax $al $pc
+ * $eflags $cr3 ...) and $N (value history) through the environment's
+ * read_reg, SYMBOL and SYMBOL+OFF (its address, through the environment's
+ * symbol lookup), 'c' (a character), ( EXPR ).
+ * Errors (after "CMD: "):
+ *   address expected / expression expected
  *   unknown register "$foo"
+ *   no symbol "foo" in the guest's symbols
+ *   "foo" is not a number, and no symbols are loaded (symbol-file FILE)
  *   bad expression "1 + ": term expected after '+'
- *   bad expression "1 2": unexpected "2" */
+ *   bad expression "1 2": unexpected "2"
+ *   cannot access memory at address 0x...
+ *   division by zero */
+enum cmd_value_kind {
+    CMD_VALUE_NUMBER,           /* print as a number */
+    CMD_VALUE_CODE,             /* an address: a symbol, SYMBOL+N, $pc (print with <sym>) */
+};
+enum cmd_lvalue { CMD_LVALUE_NONE, CMD_LVALUE_REG, CMD_LVALUE_MEM };
+struct cmd_value {
+    uint64_t v;
+    unsigned size;              /* bytes of its type (register, deref, cast); 0: a number */
+    int is_signed;
+    enum cmd_value_kind kind;
+    enum cmd_lvalue lvalue;     /* where it came from, for assignment */
+    char reg[16];               /* CMD_LVALUE_REG: the name, without '$' */
+    uint64_t addr;              /* CMD_LVALUE_MEM: the address */
+};
+/* allow_assign: `=` may store (through the environment's writers). */
+int cmd_eval(struct cmd_ctx *ctx, const char *expr, int allow_assign, struct cmd_value *out);
+/* An expression used as an address (no assignment): "address expected"
+ * when empty. */
 int cmd_eval_addr(struct cmd_ctx *ctx, const char *expr, uint64_t *out);
 
 #endif

@@ -153,6 +153,19 @@ const char *cmd_args_raw(const struct cmd_ctx *ctx); /* rest of line, trimmed */
 void *cmd_data(const struct cmd_ctx *ctx);           /* def->data */
 bool cmd_is_repeat(const struct cmd_ctx *ctx);       /* run by an empty line */
 
+/* What the running command has done so far ("stepi 1200/100000"), for a
+ * front end that redraws while it runs; "" when nothing is said.  Cleared
+ * when the command line ends. */
+void cmd_set_progress(struct cmd_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *cmd_progress(const struct cmd_ctx *ctx);
+
+/* Line capture (gdb's `commands` ... `end`): the lines that follow go to
+ * fn instead of being run, until fn returns 1.  The prompt is what a
+ * front end shows meanwhile (">").  fn NULL stops capturing. */
+void cmd_capture_lines(struct cmd_ctx *ctx, int (*fn)(void *arg, const char *line), void *arg, const char *prompt);
+/* The capture prompt, or NULL when lines run normally. */
+const char *cmd_capture_prompt(const struct cmd_ctx *ctx);
+
 /* quit [N] sets this; script runners stop when it is set. */
 bool cmd_quit_requested(const struct cmd_ctx *ctx, int *status);
 void cmd_request_quit(struct cmd_ctx *ctx, int status);
@@ -195,17 +208,30 @@ const char *cmd_var_string(const struct cmd_ctx *ctx, const char *name);
 const char *cmd_var_format(const struct cmd_ctx *ctx, const char *name,
                            char *buf, size_t size);
 
-/* ---- registers (provided by the front end: $reg in expressions) --------- */
+/* ---- the expression environment (provided by the front end) ------------
+ * What expressions (cmd_args.h) read and write: registers, symbols,
+ * memory.  Members other than read_reg may be NULL (not offered). */
 
-struct cmd_regs {
-    /* Reads register `name` (no '$', e.g. "rip"); 0 on success, -1 if
-     * there is no such register. */
-    int (*read)(void *arg, const char *name, uint64_t *value);
-    const char *const *names;  /* NULL-terminated, for completion; may be NULL */
+#define CMD_SYMBOL_NONE_LOADED 1   /* symbol(): no symbol table at all */
+struct cmd_expr_env {
     void *arg;
+    /* $name (no '$', e.g. "rip", "eax", or "1" for the value history):
+     * 0 and the value and its width in bits, or -1 (no such register). */
+    int (*read_reg)(void *arg, const char *name, uint64_t *value, unsigned *bits);
+    const char *const *reg_names;  /* NULL-terminated, for completion; may be NULL */
+    /* $name = value: 0, or -1 with err */
+    int (*write_reg)(void *arg, const char *name, uint64_t value, char *err, size_t errlen);
+    /* a symbol's address: 0; -1 unknown; CMD_SYMBOL_NONE_LOADED */
+    int (*symbol)(void *arg, const char *name, uint64_t *addr);
+    /* every symbol name, for completion */
+    void (*symbol_names)(void *arg, void (*cb)(void *cbarg, const char *name), void *cbarg);
+    /* guest memory at a linear address: 0, or -1 */
+    int (*read_mem)(void *arg, uint64_t addr, void *buf, size_t len);
+    int (*write_mem)(void *arg, uint64_t addr, const void *buf, size_t len, char *err, size_t errlen);
 };
-void cmd_set_regs(struct cmd_ctx *ctx, const struct cmd_regs *regs);
-const struct cmd_regs *cmd_get_regs(const struct cmd_ctx *ctx);
+/* NULL removes it. */
+void cmd_set_expr_env(struct cmd_ctx *ctx, const struct cmd_expr_env *env);
+const struct cmd_expr_env *cmd_get_expr_env(const struct cmd_ctx *ctx);
 
 /* ---- completion --------------------------------------------------------- */
 

@@ -3,6 +3,8 @@
  * command.h. */
 #include "ui/cli/cli_priv.h"
 
+#include <ctype.h>
+
 #include <dirent.h>
 #include <stdio.h>
 
@@ -57,12 +59,29 @@ static void complete_files(const char *word, struct cmd_strlist *l)
     closedir(d);
 }
 
+struct sym_match {
+    struct cmd_strlist *l;
+    const char *prefix;         /* the word up to the symbol being typed */
+    size_t plen;
+    const char *part;           /* the symbol's first characters */
+    size_t len;
+};
+
+static void add_symbol(void *arg, const char *name)
+{
+    struct sym_match *m = arg;
+    char buf[512];
+    if (strncmp(name, m->part, m->len) == 0 &&
+        snprintf(buf, sizeof buf, "%.*s%s", (int)m->plen, m->prefix, name) < (int)sizeof buf)
+        cmd_strlist_add(m->l, buf);
+}
+
 static void complete_regs(const struct cmd_ctx *ctx, const char *word, size_t len,
                           bool dollar, struct cmd_strlist *l)
 {
-    if (!ctx->has_regs || !ctx->regs.names)
+    if (!ctx->has_env || !ctx->env.reg_names)
         return;
-    for (const char *const *r = ctx->regs.names; *r; r++) {
+    for (const char *const *r = ctx->env.reg_names; *r; r++) {
         char buf[128];
         snprintf(buf, sizeof buf, "%s%s", dollar ? "$" : "", *r);
         if (strncmp(buf, word, len) == 0)
@@ -184,6 +203,14 @@ static void complete_in(struct cmd_ctx *ctx, const char *text, size_t wstart, st
     case CMD_COMPLETE_ADDRESS:
         if (word[0] == '$')
             complete_regs(ctx, word, wlen, true, l);
+        else if (ctx->has_env && ctx->env.symbol_names) {
+            /* a symbol: the word after the last operator */
+            const char *w = word + wlen;
+            while (w > word && (isalnum((unsigned char)w[-1]) || w[-1] == '_' || w[-1] == '.'))
+                w--;
+            struct sym_match m = { l, word, (size_t)(w - word), w, wlen - (size_t)(w - word) };
+            ctx->env.symbol_names(ctx->env.arg, add_symbol, &m);
+        }
         break;
     case CMD_COMPLETE_FILE:
         complete_files(word, l);

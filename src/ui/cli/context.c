@@ -21,6 +21,7 @@ void cmd_ctx_free(struct cmd_ctx *ctx)
 {
     if (!ctx)
         return;
+    cmd_logging_stop(ctx);
     cmd_tree_free(&ctx->root);
     cmd_vars_free(ctx);
     free(ctx->last_line);

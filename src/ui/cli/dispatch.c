@@ -72,6 +72,14 @@ static int execute(struct cmd_ctx *ctx, const char *line, bool interactive, bool
     if (!copy)
         return cmd_error(ctx, "out of memory");
     char *text = trim_line(copy);
+    if (ctx->capture && !repeat) {
+        /* `commands` ... `end`: the line is the capturer's */
+        int done = ctx->capture(ctx->capture_arg, text);
+        if (done)
+            cmd_capture_lines(ctx, NULL, NULL, NULL);
+        free(copy);
+        return done < 0 ? -1 : 0;
+    }
     if (!*text) {
         free(copy);
         if (interactive && !repeat && ctx->last_line) {
@@ -164,6 +172,8 @@ static int execute(struct cmd_ctx *ctx, const char *line, bool interactive, bool
     if (rc != 0 && ctx->nerrors == errors_before)
         cmd_error(ctx, "command failed");
 out:
+    if (!saved_cur)
+        ctx->progress[0] = 0;
     ctx->cur = saved_cur;
     ctx->suffix = saved_suffix;
     ctx->raw = saved_raw;

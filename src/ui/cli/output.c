@@ -1,6 +1,6 @@
 /* output.c — a context's output and error lines, and the accessors of its
- * state: the running command, quit, the user pointer, the register
- * reader, the script location.  Calls nothing else in cli.  See
+ * state: the running command, quit, the user pointer, the expression
+ * environment, the script location.  Calls nothing else in cli.  See
  * command.h. */
 #include "ui/cli/cli_priv.h"
 
@@ -24,10 +24,20 @@ void cmd_set_output(struct cmd_ctx *ctx, cmd_output_fn fn, void *arg)
     ctx->out_arg = fn ? arg : NULL;
 }
 
+/* To the sink, and to the log file while `set logging` is on (only to
+ * the file with `set logging redirect on`, errors excepted). */
+static void emit(struct cmd_ctx *ctx, enum cmd_stream stream, const char *text, size_t len)
+{
+    if (ctx->log)
+        fwrite(text, 1, len, ctx->log);
+    if (!ctx->log || !ctx->log_redirect || stream == CMD_ERR)
+        ctx->out(ctx->out_arg, stream, text, len);
+}
+
 void cmd_write(struct cmd_ctx *ctx, const char *text, size_t len)
 {
     if (len)
-        ctx->out(ctx->out_arg, CMD_OUT, text, len);
+        emit(ctx, CMD_OUT, text, len);
 }
 
 void cmd_vprintf(struct cmd_ctx *ctx, const char *fmt, va_list ap)
@@ -84,8 +94,8 @@ int cmd_verror(struct cmd_ctx *ctx, const char *fmt, va_list ap)
     while (len > 0 && b[len - 1] == '\n')
         b[--len] = 0;
     ctx->nerrors++;
-    ctx->out(ctx->out_arg, CMD_ERR, b, len);
-    ctx->out(ctx->out_arg, CMD_ERR, "\n", 1);
+    emit(ctx, CMD_ERR, b, len);
+    emit(ctx, CMD_ERR, "\n", 1);
     return -1;
 }
 
@@ -123,19 +133,38 @@ void cmd_request_quit(struct cmd_ctx *ctx, int status)
     ctx->quit_status = status;
 }
 
+void cmd_set_progress(struct cmd_ctx *ctx, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ctx->progress, sizeof ctx->progress, fmt, ap);
+    va_end(ap);
+}
+
+const char *cmd_progress(const struct cmd_ctx *ctx) { return ctx->progress; }
+
+void cmd_capture_lines(struct cmd_ctx *ctx, int (*fn)(void *arg, const char *line), void *arg, const char *prompt)
+{
+    ctx->capture = fn;
+    ctx->capture_arg = fn ? arg : NULL;
+    ctx->capture_prompt = fn ? (prompt ? prompt : ">") : NULL;
+}
+
+const char *cmd_capture_prompt(const struct cmd_ctx *ctx) { return ctx->capture ? ctx->capture_prompt : NULL; }
+
 void cmd_set_user(struct cmd_ctx *ctx, void *user) { ctx->user = user; }
 void *cmd_user(const struct cmd_ctx *ctx) { return ctx->user; }
 
-void cmd_set_regs(struct cmd_ctx *ctx, const struct cmd_regs *regs)
+void cmd_set_expr_env(struct cmd_ctx *ctx, const struct cmd_expr_env *env)
 {
-    ctx->has_regs = regs != NULL;
-    if (regs)
-        ctx->regs = *regs;
+    ctx->has_env = env != NULL;
+    if (env)
+        ctx->env = *env;
 }
 
-const struct cmd_regs *cmd_get_regs(const struct cmd_ctx *ctx)
+const struct cmd_expr_env *cmd_get_expr_env(const struct cmd_ctx *ctx)
 {
-    return ctx->has_regs ? &ctx->regs : NULL;
+    return ctx->has_env ? &ctx->env : NULL;
 }
 
 void cmd_location_push(struct cmd_ctx *ctx, struct cmd_location *saved, const char *where)

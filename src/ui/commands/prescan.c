@@ -156,46 +156,124 @@ static const struct cmd_var_def prescan_vars[] = {
 static int cmd_map(struct cmd_ctx *ctx, int argc, char **argv)
 {
     struct commands *c = cmds_of(ctx);
-    uint64_t a = session_rip_linear(c->s), gpa, rip_gpa = UINT64_MAX;
+    uint64_t a = session_rip_linear(c->s), gpa;
+    struct session_map *m;
     if (cmds_need_enforce(ctx))
         return -1;
     if (argc > 2)
         return cmd_error(ctx, "usage: map [ADDRESS]");
-    if (argc == 2 && cmd_eval_addr(ctx, argv[1], &a) != 0)
+    if (argc == 2 && cmds_location(ctx, argv[1], &a) != 0)
         return -1;
     if (cmds_translate(ctx, a, &gpa) != 0)
         return -1;
+    if (!(m = malloc(sizeof *m)))
+        return cmd_error(ctx, "out of memory");
     int mode = session_mode(c->s);
-    uint64_t page = base_page_of(gpa);
-    const uint8_t *attr = session_attr_page(c->s, page, mode);
-    char cells[BASE_PAGE_SIZE];
-    uint8_t traps[BASE_PAGE_SIZE];
-    memset(cells, '.', sizeof cells);
-    if (attr) {
-        for (unsigned off = 0; off < BASE_PAGE_SIZE; off++) {
-            uint8_t b = attr[off];
-            if (!(b & PRESCAN_ATTR_SCANNED))
-                continue;
-            cells[off] = (b & PRESCAN_ATTR_VIRTUALIZE) ? 'V' : 'N';
-            unsigned len = b & PRESCAN_ATTR_LEN_MASK;
-            for (unsigned k = 1; k < len && off + k < BASE_PAGE_SIZE; k++)
-                if (cells[off + k] == '.')
-                    cells[off + k] = '-';
-        }
-    }
-    session_page_traps(c->s, page, traps);
-    for (unsigned off = 0; off < BASE_PAGE_SIZE; off++) {
-        if (traps[off] & ENF_TRAP_BREAK)
-            cells[off] = 'B';
-        else if (traps[off] && cells[off] != 'V')
-            cells[off] = 'T';
-    }
-    if (session_translate(c->s, session_rip_linear(c->s), &rip_gpa) == 0 && base_page_of(rip_gpa) == page)
-        cells[rip_gpa - page] = '@';
-    cmd_printf(ctx, "page 0x%" PRIx64 " mode %d%s\n", page, mode, attr ? "" : " (no attribute page)");
-    cmd_printf(ctx, "legend: . unscanned  N native  V virtualize  - instruction body  T trap  B breakpoint  @ rip\n");
+    session_map_page(c->s, base_page_of(gpa), mode, m);
+    if (c->focus_hook)
+        c->focus_hook(c->focus_hook_arg, argc < 2, a);
+    cmd_printf(ctx, "page 0x%" PRIx64 " mode %d%s: %u instructions scanned, %u virtualize, %u trap bytes\n", m->page,
+               mode, m->have_attrs ? "" : " (no attribute page)", m->scanned, m->virtualize, m->traps);
+    cmd_printf(ctx, "legend: %s\n", SESSION_MAP_LEGEND);
+    if (m->invalidated)
+        cmd_printf(ctx, "invalidated: write 0x%" PRIx64 "+%u hit the instruction at 0x%" PRIx64 " (%zu attributes dropped)\n",
+                   m->inval_write, m->inval_len, m->inval_hit, m->inval_dropped);
     for (unsigned row = 0; row < 64; row++)
-        cmd_printf(ctx, "%03x %.64s\n", row * 64, cells + row * 64);
+        cmd_printf(ctx, "%03x %.64s\n", row * 64, m->ch + row * 64);
+    free(m);
+    return 0;
+}
+
+/* ── rescan, forget ─────────────────────────────────────────────────── */
+
+/* Drops a page's attributes and virtualize traps (breakpoints stay)
+ * through the write check: its first scanned instruction's own byte is
+ * written back, as if the guest did.  The scanned starts before it go in
+ * before[] (when given).  0 dropped, 1 nothing was scanned, -1 error. */
+static int forget_page(struct cmd_ctx *ctx, uint64_t page_lin, uint64_t page, uint8_t before[BASE_PAGE_SIZE])
+{
+    struct commands *c = cmds_of(ctx);
+    const uint8_t *attr = session_attr_page(c->s, page, session_mode(c->s));
+    char err[256];
+    unsigned first = BASE_PAGE_SIZE;
+    uint8_t b;
+    if (before)
+        memset(before, 0, BASE_PAGE_SIZE);
+    for (unsigned off = 0; attr && off < BASE_PAGE_SIZE; off++)
+        if (attr[off] & PRESCAN_ATTR_SCANNED) {
+            if (first == BASE_PAGE_SIZE)
+                first = off;
+            if (before)
+                before[off] = 1;
+        }
+    if (first == BASE_PAGE_SIZE)
+        return 1;
+    if (session_read_phys(c->s, page + first, &b, 1) != 0 ||
+        session_write_linear(c->s, page_lin + first, &b, 1, 0, err, sizeof err) != 0)
+        return cmd_error(ctx, "0x%" PRIx64 ": %s", page_lin + first, err);
+    c->pscan_active = 0;
+    return 0;
+}
+
+static int page_arg(struct cmd_ctx *ctx, int argc, char **argv, const char *usage, uint64_t *lin, uint64_t *page)
+{
+    struct commands *c = cmds_of(ctx);
+    uint64_t a = session_rip_linear(c->s), gpa;
+    if (cmds_need_enforce(ctx))
+        return -1;
+    if (argc > 2)
+        return cmd_error(ctx, "usage: %s", usage);
+    if (argc == 2 && cmds_location(ctx, argv[1], &a) != 0)
+        return -1;
+    if (cmds_translate(ctx, a, &gpa) != 0)
+        return -1;
+    *lin = a & ~(uint64_t)(BASE_PAGE_SIZE - 1);
+    *page = base_page_of(gpa);
+    return 0;
+}
+
+static int cmd_forget(struct cmd_ctx *ctx, int argc, char **argv)
+{
+    uint64_t lin, page;
+    if (argc != 2)
+        return cmd_error(ctx, "usage: forget ADDRESS (drops the attributes and traps of its page)");
+    if (page_arg(ctx, argc, argv, "forget ADDRESS", &lin, &page) != 0)
+        return -1;
+    int r = forget_page(ctx, lin, page, NULL);
+    if (r < 0)
+        return -1;
+    if (r > 0)
+        cmd_printf(ctx, "page 0x%" PRIx64 ": nothing scanned, nothing to forget\n", page);
+    else
+        cmd_printf(ctx, "page 0x%" PRIx64 ": attributes and traps dropped (breakpoints kept)\n", page);
+    return 0;
+}
+
+static int cmd_rescan(struct cmd_ctx *ctx, int argc, char **argv)
+{
+    struct commands *c = cmds_of(ctx);
+    uint64_t lin, page, gpa;
+    uint8_t before[BASE_PAGE_SIZE];
+    char err[256];
+    struct prescan_stats p0, p1;
+    if (page_arg(ctx, argc, argv, "rescan [ADDRESS]", &lin, &page) != 0)
+        return -1;
+    session_prescan_stats(c->s, &p0);
+    int r = forget_page(ctx, lin, page, before);
+    if (r < 0)
+        return -1;
+    /* scan again from every instruction that was scanned before and is not
+     * reached by the scans before it; RIP first when it is in the page */
+    if (session_translate(c->s, session_rip_linear(c->s), &gpa) == 0 && base_page_of(gpa) == page &&
+        session_prescan(c->s, session_rip_linear(c->s), err, sizeof err) != 0)
+        return cmd_error(ctx, "%s", err);
+    for (unsigned off = 0; off < BASE_PAGE_SIZE; off++)
+        if (before[off] && !(session_attr(c->s, page + off, session_mode(c->s)) & PRESCAN_ATTR_SCANNED) &&
+            session_prescan(c->s, lin + off, err, sizeof err) != 0)
+            return cmd_error(ctx, "%s", err);
+    session_prescan_stats(c->s, &p1);
+    cmd_printf(ctx, "rescan page 0x%" PRIx64 " at depth %u: %" PRIu64 " instructions scanned, %" PRIu64 " virtualize\n",
+               page, session_depth(c->s), p1.insns_scanned - p0.insns_scanned, virt_total(&p1) - virt_total(&p0));
     return 0;
 }
 
@@ -297,8 +375,17 @@ static const struct cmd_def prescan_cmds[] = {
       "and reason, how the path ended, a branch target, and the worklist (next\n"
       "popped first, as ADDRESS@DEPTH).  Traps and protection follow each step.",
       CMD_CLASS_PRESCAN, CMD_COMPLETE_NONE, 0, cmd_pstep, NULL },
-    { "map", NULL, "[ADDRESS]", "the attribute page holding ADDRESS (default RIP) as a 64x64 map", NULL,
+    { "map", NULL, "[ADDRESS]", "the attribute page holding ADDRESS (default RIP) as a 64x64 map",
+      "One character a byte, the TUI's map pane's letters: " SESSION_MAP_LEGEND ".\n"
+      "The TUI's map pane moves to the page (map alone: back to RIP).",
       CMD_CLASS_PRESCAN, CMD_COMPLETE_ADDRESS, 0, cmd_map, NULL },
+    { "rescan", NULL, "[ADDRESS]", "drop a page's attributes and traps, scan it again at the current depth",
+      "The page of ADDRESS (default RIP): every instruction scanned before is scanned\n"
+      "again from, at `set depth`'s depth (breakpoints stay).  The drop goes through\n"
+      "the write check, so it counts as an injected invalidation.",
+      CMD_CLASS_PRESCAN, CMD_COMPLETE_ADDRESS, CMD_F_NO_REPEAT, cmd_rescan, NULL },
+    { "forget", NULL, "ADDRESS", "drop a page's attributes and traps (scanned again when reached)", NULL,
+      CMD_CLASS_PRESCAN, CMD_COMPLETE_ADDRESS, CMD_F_NO_REPEAT, cmd_forget, NULL },
     { "attr", NULL, "ADDRESS", "decode the attribute byte of one address", NULL, CMD_CLASS_PRESCAN,
       CMD_COMPLETE_ADDRESS, 0, cmd_attr, NULL },
     { "poke", NULL, "ADDRESS HEXBYTES...", "write bytes at a linear address as if the guest did",

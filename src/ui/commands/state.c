@@ -17,14 +17,32 @@ static void print_seg(struct cmd_ctx *ctx, const char *name, const struct kvm_se
                s->s ? " S" : "", s->l ? " L" : "", s->db ? " D" : "");
 }
 
+/* info registers rax rip eflags ...: gdb's three columns: name, hex,
+ * natural (decimal, <symbol> for code, [ flags ]). */
+static int some_registers(struct cmd_ctx *ctx, int argc, char **argv)
+{
+    struct commands *c = cmds_of(ctx);
+    for (int i = 1; i < argc; i++) {
+        struct cmd_value v;
+        char name[40], text[300];
+        snprintf(name, sizeof name, "$%s", argv[i][0] == '$' ? argv[i] + 1 : argv[i]);
+        if (strlen(argv[i]) > 32 || cmd_eval(ctx, name, 0, &v) != 0 || v.lvalue != CMD_LVALUE_REG ||
+            isdigit((unsigned char)v.reg[0]))
+            return v.lvalue == CMD_LVALUE_REG || strlen(argv[i]) > 32 ? cmd_error(ctx, "invalid register \"%s\"", argv[i])
+                                                                       : -1;
+        cmds_format_value(c, &v, 0, text, sizeof text);
+        cmd_printf(ctx, "%-14s 0x%-18" PRIx64 " %s\n", name + 1, v.v & (v.size >= 8 ? UINT64_MAX : (UINT64_C(1) << (v.size * 8)) - 1), text);
+    }
+    return 0;
+}
+
 static int cmd_info_registers(struct cmd_ctx *ctx, int argc, char **argv)
 {
     struct commands *c = cmds_of(ctx);
     struct kvm_regs r;
     struct kvm_sregs s;
-    (void)argv;
     if (argc > 1)
-        return cmd_error(ctx, "takes no arguments");
+        return some_registers(ctx, argc, argv);
     if (session_regs(c->s, &r, &s) != 0)
         return cmd_error(ctx, "cannot read the vCPU state");
     int k = 0;
@@ -127,26 +145,41 @@ static int examine(struct cmd_ctx *ctx, int phys)
     struct cmd_fmt *last = phys ? &c->last_xp : &c->last_x, f;
     const char *raw = cmd_args_raw(ctx);
     uint64_t a;
+    int *valid = phys ? &c->xp_valid : &c->x_valid;
+    uint64_t *next = phys ? &c->xp_next : &c->x_next;
     if (cmd_parse_fmt(ctx, cmd_suffix(ctx), COMMANDS_MAX_X_COUNT, last, &f) != 0)
         return -1;
-    if (!*raw)
+    if ((!*raw || cmd_is_repeat(ctx)) && *valid) {
+        a = *next;                      /* gdb: x (or Enter) goes on after the last */
+        if (cmd_is_repeat(ctx)) {
+            f.count = c->x_count;
+            f.format = last->format;
+        }
+    } else if (!*raw) {
         return cmd_error(ctx, "address expected (usage: %s/NFU ADDRESS)", phys ? "xp" : "x");
-    if (cmd_eval_addr(ctx, raw, &a) != 0)
+    } else if (cmd_eval_addr(ctx, raw, &a) != 0) {
         return -1;
+    }
+    c->x_count = f.count;
     if (f.count == 0)
         return 0;
+    *valid = 0;
     int mode = session_mode(c->s);
     if (f.format == 'i') {
         if (phys)
             return cmd_error(ctx, "format 'i' needs a linear address (use x/i)");
         for (uint64_t i = 0; i < f.count; i++) {
             struct session_insn in;
-            unsigned len = session_disasm(c->s, a, mode, 0, &in);
+            unsigned len = session_disasm(c->s, a, mode, SESSION_DISASM_SYMBOLS, &in);
             if (!in.nbytes)
                 return read_error(ctx, 0, a);
-            cmd_printf(ctx, "%s0x%" PRIx64 ":\t%s\n", a == session_rip_linear(c->s) ? "=> " : "   ", a, in.text);
+            char where[300];
+            cmds_addr_text(c, a, where, sizeof where);
+            cmd_printf(ctx, "%s%s:\t%s\n", a == session_rip_linear(c->s) ? "=> " : "   ", where, in.text);
             a += len ? len : 1;
         }
+        *valid = 1;
+        *next = a;
         return 0;
     }
     if (f.format == 's') {
@@ -154,7 +187,12 @@ static int examine(struct cmd_ctx *ctx, int phys)
             char line[1200];
             size_t n = 0;
             uint64_t start = a;
-            n += (size_t)snprintf(line, sizeof line, "0x%" PRIx64 ":\t\"", start);
+            char where[300];
+            if (phys)
+                snprintf(where, sizeof where, "0x%" PRIx64, start);
+            else
+                cmds_addr_text(c, start, where, sizeof where);
+            n += (size_t)snprintf(line, sizeof line, "%s:\t\"", where);
             for (unsigned k = 0; k < 200; k++) {
                 uint8_t ch;
                 if (read_unit(c, phys, a, &ch, 1) != 0) {
@@ -174,6 +212,8 @@ static int examine(struct cmd_ctx *ctx, int phys)
                 snprintf(line + n, sizeof line - n, "\"");
             cmd_printf(ctx, "%s\n", line);
         }
+        *valid = 1;
+        *next = a;
         return 0;
     }
     unsigned size = cmd_fmt_size_bytes(f.size);
@@ -188,14 +228,30 @@ static int examine(struct cmd_ctx *ctx, int phys)
                 cmd_printf(ctx, "\n");
             return read_error(ctx, phys, a);
         }
-        if (i % per_line == 0)
-            cmd_printf(ctx, "0x%" PRIx64 ":", a);
+        if (i % per_line == 0) {
+            char where[300];
+            if (phys)
+                snprintf(where, sizeof where, "0x%" PRIx64, a);
+            else
+                cmds_addr_text(c, a, where, sizeof where);
+            cmd_printf(ctx, "%s:", where);
+        }
+        if (f.format == 'a') {
+            cmds_addr_text(c, v, text, sizeof text);
+            cmd_printf(ctx, "\t%s", text);
+            if (i % per_line == per_line - 1 || i + 1 == f.count)
+                cmd_printf(ctx, "\n");
+            a += size;
+            continue;
+        }
         format_value(text, sizeof text, f.format, size, v);
         cmd_printf(ctx, "\t%s", text);
         if (i % per_line == per_line - 1 || i + 1 == f.count)
             cmd_printf(ctx, "\n");
         a += size;
     }
+    *valid = 1;
+    *next = a;
     return 0;
 }
 
@@ -242,7 +298,7 @@ static int cmd_disas(struct cmd_ctx *ctx, int argc, char **argv)
     uint64_t a = session_rip_linear(c->s), n = 8;
     if (argc > 3)
         return cmd_error(ctx, "usage: disas [ADDRESS [N]]");
-    if (argc > 1 && cmd_eval_addr(ctx, argv[1], &a) != 0)
+    if (argc > 1 && cmds_location(ctx, argv[1], &a) != 0)
         return -1;
     if (argc > 2 && cmd_arg_count(ctx, argv[2], COMMANDS_MAX_DISAS, &n) != 0)
         return -1;
@@ -252,17 +308,19 @@ static int cmd_disas(struct cmd_ctx *ctx, int argc, char **argv)
         struct session_insn in;
         char attr[96], hex[48] = "";
         uint64_t gpa;
-        unsigned len = session_disasm(c->s, a, mode, 0, &in);
+        unsigned len = session_disasm(c->s, a, mode, SESSION_DISASM_SYMBOLS, &in);
         if (!in.nbytes)
             return read_error(ctx, 0, a);
         unsigned shown = len ? len : 1;
+        char where[300];
+        cmds_addr_text(c, a, where, sizeof where);
         for (unsigned k = 0; k < shown && k < 8 && k < in.nbytes; k++)
             snprintf(hex + strlen(hex), sizeof hex - strlen(hex), "%02x ", in.bytes[k]);
         if (shown > 8)
             strcat(hex, "..");
         int have = session_translate(c->s, a, &gpa) == 0;
         attr_text(c, gpa, mode, have, attr, sizeof attr);
-        cmd_printf(ctx, "%s0x%" PRIx64 ":  %-26s %-36s ; %s\n", a == rip ? "=> " : "   ", a, hex, in.text, attr);
+        cmd_printf(ctx, "%s%s:  %-26s %-36s ; %s\n", a == rip ? "=> " : "   ", where, hex, in.text, attr);
         a += shown;
     }
     return 0;
@@ -327,12 +385,15 @@ static int cmd_info_trace(struct cmd_ctx *ctx, int argc, char **argv)
 }
 
 static const struct cmd_def state_cmds[] = {
-    { "info registers", "regs,info r", "", "general, segment, descriptor-table and control registers",
-      NULL, CMD_CLASS_STATE, CMD_COMPLETE_NONE, 0, cmd_info_registers, NULL },
+    { "info registers", "regs,info r", "[REGISTER...]", "general, segment, descriptor-table and control registers",
+      "With names (rax, $eax, al, rip, eflags, cr3 ...): each one as gdb shows it,\n"
+      "name, hex and natural value.",
+      CMD_CLASS_STATE, CMD_COMPLETE_REGISTER, 0, cmd_info_registers, NULL },
     { "x", NULL, "/NFU ADDRESS", "examine guest memory at a linear address",
       "N count (max 4096); F format: x hex, d signed, u unsigned, o octal, t binary,\n"
       "c char, a address, s string, i instruction; U size: b h w g.  F and U are\n"
-      "remembered.  Shows the guest's own bytes (scout's trap bytes undone).",
+      "remembered.  Shows the guest's own bytes (scout's trap bytes undone).  x alone\n"
+      "(or Enter) goes on after the last line; ADDRESS may be a symbol.",
       CMD_CLASS_STATE, CMD_COMPLETE_ADDRESS, CMD_F_SUFFIX, cmd_x, NULL },
     { "xp", NULL, "/NFU ADDRESS", "examine guest memory at a physical address (like x)", NULL,
       CMD_CLASS_STATE, CMD_COMPLETE_ADDRESS, CMD_F_SUFFIX, cmd_xp, NULL },

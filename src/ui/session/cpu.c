@@ -55,6 +55,31 @@ int session_reg_read(struct session *s, const char *name, uint64_t *v)
     return 0;
 }
 
+const struct x86_reg_info *session_reg_find(const char *name, unsigned *shift, unsigned *width)
+{
+    return x86_reg_find(name, shift, width);
+}
+
+int session_reg_write(struct session *s, const char *name, uint64_t v, char *err, size_t errlen)
+{
+    unsigned shift, width;
+    uint64_t old;
+    const struct x86_reg_info *ri = x86_reg_find(name, &shift, &width);
+    if (!ri)
+        return base_err(err, errlen, "no such register");
+    if (!ri->writable)
+        return base_err(err, errlen, "not writable here");
+    if (session_reg_get(s, ri, &old) != 0)
+        return base_err(err, errlen, "cannot read the vCPU");
+    uint64_t mask = width >= 64 ? UINT64_MAX : ((UINT64_C(1) << width) - 1) << shift;
+    if (width == 32 && shift == 0 && ri->kind == X86_REG_GPR)
+        mask = UINT64_MAX;              /* a 32-bit part zero-extends, as the CPU does */
+    uint64_t nv = (old & ~mask) | ((v << shift) & mask);
+    if (session_reg_set(s, ri, nv) != 0)
+        return base_err(err, errlen, "the vCPU refused 0x%llx", (unsigned long long)nv);
+    return 0;
+}
+
 void session_format_flags(uint64_t rflags, char *buf, size_t len) { x86_format_flags(rflags, buf, len); }
 
 void session_format_state(struct session *s, char *buf, size_t len)
@@ -112,12 +137,32 @@ static int format_compact(const struct x86_insn *xi, uint64_t address, char *buf
     return 0;
 }
 
-unsigned session_disasm(struct session *s, uint64_t linear, int mode, int compact, struct session_insn *insn)
+/* " <sym+off>" after a branch target, "  # <sym+off>" after a RIP-relative
+ * operand's address, when a symbol is there. */
+static void annotate(struct session *s, const struct x86_insn *xi, uint64_t linear, char *text, size_t len)
+{
+    for (unsigned i = 0; i < xi->zi.operand_count_visible; i++) {
+        const ZydisDecodedOperand *op = &xi->ops[i];
+        int branch = op->type == ZYDIS_OPERAND_TYPE_IMMEDIATE && op->imm.is_relative;
+        int riprel = op->type == ZYDIS_OPERAND_TYPE_MEMORY && op->mem.base == ZYDIS_REGISTER_RIP;
+        ZyanU64 target;
+        char sym[200];
+        if ((!branch && !riprel) || !ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(&xi->zi, op, linear, &target)) ||
+            !session_sym_format(s, target, sym, sizeof(sym)))
+            continue;
+        size_t n = strlen(text);
+        snprintf(text + n, len - n, branch ? " <%s>" : "  # <%s>", sym);
+        return;
+    }
+}
+
+unsigned session_disasm(struct session *s, uint64_t linear, int mode, unsigned flags, struct session_insn *insn)
 {
     /* as many bytes as are readable, up to SESSION_INSN_MAX */
     size_t first = base_page_chunk(linear, SESSION_INSN_MAX);
     insn->nbytes = 0;
     insn->length = 0;
+    insn->flow = 0;
     if (session_read_linear(s, linear, insn->bytes, first) == 0) {
         insn->nbytes = (unsigned)first;
         if (first < SESSION_INSN_MAX &&
@@ -133,9 +178,15 @@ unsigned session_disasm(struct session *s, uint64_t linear, int mode, int compac
         snprintf(insn->text, sizeof(insn->text), "(bad)");
         return 0;
     }
-    if (compact ? format_compact(&xi, linear, insn->text, sizeof(insn->text)) != 0
-                : x86_format_insn(&xi, linear, insn->text, sizeof(insn->text)) != 0)
+    if ((flags & SESSION_DISASM_COMPACT) ? format_compact(&xi, linear, insn->text, sizeof(insn->text)) != 0
+                                         : x86_format_insn(&xi, linear, insn->text, sizeof(insn->text)) != 0)
         snprintf(insn->text, sizeof(insn->text), "(bad)");
+    else if (flags & SESSION_DISASM_SYMBOLS)
+        annotate(s, &xi, linear, insn->text, sizeof(insn->text));
     insn->length = xi.zi.length;
+    insn->flow = xi.zi.meta.category == ZYDIS_CATEGORY_CALL ? SESSION_INSN_CALL | SESSION_INSN_BRANCH
+                 : xi.zi.meta.category == ZYDIS_CATEGORY_RET ? SESSION_INSN_RET | SESSION_INSN_BRANCH | SESSION_INSN_TERMINAL
+                 : xi.zi.meta.category == ZYDIS_CATEGORY_COND_BR ? SESSION_INSN_BRANCH
+                 : xi.zi.meta.category == ZYDIS_CATEGORY_UNCOND_BR ? SESSION_INSN_BRANCH | SESSION_INSN_TERMINAL : 0;
     return insn->length;
 }

@@ -2,6 +2,9 @@
  * writes as the guest would make them.  See session.h. */
 #include "ui/session/session_priv.h"
 
+#include <inttypes.h>
+#include <stdio.h>
+
 #include "base/base.h"
 
 uint64_t session_mem_size(const struct session *s) { return vm_mem_size(s->impl->vm); }
@@ -27,8 +30,24 @@ int session_read_phys(struct session *s, uint64_t gpa, void *buf, size_t len)
     return 0;
 }
 
+/* The trace's `poke` event: a write as if the guest made it (--poke,
+ * poke, a plugin, a debugger's store) comes before what it causes. */
+static void note_poke(struct session *s, uint64_t gpa, const void *buf, size_t len)
+{
+    char hex[2 * 32 + 4];
+    const uint8_t *b = buf;
+    size_t n = 0;
+    for (size_t i = 0; i < len && i < 32; i++)
+        n += (size_t)snprintf(hex + n, sizeof(hex) - n, "%02x", b[i]);
+    if (len > 32)
+        snprintf(hex + n, sizeof(hex) - n, "...");
+    trace_emit(s->impl->trace, "poke", "addr=0x%" PRIx64 " len=%zu bytes=%s", gpa, len, len ? hex : "-");
+}
+
 int session_write_phys(struct session *s, uint64_t gpa, const void *buf, size_t len, char *err, size_t errlen)
 {
+    if (s->impl->trace)
+        note_poke(s, gpa, buf, len);
     if (s->impl->ef)
         return enf_inject_write(s->impl->ef, gpa, buf, len, err, errlen);
     if (gmem_write_phys(s->impl->vm, gpa, buf, len) != 0)

@@ -14,8 +14,13 @@ unsigned session_depth(const struct session *s) { return s->impl->ef ? enf_depth
 
 void session_set_depth(struct session *s, unsigned depth)
 {
-    if (s->impl->ef)
-        enf_set_depth(s->impl->ef, depth);
+    if (!s->impl->ef || enf_depth(s->impl->ef) == depth)
+        return;
+    enf_set_depth(s->impl->ef, depth);
+    if (s->impl->trace) {       /* an option changed: so traces of two settings align */
+        trace_emit(s->impl->trace, "option", "name=scan value=%s", depth ? "recursive" : "lazy");
+        trace_emit(s->impl->trace, "option", "name=depth value=%u", depth);
+    }
 }
 
 int session_prescan(struct session *s, uint64_t linear, char *err, size_t errlen)
@@ -147,14 +152,20 @@ int session_prescan_stats(struct session *s, struct prescan_stats *out)
 /* (A session never opened, or raw, has no engine: nothing to hook.) */
 void session_set_classifier(struct session *s, prescan_classify_fn fn, void *ctx)
 {
-    if (s->impl && s->impl->ef)
+    if (s->impl && s->impl->ef) {
+        s->impl->classify = fn;
+        s->impl->classify_ctx = ctx;
         prescan_set_classifier(engine(s), fn, ctx);
+    }
 }
 
 void session_set_vexit_hook(struct session *s, enf_vexit_fn fn, void *ctx)
 {
-    if (s->impl && s->impl->ef)
+    if (s->impl && s->impl->ef) {
+        s->impl->vexit = fn;
+        s->impl->vexit_ctx = ctx;
         enf_set_vexit_hook(s->impl->ef, fn, ctx);
+    }
 }
 
 unsigned session_insn_flow(const struct prescan_insn *pi)

@@ -2,63 +2,202 @@
  * console and the event hub.  See session.h. */
 #include "ui/session/session_priv.h"
 
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/base.h"
-#include "trace/trace_events.h"
 
-int session_open(struct session *s, const struct session_opts *o, char *err, size_t errlen)
+/* The image's bytes (the demo's, or the file's) for the trace's `guest`
+ * event: its size and digest ("-" when it cannot be read). */
+static void image_digest(const struct loader_opts *lo, size_t *size, char hex[65])
 {
-    char e2[512];
-    memset(s, 0, sizeof(*s));
-    struct session_impl *si = calloc(1, sizeof(*si));
-    if (!si)
-        return base_err(err, errlen, "cannot open a session: out of memory");
-    s->impl = si;
-    si->raw = o->raw;
-    const char *base = strrchr(o->load.path, '/');
-    snprintf(si->guest_name, sizeof(si->guest_name), "%s", base ? base + 1 : o->load.path);
-    if (probe_host(&si->probe, e2, sizeof(e2)) < 0) {
-        session_close(s);
-        return base_err(err, errlen, "%s", e2);
+    char err[256];
+    uint8_t *buf = lo->image ? NULL : session_file_read(lo->path, size, err, sizeof(err));
+    snprintf(hex, 65, "-");
+    *size = lo->image ? lo->image_len : buf ? *size : 0;
+    if (lo->image || buf)
+        session_sha256_hex(lo->image ? lo->image : buf, *size, hex);
+    free(buf);
+}
+
+/* The first events of a trace: what guest, with which options. */
+static void trace_preamble(struct session *s)
+{
+    struct session_impl *si = s->impl;
+    const struct session_opts *o = &si->opts;
+    char name[300], hex[65];
+    size_t size;
+    image_digest(&o->load, &size, hex);
+    trace_escape(name, sizeof(name), si->guest_name);
+    trace_emit(si->trace, "guest", "name=%s format=%s size=%zu sha256=%s", name,
+               loader_format_name(si->image.format), size, hex);
+    trace_emit(si->trace, "option", "name=scan value=%s", si->raw ? "raw" : session_depth(s) ? "recursive" : "lazy");
+    trace_emit(si->trace, "option", "name=depth value=%u", session_depth(s));
+    trace_emit(si->trace, "option", "name=mem value=0x%" PRIx64, vm_mem_size(si->vm));
+    trace_emit(si->trace, "option", "name=cpl value=%d", o->load.cpl);
+}
+
+/* Symbols: --symbols FILE, else the given bytes, else the guest's file
+ * (quietly nothing when it is not an ELF). */
+static int load_symbols(struct session_impl *si, char *err, size_t errlen)
+{
+    const struct session_opts *o = &si->opts;
+    struct session tmp = { si };
+    if (o->symbols_path)
+        return session_symbols_load(&tmp, o->symbols_path, err, errlen) < 0 ? -1 : 0;
+    if (o->symbols_image) {
+        si->syms = session_syms_load(si->guest_name, o->symbols_image, o->symbols_image_len, 0, err, errlen);
+        return si->syms ? 0 : -1;
     }
+    if (o->load.image)
+        return 0;
+    char e2[256];
+    if (session_symbols_load(&tmp, o->load.path, e2, sizeof(e2)) < 0)
+        session_syms_free(si->syms), si->syms = NULL;   /* not an ELF with symbols: none */
+    return 0;
+}
+
+/* Everything but the trace and the symbols: VM, devices, image, engine,
+ * the entry scanned and the pokes made when there are any. */
+static int open_guest(struct session_impl *si, char *err, size_t errlen)
+{
+    const struct session_opts *o = &si->opts;
+    char e2[512];
+    if (probe_host(&si->probe, e2, sizeof(e2)) < 0)
+        return base_err(err, errlen, "%s", e2);
     struct vm_config cfg = o->vm;
     if (!cfg.max_memslots && si->probe.nr_memslots > 0)
         cfg.max_memslots = (unsigned)si->probe.nr_memslots;
-    if (vm_create(&cfg, &si->vm, e2, sizeof(e2)) < 0) {
-        session_close(s);
+    if (vm_create(&cfg, &si->vm, e2, sizeof(e2)) < 0)
         return base_err(err, errlen, "%s", e2);
-    }
     si->cpu = vm_vcpu(si->vm);
     vm_set_events(si->vm, &si->events);
     si->bus = dev_bus_new(si->vm, &si->events);
-    if (!si->bus || dev_pc_init(si->bus) != 0) {
-        session_close(s);
+    if (!si->bus || dev_pc_init(si->bus) != 0)
         return base_err(err, errlen, "cannot set up the devices: out of memory");
-    }
-    if (loader_load(si->vm, &o->load, &si->image, e2, sizeof(e2)) < 0) {
-        session_close(s);
+    if (loader_load(si->vm, &o->load, &si->image, e2, sizeof(e2)) < 0)
         return base_err(err, errlen, "%s", e2);
-    }
-    if (o->trace_path && session_trace_start(s, o->trace_path, o->trace_times, err, errlen) < 0) {
-        session_close(s);
-        return -1;
-    }
     if (!si->raw) {
         struct enf_config ec = { o->depth, 0, si->probe.amd_branches };
 #ifdef SCOUT_DEBUG
         ec.check_invariant = 1;
 #endif
         si->ef = enf_new(si->vm, &ec, &si->events, e2, sizeof(e2));
-        if (!si->ef) {
-            session_close(s);
+        if (!si->ef)
             return base_err(err, errlen, "%s", e2);
-        }
         enf_set_io_rip_at_out(si->ef, si->probe.io_rip == PROBE_IO_RIP_AT_OUT);
     }
     return 0;
+}
+
+/* The pokes, once (the entry is scanned first, so a poke can hit
+ * scanned code). */
+static int make_pokes(struct session *s, char *err, size_t errlen)
+{
+    const struct session_opts *o = &s->impl->opts;
+    char e2[256];
+    if (s->impl->poked)
+        return 0;
+    s->impl->poked = 1;
+    for (size_t i = 0; i < o->npokes; i++)
+        if (session_write_phys(s, o->pokes[i].gpa, o->pokes[i].bytes, o->pokes[i].len, e2, sizeof(e2)) < 0)
+            return base_err(err, errlen, "--poke 0x%" PRIx64 ": %s", o->pokes[i].gpa, e2);
+    return 0;
+}
+
+int session_open(struct session *s, const struct session_opts *o, char *err, size_t errlen)
+{
+    memset(s, 0, sizeof(*s));
+    struct session_impl *si = calloc(1, sizeof(*si));
+    if (!si)
+        return base_err(err, errlen, "cannot open a session: out of memory");
+    s->impl = si;
+    si->opts = *o;
+    si->opts.trace_path = NULL;
+    si->raw = o->raw;
+    const char *base = strrchr(o->load.path, '/');
+    snprintf(si->guest_name, sizeof(si->guest_name), "%s", base ? base + 1 : o->load.path);
+    if (open_guest(si, err, errlen) < 0 || load_symbols(si, err, errlen) < 0 ||
+        (o->trace_path && session_trace_start(s, o->trace_path, o->trace_flags, err, errlen) < 0)) {
+        session_close(s);
+        return -1;
+    }
+    return 0;
+}
+
+/* The VM and what belongs to it; not the trace, the symbols, or what front
+ * ends attached. */
+static void close_guest(struct session_impl *si)
+{
+    enf_free(si->ef);
+    si->ef = NULL;
+    dev_bus_free(si->bus);
+    si->bus = NULL;
+    if (si->vm)
+        vm_destroy(si->vm);
+    si->vm = NULL;
+}
+
+int session_restart(struct session *s, char *err, size_t errlen)
+{
+    struct session_impl *old = s->impl, *si = calloc(1, sizeof(*si));
+    if (!si)
+        return base_err(err, errlen, "cannot restart: out of memory");
+    si->opts = old->opts;
+    if (old->ef)
+        si->opts.depth = enf_depth(old->ef);
+    si->raw = old->raw;
+    memcpy(si->guest_name, old->guest_name, sizeof(si->guest_name));
+    si->events = old->events;   /* subscribers: the trace, the TUI, plugins */
+    if (open_guest(si, err, errlen) < 0) {
+        close_guest(si);
+        free(si);
+        return -1;
+    }
+    si->trace = old->trace;
+    si->trace_an = old->trace_an;
+    memcpy(si->trace_path, old->trace_path, sizeof(si->trace_path));
+    si->syms = old->syms;
+    si->tick = old->tick;
+    si->tick_ctx = old->tick_ctx;
+    si->console = old->console;
+    si->have_console = old->have_console;
+    si->classify = old->classify;
+    si->classify_ctx = old->classify_ctx;
+    si->vexit = old->vexit;
+    si->vexit_ctx = old->vexit_ctx;
+    si->marks = old->marks;
+    si->source = old->source;
+    if (si->marks)
+        session_marks_reset(si->marks);
+    s->impl = si;
+    if (si->have_console)
+        dev_bus_set_console(si->bus, &si->console);
+    if (si->ef && si->classify)
+        prescan_set_classifier(enf_engine(si->ef), si->classify, si->classify_ctx);
+    if (si->ef && si->vexit)
+        enf_set_vexit_hook(si->ef, si->vexit, si->vexit_ctx);
+    close_guest(old);
+    free(old);
+    session_trace_note(s, "restart", "guest=%s", "initial-state");
+    return session_prepare(s, err, errlen);
+}
+
+void session_kill(struct session *s)
+{
+    struct session_impl *si = s->impl;
+    if (!si->vm || si->ended)
+        return;
+    si->ended = 1;
+    si->killed = 1;
+    memset(&si->last, 0, sizeof(si->last));
+    si->last.why = VM_STOP_INTERRUPTED;
+    si->last.rip = session_rip_linear(s);
+    snprintf(si->last.message, sizeof(si->last.message), "killed at rip=0x%" PRIx64, si->last.rip);
+    session_trace_note(s, "kill", "rip=0x%" PRIx64, si->last.rip);
 }
 
 int session_open_detached(struct session *s, char *err, size_t errlen)
@@ -78,17 +217,19 @@ void session_close(struct session *s)
     if (!si)
         return;
     session_trace_stop(s, err, sizeof(err));
-    enf_free(si->ef);
-    dev_bus_free(si->bus);
-    if (si->vm)
-        vm_destroy(si->vm);
+    session_marks_free(s);
+    session_source_free(si);
+    close_guest(si);
+    session_syms_free(si->syms);
     free(si);
     s->impl = NULL;
 }
 
 int session_prepare(struct session *s, char *err, size_t errlen)
 {
-    return s->impl->ef ? enf_prepare(s->impl->ef, err, errlen) : 0;
+    if (s->impl->ef && enf_prepare(s->impl->ef, err, errlen) != 0)
+        return -1;
+    return make_pokes(s, err, errlen);
 }
 
 /* ── what is loaded ─────────────────────────────────────────────────── */
@@ -138,18 +279,44 @@ void session_unsubscribe(struct session *s, scout_event_fn fn, void *ctx)
         events_unsubscribe(&s->impl->events, fn, ctx);
 }
 
-int session_trace_start(struct session *s, const char *path, int times, char *err, size_t errlen)
+static size_t symbolize(void *arg, uint64_t addr, char *buf, size_t len)
+{
+    return session_sym_format(arg, addr, buf, len);
+}
+
+int session_trace_start(struct session *s, const char *path, unsigned flags, char *err, size_t errlen)
 {
     struct session_impl *si = s->impl;
     char e2[512];
     if (si->trace)
         return base_err(err, errlen, "a trace is already being written (trace off first)");
-    si->trace = trace_writer_open(path, times, e2, sizeof(e2));
-    if (!si->trace)
+    if ((flags & SESSION_TRACE_SYMBOLS) && !(si->trace_an = calloc(1, sizeof(*si->trace_an))))
+        return base_err(err, errlen, "out of memory");
+    si->trace = trace_writer_open(path, (flags & SESSION_TRACE_TIMES) != 0, e2, sizeof(e2));
+    if (!si->trace) {
+        free(si->trace_an);
+        si->trace_an = NULL;
         return base_err(err, errlen, "%s", e2);
-    events_subscribe(&si->events, trace_events_sink, si->trace);
+    }
+    if (si->trace_an) {
+        *si->trace_an = (struct trace_events_annotated){ si->trace, symbolize, s };
+        events_subscribe(&si->events, trace_events_sink_annotated, si->trace_an);
+    } else {
+        events_subscribe(&si->events, trace_events_sink, si->trace);
+    }
     snprintf(si->trace_path, sizeof(si->trace_path), "%s", path);
+    trace_preamble(s);
     return 0;
+}
+
+void session_trace_note(struct session *s, const char *type, const char *fmt, ...)
+{
+    va_list ap;
+    if (!s->impl || !s->impl->trace)
+        return;
+    va_start(ap, fmt);
+    trace_emitv(s->impl->trace, type, fmt, ap);
+    va_end(ap);
 }
 
 int session_trace_stop(struct session *s, char *err, size_t errlen)
@@ -157,7 +324,12 @@ int session_trace_stop(struct session *s, char *err, size_t errlen)
     struct session_impl *si = s->impl;
     if (!si->trace)
         return 0;
-    events_unsubscribe(&si->events, trace_events_sink, si->trace);
+    if (si->trace_an)
+        events_unsubscribe(&si->events, trace_events_sink_annotated, si->trace_an);
+    else
+        events_unsubscribe(&si->events, trace_events_sink, si->trace);
+    free(si->trace_an);
+    si->trace_an = NULL;
     int rc = trace_writer_close(si->trace, err, errlen);
     si->trace = NULL;
     si->trace_path[0] = 0;
@@ -171,6 +343,9 @@ const char *session_trace_path(const struct session *s)
 
 void session_set_console(struct session *s, const struct dev_console *c)
 {
-    if (s->impl->bus)
-        dev_bus_set_console(s->impl->bus, c);
+    if (!s->impl->bus)
+        return;
+    s->impl->console = *c;
+    s->impl->have_console = 1;
+    dev_bus_set_console(s->impl->bus, c);
 }

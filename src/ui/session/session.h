@@ -12,10 +12,13 @@
  * the guest would goes through the enforcement write path (write check,
  * invalidation) when enforced, and plainly under --raw.
  *
- * Files: session.c (open/close, trace, console, events, what was loaded),
- * run.c (run, step, interrupt, ticks, breakpoints), cpu.c (registers,
- * modes, disassembly), mem.c (guest memory), prescan.c (the engine and the
- * trap table as the commands and the TUI show them), stats.c (counters). */
+ * Files: session.c (open/close/restart, trace, console, events, what was
+ * loaded), run.c (run, step, interrupt, ticks, breakpoints, watchpoints),
+ * cpu.c (registers, modes, disassembly), mem.c (guest memory), prescan.c
+ * (the engine and the trap table as the commands and the TUI show them),
+ * stats.c (counters), symbols.c (symbols and line tables), source.c
+ * (source files' lines), marks.c (the map as front ends draw it), inspect.c
+ * (descriptor tables and page tables as the guest set them up), sha256.c. */
 #ifndef SCOUT_UI_SESSION_H
 #define SCOUT_UI_SESSION_H
 #include <stddef.h>
@@ -29,13 +32,31 @@
 #include "monitor/x86/x86.h"
 #include "prescan/prescan.h"
 
+/* A write made before the guest starts (--poke), as if the guest made it. */
+#define SESSION_POKE_MAX 64
+struct session_poke {
+    uint64_t gpa;
+    uint8_t bytes[SESSION_POKE_MAX];
+    size_t len;
+};
+
 struct session_opts {
     struct loader_opts load;    /* the guest (a file, or bytes for the demo) */
     struct vm_config vm;
     int raw;                    /* plain KVM, no scanning */
     unsigned depth;             /* prescan depth (0 = lazy) */
     const char *trace_path;     /* --trace FILE */
-    int trace_times;            /* --trace-times */
+    unsigned trace_flags;       /* SESSION_TRACE_* (--trace-times, --trace-symbols) */
+    /* Symbols: from this file (--symbols: an ELF, or nm / System.map
+     * text), else from these bytes (an ELF: the demo's), else from the
+     * guest's own file when it is an ELF.  The strings and bytes must
+     * outlive the session (a restart reads them again). */
+    const char *symbols_path;
+    const uint8_t *symbols_image;
+    size_t symbols_image_len;
+    /* applied after the entry is scanned (session_open, and every restart) */
+    const struct session_poke *pokes;
+    size_t npokes;
 };
 
 /* A session.  Its state is private to src/ui/session/ (session_priv.h). */
@@ -46,15 +67,26 @@ struct session {
 
 /* ══ life cycle ══════════════════════════════════════════════════════ */
 
-/* Probes the host, creates the VM, loads the guest.  0, or -1 with
- * "what: why" in err. */
+/* Probes the host, creates the VM, loads the guest and its symbols.  The
+ * options are kept for session_restart.  0, or -1 with "what: why" in err. */
 int  session_open(struct session *s, const struct session_opts *o, char *err, size_t errlen);
 void session_close(struct session *s);
+/* The guest from its initial state (gdb's `run` again): a new VM with the
+ * same options -- image, pokes, and the depth as set now (prepared, as
+ * session_prepare).  What front ends
+ * attached carries over: event subscribers, the console, the tick hook,
+ * plugin hooks, symbols and the trace (which gets a `restart` event).
+ * Breakpoints and watchpoints do not: the front end inserts its own again.
+ * On failure the old guest stays.  0, or -1 with err. */
+int  session_restart(struct session *s, char *err, size_t errlen);
+/* Ends the guest (gdb's `kill`): nothing runs until session_restart. */
+void session_kill(struct session *s);
 /* A session with no guest and no VM (nothing runs; the commands can be
  * listed).  0, or -1 with err. */
 int  session_open_detached(struct session *s, char *err, size_t errlen);
-/* Scans the instruction at RIP (before the first command or poke, so they
- * see the guest as it will start).  A no-op under --raw.  0 or -1. */
+/* Scans the instruction at RIP, then makes the pokes of the options (once):
+ * call it before the first command or run, after plugins are attached, so
+ * everything sees the guest as it will start.  0, or -1 with err. */
 int  session_prepare(struct session *s, char *err, size_t errlen);
 
 /* ══ what is loaded ══════════════════════════════════════════════════ */
@@ -78,12 +110,30 @@ int  session_probe_host(char *buf, size_t len, char *err, size_t errlen);
  * session_last_stop) and emits run-start / run-stop.  0, or -1
  * (VM_STOP_ERROR). */
 int  session_run(struct session *s, struct vm_stop *stop);
+/* session_run with flags:
+ *   SESSION_RUN_BREAK_HERE  a breakpoint at RIP stops the run before its
+ *                           instruction runs (gdb's `run` onto a breakpoint
+ *                           at the entry); without it, resuming on a
+ *                           breakpoint runs its instruction (gdb's
+ *                           `continue`): it stops on the next arrival. */
+enum { SESSION_RUN_BREAK_HERE = 1u << 0 };
+int  session_run_flags(struct session *s, struct vm_stop *stop, unsigned flags);
 /* Executes one guest instruction (not under --raw), with the same events
- * and stop bookkeeping as session_run. */
+ * and stop bookkeeping as session_run.  An instruction that branches to
+ * itself (`jmp .`, a taken `loop .`) executes once and stops on itself.
+ * A guest INT3 is delivered to the guest as #BP (scout's own IDT reports
+ * it as a guest exception, like any other). */
 int  session_step(struct session *s, struct vm_stop *stop);
 /* Async-signal-safe: makes a running session_run return (why = VM_STOP_
- * INTERRUPTED or VM_STOP_TIMEOUT). */
+ * INTERRUPTED or VM_STOP_TIMEOUT).  Asked between runs (a front end's loop
+ * of steps), the next run or step stops at once, before the guest runs. */
 void session_interrupt(struct session *s, int why);
+/* Forgets an interrupt nobody took (a front end's command ended first). */
+void session_cancel_interrupt(struct session *s);
+/* Runs the tick hook if a tick was asked for (session_request_tick) while
+ * no session_run was there to take it: a front end's loop of many steps
+ * calls this between them, so the screen follows. */
+void session_service_tick(struct session *s);
 /* 0 stopped, 1 inside session_run, 2 inside session_step. */
 int  session_running(const struct session *s);
 /* The guest finished (exit device, HLT, crash): nothing can run any more. */
@@ -100,6 +150,14 @@ enum enf_stop session_stop_kind(const struct session *s, uint64_t *gpa);
  * only).  0, or -1 with err. */
 int  session_break_insert(struct session *s, uint64_t gpa, char *err, size_t errlen);
 int  session_break_remove(struct session *s, uint64_t gpa, char *err, size_t errlen);
+/* Write watchpoints on the enforcement write path: a guest store into
+ * [gpa, gpa+len) (1..4096 bytes in one page) stops the run right after it
+ * (ENF_STOP_WATCH, RIP past the store); session_last_watch says what was
+ * written.  Reads cannot be watched (KVM has no read-protected pages).
+ * 0, or -1 with err. */
+int  session_watch_insert(struct session *s, uint64_t gpa, unsigned len, char *err, size_t errlen);
+int  session_watch_remove(struct session *s, uint64_t gpa, unsigned len, char *err, size_t errlen);
+int  session_last_watch(const struct session *s, struct enf_watch_hit *out);   /* 0, or -1 */
 
 /* A short stop the TUI asks for to redraw while the guest runs: the run
  * loop returns with this reason, session_run calls the tick hook and
@@ -118,10 +176,22 @@ void session_request_tick(struct session *s);
 /* 0, or -1 when the hub is full. */
 int  session_subscribe(struct session *s, scout_event_fn fn, void *ctx);
 void session_unsubscribe(struct session *s, scout_event_fn fn, void *ctx);
-int  session_trace_start(struct session *s, const char *path, int times, char *err, size_t errlen);
+/* flags: SESSION_TRACE_TIMES adds t=<ns> to every event; SESSION_TRACE_SYMBOLS
+ * annotates code addresses with sym=NAME+OFF (not deterministic across
+ * symbol files: traces stay address-based by default).  The trace starts
+ * with the guest (name, format, size, SHA-256 of the image) and the
+ * options (scan, depth, mem, cpl) as events. */
+enum { SESSION_TRACE_TIMES = 1u << 0, SESSION_TRACE_SYMBOLS = 1u << 1 };
+int  session_trace_start(struct session *s, const char *path, unsigned flags, char *err, size_t errlen);
 int  session_trace_stop(struct session *s, char *err, size_t errlen);
 /* The trace being written, or NULL. */
 const char *session_trace_path(const struct session *s);
+/* Adds an event that is not the monitor's (a poke, an option changed, a
+ * restart) to the trace being written, in its order among the monitor's
+ * events; does nothing without a trace.  fmt gives "key=value ..." as
+ * trace_emit takes it. */
+void session_trace_note(struct session *s, const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Where guest console output goes (NULL: stdout). */
 void session_set_console(struct session *s, const struct dev_console *c);
 
@@ -136,6 +206,13 @@ int  session_reg_set(struct session *s, const struct x86_reg_info *ri, uint64_t 
 /* By name, with the table's aliases and GPR parts ("eax", "ah", "pc");
  * 0, or -1 (no such register). */
 int  session_reg_read(struct session *s, const char *name, uint64_t *v);
+/* The table entry for a name (aliases and parts as session_reg_read), and
+ * which bits of it the name means.  NULL if none. */
+const struct x86_reg_info *session_reg_find(const char *name, unsigned *shift, unsigned *width);
+/* By name, parts included: "al" changes bits 0-7, "eax" zero-extends into
+ * rax as the CPU does.  0, or -1 with err (no such register, not
+ * writable, the vCPU refused). */
+int  session_reg_write(struct session *s, const char *name, uint64_t v, char *err, size_t errlen);
 /* The whole register file (segment details, descriptor tables). */
 int  session_regs(struct session *s, struct kvm_regs *r, struct kvm_sregs *sr);
 /* "CF ZF IF ..." for the set flags (x86_format_flags). */
@@ -156,12 +233,16 @@ struct session_insn {
     uint8_t bytes[SESSION_INSN_MAX];
     unsigned nbytes;            /* readable bytes at the address (0: unreadable) */
     unsigned length;            /* decoded length; 0: unreadable or undecodable */
-    char text[160];             /* Intel syntax; "(unreadable)" or "(bad)" */
+    char text[200];             /* Intel syntax; "(unreadable)" or "(bad)" */
+    unsigned flow;              /* SESSION_INSN_* (below): call, ret, branch ... */
 };
-/* mode 16/32/64; compact: numbers without zero padding (narrow panes),
- * else x86_format_insn's padded style (the commands').  Returns
+/* mode 16/32/64.  flags: SESSION_DISASM_COMPACT numbers without zero
+ * padding (narrow panes), else x86_format_insn's padded style (the
+ * commands'); SESSION_DISASM_SYMBOLS a branch target gets " <sym+off>", a
+ * RIP-relative operand "  # <sym+off>" when a symbol is there.  Returns
  * insn->length. */
-unsigned session_disasm(struct session *s, uint64_t linear, int mode, int compact, struct session_insn *insn);
+enum { SESSION_DISASM_COMPACT = 1u << 0, SESSION_DISASM_SYMBOLS = 1u << 1 };
+unsigned session_disasm(struct session *s, uint64_t linear, int mode, unsigned flags, struct session_insn *insn);
 
 /* ══ guest memory ════════════════════════════════════════════════════ */
 
@@ -222,8 +303,126 @@ void session_set_vexit_hook(struct session *s, enf_vexit_fn fn, void *ctx);
 /* What kind of control flow an instruction the engine classified is. */
 enum { SESSION_INSN_BRANCH = 1u << 0,     /* jmp, jcc, call, ret, int, syscall ... */
        SESSION_INSN_TERMINAL = 1u << 1,   /* no fall-through: jmp, ret, hlt, ud */
-       SESSION_INSN_INVALID = 1u << 2 };  /* undecodable */
+       SESSION_INSN_INVALID = 1u << 2,    /* undecodable */
+       SESSION_INSN_CALL = 1u << 3,       /* a near or far call (session_disasm) */
+       SESSION_INSN_RET = 1u << 4 };      /* a near or far return, iret (session_disasm) */
 unsigned session_insn_flow(const struct prescan_insn *insn);
+
+/* ══ the attribute map as front ends draw it (marks.c) ══════════════
+ * One character a byte, the same in the TUI's pane and the `map` command:
+ *   .  unscanned              n  instruction start, native
+ *   V  instruction start, virtualize (its trap planted: SESSION_CELL_TRAP)
+ *   -  instruction body       T  a trap on no scanned start (a step trap,
+ *                                a handler entry)
+ *   B  breakpoint             @  RIP
+ *   W  the last write into a code page
+ *   X  the instruction the last invalidating write hit
+ *   :  scanned before that invalidation, not scanned again since
+ * W, X and : stay through the command that made them and the next one
+ * (session_mark_epoch counts commands). */
+#define SESSION_MAP_LEGEND ". unscanned  n native  V virtualize  - body  T trap  B breakpoint  @ rip  " \
+                           "W write  X hit  : dropped"
+enum { SESSION_CELL_TRAP = 1u << 0, SESSION_CELL_HIT = 1u << 1, SESSION_CELL_WRITE = 1u << 2,
+       SESSION_CELL_RIP = 1u << 3 };
+struct session_map {
+    uint64_t page;
+    int mode;
+    int have_attrs;
+    char ch[4096];
+    uint8_t flags[4096];        /* SESSION_CELL_* */
+    unsigned scanned, virtualize, traps;    /* instruction starts, of them virtualize; trap bytes */
+    int have_rip;
+    unsigned rip_off;
+    int invalidated;            /* the last invalidation was on this page */
+    uint64_t inval_write, inval_hit;
+    unsigned inval_len;
+    size_t inval_dropped;
+    int have_write;
+    uint64_t write_gpa;
+    unsigned write_len;
+};
+void session_map_page(struct session *s, uint64_t page_gpa, int mode, struct session_map *out);
+/* A front end starts a command. */
+void session_mark_epoch(struct session *s);
+
+/* ══ symbols and source lines (symbols.c) ═══════════════════════════
+ * Addresses are linear, as the ELF file gives them. */
+struct session_sym {
+    const char *name;           /* valid until the symbols are replaced */
+    uint64_t addr, size;        /* size 0: unknown */
+    int func;                   /* in code (a function or a code label) */
+};
+/* Replaces the symbols with those of FILE (an ELF, or "ADDRESS [TYPE]
+ * NAME" lines as nm and System.map print them): `symbol-file`.  Returns
+ * the number of symbols, or -1 with err. */
+long session_symbols_load(struct session *s, const char *path, char *err, size_t errlen);
+/* Where the symbols came from ("" when there are none). */
+const char *session_symbols_source(const struct session *s);
+size_t session_sym_count(const struct session *s);
+/* By address order (0 .. count-1).  0, or -1. */
+int  session_sym_get(const struct session *s, size_t i, struct session_sym *out);
+/* By name (a global wins over a local of the same name).  0, or -1. */
+int  session_sym_lookup(const struct session *s, const char *name, struct session_sym *out);
+/* The symbol an address is in (the nearest below, within its size or its
+ * section) and the offset into it.  0, or -1. */
+int  session_sym_at(const struct session *s, uint64_t addr, struct session_sym *out, uint64_t *off);
+/* "add3" or "add3+4" for an address, "" when none; returns the length. */
+size_t session_sym_format(const struct session *s, uint64_t addr, char *buf, size_t len);
+/* DWARF line tables (`as -g`, `gcc -g`): */
+int  session_have_lines(const struct session *s);
+/* The source line an address belongs to: file (the full path), line, and
+ * the code of that line entry [start, end).  0, or -1. */
+struct session_line {
+    const char *file;
+    unsigned line;
+    uint64_t start, end;
+};
+int  session_line_at(const struct session *s, uint64_t addr, struct session_line *out);
+/* Where code for FILE:LINE starts (file NULL: any file; matched by full
+ * path, base name or path suffix); a line without code moves to the next
+ * one that has some, as gdb does.  Returns the line used, or -1. */
+int  session_line_addr(const struct session *s, const char *file, unsigned line, uint64_t *addr,
+                       const char **full);
+
+/* Line `line` (1-based) of a source file the line tables name (not NUL-
+ * terminated: *len bytes), NULL if unreadable or past the end; *nlines
+ * (may be NULL) the file's line count.  Valid until another file is read. */
+const char *session_source_line(struct session *s, const char *file, unsigned line, size_t *len, unsigned *nlines);
+
+/* ══ descriptor and page tables as the guest set them up (inspect.c) ═══ */
+
+/* Entry i of the GDT (ldt 0) or the current LDT (ldt 1): raw bytes (a
+ * 16-byte system descriptor in long mode fills raw_hi) and decoded.
+ * 0, or -1 with err (beyond the limit, unreadable). */
+int  session_read_desc(struct session *s, int ldt, unsigned index, struct x86_desc *d, uint64_t raw[2],
+                       char *err, size_t errlen);
+/* Interrupt vector v: the IDT gate (the IVT's segment:offset in real mode,
+ * as a gate with selector = segment).  0, or -1 with err. */
+int  session_read_gate(struct session *s, unsigned vector, struct x86_gate *g, char *err, size_t errlen);
+/* "#GP", "NMI", "interrupt" (>= 32). */
+const char *session_vector_name(unsigned vector);
+/* The number of entries the GDT/LDT/IDT limits allow (IVT: 256). */
+unsigned session_table_entries(struct session *s, char which /* 'g' 'l' 'i' */);
+/* One linear address through the guest's page tables, level by level. */
+struct session_walk {
+    const char *paging;         /* "none", "32-bit", "PAE", "4-level", "5-level (not walked)" */
+    int nlevels;
+    struct {
+        const char *name;       /* "PML4E", "PDPTE", "PDE", "PTE" */
+        uint64_t entry_gpa, entry;
+    } level[5];
+    int mapped;
+    uint64_t gpa, page_size;    /* when mapped */
+    uint64_t flags;             /* the leaf entry's bits (X86_PTE_*), NX in bit 63 */
+    int writable, user;         /* through every level */
+};
+void session_page_walk(struct session *s, uint64_t linear, struct session_walk *w);
+/* Every present leaf mapping in linear address order: fn(ctx, linear,
+ * gpa, size, writable, user, nx).  Stops after max leaves (returns 1 if it
+ * stopped early, 0 when done, -1 when paging is not walkable). */
+int  session_mappings(struct session *s, size_t max,
+                      void (*fn)(void *ctx, uint64_t lin, uint64_t gpa, uint64_t size, int w, int u, int nx),
+                      void *ctx);
 
 /* ══ counters ════════════════════════════════════════════════════════
  * The one formatter for `scout --stats` and the `stats` command: monitor,

@@ -12,6 +12,7 @@
  * and clears the command line otherwise. */
 #include "ui/tui/tui_priv.h"
 
+#include <ctype.h>
 #include <curses.h>
 #include <errno.h>
 #include <signal.h>
@@ -35,7 +36,11 @@ static int in_tui;
 static SCREEN *g_screen;                        /* ncurses is up */
 static int have_color;
 static struct tui_canvas g_canvas;
-static int input_byte, input_ready;
+/* Bytes for readline: one key, or an escape sequence read whole (PgUp is
+ * ESC [ 5 ~), so readline sees its bytes as available and matches the
+ * sequence instead of taking ESC alone. */
+static unsigned char input_q[32];
+static size_t input_head, input_len;
 static int quit_now;
 static char hist_path[4096];
 static char out_partial[2][1024];
@@ -49,11 +54,13 @@ static void on_sigwinch(int sig)
     got_winch = 1;
 }
 
+static volatile sig_atomic_t in_command;   /* a command line is being run */
+
 static void on_sigint(int sig)
 {
     (void)sig;
-    if (g_tui && session_running(g_tui->s))
-        session_interrupt(g_tui->s, VM_STOP_INTERRUPTED);
+    if (g_tui && (in_command || session_running(g_tui->s)))
+        session_interrupt(g_tui->s, VM_STOP_INTERRUPTED);   /* a run, or the next step of a loop */
     else
         got_int = 1;
 }
@@ -138,9 +145,20 @@ static void draw(int full)
     if (g_canvas.w != COLS || g_canvas.h != LINES)
         if (tui_canvas_resize(&g_canvas, COLS, LINES) < 0)
             return;
-    g_tui->cmdline = rl_line_buffer ? rl_line_buffer : "";
-    g_tui->cmdpoint = rl_point;
-    g_tui->prompt = session_running(g_tui->s) ? "(running) " : "(scout) ";
+    const char *capture = cmd_capture_prompt(g_tui->ctx);
+    if (in_command) {
+        /* what is typed meanwhile (typeahead), after a "(running)" prompt */
+        g_tui->typeahead[g_tui->ntypeahead] = 0;
+        g_tui->cmdline = g_tui->typeahead;
+        g_tui->cmdpoint = (int)g_tui->ntypeahead;
+        g_tui->prompt = "(running) ";
+    } else {
+        g_tui->cmdline = rl_line_buffer ? rl_line_buffer : "";
+        g_tui->cmdpoint = rl_point;
+        /* readline's own prompt while it searches (Ctrl-R), `>` in `commands` */
+        g_tui->prompt = rl_display_prompt && rl_prompt && strcmp(rl_display_prompt, rl_prompt) ? rl_display_prompt
+                        : capture ? "> " : "(scout) ";
+    }
     g_tui->term_cols = COLS;
     g_tui->term_rows = LINES;
     tui_render(g_tui, &g_canvas);
@@ -154,11 +172,52 @@ static void draw(int full)
     g_tui->wants_redraw = 0;
 }
 
-/* session tick: called inside session_run while the guest runs */
+/* Typed while a command runs (the keyboard is read at each tick): shown on
+ * the command line; Enter on `interrupt` (or a prefix from "int") stops
+ * the guest at once, any other line waits for the command to end. */
+static void typeahead_line(struct tui *t)
+{
+    char *l = t->typeahead;
+    while (*l == ' ')
+        l++;
+    size_t n = strlen(l);
+    while (n && l[n - 1] == ' ')
+        l[--n] = 0;
+    if (n >= 3 && strncmp("interrupt", l, n) == 0) {
+        session_interrupt(t->s, VM_STOP_INTERRUPTED);
+        tui_output_line(t, "(scout) interrupt", 17, 0);
+    } else if (n && t->nqueued < TUI_QUEUE) {
+        snprintf(t->queued[t->nqueued++], TUI_TYPEAHEAD, "%s", l);
+    } else if (n) {
+        tui_output_line(t, "typed while running: too many lines queued, this one is dropped", 64, 1);
+    }
+    t->ntypeahead = 0;
+}
+
+static void poll_typeahead(struct tui *t)
+{
+    int ch;
+    wtimeout(stdscr, 0);
+    while ((ch = wgetch(stdscr)) != ERR) {
+        if (ch == '\r' || ch == '\n')
+            typeahead_line(t);
+        else if ((ch == 0x7f || ch == 0x08 || ch == KEY_BACKSPACE) && t->ntypeahead)
+            t->ntypeahead--;
+        else if (ch == 0x15)            /* Ctrl-U */
+            t->ntypeahead = 0;
+        else if (ch >= 0x20 && ch < 0x7f && t->ntypeahead + 1 < TUI_TYPEAHEAD)
+            t->typeahead[t->ntypeahead++] = (char)ch;
+    }
+    wtimeout(stdscr, TICK_MS);
+}
+
+/* session tick: called inside session_run while the guest runs, and
+ * between the steps of a long command */
 static void on_tick(void *ctx)
 {
     (void)ctx;
     g_tui->ticks++;
+    poll_typeahead(g_tui);
     draw(0);
 }
 
@@ -192,11 +251,12 @@ static void on_output(void *arg, enum cmd_stream stream, const char *text, size_
 static int rl_getc_cb(FILE *f)
 {
     (void)f;
-    input_ready = 0;
-    return input_byte;
+    if (input_head == input_len)
+        return EOF;
+    return input_q[input_head++];
 }
 
-static int rl_input_avail_cb(void) { return input_ready; }
+static int rl_input_avail_cb(void) { return input_head < input_len; }
 
 static void rl_redisplay_cb(void) { draw(0); }
 
@@ -206,14 +266,21 @@ static void no_deprep(void) {}
 static void run_command(const char *line)
 {
     char echo[600];
-    snprintf(echo, sizeof(echo), "(scout) %.500s%s", line, strlen(line) > 500 ? "..." : "");
+    const char *capture = cmd_capture_prompt(g_tui->ctx);
+    snprintf(echo, sizeof(echo), "%s%.500s%s", capture ? "> " : "(scout) ", line, strlen(line) > 500 ? "..." : "");
     tui_output_line(g_tui, echo, strlen(echo), 0);
-    g_tui->status_msg[0] = 0;
+    if (!capture) {
+        g_tui->status_msg[0] = 0;
+        tui_command_begins(g_tui);
+    }
+    in_command = 1;
     draw(0);
     set_timer(1);
-    tui_command_begins(g_tui);
     cmd_execute_line(g_tui->ctx, line, true);
     set_timer(0);
+    in_command = 0;
+    session_cancel_interrupt(g_tui->s);     /* a Ctrl-C nothing took */
+    g_tui->ntypeahead = 0;
     out_flush(0);
     out_flush(1);
     int status;
@@ -234,6 +301,15 @@ static void on_line(char *line)
     }
     run_command(line);
     free(line);
+    /* lines typed while it ran, in order */
+    while (g_tui->nqueued && !quit_now) {
+        char next[TUI_TYPEAHEAD];
+        snprintf(next, sizeof(next), "%s", g_tui->queued[0]);
+        memmove(g_tui->queued[0], g_tui->queued[1], (TUI_QUEUE - 1) * TUI_TYPEAHEAD);
+        g_tui->nqueued--;
+        add_history(next);
+        run_command(next);
+    }
     if (g_tui->wants_redraw == 2)
         draw(1);
     else
@@ -338,6 +414,24 @@ static int key_redraw(int count, int key)
     return 0;
 }
 
+static int key_page_up(int count, int key)
+{
+    (void)count;
+    (void)key;
+    tui_scroll(g_tui, -1);
+    draw(0);
+    return 0;
+}
+
+static int key_page_down(int count, int key)
+{
+    (void)count;
+    (void)key;
+    tui_scroll(g_tui, 1);
+    draw(0);
+    return 0;
+}
+
 /* ── main loop ─────────────────────────────────────────────────────────── */
 
 static FILE *rl_null;
@@ -360,12 +454,65 @@ static void history_setup(void)
         read_history(hist_path);
 }
 
+/* ── line mode: a terminal that cannot draw (TERM=dumb, unknown) ───── */
+
+static struct session *line_session;
+
+static void on_sigint_line(int sig)
+{
+    (void)sig;
+    if (line_session && session_running(line_session))
+        session_interrupt(line_session, VM_STOP_INTERRUPTED);
+}
+
+/* gdb's plain command line: a prompt, commands, their output and the
+ * guest's console on the terminal as they come. */
+static int line_mode(struct tui *t, const char *why)
+{
+    struct sigaction sa, old_int;
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_sigint_line;
+    sigaction(SIGINT, &sa, &old_int);
+    line_session = t->s;
+    struct dev_console con = { stdout, NULL, NULL };
+    session_set_console(t->s, &con);
+    fprintf(stderr, "scout: %s: line mode (no screen; `help` for commands)\n", why);
+    rl_catch_signals = 0;
+    rl_readline_name = "scout";
+    history_setup();
+    quit_now = 0;
+    while (!quit_now) {
+        const char *capture = cmd_capture_prompt(t->ctx);
+        char *line = readline(capture ? "> " : "(scout) ");
+        if (!line)
+            break;
+        if (*line)
+            add_history(line);
+        cmd_execute_line(t->ctx, line, true);
+        session_cancel_interrupt(t->s);
+        free(line);
+        fflush(stdout);
+        int status;
+        if (cmd_quit_requested(t->ctx, &status))
+            quit_now = 1;
+    }
+    if (hist_path[0])
+        write_history(hist_path);
+    sigaction(SIGINT, &old_int, NULL);
+    line_session = NULL;
+    return 0;
+}
+
 int tui_main(struct tui *t, char *err, size_t errlen)
 {
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
         snprintf(err, errlen, "tui: stdin and stdout must be terminals");
         return -1;
     }
+    const char *term = getenv("TERM");
+    if (!term || !*term || !strcmp(term, "dumb"))
+        return line_mode(t, term && *term ? "TERM=dumb" : "TERM is not set");
     g_tui = t;
     t->interactive = 1;
     struct sigaction sa, old_int, old_alrm, old_winch;
@@ -384,13 +531,15 @@ int tui_main(struct tui *t, char *err, size_t errlen)
 
     g_screen = newterm(NULL, stdout, stdin);
     if (!g_screen) {
-        snprintf(err, errlen, "tui: cannot initialise the terminal (TERM=%s)", getenv("TERM") ? getenv("TERM") : "");
+        char why[200];
+        snprintf(why, sizeof(why), "cannot draw on TERM=%s", term);
         sigaction(SIGWINCH, &old_winch, NULL);
         sigaction(SIGINT, &old_int, NULL);
         sigaction(SIGALRM, &old_alrm, NULL);
         g_tui = NULL;
         t->interactive = 0;
-        return -1;
+        (void)err, (void)errlen;
+        return line_mode(t, why);
     }
     in_tui = 1;
     cbreak();
@@ -421,6 +570,10 @@ int tui_main(struct tui *t, char *err, size_t errlen)
     history_setup();
     rl_callback_handler_install("(scout) ", on_line);
     rl_bind_key('\f', key_redraw);            /* Ctrl-L: our redraw, not readline's clear-screen */
+    rl_bind_keyseq("\\e[5~", key_page_up);     /* PgUp / PgDn: scroll the output (focus PANE: another) */
+    rl_bind_keyseq("\\e[6~", key_page_down);
+    rl_bind_keyseq("\\e[5;2~", key_page_up);   /* with Shift */
+    rl_bind_keyseq("\\e[6;2~", key_page_down);
 
     cmd_set_output(t->ctx, on_output, t);
     session_set_tick(t->s, on_tick, t);
@@ -449,9 +602,22 @@ int tui_main(struct tui *t, char *err, size_t errlen)
         }
         if (ch < 0 || ch > 255)
             continue;                         /* other curses key codes: ignored */
-        input_byte = ch;
-        input_ready = 1;
-        rl_callback_read_char();
+        input_head = input_len = 0;
+        input_q[input_len++] = (unsigned char)ch;
+        if (ch == 27) {
+            /* the rest of an escape sequence arrives with it */
+            wtimeout(stdscr, 25);
+            int more;
+            while (input_len < sizeof(input_q) && (more = wgetch(stdscr)) != ERR && more >= 0 && more <= 255) {
+                input_q[input_len++] = (unsigned char)more;
+                if (input_len > 2 && (isalpha(more) || more == '~'))
+                    break;                    /* a CSI sequence ends with a letter or ~ */
+                wtimeout(stdscr, 0);
+            }
+            wtimeout(stdscr, TICK_MS);
+        }
+        while (input_head < input_len && !quit_now)
+            rl_callback_read_char();
     }
 
     set_timer(0);

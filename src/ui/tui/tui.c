@@ -4,9 +4,11 @@
  * tui_priv.h. */
 #include "ui/tui/tui_priv.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ui/cli/cmd_args.h"
 #include "ui/cli/command.h"
 
 /* ── commands ──────────────────────────────────────────────────────────── */
@@ -81,6 +83,75 @@ static int run_refresh(struct cmd_ctx *ctx, int argc, char **argv)
     return 0;
 }
 
+static int run_layout(struct cmd_ctx *ctx, int argc, char **argv)
+{
+    struct tui *t = cmd_data(ctx);
+    int l;
+    if (argc == 1) {
+        cmd_printf(ctx, "layout %s (layouts: map, asm, src, split)\n", tui_layout_name(t->layout));
+        return 0;
+    }
+    if (argc == 2 && (!strcmp(argv[1], "next") || !strcmp(argv[1], "prev"))) {
+        t->layout = (enum tui_layout)((t->layout + (argv[1][0] == 'n' ? 1 : TUI_LAYOUT_COUNT - 1)) % TUI_LAYOUT_COUNT);
+    } else if (argc != 2 || (l = tui_layout_named(argv[1])) < 0) {
+        return cmd_error(ctx, "usage: layout map|asm|src|split|next|prev");
+    } else {
+        t->layout = (enum tui_layout)l;
+        if (l == TUI_LAYOUT_SRC || l == TUI_LAYOUT_SPLIT)
+            t->scroll_pane = TUI_PANE_SRC;
+    }
+    if (t->layout == TUI_LAYOUT_SRC && !session_have_lines(t->s))
+        cmd_printf(ctx, "no line information (as -g; --symbols FILE): the disassembly instead\n");
+    t->wants_redraw = 1;
+    return 0;
+}
+
+static int run_winheight(struct cmd_ctx *ctx, int argc, char **argv)
+{
+    struct tui *t = cmd_data(ctx);
+    int p;
+    int64_t n;
+    if (argc != 3 || (p = tui_pane_named(argv[1])) < 0)
+        return cmd_error(ctx, "usage: winheight regs|map|asm|src|log|out|con [+|-]N (0: shared again)");
+    const char *v = argv[2];
+    int rel = *v == '+' || *v == '-';
+    if (cmd_arg_i64(ctx, v + (*v == '+'), -1000, 1000, &n) != 0)
+        return -1;
+    int h = rel ? (t->win_h[p] ? t->win_h[p] : t->pane_rows[p]) + (int)n : (int)n;
+    if (h != 0 && (h < 2 || h > 1000))
+        return cmd_error(ctx, "a pane is 2 to 1000 rows (0: shared again), not %d", h);
+    t->win_h[p] = h;
+    t->wants_redraw = 1;
+    return 0;
+}
+
+static int run_focus(struct cmd_ctx *ctx, int argc, char **argv)
+{
+    struct tui *t = cmd_data(ctx);
+    uint64_t a, gpa;
+    int p;
+    (void)argc;
+    (void)argv;
+    const char *arg = cmd_args_raw(ctx);
+    if (!*arg || !strcmp(arg, "rip")) {
+        tui_focus(t, 1, 0);
+        return 0;
+    }
+    if ((p = tui_pane_named(arg)) >= 0 || !strcmp(arg, "next")) {
+        if (p < 0)
+            p = t->scroll_pane == TUI_PANE_OUT ? TUI_PANE_LOG : TUI_PANE_OUT;
+        t->scroll_pane = (enum tui_pane)p;
+        cmd_printf(ctx, "PgUp/PgDn scroll the %s pane\n", tui_pane_name(p));
+        return 0;
+    }
+    if (cmd_eval_addr(ctx, arg, &a) != 0)
+        return -1;
+    if (session_translate(t->s, a, &gpa) != 0)
+        return cmd_error(ctx, "0x%" PRIx64 " is not mapped", a);
+    tui_focus(t, 0, a);
+    return 0;
+}
+
 static const struct cmd_def tui_cmds[] = {
     { "screen", NULL, "[COLSxROWS]", "print the TUI panes as text",
       "Draws registers, disassembly, the attribute map, pages, the event log and the\n"
@@ -88,7 +159,29 @@ static const struct cmd_def tui_cmds[] = {
       CMD_CLASS_STATE, CMD_COMPLETE_NONE, CMD_F_NO_REPEAT, run_screen, NULL },
     { "refresh", NULL, "", "redraw the whole screen (also Ctrl-L)", NULL,
       CMD_CLASS_SESSION, CMD_COMPLETE_NONE, CMD_F_NO_REPEAT, run_refresh, NULL },
+    { "layout", NULL, "[map|asm|src|split|next|prev]", "arrange the TUI's panes (as gdb's layout)",
+      "map: registers, attribute map, disassembly, event log, output, console (the\n"
+      "default); asm: the disassembly large; src: the source (needs line\n"
+      "information); split: source and disassembly.  The command output is always\n"
+      "full width; PgUp/PgDn scroll it (focus PANE picks another).",
+      CMD_CLASS_SESSION, CMD_COMPLETE_NONE, CMD_F_NO_REPEAT, run_layout, NULL },
+    { "winheight", "wh", "PANE [+|-]N", "a pane's height in rows (0: shared again)",
+      "PANE: regs, map, asm, src, log, out (cmd), con.", CMD_CLASS_SESSION, CMD_COMPLETE_NONE, CMD_F_NO_REPEAT,
+      run_winheight, NULL },
+    { "focus", "fs", "[ADDRESS | rip | out|log|src|asm|con]", "where the map and disassembly look; what PgUp/PgDn scroll",
+      "focus ADDRESS: the map, disassembly and source show ADDRESS's page (map ADDRESS\n"
+      "does too); focus or focus rip: they follow RIP again; focus PANE: PgUp/PgDn\n"
+      "scroll that pane (out by default).",
+      CMD_CLASS_SESSION, CMD_COMPLETE_ADDRESS, CMD_F_NO_REPEAT | CMD_F_RAW, run_focus, NULL },
 };
+
+void tui_focus(struct tui *t, int follow_rip, uint64_t linear)
+{
+    t->user_focus = !follow_rip;
+    t->user_linear = linear;
+    t->scroll[TUI_PANE_ASM] = t->scroll[TUI_PANE_SRC] = 0;
+    t->wants_redraw = 1;
+}
 
 /* ── life cycle ────────────────────────────────────────────────────────── */
 
@@ -106,6 +199,7 @@ struct tui *tui_new(struct session *s, struct cmd_ctx *ctx, FILE *console_echo, 
     t->s = s;
     t->ctx = ctx;
     t->console_echo = console_echo;
+    t->scroll_pane = TUI_PANE_OUT;      /* PgUp/PgDn: the command output */
     if (tui_view_init(t, err, errlen) < 0) {
         tui_free(t);
         return NULL;

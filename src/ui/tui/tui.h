@@ -9,6 +9,9 @@
  *     screen [COLSxROWS]   print the panes as text (default: the terminal
  *                          size in the TUI, 100x40 otherwise)
  *     refresh              redraw the whole screen (also Ctrl-L)
+ *     layout NAME          map, asm, src, split (gdb's arrangements)
+ *     winheight PANE N     a pane's height
+ *     focus ADDR|PANE      where the map looks; what PgUp/PgDn scroll
  * Layout and the map's cell characters: see panes.c.  Below 80x24 the
  * screen shows a "too small" message instead of panes.
  *
@@ -30,6 +33,7 @@
 #ifndef SCOUT_UI_TUI_H
 #define SCOUT_UI_TUI_H
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 struct session;
@@ -53,7 +57,11 @@ int tui_main(struct tui *t, char *err, size_t errlen);
  * one line per row with trailing blanks removed. */
 int tui_screen_text(struct tui *t, int cols, int rows, FILE *out);
 /* A new command starts: the map may follow scans again (an invalidating
- * write holds the map's focus for the rest of the command that made it). */
+ * write holds the map's focus for the rest of the command that made it),
+ * the last invalidation's message goes, the output shows its end. */
 void tui_command_begins(struct tui *t);
+/* Where the map, disassembly and source look: follow_rip, or linear
+ * (`map ADDR`, `focus ADDR`; a commands_set_focus_hook callback). */
+void tui_focus(struct tui *t, int follow_rip, uint64_t linear);
 
 #endif

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "trace/trace_events.h"
 #include "ui/session/session.h"
 #include "ui/tui/tui.h"
 
@@ -23,7 +24,7 @@
 enum { TA_BOLD = 1, TA_REV = 2, TA_UNDER = 4, TA_DIM = 8 };
 enum tui_color {
     TC_NONE, TC_TITLE, TC_CHANGED, TC_NATIVE, TC_VIRT, TC_TRAP, TC_RIP, TC_WRITE,
-    TC_UNSCANNED, TC_BODY, TC_INVAL, TC_ERR, TC_HEAD, TC_COUNT
+    TC_UNSCANNED, TC_BODY, TC_INVAL, TC_ERR, TC_HEAD, TC_CONSOLE, TC_COUNT
 };
 struct tui_cell { char ch; uint8_t attr; uint8_t color; };
 struct tui_canvas { int w, h; struct tui_cell *cells; };
@@ -56,12 +57,21 @@ const char *tui_ring_get(const struct tui_ring *r, size_t i, int *flag);
 
 struct tui_page {
     uint64_t page;
-    unsigned long invalidations, data_writes;
+    unsigned long invalidations, data_writes, exits;
 };
 
 #define TUI_TERMS 6
-#define TUI_LOG_TAIL 200
+#define TUI_LOG_TAIL 400
 #define TUI_REGS 18                /* rip, rflags and the 16 GPRs */
+
+/* The arrangements of `layout` (gdb's src, asm, split; scout's map). */
+enum tui_layout { TUI_LAYOUT_MAP, TUI_LAYOUT_ASM, TUI_LAYOUT_SRC, TUI_LAYOUT_SPLIT, TUI_LAYOUT_COUNT };
+/* Panes `winheight` and `focus` name. */
+enum tui_pane { TUI_PANE_REGS, TUI_PANE_MAP, TUI_PANE_ASM, TUI_PANE_SRC, TUI_PANE_LOG, TUI_PANE_OUT,
+                TUI_PANE_CON, TUI_PANE_COUNT };
+
+#define TUI_TYPEAHEAD 256
+#define TUI_QUEUE 8
 
 struct tui {
     struct session *s;
@@ -69,9 +79,11 @@ struct tui {
     FILE *console_echo;            /* batch: guest console also goes here */
     int subscribed;
 
-    /* event log: a trace writer on /dev/null keeping a tail of lines */
+    /* event log: a trace writer on /dev/null keeping a tail of lines, code
+     * addresses annotated with symbols */
     FILE *devnull;
     struct trace_writer *log;
+    struct trace_events_annotated log_an;
 
     struct tui_ring out;           /* command output (and command echo) */
     struct tui_ring con;           /* guest console, by line */
@@ -89,20 +101,10 @@ struct tui {
     unsigned focus_off;
     uint64_t focus_rip;            /* RIP when the focus was set */
     int focus_pinned;              /* an invalidating write holds the focus until the next command */
-
-    int have_write;                /* the last guest/injected write to a code page */
-    uint64_t write_gpa;
-    unsigned write_len;
-
-    /* the last invalidation, and the map page as it was before it */
-    int inval_valid;
-    uint64_t inval_page, inval_write, inval_hit;
-    unsigned inval_len, inval_hit_len;
-    size_t inval_dropped;
-    uint8_t snap_attr[4096];       /* attribute page of the last drawn map page */
-    uint64_t snap_page;
-    int snap_valid;
-    uint8_t ghost[4096];           /* scanned before the last invalidation */
+    /* `map ADDR` / `focus ADDR`: the map and disassembly look there until
+     * `focus rip` (or `map` alone) */
+    int user_focus;
+    uint64_t user_linear;
 
     /* recursive scan progress (pstep) */
     int scan_valid;
@@ -121,6 +123,13 @@ struct tui {
     int have_regs;
     uint64_t last_regs[TUI_REGS], base_regs[TUI_REGS];
 
+    /* layout: the arrangement, heights asked for (0: shared), scrolling */
+    enum tui_layout layout;
+    int win_h[TUI_PANE_COUNT];
+    enum tui_pane scroll_pane;     /* what PgUp/PgDn scroll (focus PANE) */
+    int scroll[TUI_PANE_COUNT];    /* lines back from the newest (out, log), or down (src) */
+    int pane_rows[TUI_PANE_COUNT]; /* rows each pane had at the last draw */
+
     /* interactive */
     int interactive;
     int term_cols, term_rows;      /* the terminal's size while interactive */
@@ -131,8 +140,16 @@ struct tui {
     int cursor_x, cursor_y;        /* where the terminal cursor goes */
     const char *prompt;
     char status_msg[200];
+    int status_kind;               /* 0 plain (a stop), 1 an invalidation, 2 an error */
+    char inval_msg[200];           /* the last invalidation: stays until the next command */
     double run_started;            /* monotonic seconds at run-start */
     unsigned long ticks;           /* redraws while the guest ran */
+    /* typed while a command runs: shown, `interrupt` acts at once, the rest
+     * runs after the command */
+    char typeahead[TUI_TYPEAHEAD];
+    size_t ntypeahead;
+    char queued[TUI_QUEUE][TUI_TYPEAHEAD];
+    size_t nqueued;
 };
 
 /* view.c */
@@ -140,11 +157,18 @@ struct tui {
  * guest console.  0, or -1 with err. */
 int  tui_view_init(struct tui *t, char *err, size_t errlen);
 void tui_view_fini(struct tui *t);
-int  tui_page_note(struct tui *t, uint64_t page, int inval, int dwrite);
+int  tui_page_note(struct tui *t, uint64_t page, int inval, int dwrite, int exits);
 uint64_t tui_rip(struct tui *t, int *ok);
 double tui_now(void);             /* monotonic seconds */
 void tui_output_line(struct tui *t, const char *s, size_t len, int err);
 
 /* panes.c */
 void tui_render(struct tui *t, struct tui_canvas *c);
+/* PgUp (dir -1) / PgDn (1) on the pane `focus` chose. */
+void tui_scroll(struct tui *t, int dir);
+/* layout / winheight / focus names; -1 if unknown. */
+int tui_layout_named(const char *name);
+const char *tui_layout_name(int layout);
+int tui_pane_named(const char *name);
+const char *tui_pane_name(int pane);
 #endif

@@ -29,7 +29,7 @@ double tui_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int tui_page_note(struct tui *t, uint64_t page, int inval, int dwrite)
+int tui_page_note(struct tui *t, uint64_t page, int inval, int dwrite, int exits)
 {
     size_t lo = 0, hi = t->npages;
     while (lo < hi) {
@@ -53,13 +53,18 @@ int tui_page_note(struct tui *t, uint64_t page, int inval, int dwrite)
     }
     t->pages[lo].invalidations += (unsigned long)inval;
     t->pages[lo].data_writes += (unsigned long)dwrite;
+    t->pages[lo].exits += (unsigned long)exits;
     return 0;
 }
 
 void tui_command_begins(struct tui *t)
 {
-    if (t)
-        t->focus_pinned = 0;
+    if (!t)
+        return;
+    t->focus_pinned = 0;
+    t->inval_msg[0] = 0;
+    t->scroll[TUI_PANE_OUT] = 0;        /* a new command: its output in view */
+    session_mark_epoch(t->s);
 }
 
 static void set_focus(struct tui *t, uint64_t gpa)
@@ -105,64 +110,52 @@ static void on_event(void *ctx, const struct scout_event *ev)
         t->scan_virt = ev->u.scan.virtualize;
         t->scan_reason = ev->u.scan.reason;
         t->scan_count++;
-        tui_page_note(t, ev->u.scan.page, 0, 0);
+        tui_page_note(t, ev->u.scan.page, 0, 0, 0);
         if (!t->focus_pinned)
             set_focus(t, gpa);      /* not over the rescan that follows an invalidation */
         break;
     }
+    case SCOUT_EV_VEXIT: {
+        uint64_t gpa;
+        if (session_translate(t->s, ev->u.vexit.rip, &gpa) == 0)
+            tui_page_note(t, base_page_of(gpa), 0, 0, 1);
+        break;
+    }
     case SCOUT_EV_PAGE_ALLOC:
-        tui_page_note(t, ev->u.page.page, 0, 0);
+        tui_page_note(t, ev->u.page.page, 0, 0, 0);
         break;
     case SCOUT_EV_INVALIDATE: {
         uint64_t page = ev->u.invalidate.page;
-        tui_page_note(t, page, 1, 0);
-        t->inval_valid = 1;
-        t->inval_page = page;
-        t->inval_write = ev->u.invalidate.write;
-        t->inval_len = ev->u.invalidate.len;
-        t->inval_hit = ev->u.invalidate.hit;
-        t->inval_dropped = ev->u.invalidate.dropped;
-        t->inval_hit_len = 1;
-        memset(t->ghost, 0, sizeof(t->ghost));
-        if (t->snap_valid && t->snap_page == page) {
-            /* what the map showed before: scanned cells become ghosts */
-            for (unsigned i = 0; i < 4096; i++)
-                t->ghost[i] = (t->snap_attr[i] & PRESCAN_ATTR_SCANNED) ? 1 : 0;
-            uint64_t h = ev->u.invalidate.hit;
-            if (base_page_of(h) == page && (t->snap_attr[base_page_off(h)] & PRESCAN_ATTR_SCANNED))
-                t->inval_hit_len = t->snap_attr[base_page_off(h)] & PRESCAN_ATTR_LEN_MASK;
-        }
-        t->snap_valid = 0;
-        t->have_write = 1;
-        t->write_gpa = ev->u.invalidate.write;
-        t->write_len = ev->u.invalidate.len;
+        tui_page_note(t, page, 1, 0, 0);
         t->scan_valid = 0;          /* a scan in progress on this page is abandoned */
         t->nterms = 0;
         set_focus(t, ev->u.invalidate.write);
         t->focus_pinned = 1;
-        snprintf(t->status_msg, sizeof(t->status_msg),
+        snprintf(t->inval_msg, sizeof(t->inval_msg),
                  "INVALIDATED page 0x%" PRIx64 ": write 0x%" PRIx64 "+%u hit insn 0x%" PRIx64 " (%zu attrs dropped)",
                  page, ev->u.invalidate.write, ev->u.invalidate.len, ev->u.invalidate.hit,
                  ev->u.invalidate.dropped);
         break;
     }
     case SCOUT_EV_DATA_WRITE:
-        tui_page_note(t, base_page_of(ev->u.write.gpa), 0, 1);
-        t->have_write = 1;
-        t->write_gpa = ev->u.write.gpa;
-        t->write_len = ev->u.write.len;
-        set_focus(t, ev->u.write.gpa);
+        tui_page_note(t, base_page_of(ev->u.write.gpa), 0, 1, 0);
+        if (!t->focus_pinned)
+            set_focus(t, ev->u.write.gpa);
         break;
     case SCOUT_EV_RUN_START:
         t->run_started = tui_now();
         t->scan_valid = 0;
         t->nterms = 0;
         break;
-    case SCOUT_EV_RUN_STOP:
+    case SCOUT_EV_RUN_STOP: {
+        const struct vm_stop *st = session_last_stop(t->s);
         t->focus_valid = 0;       /* back to RIP's page */
-        t->focus_pinned = 0;
-        snprintf(t->status_msg, sizeof(t->status_msg), "stopped: %.180s", session_last_stop(t->s)->message);
+        snprintf(t->status_msg, sizeof(t->status_msg), "stopped: %.180s", st->message);
+        /* a breakpoint, a step, Ctrl-C or the guest's own exit is no error */
+        t->status_kind = st->why == VM_STOP_HOOK || st->why == VM_STOP_INTERRUPTED || st->why == VM_STOP_TIMEOUT ||
+                                 st->why == VM_STOP_EXIT_DEVICE || st->why == VM_STOP_HLT ? 0 : 2;
         break;
+    }
     default:
         break;
     }
@@ -209,6 +202,12 @@ void tui_output_line(struct tui *t, const char *s, size_t len, int err)
 
 /* ── set up, take down ─────────────────────────────────────────────────── */
 
+/* The event log names code by symbol (sym=...). */
+static size_t symbolize(void *arg, uint64_t addr, char *buf, size_t len)
+{
+    return session_sym_format(arg, addr, buf, len);
+}
+
 /* The registers the panes show: rip, rflags, then the GPRs in table order. */
 static void pick_regs(struct tui *t)
 {
@@ -222,7 +221,7 @@ static void pick_regs(struct tui *t)
 
 int tui_view_init(struct tui *t, char *err, size_t errlen)
 {
-    tui_ring_init(&t->out, 500);
+    tui_ring_init(&t->out, 2000);
     tui_ring_init(&t->con, 200);
     tui_ring_init(&t->important, 16);
     pick_regs(t);
@@ -237,7 +236,8 @@ int tui_view_init(struct tui *t, char *err, size_t errlen)
     }
     if (!t->out.cap || !t->con.cap || !t->important.cap || !t->log)
         return base_err(err, errlen, "tui: cannot set up the event log and line buffers");
-    if (session_subscribe(t->s, trace_events_sink, t->log) < 0 || session_subscribe(t->s, on_event, t) < 0)
+    t->log_an = (struct trace_events_annotated){ t->log, symbolize, t->s };
+    if (session_subscribe(t->s, trace_events_sink_annotated, &t->log_an) < 0 || session_subscribe(t->s, on_event, t) < 0)
         return base_err(err, errlen, "tui: too many event subscribers");
     t->subscribed = 1;
     struct dev_console con = { NULL, on_console, t };
@@ -249,7 +249,7 @@ void tui_view_fini(struct tui *t)
 {
     if (t->subscribed) {
         session_unsubscribe(t->s, on_event, t);
-        session_unsubscribe(t->s, trace_events_sink, t->log);
+        session_unsubscribe(t->s, trace_events_sink_annotated, &t->log_an);
         if (t->con_plen)
             con_flush_line(t);
         struct dev_console con = { t->console_echo ? t->console_echo : stdout, NULL, NULL };
