@@ -1,5 +1,6 @@
 /* main.c — scout's batch front end: load a guest, run it to completion,
  * exit with the guest's status.  All printing happens here. */
+#include "base/text.h"
 #include "trace/trace.h"
 #include "ui/cli/command.h"
 #include "ui/cli/num.h"
@@ -10,6 +11,7 @@
 #include "ui/session/session.h"
 #include "ui/tui/tui.h"
 #include <errno.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -70,27 +72,24 @@ static void usage(FILE *f)
         "With -x/-ex: quit N's status, else 1 if a command failed, else 0.\n", ENF_DEFAULT_DEPTH);
 }
 
+/* One error line on stderr, "scout: WHAT", with control characters of
+ * whatever it quotes (an option's argument, a file name, a plugin's
+ * message) written as \xNN. */
+static void eprint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void eprint(const char *fmt, ...)
+{
+    char raw[2048], safe[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(raw, sizeof raw, fmt, ap);
+    va_end(ap);
+    base_escape_text(safe, sizeof safe, raw, 0);
+    fprintf(stderr, "scout: %s\n", safe);
+}
+
 static int parse_u64(const char *s, uint64_t *v)
 {
     return cmd_parse_u64(s, v) == CMD_NUM_OK ? 0 : -1;
-}
-
-/* SIZE[K|M|G][i][B]; a bare number is MiB */
-static int parse_size(const char *s, uint64_t *v)
-{
-    const char *end;
-    uint64_t x;
-    if (cmd_parse_u64_prefix(s, &x, &end) != CMD_NUM_OK)
-        return -1;
-    uint64_t mul = 1ull << 20;
-    if (*end == 'K' || *end == 'k') { mul = 1ull << 10; end++; }
-    else if (*end == 'M' || *end == 'm') { end++; }
-    else if (*end == 'G' || *end == 'g') { mul = 1ull << 30; end++; }
-    if (*end == 'i') end++;
-    if (*end == 'B') end++;
-    if (*end || x > (1ull << 40)) return -1;
-    *v = x * mul;
-    return 0;
 }
 
 static void print_version(void)
@@ -137,22 +136,22 @@ static int run_commands(struct session *s, struct plugins *plugins, const struct
                         int interactive)
 {
     struct cmd_ctx *ctx = cmd_ctx_new();
-    if (!ctx) { fprintf(stderr, "scout: out of memory\n"); return EXIT_SCOUT_ERROR; }
+    if (!ctx) { eprint("out of memory"); return EXIT_SCOUT_ERROR; }
     struct commands *cm = commands_new(ctx, s);
-    if (!cm) { cmd_ctx_free(ctx); fprintf(stderr, "scout: cannot register the commands\n"); return EXIT_SCOUT_ERROR; }
+    if (!cm) { cmd_ctx_free(ctx); eprint("cannot register the commands"); return EXIT_SCOUT_ERROR; }
     if (plugins_attach_commands(plugins, ctx) < 0) {
         commands_free(cm); cmd_ctx_free(ctx);
-        fprintf(stderr, "scout: cannot register the plugin commands\n");
+        eprint("cannot register the plugin commands");
         return EXIT_SCOUT_ERROR;
     }
     commands_set_stats_hook(cm, plugin_stats, plugins);
     char err[512];
     struct tui *tui = tui_new(s, ctx, interactive ? NULL : stdout, err, sizeof err);
-    if (!tui) { commands_free(cm); cmd_ctx_free(ctx); fprintf(stderr, "scout: %s\n", err); return EXIT_SCOUT_ERROR; }
+    if (!tui) { commands_free(cm); cmd_ctx_free(ctx); eprint("%s", err); return EXIT_SCOUT_ERROR; }
     if (interactive) {
         int status = 0;
         int rc = tui_main(tui, err, sizeof err);
-        if (rc < 0) fprintf(stderr, "scout: %s\n", err);
+        if (rc < 0) eprint("%s", err);
         rc = rc < 0 ? EXIT_SCOUT_ERROR : cmd_quit_requested(ctx, &status) ? status : 0;
         tui_free(tui);
         plugins_detach_commands(plugins);
@@ -188,9 +187,9 @@ static int list_commands(void)
     struct session none;
     char err[256];
     const struct cmd_item help = { "help", 0 };
-    if (session_open_detached(&none, err, sizeof err) < 0) { fprintf(stderr, "scout: %s\n", err); return EXIT_SCOUT_ERROR; }
+    if (session_open_detached(&none, err, sizeof err) < 0) { eprint("%s", err); return EXIT_SCOUT_ERROR; }
     struct plugins *pl = plugins_new(&none, "", err, sizeof err);
-    if (!pl) { fprintf(stderr, "scout: %s\n", err); session_close(&none); return EXIT_SCOUT_ERROR; }
+    if (!pl) { eprint("%s", err); session_close(&none); return EXIT_SCOUT_ERROR; }
     int rc = run_commands(&none, pl, &help, 1, 0);
     plugins_free(pl);
     session_close(&none);
@@ -237,10 +236,15 @@ int main(int argc, char **argv)
         switch (c) {
         case O_RAW: so.raw = 1; break;
         case O_MEM:
-            if (parse_size(optarg, &so.vm.mem_size) < 0) { fprintf(stderr, "scout: --mem %s: not a size (e.g. 64M, 1G)\n", optarg); return EXIT_SCOUT_ERROR; }
+        {
+            int st = cmd_parse_size(optarg, 1ull << 20, &so.vm.mem_size);
+            if (st == CMD_NUM_OVERFLOW) { eprint("--mem %s: too large (guest RAM is at most a few GiB)", optarg); return EXIT_SCOUT_ERROR; }
+            if (st != CMD_NUM_OK) { eprint("--mem %s: not a size (e.g. 64M, 1G; a bare number is MiB)", optarg); return EXIT_SCOUT_ERROR; }
+            if (!so.vm.mem_size) { eprint("--mem %s: the guest needs RAM (leave --mem out for the default 64M)", optarg); return EXIT_SCOUT_ERROR; }
             break;
+        }
         case O_CPL:
-            if (strcmp(optarg, "0") && strcmp(optarg, "3")) { fprintf(stderr, "scout: --cpl %s: must be 0 or 3\n", optarg); return EXIT_SCOUT_ERROR; }
+            if (strcmp(optarg, "0") && strcmp(optarg, "3")) { eprint("--cpl %s: must be 0 or 3", optarg); return EXIT_SCOUT_ERROR; }
             lo->cpl = atoi(optarg);
             break;
         case O_FORMAT:
@@ -249,58 +253,58 @@ int main(int argc, char **argv)
             else if (!strcmp(optarg, "multiboot")) lo->format = LOADER_MULTIBOOT;
             else if (!strcmp(optarg, "bootsector")) lo->format = LOADER_BOOTSECTOR;
             else if (!strcmp(optarg, "flat")) lo->format = LOADER_FLAT;
-            else { fprintf(stderr, "scout: --format %s: must be auto, elf, multiboot, bootsector or flat\n", optarg); return EXIT_SCOUT_ERROR; }
+            else { eprint("--format %s: must be auto, elf, multiboot, bootsector or flat", optarg); return EXIT_SCOUT_ERROR; }
             break;
         case O_MODE:
             if (!strcmp(optarg, "real")) lo->mode = VM_MODE_REAL;
             else if (!strcmp(optarg, "prot32")) lo->mode = VM_MODE_PROT32;
             else if (!strcmp(optarg, "long64")) lo->mode = VM_MODE_LONG64;
-            else { fprintf(stderr, "scout: --mode %s: must be real, prot32 or long64\n", optarg); return EXIT_SCOUT_ERROR; }
+            else { eprint("--mode %s: must be real, prot32 or long64", optarg); return EXIT_SCOUT_ERROR; }
             break;
         case O_LOAD:
-            if (parse_u64(optarg, &lo->load_addr) < 0) { fprintf(stderr, "scout: --load %s: not an address\n", optarg); return EXIT_SCOUT_ERROR; }
+            if (parse_u64(optarg, &lo->load_addr) < 0) { eprint("--load %s: not an address", optarg); return EXIT_SCOUT_ERROR; }
             lo->have_load = 1;
             break;
         case O_ENTRY:
-            if (parse_u64(optarg, &lo->entry) < 0) { fprintf(stderr, "scout: --entry %s: not an address\n", optarg); return EXIT_SCOUT_ERROR; }
+            if (parse_u64(optarg, &lo->entry) < 0) { eprint("--entry %s: not an address", optarg); return EXIT_SCOUT_ERROR; }
             lo->have_entry = 1;
             break;
         case O_CMDLINE: lo->cmdline = optarg; break;
         case O_MODULE:
-            if (lo->nmodules == 16) { fprintf(stderr, "scout: --module: at most 16 modules\n"); return EXIT_SCOUT_ERROR; }
+            if (lo->nmodules == 16) { eprint("--module: at most 16 modules"); return EXIT_SCOUT_ERROR; }
             lo->modules[lo->nmodules++] = optarg;
             break;
-        case O_TIMEOUT: {
-            char *end;
-            timeout = strtod(optarg, &end);
-            if (end == optarg || *end || !(timeout > 0) || timeout > 1e6) { fprintf(stderr, "scout: --timeout %s: not a positive number of seconds\n", optarg); return EXIT_SCOUT_ERROR; }
+        case O_TIMEOUT:
+            if (cmd_parse_seconds(optarg, 1e6, &timeout) != CMD_NUM_OK || !(timeout >= 0.001)) {
+                eprint("--timeout %s: not a number of seconds from 0.001 to 1000000 (e.g. 10, 0.5)", optarg);
+                return EXIT_SCOUT_ERROR;
+            }
             break;
-        }
         case O_DEPTH: {
             uint64_t d;
-            if (parse_u64(optarg, &d) < 0 || d > 1000000) { fprintf(stderr, "scout: --depth %s: must be a number from 0 (lazy) to 1000000\n", optarg); return EXIT_SCOUT_ERROR; }
+            if (parse_u64(optarg, &d) < 0 || d > 1000000) { eprint("--depth %s: must be a number from 0 (lazy) to 1000000", optarg); return EXIT_SCOUT_ERROR; }
             so.depth = (unsigned)d;
             break;
         }
         case O_TRACE: so.trace_path = optarg; break;
         case O_MAX_MEMSLOTS: {
             uint64_t n;
-            if (parse_u64(optarg, &n) < 0 || n < 1 || n > 32764) { fprintf(stderr, "scout: --max-memslots %s: must be 1..32764\n", optarg); return EXIT_SCOUT_ERROR; }
+            if (parse_u64(optarg, &n) < 0 || n < 1 || n > 32764) { eprint("--max-memslots %s: must be 1..32764", optarg); return EXIT_SCOUT_ERROR; }
             so.vm.max_memslots = (unsigned)n;
             break;
         }
         case O_TRACE_TIMES: so.trace_times = 1; break;
         case O_POKE:
-            if (npokes == 16) { fprintf(stderr, "scout: --poke: at most 16\n"); return EXIT_SCOUT_ERROR; }
+            if (npokes == 16) { eprint("--poke: at most 16"); return EXIT_SCOUT_ERROR; }
             pokes[npokes++] = optarg;
             break;
         case O_PLUGIN:
-            if (nplugins == PLUGINS_MAX) { fprintf(stderr, "scout: --plugin: at most %d\n", PLUGINS_MAX); return EXIT_SCOUT_ERROR; }
+            if (nplugins == PLUGINS_MAX) { eprint("--plugin: at most %d", PLUGINS_MAX); return EXIT_SCOUT_ERROR; }
             plugin_specs[nplugins++] = optarg;
             break;
         case O_STATS: stats = 1; break;
         case O_X: case O_EX:
-            if (nitems == 64) { fprintf(stderr, "scout: -x/-ex: at most 64\n"); return EXIT_SCOUT_ERROR; }
+            if (nitems == 64) { eprint("-x/-ex: at most 64"); return EXIT_SCOUT_ERROR; }
             items[nitems].is_file = c == O_X;
             items[nitems++].text = optarg;
             break;
@@ -309,12 +313,12 @@ int main(int argc, char **argv)
         case O_HELP: case 'h': usage(stdout); return 0;
         case O_LIST_COMMANDS: return list_commands();
         default:
-            fprintf(stderr, "scout: %s: unknown option or missing argument (see scout --help)\n", argv[optind - 1]);
+            eprint("%s: unknown option or missing argument (see scout --help)", argv[optind - 1]);
             return EXIT_SCOUT_ERROR;
         }
     }
     if (optind < argc - 1) {
-        fprintf(stderr, "scout: more than one guest image given (see scout --help)\n");
+        eprint("more than one guest image given (see scout --help)");
         return EXIT_SCOUT_ERROR;
     }
     if (optind == argc) {
@@ -328,36 +332,36 @@ int main(int argc, char **argv)
     } else {
         lo->path = argv[optind];
     }
-    if (lo->format == LOADER_FLAT && !lo->mode) { fprintf(stderr, "scout: %s: flat binary: --mode real|prot32|long64 is required\n", lo->path); return EXIT_SCOUT_ERROR; }
-    if (so.raw && npokes) { fprintf(stderr, "scout: --poke needs scanning (not --raw)\n"); return EXIT_SCOUT_ERROR; }
+    if (lo->format == LOADER_FLAT && !lo->mode) { eprint("%s: flat binary: --mode real|prot32|long64 is required", lo->path); return EXIT_SCOUT_ERROR; }
+    if (so.raw && npokes) { eprint("--poke needs scanning (not --raw)"); return EXIT_SCOUT_ERROR; }
 
     char err[512];
     struct session s;
-    if (session_open(&s, &so, err, sizeof err) < 0) { fprintf(stderr, "scout: %s\n", err); return EXIT_SCOUT_ERROR; }
+    if (session_open(&s, &so, err, sizeof err) < 0) { eprint("%s", err); return EXIT_SCOUT_ERROR; }
     struct dev_console con = { stdout, NULL, NULL };
     session_set_console(&s, &con);
 
     /* ── plugins: a plugin that fails to load is reported and left out ── */
     struct plugins *plugins = plugins_new(&s, lo->path, err, sizeof err);
-    if (!plugins) { fprintf(stderr, "scout: %s\n", err); session_close(&s); return EXIT_SCOUT_ERROR; }
+    if (!plugins) { eprint("%s", err); session_close(&s); return EXIT_SCOUT_ERROR; }
     for (int i = 0; i < nplugins; i++)
         if (plugins_load(plugins, plugin_specs[i], err, sizeof err) < 0)
-            fprintf(stderr, "scout: %s\n", err);
+            eprint("%s", err);
 
     if (npokes) {
         /* Scan the entry first, so a poke can hit scanned code. */
-        if (session_prepare(&s, err, sizeof err) < 0) { fprintf(stderr, "scout: %s\n", err); plugins_free(plugins); session_close(&s); return EXIT_SCOUT_ERROR; }
+        if (session_prepare(&s, err, sizeof err) < 0) { eprint("%s", err); plugins_free(plugins); session_close(&s); return EXIT_SCOUT_ERROR; }
         for (int i = 0; i < npokes; i++) {
             uint64_t gpa;
             uint8_t bytes[64];
             size_t n;
             if (parse_poke(pokes[i], &gpa, bytes, &n) < 0) {
-                fprintf(stderr, "scout: --poke %s: expected GPA=HEXBYTES, e.g. 0x401000=9090\n", pokes[i]);
+                eprint("--poke %s: expected GPA=HEXBYTES, e.g. 0x401000=9090", pokes[i]);
                 plugins_free(plugins); session_close(&s);
                 return EXIT_SCOUT_ERROR;
             }
             if (session_write_phys(&s, gpa, bytes, n, err, sizeof err) < 0) {
-                fprintf(stderr, "scout: --poke %s: %s\n", pokes[i], err);
+                eprint("--poke %s: %s", pokes[i], err);
                 plugins_free(plugins); session_close(&s);
                 return EXIT_SCOUT_ERROR;
             }
@@ -383,15 +387,15 @@ int main(int argc, char **argv)
 
     if (nitems || (!batch && have_tui)) {
         /* scan the entry first, so commands see the guest as it will start */
-        if (session_prepare(&s, err, sizeof err) < 0) { fprintf(stderr, "scout: %s\n", err); plugins_free(plugins); session_close(&s); return EXIT_SCOUT_ERROR; }
+        if (session_prepare(&s, err, sizeof err) < 0) { eprint("%s", err); plugins_free(plugins); session_close(&s); return EXIT_SCOUT_ERROR; }
         int rc = run_commands(&s, plugins, items, nitems, !nitems);
         if (timeout > 0) { struct itimerval z = {0}; setitimer(ITIMER_REAL, &z, NULL); }
         g_session = NULL;
         fflush(stdout);
         plugins_free(plugins);
         if (session_trace_stop(&s, err, sizeof err) < 0) {
-            fprintf(stderr, "scout: trace: %s\n", err);
-            if (rc == 0) rc = EXIT_SCOUT_ERROR;
+            eprint("trace: %s", err);
+            rc = EXIT_SCOUT_ERROR;      /* a lost trace wins over the guest's status */
         }
         session_close(&s);
         return rc;
@@ -407,20 +411,20 @@ int main(int argc, char **argv)
     int dump = 1;
     switch (st.why) {
     case VM_STOP_EXIT_DEVICE: dump = 0; break;
-    case VM_STOP_HLT: dump = 0; fprintf(stderr, "scout: %s\n", st.message); break;
+    case VM_STOP_HLT: dump = 0; eprint("%s", st.message); break;
     case VM_STOP_TIMEOUT:
-        fprintf(stderr, "scout: guest timed out after %g s at rip=0x%llx; state:\n", timeout, (unsigned long long)st.rip);
+        eprint("guest timed out after %g s at rip=0x%llx; state:", timeout, (unsigned long long)st.rip);
         break;
-    case VM_STOP_INTERRUPTED: fprintf(stderr, "scout: %s (SIGINT); state:\n", st.message); break;
-    default: fprintf(stderr, "scout: %s; state:\n", st.message); break;
+    case VM_STOP_INTERRUPTED: eprint("%s (SIGINT); state:", st.message); break;
+    default: eprint("%s; state:", st.message); break;
     }
     if (dump) { session_format_state(&s, state, sizeof state); fputs(state, stderr); }
     if (stats)
         print_stats(&s, plugins);
     plugins_free(plugins);      /* exit callbacks (files written) before the session goes */
     if (session_trace_stop(&s, err, sizeof err) < 0) {
-        fprintf(stderr, "scout: trace: %s\n", err);
-        if (rc == 0) rc = EXIT_SCOUT_ERROR;
+        eprint("trace: %s", err);
+        rc = EXIT_SCOUT_ERROR;          /* a lost trace wins over the guest's status */
     }
     session_close(&s);
     return rc;
