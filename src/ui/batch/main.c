@@ -6,6 +6,7 @@
 #include "ui/cli/num.h"
 #include "ui/commands/commands.h"
 #include "ui/demo/demo_guest.h"
+#include "ui/guard/guard.h"
 #include "ui/plugin/plugin.h"
 #include "ui/cli/script.h"
 #include "ui/session/session.h"
@@ -17,18 +18,44 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #define SCOUT_VERSION "0.1"
 
 enum { EXIT_CLEAN = 0, EXIT_SCOUT_ERROR = 2, EXIT_GUEST_CRASH = 4, EXIT_TIMEOUT = 124, EXIT_SIGINT = 130 };
 
-static struct session *g_session;
+/* The session the signal handlers stop; a stop asked for before it exists
+ * (Ctrl-C, --timeout while loading) waits in pending_stop. */
+static struct session *volatile g_session;
+static volatile sig_atomic_t pending_stop;
 
-static void on_signal(int sig)
+static void stop_guest(int why)
 {
-    session_interrupt(g_session, sig == SIGALRM ? VM_STOP_TIMEOUT : VM_STOP_INTERRUPTED);
+    struct session *s = g_session;
+    if (s)
+        session_interrupt(s, why);
+    else
+        pending_stop = why;
+}
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    guard_sigint();
+    stop_guest(VM_STOP_INTERRUPTED);
+}
+
+/* the guard's watchdog: --timeout passed */
+static void on_guard(enum guard_why why)
+{
+    stop_guest(why == GUARD_WHY_TIMEOUT ? VM_STOP_TIMEOUT : VM_STOP_INTERRUPTED);
+}
+
+static void set_session(struct session *s)
+{
+    g_session = s;
+    if (s && pending_stop)
+        session_interrupt(s, pending_stop);
 }
 
 static void usage(FILE *f)
@@ -60,7 +87,10 @@ static void usage(FILE *f)
         "  --load ADDR --entry ADDR    flat binary load address and entry point\n"
         "  --cmdline STRING      multiboot command line\n"
         "  --module 'FILE [ARGS]'    multiboot module (repeatable, up to 16)\n"
-        "  --timeout SECONDS     stop a runaway guest (exit status 124)\n"
+        "  --timeout SECONDS     stop a runaway guest (exit status 124); scout itself\n"
+        "                        ends within 2 s more, whatever it waits on\n"
+        "  --plugin-timeout SECONDS  a plugin callback running longer ends scout\n"
+        "                        (status 2; default %d, 0 = no limit)\n"
         "  --stats               print exit counters on stderr at the end\n"
         "  --plugin PATH[,ARG=VAL...]  load a plugin (repeatable); a bare NAME that is\n"
         "                        not a file here is NAME.so from the installed plugins\n"
@@ -69,7 +99,11 @@ static void usage(FILE *f)
         "\n"
         "Exit status: the exit device's (v<<1)|1; 0 after HLT; 2 scout error;\n"
         "4 guest exception or triple fault; 124 timeout; 130 interrupted.\n"
-        "With -x/-ex: quit N's status, else 1 if a command failed, else 0.\n", ENF_DEFAULT_DEPTH);
+        "With -x/-ex: quit N's status, else 1 if a command failed, else 0.\n"
+        "A --trace that could not be written makes the status 2 whatever the guest's.\n"
+        "Ctrl-C stops the guest; a second Ctrl-C before scout took the first, or a\n"
+        "plugin callback still running 1 s after it, ends scout at once (130).\n",
+        ENF_DEFAULT_DEPTH, GUARD_PLUGIN_LIMIT);
 }
 
 /* One error line on stderr, "scout: WHAT", with control characters of
@@ -132,31 +166,43 @@ struct cmd_item { const char *text; int is_file; };
 static void plugin_counter_line(void *arg, const char *line) { cmd_printf(arg, "%s\n", line); }
 static void plugin_stats(void *arg, struct cmd_ctx *ctx) { plugins_format_counters(arg, plugin_counter_line, ctx); }
 
-static int run_commands(struct session *s, struct plugins *plugins, const struct cmd_item *items, int n,
+/* The command language: scout's commands, the plugin commands, the stats
+ * hook.  Made before any plugin loads, so the name of a command a plugin
+ * registers is checked against scout's at once ("run" is -1). */
+struct front {
+    struct cmd_ctx *ctx;
+    struct commands *cm;
+};
+
+static int front_open(struct front *f, struct session *s, struct plugins *plugins)
+{
+    f->cm = NULL;
+    if (!(f->ctx = cmd_ctx_new())) { eprint("out of memory"); return -1; }
+    if (!(f->cm = commands_new(f->ctx, s))) { eprint("cannot register the commands"); return -1; }
+    if (plugins_attach_commands(plugins, f->ctx) < 0) { eprint("cannot register the plugin commands"); return -1; }
+    commands_set_stats_hook(f->cm, plugin_stats, plugins);
+    return 0;
+}
+
+/* After plugins_free (which takes the plugin commands out). */
+static void front_close(struct front *f)
+{
+    commands_free(f->cm);
+    cmd_ctx_free(f->ctx);
+}
+
+static int run_commands(struct session *s, struct cmd_ctx *ctx, const struct cmd_item *items, int n,
                         int interactive)
 {
-    struct cmd_ctx *ctx = cmd_ctx_new();
-    if (!ctx) { eprint("out of memory"); return EXIT_SCOUT_ERROR; }
-    struct commands *cm = commands_new(ctx, s);
-    if (!cm) { cmd_ctx_free(ctx); eprint("cannot register the commands"); return EXIT_SCOUT_ERROR; }
-    if (plugins_attach_commands(plugins, ctx) < 0) {
-        commands_free(cm); cmd_ctx_free(ctx);
-        eprint("cannot register the plugin commands");
-        return EXIT_SCOUT_ERROR;
-    }
-    commands_set_stats_hook(cm, plugin_stats, plugins);
     char err[512];
     struct tui *tui = tui_new(s, ctx, interactive ? NULL : stdout, err, sizeof err);
-    if (!tui) { commands_free(cm); cmd_ctx_free(ctx); eprint("%s", err); return EXIT_SCOUT_ERROR; }
+    if (!tui) { eprint("%s", err); return EXIT_SCOUT_ERROR; }
     if (interactive) {
         int status = 0;
         int rc = tui_main(tui, err, sizeof err);
         if (rc < 0) eprint("%s", err);
         rc = rc < 0 ? EXIT_SCOUT_ERROR : cmd_quit_requested(ctx, &status) ? status : 0;
         tui_free(tui);
-        plugins_detach_commands(plugins);
-        commands_free(cm);
-        cmd_ctx_free(ctx);
         return rc;
     }
     int failed = 0, status = 0;
@@ -166,18 +212,15 @@ static int run_commands(struct session *s, struct plugins *plugins, const struct
         int r = items[i].is_file ? script_run_file(ctx, items[i].text)
                                  : script_run_line(ctx, "-ex", ++exn, items[i].text);
         fflush(stdout);
+        guard_settled();
         if (r) {
             failed = 1;
             const char *oe = cmd_var_enum(ctx, "on-error");
             if (!oe || strcmp(oe, "continue") != 0) break;
         }
     }
-    int rc = cmd_quit_requested(ctx, &status) ? status : failed;
     tui_free(tui);
-    plugins_detach_commands(plugins);
-    commands_free(cm);
-    cmd_ctx_free(ctx);
-    return rc;
+    return cmd_quit_requested(ctx, &status) ? status : failed;
 }
 
 /* --list-commands (hidden; for the man page and shell completion): what
@@ -185,22 +228,94 @@ static int run_commands(struct session *s, struct plugins *plugins, const struct
 static int list_commands(void)
 {
     struct session none;
+    struct front f;
     char err[256];
     const struct cmd_item help = { "help", 0 };
     if (session_open_detached(&none, err, sizeof err) < 0) { eprint("%s", err); return EXIT_SCOUT_ERROR; }
     struct plugins *pl = plugins_new(&none, "", err, sizeof err);
     if (!pl) { eprint("%s", err); session_close(&none); return EXIT_SCOUT_ERROR; }
-    int rc = run_commands(&none, pl, &help, 1, 0);
+    int rc = front_open(&f, &none, pl) < 0 ? EXIT_SCOUT_ERROR : run_commands(&none, f.ctx, &help, 1, 0);
     plugins_free(pl);
+    front_close(&f);
     session_close(&none);
     return rc;
 }
 
-int main(int argc, char **argv)
+/* What to do once the guest is loaded and the plugins are in. */
+struct run_plan {
+    const char *const *pokes;
+    int npokes;
+    const struct cmd_item *items;
+    int nitems, batch, stats;
+    double timeout;
+};
+
+/* --poke, then the commands or the TUI, or a plain run to the guest's
+ * end.  Returns the exit status. */
+static int run(struct session *s, struct front *f, const struct run_plan *rp, struct plugins *plugins)
+{
+    char err[512];
+    if (rp->npokes) {
+        /* Scan the entry first, so a poke can hit scanned code. */
+        if (session_prepare(s, err, sizeof err) < 0) { eprint("%s", err); return EXIT_SCOUT_ERROR; }
+        for (int i = 0; i < rp->npokes; i++) {
+            uint64_t gpa;
+            uint8_t bytes[64];
+            size_t n;
+            if (parse_poke(rp->pokes[i], &gpa, bytes, &n) < 0) {
+                eprint("--poke %s: expected GPA=HEXBYTES, e.g. 0x401000=9090", rp->pokes[i]);
+                return EXIT_SCOUT_ERROR;
+            }
+            if (session_write_phys(s, gpa, bytes, n, err, sizeof err) < 0) {
+                eprint("--poke %s: %s", rp->pokes[i], err);
+                return EXIT_SCOUT_ERROR;
+            }
+        }
+    }
+    set_session(s);
+    /* the TUI: a terminal on both ends, no -x/-ex, no --batch */
+    int have_tui = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    if (rp->nitems || (!rp->batch && have_tui)) {
+        /* scan the entry first, so commands see the guest as it will start */
+        if (session_prepare(s, err, sizeof err) < 0) { eprint("%s", err); set_session(NULL); return EXIT_SCOUT_ERROR; }
+        guard_phase(rp->nitems ? "running commands" : "in the TUI");
+        int rc = run_commands(s, f->ctx, rp->items, rp->nitems, !rp->nitems);
+        set_session(NULL);
+        guard_phase("finishing");
+        fflush(stdout);
+        return rc;
+    }
+
+    struct vm_stop st;
+    guard_phase("running the guest");
+    session_run(s, &st);
+    set_session(NULL);
+    guard_settled();
+    guard_phase("finishing");
+    fflush(stdout);
+    int rc = session_exit_status(&st);
+    char state[2048];
+    int dump = 1;
+    switch (st.why) {
+    case VM_STOP_EXIT_DEVICE: dump = 0; break;
+    case VM_STOP_HLT: dump = 0; eprint("%s", st.message); break;
+    case VM_STOP_TIMEOUT:
+        eprint("guest timed out after %g s at rip=0x%llx; state:", rp->timeout, (unsigned long long)st.rip);
+        break;
+    case VM_STOP_INTERRUPTED: eprint("%s (SIGINT); state:", st.message); break;
+    default: eprint("%s; state:", st.message); break;
+    }
+    if (dump) { session_format_state(s, state, sizeof state); fputs(state, stderr); }
+    if (rp->stats)
+        print_stats(s, plugins);
+    return rc;
+}
+
+static int scout_main(int argc, char **argv)
 {
     enum { O_RAW = 256, O_MEM, O_CPL, O_FORMAT, O_MODE, O_LOAD, O_ENTRY, O_CMDLINE, O_MODULE, O_TIMEOUT,
            O_STATS, O_VERSION, O_HELP, O_DEPTH, O_TRACE, O_TRACE_TIMES, O_POKE, O_MAX_MEMSLOTS,
-           O_X, O_EX, O_BATCH, O_PLUGIN, O_LIST_COMMANDS };
+           O_X, O_EX, O_BATCH, O_PLUGIN, O_LIST_COMMANDS, O_PLUGIN_TIMEOUT };
     static const struct option opts[] = {
         { "raw", no_argument, 0, O_RAW }, { "mem", required_argument, 0, O_MEM },
         { "cpl", required_argument, 0, O_CPL }, { "format", required_argument, 0, O_FORMAT },
@@ -214,6 +329,7 @@ int main(int argc, char **argv)
         { "x", required_argument, 0, O_X }, { "ex", required_argument, 0, O_EX },
         { "batch", no_argument, 0, O_BATCH }, { "plugin", required_argument, 0, O_PLUGIN },
         { "list-commands", no_argument, 0, O_LIST_COMMANDS },
+        { "plugin-timeout", required_argument, 0, O_PLUGIN_TIMEOUT },
         { 0, 0, 0, 0 },
     };
     if (argc >= 2 && strcmp(argv[1], "trace") == 0)
@@ -222,7 +338,7 @@ int main(int argc, char **argv)
     struct session_opts so = {0};
     struct loader_opts *lo = &so.load;
     so.depth = ENF_DEFAULT_DEPTH;
-    double timeout = 0;
+    double timeout = 0, plugin_limit = GUARD_PLUGIN_LIMIT;
     int stats = 0, c;
     const char *pokes[16];
     int npokes = 0;
@@ -302,6 +418,12 @@ int main(int argc, char **argv)
             if (nplugins == PLUGINS_MAX) { eprint("--plugin: at most %d", PLUGINS_MAX); return EXIT_SCOUT_ERROR; }
             plugin_specs[nplugins++] = optarg;
             break;
+        case O_PLUGIN_TIMEOUT: {
+            uint64_t n;
+            if (parse_u64(optarg, &n) < 0 || n > 86400) { eprint("--plugin-timeout %s: must be 0 (no limit) to 86400 seconds", optarg); return EXIT_SCOUT_ERROR; }
+            plugin_limit = (double)n;
+            break;
+        }
         case O_STATS: stats = 1; break;
         case O_X: case O_EX:
             if (nitems == 64) { eprint("-x/-ex: at most 64"); return EXIT_SCOUT_ERROR; }
@@ -335,97 +457,46 @@ int main(int argc, char **argv)
     if (lo->format == LOADER_FLAT && !lo->mode) { eprint("%s: flat binary: --mode real|prot32|long64 is required", lo->path); return EXIT_SCOUT_ERROR; }
     if (so.raw && npokes) { eprint("--poke needs scanning (not --raw)"); return EXIT_SCOUT_ERROR; }
 
+    /* Before anything can block: --timeout, Ctrl-C, plugin time. */
     char err[512];
+    struct guard_config gc = { timeout, plugin_limit, on_guard };
+    if (guard_start(&gc, err, sizeof err) < 0) { eprint("%s", err); return EXIT_SCOUT_ERROR; }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+
+    guard_phase("loading the guest");
     struct session s;
     if (session_open(&s, &so, err, sizeof err) < 0) { eprint("%s", err); return EXIT_SCOUT_ERROR; }
     struct dev_console con = { stdout, NULL, NULL };
     session_set_console(&s, &con);
 
     /* ── plugins: a plugin that fails to load is reported and left out ── */
+    guard_phase("loading plugins");
+    struct front f = { NULL, NULL };
     struct plugins *plugins = plugins_new(&s, lo->path, err, sizeof err);
     if (!plugins) { eprint("%s", err); session_close(&s); return EXIT_SCOUT_ERROR; }
-    for (int i = 0; i < nplugins; i++)
+    int rc = front_open(&f, &s, plugins) < 0 ? EXIT_SCOUT_ERROR : 0;
+    for (int i = 0; !rc && i < nplugins; i++)
         if (plugins_load(plugins, plugin_specs[i], err, sizeof err) < 0)
             eprint("%s", err);
-
-    if (npokes) {
-        /* Scan the entry first, so a poke can hit scanned code. */
-        if (session_prepare(&s, err, sizeof err) < 0) { eprint("%s", err); plugins_free(plugins); session_close(&s); return EXIT_SCOUT_ERROR; }
-        for (int i = 0; i < npokes; i++) {
-            uint64_t gpa;
-            uint8_t bytes[64];
-            size_t n;
-            if (parse_poke(pokes[i], &gpa, bytes, &n) < 0) {
-                eprint("--poke %s: expected GPA=HEXBYTES, e.g. 0x401000=9090", pokes[i]);
-                plugins_free(plugins); session_close(&s);
-                return EXIT_SCOUT_ERROR;
-            }
-            if (session_write_phys(&s, gpa, bytes, n, err, sizeof err) < 0) {
-                eprint("--poke %s: %s", pokes[i], err);
-                plugins_free(plugins); session_close(&s);
-                return EXIT_SCOUT_ERROR;
-            }
-        }
-    }
-
-    g_session = &s;
-    /* the TUI: a terminal on both ends, no -x/-ex, no --batch */
-    int have_tui = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGALRM, &sa, NULL);
-    if (timeout > 0) {
-        struct itimerval it = {0};
-        it.it_value.tv_sec = (time_t)timeout;
-        it.it_value.tv_usec = (suseconds_t)((timeout - (double)(time_t)timeout) * 1e6);
-        if (!it.it_value.tv_sec && !it.it_value.tv_usec) it.it_value.tv_usec = 1;
-        setitimer(ITIMER_REAL, &it, NULL);
-    }
-
-    if (nitems || (!batch && have_tui)) {
-        /* scan the entry first, so commands see the guest as it will start */
-        if (session_prepare(&s, err, sizeof err) < 0) { eprint("%s", err); plugins_free(plugins); session_close(&s); return EXIT_SCOUT_ERROR; }
-        int rc = run_commands(&s, plugins, items, nitems, !nitems);
-        if (timeout > 0) { struct itimerval z = {0}; setitimer(ITIMER_REAL, &z, NULL); }
-        g_session = NULL;
-        fflush(stdout);
-        plugins_free(plugins);
-        if (session_trace_stop(&s, err, sizeof err) < 0) {
-            eprint("trace: %s", err);
-            rc = EXIT_SCOUT_ERROR;      /* a lost trace wins over the guest's status */
-        }
-        session_close(&s);
-        return rc;
-    }
-
-    struct vm_stop st;
-    session_run(&s, &st);
-    if (timeout > 0) { struct itimerval z = {0}; setitimer(ITIMER_REAL, &z, NULL); }
-    g_session = NULL;
-    fflush(stdout);
-    int rc = session_exit_status(&st);
-    char state[2048];
-    int dump = 1;
-    switch (st.why) {
-    case VM_STOP_EXIT_DEVICE: dump = 0; break;
-    case VM_STOP_HLT: dump = 0; eprint("%s", st.message); break;
-    case VM_STOP_TIMEOUT:
-        eprint("guest timed out after %g s at rip=0x%llx; state:", timeout, (unsigned long long)st.rip);
-        break;
-    case VM_STOP_INTERRUPTED: eprint("%s (SIGINT); state:", st.message); break;
-    default: eprint("%s; state:", st.message); break;
-    }
-    if (dump) { session_format_state(&s, state, sizeof state); fputs(state, stderr); }
-    if (stats)
-        print_stats(&s, plugins);
+    if (!rc)
+        rc = run(&s, &f, &(struct run_plan){ pokes, npokes, items, nitems, batch, stats, timeout }, plugins);
     plugins_free(plugins);      /* exit callbacks (files written) before the session goes */
+    front_close(&f);
     if (session_trace_stop(&s, err, sizeof err) < 0) {
         eprint("trace: %s", err);
-        rc = EXIT_SCOUT_ERROR;          /* a lost trace wins over the guest's status */
+        rc = EXIT_SCOUT_ERROR;  /* a lost trace wins over the guest's status */
     }
     session_close(&s);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    int rc = scout_main(argc, argv);
+    guard_stop();
     return rc;
 }
