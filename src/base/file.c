@@ -114,7 +114,7 @@ int base_file_open_write(const char *path, unsigned flags, char *err, size_t err
 }
 
 int base_file_read_all(const struct base_file *f, size_t max,
-                       int (*enough)(void *ctx, const char *data, size_t len), void *ctx,
+                       int (*enough)(void *ctx, const char *data, size_t len, size_t fresh), void *ctx,
                        char **buf, size_t *len, char *err, size_t errlen)
 {
     *buf = NULL;
@@ -169,7 +169,7 @@ int base_file_read_all(const struct base_file *f, size_t max,
             break;
         }
         n += (size_t)r;
-        if (enough && enough(ctx, b, n))
+        if (enough && enough(ctx, b, n, n - (size_t)r))
             break;
     }
     b[n] = 0;

@@ -45,11 +45,12 @@ int base_file_open_write(const char *path, unsigned flags, char *err, size_t err
  * bytes", "read failed: ...", "read would block").  A regular file is
  * read as big as fstat said (it must not shrink), or, when fstat said 0
  * (/proc files), to its end like a stream.  enough (may be NULL) sees
- * what was read so far after every read; when it returns 1 reading stops
- * there (the caller has seen enough to refuse the input: binary data, a
- * bad header) and the call succeeds with what was read. */
+ * what was read so far after every read, the new bytes from data[fresh];
+ * when it returns 1 reading stops there (the caller has seen enough to
+ * refuse the input: binary data, a bad header) and the call succeeds with
+ * what was read. */
 int base_file_read_all(const struct base_file *f, size_t max,
-                       int (*enough)(void *ctx, const char *data, size_t len), void *ctx,
+                       int (*enough)(void *ctx, const char *data, size_t len, size_t fresh), void *ctx,
                        char **buf, size_t *len, char *err, size_t errlen);
 void base_file_close(struct base_file *f);
 

@@ -300,12 +300,14 @@ int trace_read_mem(const char *name, const char *data, size_t len,
 
 /* Seen enough to refuse it: a NUL byte (binary data: /dev/zero behind a
  * pipe), or a first line that is not a header (`yes |`). */
-static int not_a_trace(void *ctx, const char *data, size_t len)
+static int not_a_trace(void *ctx, const char *data, size_t len, size_t fresh)
 {
     static const char magic[] = "scout-trace ";
-    (void)ctx;
-    if (memchr(data, 0, len))
+    int *header_ok = ctx;
+    if (memchr(data + fresh, 0, len - fresh))
         return 1;
+    if (*header_ok)
+        return 0;
     size_t cmp = len < sizeof magic - 1 ? len : sizeof magic - 1;
     if (memcmp(data, magic, cmp) != 0)
         return 1;
@@ -313,7 +315,10 @@ static int not_a_trace(void *ctx, const char *data, size_t len)
     if (nl) {
         int version;
         struct parse quiet = { .name = "" };
-        return parse_header(&quiet, data, (size_t)(nl - data), &version) != 0;
+        if (parse_header(&quiet, data, (size_t)(nl - data), &version) != 0)
+            return 1;
+        *header_ok = 1;
+        return 0;
     }
     return len > TRACE_LINE_MAX;
 }
@@ -330,7 +335,8 @@ int trace_read_file(const char *path, struct trace_file **out,
         return fail(&ps, 0, "cannot open: %s", why);
     /* A stream is held to TRACE_STREAM_MAX, and reading stops as soon as
      * the input cannot be a trace. */
-    int rc = base_file_read_all(&f, f.stream || !f.size ? TRACE_STREAM_MAX : SIZE_MAX - 1, not_a_trace, NULL,
+    int header_ok = 0;
+    int rc = base_file_read_all(&f, f.stream || !f.size ? TRACE_STREAM_MAX : SIZE_MAX - 1, not_a_trace, &header_ok,
                                 &data, &len, why, sizeof why);
     base_file_close(&f);
     if (rc < 0)

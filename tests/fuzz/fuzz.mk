@@ -10,14 +10,16 @@
 #   fuzz_commands  the command language and debugger commands on a live VM
 #
 # `make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="prescan trace"]` runs each in
-# turn on $(BUILD)/fuzz/corpus/NAME (grown from the seeds and the
-# regression inputs) and writes crashes to $(BUILD)/fuzz/crashes/NAME/;
-# each run's last lines (execs, cov:, ft:) go to $(BUILD)/fuzz/NAME.log
-# and a summary to $(BUILD)/fuzz/summary.txt.  A crash found becomes a
-# regression input in tests/fuzz/regress/NAME/, which `make test` runs
-# (tests/integration/fuzz_regress.sh) with the seeds.
+# turn (tests/fuzz/run.sh: each harness's -max_len there) on
+# $(BUILD)/fuzz/corpus/NAME, grown from the seeds and the regression
+# inputs, and writes crashes to $(BUILD)/fuzz/crashes/NAME/; each run's
+# output goes to $(BUILD)/fuzz/NAME.log and a summary line (execs, the
+# last cov:/ft:, crashes) to $(BUILD)/fuzz/summary.txt.  A crash found
+# becomes a regression input in tests/fuzz/regress/NAME/, which `make test`
+# runs (tests/integration/fuzz_regress.sh) with the seeds.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= prescan loader trace emul commands
+FUZZ_ALL     := prescan loader trace emul commands
+FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_OBJDIR  := $(FUZZ_DIR)/obj
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -27,13 +29,7 @@ FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Iinclude -Isrc $(FU
                 -fsanitize=fuzzer-no-link -MMD -MP
 FUZZ_OBJS    := $(LIB_SRCS:%.c=$(FUZZ_OBJDIR)/%.o)
 FUZZ_LIB     := $(FUZZ_DIR)/libscout-fuzz.a
-FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
-# the harness's own max_len: prescan's input is a header, two pages of code and operations
-FUZZ_ARGS_prescan := -max_len=8300
-FUZZ_ARGS_loader  := -max_len=65536
-FUZZ_ARGS_trace   := -max_len=65536
-FUZZ_ARGS_emul    := -max_len=16600
-FUZZ_ARGS_commands := -max_len=4096 -timeout=20
+FUZZ_BINS    := $(FUZZ_ALL:%=$(FUZZ_DIR)/fuzz_%)
 
 $(FUZZ_OBJDIR)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -61,20 +57,9 @@ $(FUZZ_DIR)/seeds/.done: tests/fuzz/seeds.py $(GUESTS) $(ENF_GUESTS)
 	touch $@
 
 fuzz: deps
-	$(MAKE) --no-print-directory $(FUZZ_BINS) $(FUZZ_DIR)/seeds/.done
-	@rm -f $(FUZZ_DIR)/summary.txt; for t in $(FUZZ_TARGETS); do \
-	    mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/crashes/$$t; \
-	    echo "== fuzz_$$t: $(FUZZ_SECONDS) s"; \
-	    $(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	        -artifact_prefix=$(FUZZ_DIR)/crashes/$$t/ $(FUZZ_ARGS_$$t) \
-	        $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/seeds/$$t $(wildcard tests/fuzz/regress/$$t) \
-	        >$(FUZZ_DIR)/$$t.log 2>&1; rc=$$?; \
-	    last=$$(grep -E '^#[0-9]+' $(FUZZ_DIR)/$$t.log | tail -n1); \
-	    execs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $(FUZZ_DIR)/$$t.log); \
-	    crashes=$$(ls $(FUZZ_DIR)/crashes/$$t | wc -l); \
-	    line="fuzz_$$t: $(FUZZ_SECONDS) s, execs=$$execs, exit=$$rc, crashes=$$crashes; last: $$last"; \
-	    echo "$$line" | tee -a $(FUZZ_DIR)/summary.txt; \
-	done
+	$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%) $(FUZZ_DIR)/seeds/.done
+	@rm -f $(FUZZ_DIR)/summary.txt
+	tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 -include $(FUZZ_OBJS:.o=.d)
 TEST_DEPS += $(FUZZ_BINS) $(FUZZ_DIR)/seeds/.done

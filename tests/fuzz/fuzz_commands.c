@@ -3,7 +3,7 @@
  * session on the built-in demo guest (enforced, 8 MiB), registers the
  * commands and runs the input's lines as a script with on-error continue.
  * Oracles: no crash or sanitizer report; every error is one line without
- * control characters.  Runs are cut after 100 ms (--timeout's interrupt);
+ * control characters.  Runs are cut after 25 ms (--timeout's interrupt);
  * files the commands create land in a temporary folder (the harness
  * chdirs there for each input, and back: libFuzzer's paths may be
  * relative); stdin is /dev/null.  Without /dev/kvm only the command
@@ -109,7 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             live = &s;
             if (fchdir(tmp_fd) != 0)
                 abort();
-            struct itimerval it = { { 0, 100000 }, { 0, 100000 } };   /* every run: 100 ms at most */
+            struct itimerval it = { { 0, 25000 }, { 0, 25000 } };   /* every run: 25 ms at most */
             setitimer(ITIMER_REAL, &it, NULL);
             script_run_lines(ctx, "fuzz", lines, n);
             struct itimerval z = { { 0, 0 }, { 0, 0 } };

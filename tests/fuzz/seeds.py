@@ -91,35 +91,31 @@ def prescan(outdir, guests):
     return n
 
 
-def loader(outdir, guests):
-    n = 0
-    for g in guests:
-        data = open(g, 'rb').read()
-        base = os.path.basename(g)
-        if base.endswith('.flat32') or base.endswith('.flat64'):
-            fmt, mode, load = 4, (1 if base.endswith('32') else 2), 0x200000
-        elif base.endswith('.bootsect'):
-            fmt, mode, load = 3, 0, 0x7c00
-        else:
-            fmt, mode, load = 0, 0, 0
-        flags = 0x2 if load else 0
-        if 'mb' in base:
-            flags |= 0x18                   # a module and a command line
-        hdr = bytes([fmt | mode << 3, flags]) + struct.pack('<QQH', load, load, 64)
-        write(outdir, base, hdr + data + b'module bytes' * 5 + b'!!!!')
-        n += 1
-    return n
+def each_file(outdir, paths, make):
+    """make(name, bytes) -> the seed for each file; returns the count."""
+    for p in paths:
+        write(outdir, os.path.basename(p), make(os.path.basename(p), open(p, 'rb').read()))
+    return len(paths)
 
 
-def trace(outdir, traces):
-    n = 0
-    for t in traces:
-        data = open(t, 'rb').read()
-        if len(data) > 65536:
-            data = data[:data.rindex(b'\n', 0, 65536) + 1]
-        write(outdir, os.path.basename(t), data)
-        n += 1
-    return n
+def loader_seed(base, data):
+    if base.endswith('.flat32') or base.endswith('.flat64'):
+        fmt, mode, load = 4, (1 if base.endswith('32') else 2), 0x200000
+    elif base.endswith('.bootsect'):
+        fmt, mode, load = 3, 0, 0x7c00
+    else:
+        fmt, mode, load = 0, 0, 0
+    flags = 0x2 if load else 0
+    if 'mb' in base:
+        flags |= 0x18                       # a module and a command line
+    hdr = bytes([fmt | mode << 3, flags]) + struct.pack('<QQH', load, load, 64)
+    return hdr + data + b'module bytes' * 5 + b'!!!!'
+
+
+def trace_seed(_base, data):
+    if len(data) > 65536:
+        data = data[:data.rindex(b'\n', 0, 65536) + 1]
+    return data
 
 
 def emul(outdir):
@@ -173,8 +169,8 @@ def commands(outdir):
 def main():
     target, outdir, rest = sys.argv[1], sys.argv[2], sys.argv[3:]
     os.makedirs(outdir, exist_ok=True)
-    n = {'prescan': lambda: prescan(outdir, rest), 'loader': lambda: loader(outdir, rest),
-         'trace': lambda: trace(outdir, rest), 'emul': lambda: emul(outdir),
+    n = {'prescan': lambda: prescan(outdir, rest), 'loader': lambda: each_file(outdir, rest, loader_seed),
+         'trace': lambda: each_file(outdir, rest, trace_seed), 'emul': lambda: emul(outdir),
          'commands': lambda: commands(outdir)}[target]()
     print('%s: %d seeds in %s' % (target, n, outdir))
 

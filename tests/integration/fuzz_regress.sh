@@ -19,4 +19,10 @@ for t in prescan loader trace emul commands; do
     fi
     rm -f "$log"
 done
+# The prescan fuzzer starts from real code filling its two pages (the old
+# inputs never grew past 116 bytes): guests' code and libc's .text.
+big=$(find "$TOP/$BUILD/fuzz/seeds/prescan" -type f -size +8k | wc -l)
+libc=$(find "$TOP/$BUILD/fuzz/seeds/prescan" -name 'libc-text-*' | wc -l)
+[ "$big" -ge 20 ] && ok "fuzz_prescan_seeds_fill_both_pages ($big of 8 KiB)" || not_ok fuzz_prescan_seeds_fill_both_pages "$big seeds of 8 KiB"
+[ "$libc" -ge 20 ] || [ ! -e /lib/x86_64-linux-gnu/libc.so.6 ] && ok "fuzz_prescan_seeds_libc ($libc)" || not_ok fuzz_prescan_seeds_libc "$libc libc chunks"
 finish

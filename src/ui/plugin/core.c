@@ -48,6 +48,10 @@ void plugin_reap(struct plugins *h)
 
 /* ── scout events → plugin callbacks ───────────────────────────────── */
 
+/* A call into plugin p's code, timed by the guard's watchdog; its value. */
+static int guarded_rc;
+#define GUARDED(p, what, call) (guard_enter((p)->name, (what)), guarded_rc = (call), guard_leave(), guarded_rc)
+
 /* Each returns 1 when the event is a safe point (plugins may be unloaded). */
 static int on_run(struct plugins *h, const struct scout_event *ev)
 {
@@ -64,12 +68,7 @@ static int on_run(struct plugins *h, const struct scout_event *ev)
     for (size_t i = 0; i < h->n; i++) {
         struct plugin *p = h->pl[i];
         struct plugin_cb *cb = &p->cb[PLUGIN_EV_RUN];
-        if (p->dead || !cb->fn.run)
-            continue;
-        guard_enter(p->name, "run");
-        int rc = cb->fn.run(p->id, cb->ud, &r);
-        guard_leave();
-        if (rc < 0)
+        if (!p->dead && cb->fn.run && GUARDED(p, "run", cb->fn.run(p->id, cb->ud, &r)) < 0)
             failed(h, p, "run");
     }
     return 1;
@@ -95,20 +94,11 @@ static int on_write(struct plugins *h, const struct scout_event *ev)
     for (size_t i = 0; i < h->n; i++) {
         struct plugin *p = h->pl[i];
         struct plugin_cb *wcb = &p->cb[PLUGIN_EV_WRITE], *icb = &p->cb[PLUGIN_EV_INVALIDATE];
-        if (!p->dead && wcb->fn.write) {
-            guard_enter(p->name, "write");
-            int rc = wcb->fn.write(p->id, wcb->ud, &w);
-            guard_leave();
-            if (rc < 0)
-                failed(h, p, "write");
-        }
-        if (w.hit && !p->dead && icb->fn.invalidate) {
-            guard_enter(p->name, "invalidate");
-            int rc = icb->fn.invalidate(p->id, icb->ud, &inv);
-            guard_leave();
-            if (rc < 0)
-                failed(h, p, "invalidate");
-        }
+        if (!p->dead && wcb->fn.write && GUARDED(p, "write", wcb->fn.write(p->id, wcb->ud, &w)) < 0)
+            failed(h, p, "write");
+        if (w.hit && !p->dead && icb->fn.invalidate &&
+            GUARDED(p, "invalidate", icb->fn.invalidate(p->id, icb->ud, &inv)) < 0)
+            failed(h, p, "invalidate");
     }
     return 0;
 }
@@ -119,12 +109,7 @@ static int on_io(struct plugins *h, const struct scout_event *ev)
     for (size_t i = 0; i < h->n; i++) {
         struct plugin *p = h->pl[i];
         struct plugin_cb *cb = &p->cb[PLUGIN_EV_IO];
-        if (p->dead || !cb->fn.io)
-            continue;
-        guard_enter(p->name, "io");
-        int rc = cb->fn.io(p->id, cb->ud, &io);
-        guard_leave();
-        if (rc < 0)
+        if (!p->dead && cb->fn.io && GUARDED(p, "io", cb->fn.io(p->id, cb->ud, &io)) < 0)
             failed(h, p, "io");
     }
     return 1;
@@ -166,9 +151,7 @@ static int on_classify(void *ctx, const struct prescan_insn *pi)
         struct plugin_cb *cb = &p->cb[PLUGIN_EV_CLASSIFY];
         if (p->dead || !cb->fn.classify)
             continue;
-        guard_enter(p->name, "classify");
-        int r = cb->fn.classify(p->id, cb->ud, &in);
-        guard_leave();
+        int r = GUARDED(p, "classify", cb->fn.classify(p->id, cb->ud, &in));
         if (r < 0)
             failed(h, p, "classify");
         else if (decision < 0 && r == SCOUT_CLASSIFY_NATIVE)
@@ -195,9 +178,7 @@ static int on_vexit(void *ctx, const struct enf_vexit *ev)
         struct plugin_cb *cb = &p->cb[PLUGIN_EV_VEXIT];
         if (p->dead || !cb->fn.vexit)
             continue;
-        guard_enter(p->name, "vexit");
-        int r = cb->fn.vexit(p->id, cb->ud, &v);
-        guard_leave();
+        int r = GUARDED(p, "vexit", cb->fn.vexit(p->id, cb->ud, &v));
         if (r < 0)
             failed(h, p, "vexit");
         else if (r == SCOUT_VEXIT_HANDLED)
