@@ -53,50 +53,51 @@ def write(name, data):
         f.write(data if isinstance(data, bytes) else data.encode())
 
 
+# Each image: the function that builds it and what it is given.
+ELF64_BROKEN = {
+    'bad-class': dict(cls=3), 'big-endian': dict(data=2), 'not-executable': dict(etype=1),
+    'wrong-machine': dict(machine=40), 'no-phdrs': dict(phnum=0), 'phentsize-small': dict(phentsize=8),
+    'phoff-past-end': dict(phoff=0x7ffffff0), 'phnum-past-end': dict(phnum=0xffff),
+    'segment-past-eof': dict(segs=[(1, 0x10000000, 0x400000, 6, 6)]),
+    'filesz-gt-memsz': dict(segs=[(1, 0x1000, 0x400000, 6, 2)]),
+    'segment-outside-ram': dict(segs=[(1, 0x1000, 0x100000000, 6, 6)]),
+    'segment-wraps': dict(segs=[(1, 0x1000, 0xfffffffffffff000, 6, 0x2000)]),
+    'segment-in-reserved': dict(entry=0x3ff0000, segs=[(1, 0x1000, 0x3ff0000, 6, 6)]),
+    'huge-memsz': dict(segs=[(1, 0x1000, 0x400000, 6, 0x7fffffffffffffff)]),
+    'no-load-segment': dict(segs=[(4, 0x1000, 0x400000, 6, 6)]),
+    '33-segments': dict(segs=[(1, 0x1000, 0x400000 + 0x1000 * i, 6, 6) for i in range(33)]),
+    'entry-outside-ram': dict(entry=0x80000000), 'entry-outside-segments': dict(entry=0x500000),
+    'entry-zero': dict(entry=0),
+}
+ELF32_BROKEN = {
+    'entry-outside-segments': dict(entry=0x200000), 'wrong-machine': dict(machine=62),
+    'segment-outside-ram': dict(segs=[(1, 0x1000, 0xfffff000, 6, 0x2000)]),
+}
+MULTIBOOT_BROKEN = {
+    'bad-checksum': dict(cksum=0x12345678), 'unsupported-flags': dict(flags=0x10004),
+    'load-after-header': dict(hdr_addr=0x100000, load=0x100100), 'load-end-past-file': dict(load_end=0x200000),
+    'bss-below-load-end': dict(load_end=0x100040, bss_end=0x100010),
+    'load-outside-ram': dict(hdr_addr=0xf0000000, load=0xf0000000, entry=0xf0000020),
+    'entry-outside-image': dict(entry=0x900000), 'not-elf-no-addresses': dict(flags=0),
+}
+
+
 def images():
-    good = elf64()
-    write('images/elf64-truncated-header.elf', good[:40])
-    write('images/elf64-magic-only.elf', b'\x7fELF')
-    write('images/elf64-bad-class.elf', elf64(cls=3))
-    write('images/elf64-big-endian.elf', elf64(data=2))
-    write('images/elf64-not-executable.elf', elf64(etype=1))
-    write('images/elf64-wrong-machine.elf', elf64(machine=40))
-    write('images/elf64-no-phdrs.elf', elf64(phnum=0))
-    write('images/elf64-phentsize-small.elf', elf64(phentsize=8))
-    write('images/elf64-phoff-past-end.elf', elf64(phoff=0x7ffffff0))
-    write('images/elf64-phnum-past-end.elf', elf64(phnum=0xffff))
-    write('images/elf64-segment-past-eof.elf', elf64(segs=[(1, 0x10000000, 0x400000, 6, 6)]))
-    write('images/elf64-filesz-gt-memsz.elf', elf64(segs=[(1, 0x1000, 0x400000, 6, 2)]))
-    write('images/elf64-segment-outside-ram.elf', elf64(segs=[(1, 0x1000, 0x100000000, 6, 6)]))
-    write('images/elf64-segment-wraps.elf', elf64(segs=[(1, 0x1000, 0xfffffffffffff000, 6, 0x2000)]))
-    write('images/elf64-segment-in-reserved.elf', elf64(entry=0x3ff0000, segs=[(1, 0x1000, 0x3ff0000, 6, 6)]))
-    write('images/elf64-huge-memsz.elf', elf64(segs=[(1, 0x1000, 0x400000, 6, 0x7fffffffffffffff)]))
-    write('images/elf64-no-load-segment.elf', elf64(segs=[(4, 0x1000, 0x400000, 6, 6)]))
-    write('images/elf64-33-segments.elf', elf64(segs=[(1, 0x1000, 0x400000 + 0x1000 * i, 6, 6) for i in range(33)]))
-    write('images/elf64-entry-outside-ram.elf', elf64(entry=0x80000000))
-    write('images/elf64-entry-outside-segments.elf', elf64(entry=0x500000))
-    write('images/elf64-entry-zero.elf', elf64(entry=0))
-    write('images/elf32-entry-outside-segments.elf', elf32(entry=0x200000))
-    write('images/elf32-wrong-machine.elf', elf32(machine=62))
-    write('images/elf32-segment-outside-ram.elf', elf32(segs=[(1, 0x1000, 0xfffff000, 6, 0x2000)]))
-    write('images/mb-bad-checksum.bin', multiboot(cksum=0x12345678))
-    write('images/mb-unsupported-flags.bin', multiboot(flags=0x10004))
-    write('images/mb-aout-truncated.bin', multiboot()[:20])
-    write('images/mb-load-after-header.bin', multiboot(hdr_addr=0x100000, load=0x100100))
-    write('images/mb-load-end-past-file.bin', multiboot(load_end=0x200000))
-    write('images/mb-bss-below-load-end.bin', multiboot(load_end=0x100040, bss_end=0x100010))
-    write('images/mb-load-outside-ram.bin', multiboot(hdr_addr=0xf0000000, load=0xf0000000, entry=0xf0000020))
-    write('images/mb-entry-outside-image.bin', multiboot(entry=0x900000))
-    write('images/mb-not-elf-no-addresses.bin', multiboot(flags=0))
+    for kind, make, ext, table in (('elf64', elf64, 'elf', ELF64_BROKEN), ('elf32', elf32, 'elf', ELF32_BROKEN),
+                                   ('mb', multiboot, 'bin', MULTIBOOT_BROKEN)):
+        for name, kw in table.items():
+            write('images/%s-%s.%s' % (kind, name, ext), make(**kw))
     above = bytearray(elf64(entry=0x100000000))
     above[0x80:0x8c] = multiboot(flags=0)[:12]          # an ELF kernel's header, after the phdrs
-    write('images/mb-elf-entry-outside-ram.bin', bytes(above))
-    write('images/bootsector-511-bytes.bin', bytes(509) + b'\x55\xaa')
-    write('images/bootsector-no-signature.bin', bytes(512))
-    write('images/junk-100-zeros.bin', bytes(100))
-    write('images/junk-random.bin', bytes((i * 131 + 7) & 0xff for i in range(3000)))
-    write('images/one-byte.bin', b'\x90')
-    write('images/empty.bin', b'')
+    other = {
+        'elf64-truncated-header.elf': elf64()[:40], 'elf64-magic-only.elf': b'\x7fELF',
+        'mb-aout-truncated.bin': multiboot()[:20], 'mb-elf-entry-outside-ram.bin': bytes(above),
+        'bootsector-511-bytes.bin': bytes(509) + b'\x55\xaa', 'bootsector-no-signature.bin': bytes(512),
+        'junk-100-zeros.bin': bytes(100), 'junk-random.bin': bytes((i * 131 + 7) & 0xff for i in range(3000)),
+        'one-byte.bin': b'\x90', 'empty.bin': b'',
+    }
+    for name, data in other.items():
+        write('images/' + name, data)
 
 
 def scripts():
