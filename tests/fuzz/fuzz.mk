@@ -47,7 +47,10 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB)
 
 # Seeds: generated from what the build has (guests, goldens, libc).
 FUZZ_SEED_GUESTS = $(filter %.elf32 %.elf64 %.bin %.bootsect %.flat32 %.flat64,$(GUESTS) $(ENF_GUESTS))
-$(FUZZ_DIR)/seeds/.done: tests/fuzz/seeds.py $(GUESTS) $(ENF_GUESTS)
+# (The guest lists are made by tests/guests/*.mk, read after this file:
+# the prerequisites are expanded a second time, once all is read.)
+.SECONDEXPANSION:
+$(FUZZ_DIR)/seeds/.done: tests/fuzz/seeds.py $$(GUESTS) $$(ENF_GUESTS)
 	rm -rf $(FUZZ_DIR)/seeds && mkdir -p $(FUZZ_DIR)/seeds
 	python3 tests/fuzz/seeds.py prescan $(FUZZ_DIR)/seeds/prescan $(FUZZ_SEED_GUESTS)
 	python3 tests/fuzz/seeds.py loader $(FUZZ_DIR)/seeds/loader $(FUZZ_SEED_GUESTS)
