@@ -11,8 +11,10 @@
  *   ranges    scout_plugin_read_linear/_phys/_write_* over a range whose
  *             end is outside RAM: -1, and the buffer untouched (all or
  *             nothing); bad ids; a call from another thread: -1
- *   rewrite   the first vexit at a CPUID writes `xor %ebx,%ebx` over it:
- *             scout must run the new bytes, not the CPUID it decoded
+ *   rewrite   the first vexit at `out %al,(%dx)` (1 byte, in puts' loop)
+ *             writes the 2-byte `out %al,$0xe9` over it and the loop's
+ *             jmp: scout must run the new bytes (puts prints one character
+ *             and returns), not step the 1-byte OUT it decoded
  * In modes names, ranges and rewrite the exit callback prints "abuse: exit"
  * (the others print nothing else: their one line is scout's). */
 #include <pthread.h>
@@ -111,10 +113,10 @@ static int on_run(scout_plugin_id id, void *ud, const scout_run *r)
 static int on_vexit(scout_plugin_id id, void *ud, const scout_vexit *v)
 {
     (void)ud;
-    static const uint8_t xor_ebx[2] = { 0x31, 0xdb };
-    if (!strcmp(mode, "rewrite") && !rewritten && !strcmp(v->mnemonic, "cpuid")) {
+    static const uint8_t out_imm[2] = { 0xe6, 0xe9 };      /* out %al, $0xe9 */
+    if (!strcmp(mode, "rewrite") && !rewritten && v->nbytes && v->bytes[0] == 0xee) {
         rewritten = 1;
-        if (scout_plugin_write_linear(id, v->rip, xor_ebx, sizeof xor_ebx) != 0)
+        if (scout_plugin_write_linear(id, v->rip, out_imm, sizeof out_imm) != 0)
             scout_plugin_printf(id, "abuse: rewrite failed\n");
     }
     if (!strcmp(mode, "vexitfail")) {
