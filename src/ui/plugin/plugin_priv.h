@@ -7,7 +7,9 @@
  *   commands.c  `plugin load`, `plugin unload`, `info plugins`, counters
  * Calls go one way: commands.c -> loader.c, core.c -> loader.c and
  * commands.c, api.c -> core.c; plugins reach api.c through their own
- * calls, and core.c reaches plugins only through the callback table. */
+ * calls, and core.c reaches plugins only through the callback table.
+ * Every call into a plugin (install, exit, each callback, its commands)
+ * runs between guard_enter and guard_leave (src/ui/guard: the watchdog). */
 #ifndef SCOUT_UI_PLUGIN_PRIV_H
 #define SCOUT_UI_PLUGIN_PRIV_H
 #include <stdint.h>
