@@ -25,7 +25,22 @@
  * exit callback runs, the guest run goes on.
  *
  * Single-threaded: callbacks run on scout's thread, inside the run loop,
- * the prescan engine or the command interpreter. */
+ * the prescan engine or the command interpreter; a scout_plugin_* call
+ * from any other thread fails (-1, NULL, or nothing printed).
+ *
+ * Time: every callback (install and exit included) runs under scout's
+ * watchdog.  One that has not returned after --plugin-timeout seconds
+ * (`set plugin-timeout N`; default 10, 0 = no limit), or that was running
+ * when the user pressed Ctrl-C and is still running 1 s later, ends scout
+ * at once: one line names the plugin and the callback, exit status 2
+ * (130 for Ctrl-C), and nothing more of any plugin runs.
+ *
+ * Everything a plugin hands in is checked: ids, registers, guest ranges
+ * (all or nothing), command and counter names (see below); its text
+ * (output, error messages, help) is printed with control characters other
+ * than newline and tab -- ESC, DEL, C1 such as U+009B -- written as \xNN.
+ * A plugin is identified by its file: loading the same file again, under
+ * another name or through a symlink, is refused. */
 #ifndef SCOUT_PLUGIN_H
 #define SCOUT_PLUGIN_H
 #include <stddef.h>
@@ -184,9 +199,13 @@ int scout_plugin_seg_base(scout_plugin_id id, enum scout_seg seg, uint64_t *base
 int scout_plugin_cpu_mode(scout_plugin_id id);           /* 16, 32, 64; -1 */
 
 /* Guest memory through scout's checked accessors: 0, or -1 (outside RAM,
- * not mapped).  Reads see the guest's own bytes (trap bytes undone for
- * linear reads of code).  Writes go through the same write check as guest
- * stores: writing scanned code invalidates its page. */
+ * not mapped).  All or nothing: the whole range is checked (every page
+ * mapped, every byte in RAM) before a byte is read into buf or written;
+ * on -1 buf is untouched.  Reads see the guest's own bytes (trap bytes
+ * undone for linear reads of code).  Writes go through the same write
+ * check as guest stores: writing scanned code invalidates its page; a
+ * vexit callback that writes over the instruction it was called for (and
+ * returns PASS) makes scout scan the new bytes and run them from RIP. */
 int scout_plugin_read_phys(scout_plugin_id id, uint64_t gpa, void *buf, size_t len);
 int scout_plugin_read_linear(scout_plugin_id id, uint64_t linear, void *buf, size_t len);
 int scout_plugin_write_phys(scout_plugin_id id, uint64_t gpa, const void *buf, size_t len);
@@ -197,13 +216,17 @@ int scout_plugin_write_linear(scout_plugin_id id, uint64_t linear, const void *b
 /* argv[0] is the command's name; return 0, or -1 after scout_plugin_set_error
  * (the message is printed as the command's error; the plugin stays). */
 typedef int (*scout_command_fn)(scout_plugin_id id, int argc, const char **argv);
-/* Adds a command (one or more words: "insn-stats", "drcov flush") to the
- * command language.  0, or -1 (bad id, name taken, too many). */
+/* Adds a command (one to three words of [A-Za-z0-9_-] separated by one
+ * space, at most 63 bytes: "insn-stats", "drcov flush") to the command
+ * language.  0, or -1: bad id, bad name ("x/y", blanks, control
+ * characters), a name scout or another plugin has ("run", an alias such
+ * as "c"), more than 16.  help is one line (escaped when shown). */
 int scout_plugin_register_command(scout_plugin_id id, const char *name, const char *help,
                                   scout_command_fn fn);
 
 /* A named counter shown by `stats`, `info plugins` and `--stats` as
- * "plugin NAME: COUNTER=VALUE".  NULL on a bad id or too many. */
+ * "plugin NAME: COUNTER=VALUE".  name: 1 to 47 bytes of [A-Za-z0-9_.-].
+ * NULL on a bad id, a bad name or too many. */
 scout_plugin_counter *scout_plugin_counter_new(scout_plugin_id id, const char *name);
 void scout_plugin_counter_add(scout_plugin_id id, scout_plugin_counter *c, uint64_t n);
 uint64_t scout_plugin_counter_get(scout_plugin_id id, const scout_plugin_counter *c);

@@ -1,13 +1,11 @@
 /* reader.c — strict trace parser: every error names file, line and why. */
 #include "trace/trace.h"
 
-#include <errno.h>
-#include <fcntl.h>
+#include "base/file.h"
+
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 struct parse {
     const char *name;
@@ -300,64 +298,49 @@ int trace_read_mem(const char *name, const char *data, size_t len,
     return parse_owned(ps.name, text, len, out, err, errlen);
 }
 
+/* Seen enough to refuse it: a NUL byte (binary data: /dev/zero behind a
+ * pipe), or a first line that is not a header (`yes |`). */
+static int not_a_trace(void *ctx, const char *data, size_t len, size_t fresh)
+{
+    static const char magic[] = "scout-trace ";
+    int *header_ok = ctx;
+    if (memchr(data + fresh, 0, len - fresh))
+        return 1;
+    if (*header_ok)
+        return 0;
+    size_t cmp = len < sizeof magic - 1 ? len : sizeof magic - 1;
+    if (memcmp(data, magic, cmp) != 0)
+        return 1;
+    const char *nl = memchr(data, '\n', len < TRACE_LINE_MAX + 1 ? len : (size_t)TRACE_LINE_MAX + 1);
+    if (nl) {
+        int version;
+        struct parse quiet = { .name = "" };
+        if (parse_header(&quiet, data, (size_t)(nl - data), &version) != 0)
+            return 1;
+        *header_ok = 1;
+        return 0;
+    }
+    return len > TRACE_LINE_MAX;
+}
+
 int trace_read_file(const char *path, struct trace_file **out,
                     char *err, size_t errlen)
 {
     struct parse ps = { .name = path, .err = err, .errlen = errlen };
+    struct base_file f;
+    char why[256], *data;
+    size_t len;
     *out = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return fail(&ps, 0, "cannot open: %s", strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        close(fd);
-        return fail(&ps, 0, "is a directory, not a trace file");
-    }
-    size_t cap = S_ISREG(st.st_mode) && st.st_size > 0
-               ? (size_t)st.st_size + 1 : 65536;
-    size_t len = 0;
-    char *data = malloc(cap);
-    if (!data) {
-        close(fd);
-        return fail(&ps, 0, "out of memory");
-    }
-    for (;;) {
-        if (len == cap) {
-            char *d = cap > SIZE_MAX / 2 ? NULL : realloc(data, cap * 2);
-            if (!d) {
-                free(data);
-                close(fd);
-                return fail(&ps, 0, "out of memory");
-            }
-            data = d;
-            cap *= 2;
-        }
-        ssize_t r = read(fd, data + len, cap - len);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            int e = errno;
-            free(data);
-            close(fd);
-            return fail(&ps, 0, "read failed: %s", strerror(e));
-        }
-        if (r == 0)
-            break;
-        /* Binary input (say /dev/zero) is an error anyway: stop early. */
-        int has_nul = memchr(data + len, 0, (size_t)r) != NULL;
-        len += (size_t)r;
-        if (has_nul)
-            break;
-    }
-    close(fd);
-    if (len == cap) {
-        char *d = realloc(data, cap + 1);
-        if (!d) {
-            free(data);
-            return fail(&ps, 0, "out of memory");
-        }
-        data = d;
-    }
+    if (base_file_open_read(path, BASE_FILE_STREAM, &f, why, sizeof why) < 0)
+        return fail(&ps, 0, "cannot open: %s", why);
+    /* A stream is held to TRACE_STREAM_MAX, and reading stops as soon as
+     * the input cannot be a trace. */
+    int header_ok = 0;
+    int rc = base_file_read_all(&f, f.stream || !f.size ? TRACE_STREAM_MAX : SIZE_MAX - 1, not_a_trace, &header_ok,
+                                &data, &len, why, sizeof why);
+    base_file_close(&f);
+    if (rc < 0)
+        return fail(&ps, 0, "%s", why);
     return parse_owned(path, data, len, out, err, errlen);
 }
 

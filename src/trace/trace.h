@@ -55,7 +55,9 @@
 
 struct trace_writer;
 
-/* Creates/truncates `path` and writes the header.  with_times != 0 appends
+/* Creates/truncates `path` (a regular file, or an inherited pipe such as
+ * /dev/stdout into `| grep`; a FIFO, device or directory is refused
+ * without blocking) and writes the header.  with_times != 0 appends
  * t=<ns since open> to each event.  NULL on error (message in err). */
 struct trace_writer *trace_writer_open(const char *path, int with_times,
                                        char *err, size_t errlen);
@@ -138,7 +140,10 @@ struct trace_file {
 };
 
 /* Reads and strictly checks a whole trace.  0 and *out set, or -1 with
- * "trace PATH:LINE: why" in err. */
+ * "trace PATH:LINE: why" in err.  PATH is opened without blocking: a
+ * regular file, or a pipe (/dev/stdin, <(cmd)) read up to
+ * TRACE_STREAM_MAX bytes; FIFOs, devices and directories are refused. */
+#define TRACE_STREAM_MAX (256u << 20)
 int trace_read_file(const char *path, struct trace_file **out,
                     char *err, size_t errlen);
 /* Same on a memory buffer (need not be NUL-terminated); `name` is used in

@@ -2,10 +2,13 @@
  * escaping, optional t= times, an in-memory tail of recent events. */
 #include "trace/trace.h"
 
+#include "base/file.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #define WRITER_BUF_SIZE (64 * 1024)
@@ -96,11 +99,16 @@ static struct trace_writer *writer_new(FILE *fp, int owns, const char *name,
 struct trace_writer *trace_writer_open(const char *path, int with_times,
                                        char *err, size_t errlen)
 {
-    FILE *fp = fopen(path, "we");
+    char why[256];
+    int fd = base_file_open_write(path, BASE_FILE_STREAM, why, sizeof why);
+    FILE *fp = fd < 0 ? NULL : fdopen(fd, "w");
     if (!fp) {
+        if (fd >= 0)
+            snprintf(why, sizeof why, "%s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
         if (err && errlen)
-            snprintf(err, errlen, "trace %s: cannot create: %s", path,
-                     strerror(errno));
+            snprintf(err, errlen, "trace %s: cannot create: %s", path, why);
         return NULL;
     }
     /* The writer buffers itself; stdio would only copy a second time. */

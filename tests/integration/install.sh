@@ -44,7 +44,7 @@ complete_words() {   # words of the command line, the last one being completed
     bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _scout; printf "%s\n" "${COMPREPLY[@]}" | sort' \
         complete "$USR/share/bash-completion/completions/scout" "$@"
 }
-expect_eq completion_option "--plugin" "$(complete_words scout --plu)"
+expect_eq completion_option $'--plugin\n--plugin-timeout' "$(complete_words scout --plu)"
 expect_eq completion_choices "$(printf '%s\n' long64 prot32 real)" "$(complete_words scout --mode '')"
 expect_eq completion_command "$(printf '%s\n' pstart pstep)" "$(complete_words scout -ex ps)"
 mkdir "$tmp/empty"   # plugin names, then file names from the current folder (none here)

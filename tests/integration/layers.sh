@@ -24,7 +24,7 @@ layer_of() {        # top folder under src/ -> rank
         base) echo 0 ;; prescan) echo 1 ;; monitor) echo 2 ;; trace) echo 3 ;; ui) echo 4 ;; *) echo -1 ;;
     esac
 }
-FRONT_ENDS="cli commands tui plugin batch demo"
+FRONT_ENDS="cli commands tui plugin batch demo guard"
 
 # ── includes ──────────────────────────────────────────────────────────────
 bad=0 nfiles=0
@@ -91,6 +91,7 @@ prefixes_of() {     # unit -> allowed prefixes (a trailing $ means the exact nam
         ui/commands/*) echo "commands_ cmds_" ;;
         ui/tui/*) echo "tui_" ;;
         ui/plugin/*) echo "plugin_ plugins_ scout_plugin_" ;;
+        ui/guard/*) echo "guard_" ;;
         ui/demo/*) echo "demo_" ;;
         ui/batch/*) echo "main$" ;;
         *) echo "" ;;

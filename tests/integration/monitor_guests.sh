@@ -70,7 +70,7 @@ expect_eq timeout_status 124 "$RC"
 expect_eq timeout_message "scout: guest timed out after 0.3 s at rip=0x100000; state:" "$(head -n1 "$ERR")"
 
 # SIGINT stops the guest with its state printed
-timeout 20 "$SCOUT" --mode long64 --cpl 3 "$GUESTS/spin64.flat64" >"$OUT" 2>"$ERR" & pid=$!
+timeout --foreground 20 "$SCOUT" --mode long64 --cpl 3 "$GUESTS/spin64.flat64" >"$OUT" 2>"$ERR" & pid=$!
 sleep 0.3; kill -INT $pid; wait $pid; RC=$?
 expect_eq sigint_status 130 "$RC"
 expect_eq sigint_message "scout: guest interrupted at rip=0x100000 (SIGINT); state:" "$(head -n1 "$ERR")"

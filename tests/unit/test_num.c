@@ -104,6 +104,61 @@ TEST(hex_bytes)
     CHECK_EQ(n, 3);
 }
 
+TEST(sizes)
+{
+    uint64_t u = 7;
+    CHECK_EQ(cmd_parse_size("64", 1ull << 20, &u), CMD_NUM_OK);
+    CHECK(u == 64ull << 20);
+    CHECK_EQ(cmd_parse_size("64", 1, &u), CMD_NUM_OK);
+    CHECK_EQ(u, 64);
+    CHECK_EQ(cmd_parse_size("1G", 1, &u), CMD_NUM_OK);
+    CHECK(u == 1ull << 30);
+    CHECK_EQ(cmd_parse_size("0x10kiB", 1, &u), CMD_NUM_OK);
+    CHECK_EQ(u, 16 << 10);
+    CHECK_EQ(cmd_parse_size("010M", 1, &u), CMD_NUM_OK);      /* octal, like every number */
+    CHECK(u == 8ull << 20);
+    CHECK_EQ(cmd_parse_size("16777215G", 1, &u), CMD_NUM_OK);
+    CHECK(u == 16777215ull << 30);
+    /* the bytes must fit: no wrapping to 1 GiB or to 0 ("the default") */
+    u = 7;
+    CHECK_EQ(cmd_parse_size("17179869185G", 1ull << 20, &u), CMD_NUM_OVERFLOW);
+    CHECK_EQ(cmd_parse_size("17179869184G", 1ull << 20, &u), CMD_NUM_OVERFLOW);
+    CHECK_EQ(cmd_parse_size("17592186044416", 1ull << 20, &u), CMD_NUM_OVERFLOW);
+    CHECK_EQ(cmd_parse_size("99999999999999999999K", 1, &u), CMD_NUM_OVERFLOW);
+    CHECK_EQ(cmd_parse_size("-1M", 1, &u), CMD_NUM_NEGATIVE);
+    CHECK_EQ(cmd_parse_size("1MM", 1, &u), CMD_NUM_JUNK);
+    CHECK_EQ(cmd_parse_size("1B", 1, &u), CMD_NUM_JUNK);      /* B only after a unit */
+    CHECK_EQ(cmd_parse_size(" 1M", 1, &u), CMD_NUM_JUNK);
+    CHECK_EQ(cmd_parse_size("M", 1, &u), CMD_NUM_JUNK);
+    CHECK_EQ(cmd_parse_size("", 1, &u), CMD_NUM_EMPTY);
+    CHECK_EQ(u, 7);
+}
+
+TEST(seconds)
+{
+    double d = 7;
+    CHECK_EQ(cmd_parse_seconds("10", 1e6, &d), CMD_NUM_OK);
+    CHECK(d == 10);
+    CHECK_EQ(cmd_parse_seconds("0.25", 1e6, &d), CMD_NUM_OK);
+    CHECK(d == 0.25);
+    CHECK_EQ(cmd_parse_seconds("1.", 1e6, &d), CMD_NUM_OK);
+    CHECK(d == 1);
+    CHECK_EQ(cmd_parse_seconds("0", 1e6, &d), CMD_NUM_OK);
+    CHECK(d == 0);
+    d = 7;
+    CHECK_EQ(cmd_parse_seconds("1000001", 1e6, &d), CMD_NUM_OVERFLOW);
+    CHECK_EQ(cmd_parse_seconds("99999999999999999999999999", 1e6, &d), CMD_NUM_OVERFLOW);
+    CHECK_EQ(cmd_parse_seconds("1e3", 1e6, &d), CMD_NUM_JUNK);
+    CHECK_EQ(cmd_parse_seconds("0x10", 1e6, &d), CMD_NUM_JUNK);
+    CHECK_EQ(cmd_parse_seconds("nan", 1e6, &d), CMD_NUM_JUNK);
+    CHECK_EQ(cmd_parse_seconds(".", 1e6, &d), CMD_NUM_JUNK);
+    CHECK_EQ(cmd_parse_seconds("1.2.3", 1e6, &d), CMD_NUM_JUNK);
+    CHECK_EQ(cmd_parse_seconds(" 1", 1e6, &d), CMD_NUM_JUNK);
+    CHECK_EQ(cmd_parse_seconds("-1", 1e6, &d), CMD_NUM_NEGATIVE);
+    CHECK_EQ(cmd_parse_seconds("", 1e6, &d), CMD_NUM_EMPTY);
+    CHECK(d == 7);
+}
+
 int main(void)
 {
     RUN(gdb_bases);
@@ -111,5 +166,7 @@ int main(void)
     RUN(signed_numbers);
     RUN(prefix_for_units);
     RUN(hex_bytes);
+    RUN(sizes);
+    RUN(seconds);
     CHECK_EXIT();
 }

@@ -171,7 +171,7 @@ TEST(missing_and_unreadable_files)
     CHECK_STR(cap.err, "cannot open \"/nonexistent/dir/x.scout\": No such file or directory\n");
     capture_reset(&cap);
     CHECK_EQ(script_run_file(ctx, dir), 1);
-    CHECK_STR(cap.err, WANT("%s:1: cannot read \"%s\": Is a directory\n", dir, dir));
+    CHECK_STR(cap.err, WANT("cannot open \"%s\": is a directory, not a regular file\n", dir));
     cmd_ctx_free(ctx);
 }
 
@@ -206,6 +206,26 @@ TEST(binary_junk)
     capture_reset(&cap);
     CHECK_EQ(script_run_file(ctx, f), 1);
     CHECK_STR(cap.err, WANT("%s:2: binary data in script\n", f));
+
+    /* DEL and the C1 controls (raw 0x9b, and U+009B CSI as UTF-8) are
+     * control characters too: they never reach an error line */
+    static const char *const ctl[] = { "echo a\x7f\n", "echo \x9b" "31m\n", "echo \xc2\x9b" "31m\n",
+                                       "echo \xc2\x85\n" };
+    for (size_t i = 0; i < sizeof ctl / sizeof ctl[0]; i++) {
+        f = write_file("ctl.scout", ctl[i], strlen(ctl[i]));
+        capture_reset(&cap);
+        CHECK_EQ(script_run_file(ctx, f), 1);
+        CHECK_STR(cap.out, "");
+        CHECK_STR(cap.err, WANT("%s:1: binary data in script\n", f));
+        capture_reset(&cap);
+        CHECK_EQ(script_run_line(ctx, "-ex", 1, ctl[i]), 1);
+        CHECK_STR(cap.err, "-ex 1: binary data in command\n");
+    }
+    /* U+00A0 and up are text */
+    static const char nbsp[] = "echo \xc2\xa0\xc3\xa9\n";
+    f = write_file("nbsp.scout", nbsp, sizeof nbsp - 1);
+    capture_reset(&cap);
+    CHECK_EQ(script_run_file(ctx, f), 0);
 
     /* random bytes never crash */
     unsigned char rnd[8192];

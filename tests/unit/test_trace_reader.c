@@ -173,12 +173,44 @@ TEST(reader_file_errors)
     const char *dir = tu_path("adir");
     CHECK_EQ(mkdir(dir, 0700), 0);
     CHECK_EQ(trace_read_file(dir, &tf, err, sizeof err), -1);
-    snprintf(want, sizeof want, "trace %s: is a directory, not a trace file", dir);
+    snprintf(want, sizeof want, "trace %s: cannot open: is a directory, not a regular file", dir);
     CHECK_STR(err, want);
     CHECK(tf == NULL);
-    /* Binary device input stops early with an error instead of reading on. */
+    /* Devices and FIFOs are refused without blocking or reading. */
     CHECK_EQ(trace_read_file("/dev/zero", &tf, err, sizeof err), -1);
-    CHECK_STR(err, "trace /dev/zero:1: NUL byte at column 1 (binary data?)");
+    CHECK_STR(err, "trace /dev/zero: cannot open: is a character device, not a regular file");
+    const char *fifo = tu_path("fifo");
+    CHECK_EQ(mkfifo(fifo, 0600), 0);
+    CHECK_EQ(trace_read_file(fifo, &tf, err, sizeof err), -1);
+    snprintf(want, sizeof want, "trace %s: cannot open: is a FIFO (named pipe), not a regular file", fifo);
+    CHECK_STR(err, want);
+    /* A pipe is read as a stream; binary input stops at its first NUL,
+     * a first line that is no header stops the read there (`yes |`). */
+    int fds[2];
+    static char zeros[4096], ys[60000];
+    const char *rd = tu_pipe(fds, 0);
+    CHECK(rd != NULL);
+    CHECK_EQ(write(fds[1], zeros, sizeof zeros), (ssize_t)sizeof zeros);
+    CHECK_EQ(trace_read_file(rd, &tf, err, sizeof err), -1);
+    CHECK(strstr(err, ":1: NUL byte at column 1 (binary data?)") != NULL);
+    close(fds[0]);
+    close(fds[1]);
+    rd = tu_pipe(fds, 0);
+    for (size_t i = 0; i < sizeof ys; i += 2)
+        memcpy(ys + i, "y\n", 2);
+    CHECK_EQ(write(fds[1], ys, sizeof ys), (ssize_t)sizeof ys);  /* the writer stays open */
+    CHECK_EQ(trace_read_file(rd, &tf, err, sizeof err), -1);
+    CHECK(strstr(err, ":1: missing header: expected 'scout-trace 1', found 'y'") != NULL);
+    close(fds[0]);
+    close(fds[1]);
+    rd = tu_pipe(fds, 0);
+    CHECK_EQ(write(fds[1], tu_good_trace, strlen(tu_good_trace)), (ssize_t)strlen(tu_good_trace));
+    close(fds[1]);
+    CHECK_EQ(trace_read_file(rd, &tf, err, sizeof err), 0);
+    CHECK(tf && tf->nevents > 0);
+    trace_file_free(tf);
+    tf = NULL;
+    close(fds[0]);
     /* A tiny error buffer is still NUL-terminated; NULL is allowed. */
     char tiny[8];
     CHECK_EQ(trace_read_file(missing, &tf, tiny, sizeof tiny), -1);

@@ -75,6 +75,17 @@ static inline char *tu_read_file(const char *path)
     return s;
 }
 
+/* An inherited pipe as a path (/proc/self/fd/N), like /dev/stdin fed by
+ * `cmd |`: fds[0] reads, fds[1] writes; NULL if no pipe. */
+static inline const char *tu_pipe(int fds[2], int end)
+{
+    static char path[2][64];
+    if (pipe(fds) != 0)
+        return NULL;
+    snprintf(path[end], sizeof path[end], "/proc/self/fd/%d", fds[end]);
+    return path[end];
+}
+
 static inline void tu_cleanup(void)
 {
     for (int i = 0; i < tu_nfiles_; i++) {

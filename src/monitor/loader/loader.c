@@ -1,16 +1,14 @@
 /* loader.c — ELF, Multiboot v1, boot sector and flat images.  The parsers
  * are pure and check every field against the buffer and the RAM limit. */
 #include "base/base.h"
+#include "base/file.h"
 #include "monitor/loader/loader.h"
 #include "monitor/kvm/kvm.h"
 #include <errno.h>
 #include <stdio.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define MB_MAGIC 0x1BADB002u
 #define MB_BOOT_MAGIC 0x2BADB002u
@@ -123,6 +121,14 @@ int loader_parse_elf(const uint8_t *img, size_t len, uint64_t ram_limit,
     }
     if (out->nseg == 0) { base_err(err, errlen, "ELF program headers: no PT_LOAD segment"); return -1; }
     if (entry >= ram_limit) { base_err(err, errlen, "ELF header: e_entry 0x%llx outside guest RAM", (unsigned long long)entry); return -1; }
+    /* Guest RAM is identity-mapped at boot: the entry must be loaded code. */
+    unsigned in = 0;
+    while (in < out->nseg && (entry < out->seg[in].paddr || entry - out->seg[in].paddr >= out->seg[in].memsz))
+        in++;
+    if (in == out->nseg) {
+        base_err(err, errlen, "ELF header: e_entry 0x%llx is not inside any PT_LOAD segment", (unsigned long long)entry);
+        return -1;
+    }
     return 0;
 }
 
@@ -190,31 +196,25 @@ int loader_parse_multiboot(const uint8_t *img, size_t len, uint64_t ram_limit,
 
 /* ---- loading into a VM ---- */
 
+/* The image or a module: a regular file, or a pipe (cat guest.elf |
+ * scout /dev/stdin), never more than max bytes. */
 static int read_file(const char *path, uint64_t max, uint8_t **buf, size_t *len, char *err, size_t errlen)
 {
-    struct stat st;
+    struct base_file f;
+    char why[256];
+    char *b;
     *buf = NULL; *len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) { base_err(err, errlen, "%s: cannot open: %s", path, strerror(errno)); return -1; }
-    if (fstat(fd, &st) < 0) { base_err(err, errlen, "%s: cannot stat: %s", path, strerror(errno)); close(fd); return -1; }
-    if (S_ISDIR(st.st_mode)) { base_err(err, errlen, "%s: is a directory, not a guest image", path); close(fd); return -1; }
-    if (!S_ISREG(st.st_mode)) { base_err(err, errlen, "%s: not a regular file", path); close(fd); return -1; }
-    if (st.st_size == 0) { base_err(err, errlen, "%s: empty file (0 bytes)", path); close(fd); return -1; }
-    if ((uint64_t)st.st_size > max) {
-        base_err(err, errlen, "%s: file size %lld larger than guest RAM", path, (long long)st.st_size);
-        close(fd); return -1;
+    if (base_file_open_read(path, BASE_FILE_STREAM, &f, why, sizeof why) < 0)
+        return base_err(err, errlen, "%s: cannot open: %s", path, why);
+    int rc = base_file_read_all(&f, max > SIZE_MAX - 1 ? SIZE_MAX - 1 : (size_t)max, NULL, NULL, &b, len, why, sizeof why);
+    base_file_close(&f);
+    if (rc < 0)
+        return base_err(err, errlen, "%s: %s%s", path, why, strncmp(why, "larger", 6) ? "" : ": does not fit in guest RAM");
+    if (*len == 0) {
+        free(b);
+        return base_err(err, errlen, "%s: empty file (0 bytes)", path);
     }
-    uint8_t *b = malloc((size_t)st.st_size);
-    if (!b) { base_err(err, errlen, "%s: out of memory", path); close(fd); return -1; }
-    size_t got = 0;
-    while (got < (size_t)st.st_size) {
-        ssize_t n = read(fd, b + got, (size_t)st.st_size - got);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) { base_err(err, errlen, "%s: read error: %s", path, n ? strerror(errno) : "file shrank"); free(b); close(fd); return -1; }
-        got += (size_t)n;
-    }
-    close(fd);
-    *buf = b; *len = got;
+    *buf = (uint8_t *)b;
     return 0;
 }
 
@@ -358,6 +358,11 @@ int loader_load(struct vm *vm, const struct loader_opts *o, struct loader_image 
         }
         li->format = LOADER_FLAT; li->mode = o->mode;
         li->entry = o->have_entry ? o->entry : load;
+        if (li->entry >= lim) {
+            base_err(err, errlen, "%s: --entry 0x%llx: outside guest RAM (usable below 0x%llx%s)", o->path,
+                     (unsigned long long)li->entry, (unsigned long long)lim, o->mode == VM_MODE_REAL ? " in real mode" : "");
+            goto out;
+        }
         li->nseg = 1; li->seg[0] = (struct loader_segment){ 0, len, load, len };
         li->load_end = load + len;
         break;

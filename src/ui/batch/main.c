@@ -1,32 +1,61 @@
 /* main.c — scout's batch front end: load a guest, run it to completion,
  * exit with the guest's status.  All printing happens here. */
+#include "base/text.h"
 #include "trace/trace.h"
 #include "ui/cli/command.h"
 #include "ui/cli/num.h"
 #include "ui/commands/commands.h"
 #include "ui/demo/demo_guest.h"
+#include "ui/guard/guard.h"
 #include "ui/plugin/plugin.h"
 #include "ui/cli/script.h"
 #include "ui/session/session.h"
 #include "ui/tui/tui.h"
 #include <errno.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #define SCOUT_VERSION "0.1"
 
 enum { EXIT_CLEAN = 0, EXIT_SCOUT_ERROR = 2, EXIT_GUEST_CRASH = 4, EXIT_TIMEOUT = 124, EXIT_SIGINT = 130 };
 
-static struct session *g_session;
+/* The session the signal handlers stop; a stop asked for before it exists
+ * (Ctrl-C, --timeout while loading) waits in pending_stop. */
+static struct session *volatile g_session;
+static volatile sig_atomic_t pending_stop;
 
-static void on_signal(int sig)
+static void stop_guest(int why)
 {
-    session_interrupt(g_session, sig == SIGALRM ? VM_STOP_TIMEOUT : VM_STOP_INTERRUPTED);
+    struct session *s = g_session;
+    if (s)
+        session_interrupt(s, why);
+    else
+        pending_stop = why;
+}
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    guard_sigint();
+    stop_guest(VM_STOP_INTERRUPTED);
+}
+
+/* the guard's watchdog: --timeout passed */
+static void on_guard(enum guard_why why)
+{
+    stop_guest(why == GUARD_WHY_TIMEOUT ? VM_STOP_TIMEOUT : VM_STOP_INTERRUPTED);
+}
+
+static void set_session(struct session *s)
+{
+    g_session = s;
+    if (s && pending_stop)
+        session_interrupt(s, pending_stop);
 }
 
 static void usage(FILE *f)
@@ -62,7 +91,10 @@ static void usage(FILE *f)
         "  --load ADDR --entry ADDR    flat binary load address and entry point\n"
         "  --cmdline STRING      multiboot command line\n"
         "  --module 'FILE [ARGS]'    multiboot module (repeatable, up to 16)\n"
-        "  --timeout SECONDS     stop a runaway guest (exit status 124)\n"
+        "  --timeout SECONDS     stop a runaway guest (exit status 124); scout itself\n"
+        "                        ends within 2 s more, whatever it waits on\n"
+        "  --plugin-timeout SECONDS  a plugin callback running longer ends scout\n"
+        "                        (status 2; default %d, 0 = no limit)\n"
         "  --stats               print exit counters on stderr at the end\n"
         "  --plugin PATH[,ARG=VAL...]  load a plugin (repeatable); a bare NAME that is\n"
         "                        not a file here is NAME.so from the installed plugins\n"
@@ -71,30 +103,31 @@ static void usage(FILE *f)
         "\n"
         "Exit status: the exit device's (v<<1)|1; 0 after HLT; 2 scout error;\n"
         "4 guest exception or triple fault; 124 timeout; 130 interrupted.\n"
-        "With -x/-ex: quit N's status, else 1 if a command failed, else 0.\n", ENF_DEFAULT_DEPTH);
+        "With -x/-ex: quit N's status, else 1 if a command failed, else 0.\n"
+        "A --trace that could not be written makes the status 2 whatever the guest's.\n"
+        "Ctrl-C stops the guest; a second Ctrl-C before scout took the first, or a\n"
+        "plugin callback still running 1 s after it, ends scout at once (130).\n",
+        ENF_DEFAULT_DEPTH, GUARD_PLUGIN_LIMIT);
+}
+
+/* One error line on stderr, "scout: WHAT", with control characters of
+ * whatever it quotes (an option's argument, a file name, a plugin's
+ * message) written as \xNN. */
+static void eprint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void eprint(const char *fmt, ...)
+{
+    char raw[2048], safe[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(raw, sizeof raw, fmt, ap);
+    va_end(ap);
+    base_escape_text(safe, sizeof safe, raw, 0);
+    fprintf(stderr, "scout: %s\n", safe);
 }
 
 static int parse_u64(const char *s, uint64_t *v)
 {
     return cmd_parse_u64(s, v) == CMD_NUM_OK ? 0 : -1;
-}
-
-/* SIZE[K|M|G][i][B]; a bare number is MiB */
-static int parse_size(const char *s, uint64_t *v)
-{
-    const char *end;
-    uint64_t x;
-    if (cmd_parse_u64_prefix(s, &x, &end) != CMD_NUM_OK)
-        return -1;
-    uint64_t mul = 1ull << 20;
-    if (*end == 'K' || *end == 'k') { mul = 1ull << 10; end++; }
-    else if (*end == 'M' || *end == 'm') { end++; }
-    else if (*end == 'G' || *end == 'g') { mul = 1ull << 30; end++; }
-    if (*end == 'i') end++;
-    if (*end == 'B') end++;
-    if (*end || x > (1ull << 40)) return -1;
-    *v = x * mul;
-    return 0;
 }
 
 static void print_version(void)
@@ -137,35 +170,48 @@ struct cmd_item { const char *text; int is_file; };
 static void plugin_counter_line(void *arg, const char *line) { cmd_printf(arg, "%s\n", line); }
 static void plugin_stats(void *arg, struct cmd_ctx *ctx) { plugins_format_counters(arg, plugin_counter_line, ctx); }
 
+/* The command language: scout's commands, the plugin commands, the stats
+ * hook.  Made before any plugin loads, so the name of a command a plugin
+ * registers is checked against scout's at once ("run" is -1). */
+struct front {
+    struct cmd_ctx *ctx;
+    struct commands *cm;
+};
+
+static int front_open(struct front *f, struct session *s, struct plugins *plugins)
+{
+    f->cm = NULL;
+    if (!(f->ctx = cmd_ctx_new())) { eprint("out of memory"); return -1; }
+    if (!(f->cm = commands_new(f->ctx, s))) { eprint("cannot register the commands"); return -1; }
+    if (plugins_attach_commands(plugins, f->ctx) < 0) { eprint("cannot register the plugin commands"); return -1; }
+    commands_set_stats_hook(f->cm, plugin_stats, plugins);
+    return 0;
+}
+
+/* After plugins_free (which takes the plugin commands out). */
+static void front_close(struct front *f)
+{
+    commands_free(f->cm);
+    cmd_ctx_free(f->ctx);
+}
+
 /* `map ADDR` moves the TUI's map pane there (`map` alone: back to RIP). */
 static void focus_hook(void *arg, int follow_rip, uint64_t linear) { tui_focus(arg, follow_rip, linear); }
 
-static int run_commands(struct session *s, struct plugins *plugins, const struct cmd_item *items, int n,
+static int run_commands(struct session *s, struct front *f, const struct cmd_item *items, int n,
                         int interactive)
 {
-    struct cmd_ctx *ctx = cmd_ctx_new();
-    if (!ctx) { fprintf(stderr, "scout: out of memory\n"); return EXIT_SCOUT_ERROR; }
-    struct commands *cm = commands_new(ctx, s);
-    if (!cm) { cmd_ctx_free(ctx); fprintf(stderr, "scout: cannot register the commands\n"); return EXIT_SCOUT_ERROR; }
-    if (plugins_attach_commands(plugins, ctx) < 0) {
-        commands_free(cm); cmd_ctx_free(ctx);
-        fprintf(stderr, "scout: cannot register the plugin commands\n");
-        return EXIT_SCOUT_ERROR;
-    }
-    commands_set_stats_hook(cm, plugin_stats, plugins);
     char err[512];
+    struct cmd_ctx *ctx = f->ctx;
     struct tui *tui = tui_new(s, ctx, interactive ? NULL : stdout, err, sizeof err);
-    if (!tui) { commands_free(cm); cmd_ctx_free(ctx); fprintf(stderr, "scout: %s\n", err); return EXIT_SCOUT_ERROR; }
-    commands_set_focus_hook(cm, focus_hook, tui);
+    if (!tui) { eprint("%s", err); return EXIT_SCOUT_ERROR; }
+    commands_set_focus_hook(f->cm, focus_hook, tui);
     if (interactive) {
         int status = 0;
         int rc = tui_main(tui, err, sizeof err);
-        if (rc < 0) fprintf(stderr, "scout: %s\n", err);
+        if (rc < 0) eprint("%s", err);
         rc = rc < 0 ? EXIT_SCOUT_ERROR : cmd_quit_requested(ctx, &status) ? status : 0;
         tui_free(tui);
-        plugins_detach_commands(plugins);
-        commands_free(cm);
-        cmd_ctx_free(ctx);
         return rc;
     }
     int failed = 0, status = 0;
@@ -175,18 +221,15 @@ static int run_commands(struct session *s, struct plugins *plugins, const struct
         int r = items[i].is_file ? script_run_file(ctx, items[i].text)
                                  : script_run_line(ctx, "-ex", ++exn, items[i].text);
         fflush(stdout);
+        guard_settled();
         if (r) {
             failed = 1;
             const char *oe = cmd_var_enum(ctx, "on-error");
             if (!oe || strcmp(oe, "continue") != 0) break;
         }
     }
-    int rc = cmd_quit_requested(ctx, &status) ? status : failed;
     tui_free(tui);
-    plugins_detach_commands(plugins);
-    commands_free(cm);
-    cmd_ctx_free(ctx);
-    return rc;
+    return cmd_quit_requested(ctx, &status) ? status : failed;
 }
 
 /* --list-commands (hidden; for the man page and shell completion): what
@@ -194,22 +237,75 @@ static int run_commands(struct session *s, struct plugins *plugins, const struct
 static int list_commands(void)
 {
     struct session none;
+    struct front f;
     char err[256];
     const struct cmd_item help = { "help", 0 };
-    if (session_open_detached(&none, err, sizeof err) < 0) { fprintf(stderr, "scout: %s\n", err); return EXIT_SCOUT_ERROR; }
+    if (session_open_detached(&none, err, sizeof err) < 0) { eprint("%s", err); return EXIT_SCOUT_ERROR; }
     struct plugins *pl = plugins_new(&none, "", err, sizeof err);
-    if (!pl) { fprintf(stderr, "scout: %s\n", err); session_close(&none); return EXIT_SCOUT_ERROR; }
-    int rc = run_commands(&none, pl, &help, 1, 0);
+    if (!pl) { eprint("%s", err); session_close(&none); return EXIT_SCOUT_ERROR; }
+    int rc = front_open(&f, &none, pl) < 0 ? EXIT_SCOUT_ERROR : run_commands(&none, &f, &help, 1, 0);
     plugins_free(pl);
+    front_close(&f);
     session_close(&none);
     return rc;
 }
 
-int main(int argc, char **argv)
+/* What to do once the guest is loaded and the plugins are in. */
+struct run_plan {
+    const struct cmd_item *items;
+    int nitems, batch, stats;
+    double timeout;
+};
+
+/* The commands or the TUI, or a plain run to the guest's end.  Returns
+ * the exit status. */
+static int run(struct session *s, struct front *f, const struct run_plan *rp, struct plugins *plugins)
+{
+    char err[512];
+    set_session(s);
+    /* the TUI: a terminal on both ends, no -x/-ex, no --batch */
+    int have_tui = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    if (rp->nitems || (!rp->batch && have_tui)) {
+        /* scan the entry first, so commands see the guest as it will start */
+        if (session_prepare(s, err, sizeof err) < 0) { eprint("%s", err); set_session(NULL); return EXIT_SCOUT_ERROR; }
+        guard_phase(rp->nitems ? "running commands" : "in the TUI");
+        int rc = run_commands(s, f, rp->items, rp->nitems, !rp->nitems);
+        set_session(NULL);
+        guard_phase("finishing");
+        fflush(stdout);
+        return rc;
+    }
+
+    struct vm_stop st;
+    guard_phase("running the guest");
+    session_run(s, &st);
+    set_session(NULL);
+    guard_settled();
+    guard_phase("finishing");
+    fflush(stdout);
+    int rc = session_exit_status(&st);
+    char state[2048];
+    int dump = 1;
+    switch (st.why) {
+    case VM_STOP_EXIT_DEVICE: dump = 0; break;
+    case VM_STOP_HLT: dump = 0; eprint("%s", st.message); break;
+    case VM_STOP_TIMEOUT:
+        eprint("guest timed out after %g s at rip=0x%llx; state:", rp->timeout, (unsigned long long)st.rip);
+        break;
+    case VM_STOP_INTERRUPTED: eprint("%s (SIGINT); state:", st.message); break;
+    default: eprint("%s; state:", st.message); break;
+    }
+    if (dump) { session_format_state(s, state, sizeof state); fputs(state, stderr); }
+    if (rp->stats)
+        print_stats(s, plugins);
+    return rc;
+}
+
+static int scout_main(int argc, char **argv)
 {
     enum { O_RAW = 256, O_MEM, O_CPL, O_FORMAT, O_MODE, O_LOAD, O_ENTRY, O_CMDLINE, O_MODULE, O_TIMEOUT,
            O_STATS, O_VERSION, O_HELP, O_DEPTH, O_TRACE, O_TRACE_TIMES, O_POKE, O_MAX_MEMSLOTS,
-           O_X, O_EX, O_BATCH, O_PLUGIN, O_LIST_COMMANDS, O_SYMBOLS, O_TRACE_SYMBOLS };
+           O_X, O_EX, O_BATCH, O_PLUGIN, O_LIST_COMMANDS, O_PLUGIN_TIMEOUT, O_SYMBOLS, O_TRACE_SYMBOLS };
     static const struct option opts[] = {
         { "raw", no_argument, 0, O_RAW }, { "mem", required_argument, 0, O_MEM },
         { "cpl", required_argument, 0, O_CPL }, { "format", required_argument, 0, O_FORMAT },
@@ -223,6 +319,7 @@ int main(int argc, char **argv)
         { "x", required_argument, 0, O_X }, { "ex", required_argument, 0, O_EX },
         { "batch", no_argument, 0, O_BATCH }, { "plugin", required_argument, 0, O_PLUGIN },
         { "list-commands", no_argument, 0, O_LIST_COMMANDS },
+        { "plugin-timeout", required_argument, 0, O_PLUGIN_TIMEOUT },
         { "symbols", required_argument, 0, O_SYMBOLS }, { "trace-symbols", no_argument, 0, O_TRACE_SYMBOLS },
         { 0, 0, 0, 0 },
     };
@@ -232,7 +329,7 @@ int main(int argc, char **argv)
     struct session_opts so = {0};
     struct loader_opts *lo = &so.load;
     so.depth = ENF_DEFAULT_DEPTH;
-    double timeout = 0;
+    double timeout = 0, plugin_limit = GUARD_PLUGIN_LIMIT;
     int stats = 0, c;
     static struct session_poke pokes[16];
     const char *poke_args[16];
@@ -247,10 +344,15 @@ int main(int argc, char **argv)
         switch (c) {
         case O_RAW: so.raw = 1; break;
         case O_MEM:
-            if (parse_size(optarg, &so.vm.mem_size) < 0) { fprintf(stderr, "scout: --mem %s: not a size (e.g. 64M, 1G)\n", optarg); return EXIT_SCOUT_ERROR; }
+        {
+            int st = cmd_parse_size(optarg, 1ull << 20, &so.vm.mem_size);
+            if (st == CMD_NUM_OVERFLOW) { eprint("--mem %s: too large (guest RAM is at most a few GiB)", optarg); return EXIT_SCOUT_ERROR; }
+            if (st != CMD_NUM_OK) { eprint("--mem %s: not a size (e.g. 64M, 1G; a bare number is MiB)", optarg); return EXIT_SCOUT_ERROR; }
+            if (!so.vm.mem_size) { eprint("--mem %s: the guest needs RAM (leave --mem out for the default 64M)", optarg); return EXIT_SCOUT_ERROR; }
             break;
+        }
         case O_CPL:
-            if (strcmp(optarg, "0") && strcmp(optarg, "3")) { fprintf(stderr, "scout: --cpl %s: must be 0 or 3\n", optarg); return EXIT_SCOUT_ERROR; }
+            if (strcmp(optarg, "0") && strcmp(optarg, "3")) { eprint("--cpl %s: must be 0 or 3", optarg); return EXIT_SCOUT_ERROR; }
             lo->cpl = atoi(optarg);
             break;
         case O_FORMAT:
@@ -259,43 +361,43 @@ int main(int argc, char **argv)
             else if (!strcmp(optarg, "multiboot")) lo->format = LOADER_MULTIBOOT;
             else if (!strcmp(optarg, "bootsector")) lo->format = LOADER_BOOTSECTOR;
             else if (!strcmp(optarg, "flat")) lo->format = LOADER_FLAT;
-            else { fprintf(stderr, "scout: --format %s: must be auto, elf, multiboot, bootsector or flat\n", optarg); return EXIT_SCOUT_ERROR; }
+            else { eprint("--format %s: must be auto, elf, multiboot, bootsector or flat", optarg); return EXIT_SCOUT_ERROR; }
             break;
         case O_MODE:
             if (!strcmp(optarg, "real")) lo->mode = VM_MODE_REAL;
             else if (!strcmp(optarg, "prot32")) lo->mode = VM_MODE_PROT32;
             else if (!strcmp(optarg, "long64")) lo->mode = VM_MODE_LONG64;
-            else { fprintf(stderr, "scout: --mode %s: must be real, prot32 or long64\n", optarg); return EXIT_SCOUT_ERROR; }
+            else { eprint("--mode %s: must be real, prot32 or long64", optarg); return EXIT_SCOUT_ERROR; }
             break;
         case O_LOAD:
-            if (parse_u64(optarg, &lo->load_addr) < 0) { fprintf(stderr, "scout: --load %s: not an address\n", optarg); return EXIT_SCOUT_ERROR; }
+            if (parse_u64(optarg, &lo->load_addr) < 0) { eprint("--load %s: not an address", optarg); return EXIT_SCOUT_ERROR; }
             lo->have_load = 1;
             break;
         case O_ENTRY:
-            if (parse_u64(optarg, &lo->entry) < 0) { fprintf(stderr, "scout: --entry %s: not an address\n", optarg); return EXIT_SCOUT_ERROR; }
+            if (parse_u64(optarg, &lo->entry) < 0) { eprint("--entry %s: not an address", optarg); return EXIT_SCOUT_ERROR; }
             lo->have_entry = 1;
             break;
         case O_CMDLINE: lo->cmdline = optarg; break;
         case O_MODULE:
-            if (lo->nmodules == 16) { fprintf(stderr, "scout: --module: at most 16 modules\n"); return EXIT_SCOUT_ERROR; }
+            if (lo->nmodules == 16) { eprint("--module: at most 16 modules"); return EXIT_SCOUT_ERROR; }
             lo->modules[lo->nmodules++] = optarg;
             break;
-        case O_TIMEOUT: {
-            char *end;
-            timeout = strtod(optarg, &end);
-            if (end == optarg || *end || !(timeout > 0) || timeout > 1e6) { fprintf(stderr, "scout: --timeout %s: not a positive number of seconds\n", optarg); return EXIT_SCOUT_ERROR; }
+        case O_TIMEOUT:
+            if (cmd_parse_seconds(optarg, 1e6, &timeout) != CMD_NUM_OK || !(timeout >= 0.001)) {
+                eprint("--timeout %s: not a number of seconds from 0.001 to 1000000 (e.g. 10, 0.5)", optarg);
+                return EXIT_SCOUT_ERROR;
+            }
             break;
-        }
         case O_DEPTH: {
             uint64_t d;
-            if (parse_u64(optarg, &d) < 0 || d > 1000000) { fprintf(stderr, "scout: --depth %s: must be a number from 0 (lazy) to 1000000\n", optarg); return EXIT_SCOUT_ERROR; }
+            if (parse_u64(optarg, &d) < 0 || d > 1000000) { eprint("--depth %s: must be a number from 0 (lazy) to 1000000", optarg); return EXIT_SCOUT_ERROR; }
             so.depth = (unsigned)d;
             break;
         }
         case O_TRACE: so.trace_path = optarg; break;
         case O_MAX_MEMSLOTS: {
             uint64_t n;
-            if (parse_u64(optarg, &n) < 0 || n < 1 || n > 32764) { fprintf(stderr, "scout: --max-memslots %s: must be 1..32764\n", optarg); return EXIT_SCOUT_ERROR; }
+            if (parse_u64(optarg, &n) < 0 || n < 1 || n > 32764) { eprint("--max-memslots %s: must be 1..32764", optarg); return EXIT_SCOUT_ERROR; }
             so.vm.max_memslots = (unsigned)n;
             break;
         }
@@ -303,21 +405,27 @@ int main(int argc, char **argv)
         case O_TRACE_SYMBOLS: so.trace_flags |= SESSION_TRACE_SYMBOLS; break;
         case O_SYMBOLS: so.symbols_path = optarg; break;
         case O_POKE:
-            if (npokes == 16) { fprintf(stderr, "scout: --poke: at most 16\n"); return EXIT_SCOUT_ERROR; }
+            if (npokes == 16) { eprint("--poke: at most 16"); return EXIT_SCOUT_ERROR; }
             poke_args[npokes] = optarg;
             if (parse_poke(optarg, &pokes[npokes]) < 0) {
-                fprintf(stderr, "scout: --poke %s: expected GPA=HEXBYTES, e.g. 0x401000=9090\n", optarg);
+                eprint("--poke %s: expected GPA=HEXBYTES, e.g. 0x401000=9090", optarg);
                 return EXIT_SCOUT_ERROR;
             }
             npokes++;
             break;
         case O_PLUGIN:
-            if (nplugins == PLUGINS_MAX) { fprintf(stderr, "scout: --plugin: at most %d\n", PLUGINS_MAX); return EXIT_SCOUT_ERROR; }
+            if (nplugins == PLUGINS_MAX) { eprint("--plugin: at most %d", PLUGINS_MAX); return EXIT_SCOUT_ERROR; }
             plugin_specs[nplugins++] = optarg;
             break;
+        case O_PLUGIN_TIMEOUT: {
+            uint64_t n;
+            if (parse_u64(optarg, &n) < 0 || n > 86400) { eprint("--plugin-timeout %s: must be 0 (no limit) to 86400 seconds", optarg); return EXIT_SCOUT_ERROR; }
+            plugin_limit = (double)n;
+            break;
+        }
         case O_STATS: stats = 1; break;
         case O_X: case O_EX:
-            if (nitems == 64) { fprintf(stderr, "scout: -x/-ex: at most 64\n"); return EXIT_SCOUT_ERROR; }
+            if (nitems == 64) { eprint("-x/-ex: at most 64"); return EXIT_SCOUT_ERROR; }
             items[nitems].is_file = c == O_X;
             items[nitems++].text = optarg;
             break;
@@ -326,12 +434,12 @@ int main(int argc, char **argv)
         case O_HELP: case 'h': usage(stdout); return 0;
         case O_LIST_COMMANDS: return list_commands();
         default:
-            fprintf(stderr, "scout: %s: unknown option or missing argument (see scout --help)\n", argv[optind - 1]);
+            eprint("%s: unknown option or missing argument (see scout --help)", argv[optind - 1]);
             return EXIT_SCOUT_ERROR;
         }
     }
     if (optind < argc - 1) {
-        fprintf(stderr, "scout: more than one guest image given (see scout --help)\n");
+        eprint("more than one guest image given (see scout --help)");
         return EXIT_SCOUT_ERROR;
     }
     if (optind == argc) {
@@ -347,90 +455,59 @@ int main(int argc, char **argv)
     } else {
         lo->path = argv[optind];
     }
-    if (lo->format == LOADER_FLAT && !lo->mode) { fprintf(stderr, "scout: %s: flat binary: --mode real|prot32|long64 is required\n", lo->path); return EXIT_SCOUT_ERROR; }
-    if (so.raw && npokes) { fprintf(stderr, "scout: --poke needs scanning (not --raw)\n"); return EXIT_SCOUT_ERROR; }
+    if (lo->format == LOADER_FLAT && !lo->mode) { eprint("%s: flat binary: --mode real|prot32|long64 is required", lo->path); return EXIT_SCOUT_ERROR; }
+    if (so.raw && npokes) { eprint("--poke needs scanning (not --raw)"); return EXIT_SCOUT_ERROR; }
     so.pokes = pokes;
     so.npokes = (size_t)npokes;
 
+    /* Before anything can block: --timeout, Ctrl-C, plugin time. */
     char err[512];
+    struct guard_config gc = { timeout, plugin_limit, on_guard };
+    if (guard_start(&gc, err, sizeof err) < 0) { eprint("%s", err); return EXIT_SCOUT_ERROR; }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+
+    guard_phase("loading the guest");
     struct session s;
-    if (session_open(&s, &so, err, sizeof err) < 0) { fprintf(stderr, "scout: %s\n", err); return EXIT_SCOUT_ERROR; }
+    if (session_open(&s, &so, err, sizeof err) < 0) { eprint("%s", err); return EXIT_SCOUT_ERROR; }
     struct dev_console con = { stdout, NULL, NULL };
     session_set_console(&s, &con);
     /* the pokes are made when the guest starts: their addresses are checked now */
     for (int i = 0; i < npokes; i++)
         if (pokes[i].gpa > session_mem_size(&s) || pokes[i].len > session_mem_size(&s) - pokes[i].gpa) {
-            fprintf(stderr, "scout: --poke %s: 0x%llx+%zu is outside guest memory (0x%llx bytes)\n", poke_args[i],
-                    (unsigned long long)pokes[i].gpa, pokes[i].len, (unsigned long long)session_mem_size(&s));
+            eprint("--poke %s: 0x%llx+%zu is outside guest memory (0x%llx bytes)", poke_args[i],
+                   (unsigned long long)pokes[i].gpa, pokes[i].len, (unsigned long long)session_mem_size(&s));
             session_close(&s);
             return EXIT_SCOUT_ERROR;
         }
 
     /* ── plugins: a plugin that fails to load is reported and left out ── */
+    guard_phase("loading plugins");
+    struct front f = { NULL, NULL };
     struct plugins *plugins = plugins_new(&s, lo->path, err, sizeof err);
-    if (!plugins) { fprintf(stderr, "scout: %s\n", err); session_close(&s); return EXIT_SCOUT_ERROR; }
-    for (int i = 0; i < nplugins; i++)
+    if (!plugins) { eprint("%s", err); session_close(&s); return EXIT_SCOUT_ERROR; }
+    int rc = front_open(&f, &s, plugins) < 0 ? EXIT_SCOUT_ERROR : 0;
+    for (int i = 0; !rc && i < nplugins; i++)
         if (plugins_load(plugins, plugin_specs[i], err, sizeof err) < 0)
-            fprintf(stderr, "scout: %s\n", err);
-
-    g_session = &s;
-    /* the TUI: a terminal on both ends, no -x/-ex, no --batch */
-    int have_tui = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGALRM, &sa, NULL);
-    if (timeout > 0) {
-        struct itimerval it = {0};
-        it.it_value.tv_sec = (time_t)timeout;
-        it.it_value.tv_usec = (suseconds_t)((timeout - (double)(time_t)timeout) * 1e6);
-        if (!it.it_value.tv_sec && !it.it_value.tv_usec) it.it_value.tv_usec = 1;
-        setitimer(ITIMER_REAL, &it, NULL);
-    }
-
-    if (nitems || (!batch && have_tui)) {
-        /* scan the entry first, so commands see the guest as it will start */
-        if (session_prepare(&s, err, sizeof err) < 0) { fprintf(stderr, "scout: %s\n", err); plugins_free(plugins); session_close(&s); return EXIT_SCOUT_ERROR; }
-        int rc = run_commands(&s, plugins, items, nitems, !nitems);
-        if (timeout > 0) { struct itimerval z = {0}; setitimer(ITIMER_REAL, &z, NULL); }
-        g_session = NULL;
-        fflush(stdout);
-        plugins_free(plugins);
-        if (session_trace_stop(&s, err, sizeof err) < 0) {
-            fprintf(stderr, "scout: trace: %s\n", err);
-            rc = EXIT_SCOUT_ERROR;     /* a trace that could not be written fails the run */
-        }
-        session_close(&s);
-        return rc;
-    }
-
-    struct vm_stop st;
-    session_run(&s, &st);
-    if (timeout > 0) { struct itimerval z = {0}; setitimer(ITIMER_REAL, &z, NULL); }
-    g_session = NULL;
-    fflush(stdout);
-    int rc = session_exit_status(&st);
-    char state[2048];
-    int dump = 1;
-    switch (st.why) {
-    case VM_STOP_EXIT_DEVICE: dump = 0; break;
-    case VM_STOP_HLT: dump = 0; fprintf(stderr, "scout: %s\n", st.message); break;
-    case VM_STOP_TIMEOUT:
-        fprintf(stderr, "scout: guest timed out after %g s at rip=0x%llx; state:\n", timeout, (unsigned long long)st.rip);
-        break;
-    case VM_STOP_INTERRUPTED: fprintf(stderr, "scout: %s (SIGINT); state:\n", st.message); break;
-    default: fprintf(stderr, "scout: %s; state:\n", st.message); break;
-    }
-    if (dump) { session_format_state(&s, state, sizeof state); fputs(state, stderr); }
-    if (stats)
-        print_stats(&s, plugins);
+            eprint("%s", err);
+    if (!rc)
+        rc = run(&s, &f, &(struct run_plan){ items, nitems, batch, stats, timeout }, plugins);
     plugins_free(plugins);      /* exit callbacks (files written) before the session goes */
+    front_close(&f);
     if (session_trace_stop(&s, err, sizeof err) < 0) {
-        fprintf(stderr, "scout: trace: %s\n", err);
-        rc = EXIT_SCOUT_ERROR;         /* a trace that could not be written fails the run */
+        eprint("trace: %s", err);
+        rc = EXIT_SCOUT_ERROR;  /* a lost trace wins over the guest's status */
     }
     session_close(&s);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    int rc = scout_main(argc, argv);
+    guard_stop();
     return rc;
 }

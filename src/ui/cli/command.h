@@ -113,6 +113,9 @@ int cmd_register(struct cmd_ctx *ctx, const struct cmd_def *defs, size_t n);
 /* Removes the commands (and their aliases) registered from these defs,
  * e.g. when a plugin is unloaded.  Returns how many were removed. */
 size_t cmd_unregister(struct cmd_ctx *ctx, const struct cmd_def *defs, size_t n);
+/* 1 if cmd_register would refuse NAME (bad syntax, or it or a word of it
+ * is a command or an alias already), else 0.  Prints nothing. */
+int cmd_name_taken(struct cmd_ctx *ctx, const char *name);
 
 /* ---- output ------------------------------------------------------------- */
 

@@ -116,3 +116,61 @@ int cmd_parse_hex_bytes(const char *s, uint8_t *out, size_t max, size_t *n)
         out[(*n)++] = (uint8_t)(cmd_hex_digit((unsigned char)s[k]) << 4 | cmd_hex_digit((unsigned char)s[k + 1]));
     return CMD_NUM_OK;
 }
+
+int cmd_parse_size(const char *s, uint64_t unit, uint64_t *out)
+{
+    const char *end = s;
+    uint64_t x = 0, mul = unit;
+    if (!s || !*s)
+        return CMD_NUM_EMPTY;
+    if (*s == '-')
+        return CMD_NUM_NEGATIVE;
+    int st = cmd_parse_u64_prefix(s, &x, &end);
+    if (st == CMD_NUM_EMPTY || st == CMD_NUM_JUNK)
+        return st;
+    switch (*end) {
+    case 'K': case 'k': mul = 1ull << 10; end++; break;
+    case 'M': case 'm': mul = 1ull << 20; end++; break;
+    case 'G': case 'g': mul = 1ull << 30; end++; break;
+    default: break;
+    }
+    if (mul != unit && *end == 'i')
+        end++;
+    if (mul != unit && *end == 'B')
+        end++;
+    if (*end)
+        return CMD_NUM_JUNK;
+    if (st == CMD_NUM_OVERFLOW || (mul && x > UINT64_MAX / mul))
+        return CMD_NUM_OVERFLOW;
+    *out = x * mul;
+    return CMD_NUM_OK;
+}
+
+int cmd_parse_seconds(const char *s, double max, double *out)
+{
+    if (!s || !*s)
+        return CMD_NUM_EMPTY;
+    if (*s == '-')
+        return CMD_NUM_NEGATIVE;
+    double v = 0, scale = 1;
+    int digits = 0, dot = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p == '.' && !dot) {
+            dot = 1;
+            continue;
+        }
+        if (*p < '0' || *p > '9')
+            return CMD_NUM_JUNK;
+        digits++;
+        if (dot)
+            v += (*p - '0') * (scale /= 10);
+        else if ((v = v * 10 + (*p - '0')) > max)
+            return CMD_NUM_OVERFLOW;
+    }
+    if (!digits)
+        return CMD_NUM_JUNK;
+    if (v > max)
+        return CMD_NUM_OVERFLOW;
+    *out = v;
+    return CMD_NUM_OK;
+}

@@ -33,6 +33,17 @@ int cmd_parse_i64(const char *s, int64_t *out);   /* optional leading - or + */
  * start with a digit (or "0x" has no hex digit after it). */
 int cmd_parse_u64_prefix(const char *s, uint64_t *out, const char **end);
 
+/* A size: a number (the rules above) and an optional unit K, M or G
+ * (powers of 1024, either case, optionally followed by "i" and/or "B":
+ * 64M, 64MiB, 2g); a bare number counts `unit` bytes (1 for bytes,
+ * 1 << 20 for --mem's MiB).  CMD_NUM_OVERFLOW when the bytes do not fit
+ * in 64 bits (17179869185G), never a wrapped value. */
+int cmd_parse_size(const char *s, uint64_t unit, uint64_t *out);
+
+/* Seconds: decimal digits with an optional fraction ("10", "0.5", "1.");
+ * no sign, exponent, hex or blanks.  CMD_NUM_OVERFLOW above max. */
+int cmd_parse_seconds(const char *s, double max, double *out);
+
 /* 0..15 for a hexadecimal digit, else -1. */
 int cmd_hex_digit(int c);
 

@@ -4,6 +4,8 @@
  * command.h. */
 #include "ui/cli/cli_priv.h"
 
+#include "base/text.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -73,10 +75,12 @@ void cmd_printf(struct cmd_ctx *ctx, const char *fmt, ...)
     va_end(ap);
 }
 
+/* An error line: location, command, message; whatever it quotes that a
+ * terminal would act on (control characters, DEL, C1) is written \xNN. */
 int cmd_verror(struct cmd_ctx *ctx, const char *fmt, va_list ap)
 {
-    char *b = ctx->last_error;
-    size_t size = sizeof ctx->last_error, used = 0;
+    char b[sizeof ctx->last_error];
+    size_t size = sizeof b, used = 0;
     int k = 0;
     if (ctx->where) {
         if (ctx->where[0] == '-')
@@ -93,8 +97,10 @@ int cmd_verror(struct cmd_ctx *ctx, const char *fmt, va_list ap)
     size_t len = strlen(b);
     while (len > 0 && b[len - 1] == '\n')
         b[--len] = 0;
+    base_escape_text(ctx->last_error, sizeof ctx->last_error, b, 0);
+    len = strlen(ctx->last_error);
     ctx->nerrors++;
-    emit(ctx, CMD_ERR, b, len);
+    emit(ctx, CMD_ERR, ctx->last_error, len);
     emit(ctx, CMD_ERR, "\n", 1);
     return -1;
 }

@@ -2,55 +2,14 @@
 #include "ui/cli/script.h"
 #include "ui/cli/command.h"
 
+#include "base/file.h"
+#include "base/text.h"
+
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* True if s[0..len) is valid UTF-8 text without control characters other
- * than tab. */
-static bool is_text(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned c = s[i];
-        if (c < 0x80) {
-            if (c < 0x20 && c != '\t')
-                return false;
-            i++;
-            continue;
-        }
-        size_t n;
-        unsigned lo = 0x80, hi = 0xbf;
-        if (c >= 0xc2 && c <= 0xdf) {
-            n = 1;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            n = 2;
-            if (c == 0xe0)
-                lo = 0xa0;
-            else if (c == 0xed)
-                hi = 0x9f;      /* no UTF-16 surrogates */
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            n = 3;
-            if (c == 0xf0)
-                lo = 0x90;
-            else if (c == 0xf4)
-                hi = 0x8f;      /* not above U+10FFFF */
-        } else {
-            return false;
-        }
-        if (len - i - 1 < n)
-            return false;
-        if (s[i + 1] < lo || s[i + 1] > hi)
-            return false;
-        for (size_t k = 2; k <= n; k++)
-            if (s[i + k] < 0x80 || s[i + k] > 0xbf)
-                return false;
-        i += n + 1;
-    }
-    return true;
-}
 
 static bool keep_going(struct cmd_ctx *ctx, bool failed)
 {
@@ -97,9 +56,16 @@ int script_run_file(struct cmd_ctx *ctx, const char *path)
         cmd_script_set_aborted(ctx, true);
         return 1;
     }
-    FILE *f = fopen(path, "r");
+    /* Without blocking: a regular file, or a pipe (-x /dev/stdin). */
+    struct base_file bf;
+    char why[256];
+    FILE *f = NULL;
+    if (base_file_open_read(path, BASE_FILE_STREAM, &bf, why, sizeof why) == 0 && !(f = fdopen(bf.fd, "r"))) {
+        snprintf(why, sizeof why, "%s", strerror(errno));
+        base_file_close(&bf);
+    }
     if (!f) {
-        cmd_error(ctx, "cannot open \"%s\": %s", path, strerror(errno));
+        cmd_error(ctx, "cannot open \"%s\": %s", path, why);
         return 1;
     }
     char *buf = malloc(SCRIPT_MAX_LINE + 1);
@@ -112,6 +78,7 @@ int script_run_file(struct cmd_ctx *ctx, const char *path)
     cmd_location_push(ctx, &saved, path);
     cmd_script_set_depth(ctx, depth + 1);
     bool failed = false;
+    size_t total = 0;
     for (unsigned long lineno = 1; !cmd_quit_requested(ctx, NULL); lineno++) {
         size_t len = 0;
         cmd_location_line(ctx, lineno);
@@ -128,6 +95,11 @@ int script_run_file(struct cmd_ctx *ctx, const char *path)
             failed = true;
             break;
         }
+        if ((total += len + 1) > SCRIPT_MAX_BYTES) {
+            cmd_error(ctx, "script longer than %u bytes", SCRIPT_MAX_BYTES);
+            failed = true;
+            break;
+        }
         char *text = buf;
         if (len > 0 && text[len - 1] == '\r')
             text[--len] = 0;
@@ -135,7 +107,7 @@ int script_run_file(struct cmd_ctx *ctx, const char *path)
             text += 3;          /* UTF-8 byte order mark */
             len -= 3;
         }
-        if (!is_text((const unsigned char *)text, len)) {
+        if (!base_is_text(text, len, 0)) {
             cmd_error(ctx, "binary data in script");
             failed = true;
             break;
@@ -163,7 +135,7 @@ int script_run_line(struct cmd_ctx *ctx, const char *where, unsigned long n, con
     size_t len = line ? strlen(line) : 0;
     if (len > SCRIPT_MAX_LINE)
         rc = cmd_error(ctx, "line too long (limit %u bytes)", SCRIPT_MAX_LINE);
-    else if (!is_text((const unsigned char *)(line ? line : ""), len))
+    else if (!base_is_text(line ? line : "", len, 0))
         rc = cmd_error(ctx, "binary data in command");
     else
         rc = cmd_execute_line(ctx, line ? line : "", false);

@@ -1,10 +1,15 @@
 /* script.h — running command files (`scout -x FILE`, `source FILE`) and
  * `-ex` command lists through the command table of command.h.
  *
- * Files are read line by line.  Blank lines and lines starting with '#'
- * are skipped.  A line longer than SCRIPT_MAX_LINE bytes, or one holding a
- * NUL byte, a control character other than tab (and a final CR), or bytes
- * that are not valid UTF-8, ends that file with an error:
+ * Files are opened without blocking: a regular file, or a pipe
+ * (`echo run | scout -x /dev/stdin`); a FIFO, device or directory is
+ * refused ("cannot open \"F\": is a FIFO (named pipe), not a regular
+ * file").  They are read line by line, at most SCRIPT_MAX_BYTES in all.
+ * Blank lines and lines starting with '#' are skipped.  A line longer than
+ * SCRIPT_MAX_LINE bytes, or one holding a NUL byte, a control character
+ * other than tab (and a final CR), DEL, a C1 control (U+0080..U+009F) or
+ * bytes that are not valid UTF-8 (base/text.h), ends that file with an
+ * error:
  *     boot.scout:7: line too long (limit 4096 bytes)
  *     junk.bin:1: binary data in script
  * A command error is printed with the location in front:
@@ -26,6 +31,7 @@ struct cmd_ctx;
 
 #define SCRIPT_MAX_LINE  4096u  /* bytes per line, without the newline */
 #define SCRIPT_MAX_DEPTH 16u    /* nested source levels */
+#define SCRIPT_MAX_BYTES (16u << 20)  /* per file: a stream that never ends is cut here */
 
 /* Runs a command file.  Returns 0 if every command succeeded, 1 if the
  * file could not be read or a command failed (errors already printed). */

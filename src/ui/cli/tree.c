@@ -273,6 +273,12 @@ static int alias_add_fn(const char *path, void *arg)
 
 static void prune(struct cmd_node *n, const struct cmd_def *defs, size_t ndefs, size_t *removed);
 
+int cmd_name_taken(struct cmd_ctx *ctx, const char *name)
+{
+    struct reg_check rc = { ctx, NULL, 0, 0, false, NULL };
+    return check_path(name, &rc) < 0;
+}
+
 int cmd_register(struct cmd_ctx *ctx, const struct cmd_def *defs, size_t n)
 {
     struct reg_check rc = { ctx, defs, n, 0, false, NULL };

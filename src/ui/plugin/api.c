@@ -5,6 +5,9 @@
  * it, writes through the guest's write check.  See plugin_priv.h. */
 #include "ui/plugin/plugin_priv.h"
 
+#include "base/text.h"
+#include "ui/guard/guard.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,10 +128,14 @@ static int run_plugin_cmd(struct cmd_ctx *ctx, int argc, char **argv)
     if (!p || p->dead)
         return cmd_error(ctx, "the plugin is being unloaded");
     struct cmd_ctx *saved = h->out_ctx;
+    char what[48];
+    snprintf(what, sizeof(what), "command %s", pc->name);
     h->out_ctx = ctx;
     h->depth++;
     p->error[0] = 0;
+    guard_enter(p->name, what);
     int rc = pc->fn(p->id, argc, (const char **)argv);
+    guard_leave();
     h->depth--;
     h->out_ctx = saved;
     if (rc != 0)
@@ -137,22 +144,58 @@ static int run_plugin_cmd(struct cmd_ctx *ctx, int argc, char **argv)
     return rc != 0 ? -1 : 0;
 }
 
+/* A name a plugin gives: 1 to max bytes of [A-Za-z0-9_-] (and '.' when
+ * dots), or words of them joined by single spaces when words. */
+static int good_name(const char *name, size_t max, int words, int dots)
+{
+    size_t n = 0, w = 0;
+    if (!name || !*name)
+        return 0;
+    for (const char *c = name; *c; c++, n++) {
+        if (*c == ' ' && words && c > name && c[1] && c[1] != ' ' && ++w < 3)
+            continue;
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '_' || *c == '-' || (dots && *c == '.')))
+            return 0;
+    }
+    return n <= max;
+}
+
+/* Is name a command of a loaded plugin already? */
+static int plugin_command_taken(const char *name)
+{
+    struct plugins *h = plugin_host();
+    for (size_t i = 0; i < h->n; i++)
+        for (int k = 0; k < h->pl[i]->ncmds; k++)
+            if (strcmp(h->pl[i]->cmds[k]->name, name) == 0)
+                return 1;
+    return 0;
+}
+
+static void free_cmd(struct plugin_cmd *pc)
+{
+    free(pc->name);
+    free(pc->help);
+    free(pc);
+}
+
 int scout_plugin_register_command(scout_plugin_id id, const char *name, const char *help, scout_command_fn fn)
 {
     struct plugin *p = plugin_find(id);
-    if (!p || !name || !*name || !fn || p->ncmds == PLUGIN_MAX_COMMANDS)
+    if (!p || !fn || p->ncmds == PLUGIN_MAX_COMMANDS || !good_name(name, 63, 1, 0) ||
+        plugin_command_taken(name))
         return -1;
     struct plugin_cmd *pc = calloc(1, sizeof(*pc));
     if (!pc)
         return -1;
+    size_t hl = base_escape_text(NULL, 0, help ? help : "", 0) + 1;
     pc->name = strdup(name);
-    pc->help = strdup(help ? help : "");
+    pc->help = malloc(hl);
     if (!pc->name || !pc->help) {
-        free(pc->name);
-        free(pc->help);
-        free(pc);
+        free_cmd(pc);
         return -1;
     }
+    base_escape_text(pc->help, hl, help ? help : "", 0);
     pc->fn = fn;
     pc->id = id;
     pc->def.name = pc->name;
@@ -163,13 +206,11 @@ int scout_plugin_register_command(scout_plugin_id id, const char *name, const ch
     pc->def.flags = CMD_F_NO_REPEAT;
     pc->def.run = run_plugin_cmd;
     pc->def.data = pc;
-    if (plugin_host()->ctx && !p->installing) {
-        /* after install, with commands attached: register now (install's are
-           registered by plugins_load once install succeeded) */
-        if (cmd_register(plugin_host()->ctx, &pc->def, 1) != 0) {
-            free(pc->name);
-            free(pc->help);
-            free(pc);
+    if (plugin_host()->ctx) {
+        /* with commands attached (the front end attaches them before any
+           plugin loads): now, so a name scout has ("run") is -1 here */
+        if (cmd_name_taken(plugin_host()->ctx, name) || cmd_register(plugin_host()->ctx, &pc->def, 1) != 0) {
+            free_cmd(pc);
             return -1;
         }
         pc->registered = 1;
@@ -181,7 +222,7 @@ int scout_plugin_register_command(scout_plugin_id id, const char *name, const ch
 scout_plugin_counter *scout_plugin_counter_new(scout_plugin_id id, const char *name)
 {
     struct plugin *p = plugin_find(id);
-    if (!p || !name || !*name || p->nctrs == PLUGIN_MAX_COUNTERS)
+    if (!p || !good_name(name, sizeof(p->ctrs[0]->name) - 1, 0, 1) || p->nctrs == PLUGIN_MAX_COUNTERS)
         return NULL;
     struct scout_plugin_counter *c = calloc(1, sizeof(*c));
     if (!c)
@@ -210,14 +251,23 @@ uint64_t scout_plugin_counter_get(scout_plugin_id id, const scout_plugin_counter
     return owns_counter(plugin_find(id), c) ? c->value : 0;
 }
 
+/* Plugin text reaches a terminal: lines and tabs as written, any other
+ * control character (ESC, DEL, C1) as \xNN. */
 void scout_plugin_outs(scout_plugin_id id, const char *text)
 {
     if (!plugin_find(id) || !text)
         return;
+    char small[1024], *safe = small;
+    size_t need = base_escape_text(NULL, 0, text, BASE_TEXT_NEWLINE) + 1;
+    if (need > sizeof(small) && !(safe = malloc(need)))
+        return;
+    base_escape_text(safe, need, text, BASE_TEXT_NEWLINE);
     if (plugin_host()->out_ctx)
-        cmd_write(plugin_host()->out_ctx, text, strlen(text));
+        cmd_write(plugin_host()->out_ctx, safe, strlen(safe));
     else
-        fputs(text, stderr);
+        fputs(safe, stderr);
+    if (safe != small)
+        free(safe);
 }
 
 void scout_plugin_printf(scout_plugin_id id, const char *fmt, ...)

@@ -4,6 +4,9 @@
  * See plugin_priv.h. */
 #include "ui/plugin/plugin_priv.h"
 
+#include "base/text.h"
+#include "ui/guard/guard.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -69,7 +72,9 @@ static int cmd_info_plugins(struct cmd_ctx *ctx, int argc, char **argv)
     }
     for (size_t i = 0; i < h->n; i++) {
         const struct plugin *p = h->pl[i];
-        cmd_printf(ctx, "%s: %s", p->name, p->spec);
+        char spec[512];
+        base_escape_text(spec, sizeof(spec), p->spec, 0);
+        cmd_printf(ctx, "%s: %s", p->name, spec);
         if (p->ncmds) {
             cmd_printf(ctx, " (commands:");
             for (int k = 0; k < p->ncmds; k++)
@@ -83,6 +88,19 @@ static int cmd_info_plugins(struct cmd_ctx *ctx, int argc, char **argv)
 }
 
 static struct cmd_def builtin_defs[3];
+
+/* set plugin-timeout N: the guard's limit for one plugin callback */
+static void timeout_changed(struct cmd_ctx *ctx, const char *name, void *arg)
+{
+    (void)arg;
+    guard_set_plugin_limit((double)cmd_var_int(ctx, name));
+}
+
+static const struct cmd_var_def timeout_var = {
+    "plugin-timeout", CMD_VAR_INT, "10",
+    "seconds one plugin callback may run before scout ends (status 2); 0: no limit",
+    0, 86400, NULL, timeout_changed, NULL,
+};
 
 int plugins_attach_commands(struct plugins *h, struct cmd_ctx *ctx)
 {
@@ -99,11 +117,23 @@ int plugins_attach_commands(struct plugins *h, struct cmd_ctx *ctx)
     memcpy(builtin_defs, defs, sizeof(defs));
     if (cmd_register(ctx, builtin_defs, 3) != 0)
         return -1;
+    char now[32];
+    snprintf(now, sizeof(now), "%.0f", guard_plugin_limit());    /* --plugin-timeout's */
+    if (cmd_var_register(ctx, &timeout_var, 1) != 0 || cmd_var_set(ctx, timeout_var.name, now) != 0) {
+        cmd_unregister(ctx, builtin_defs, 3);
+        return -1;
+    }
     h->ctx = ctx;
+    /* commands plugins added before there was a command language: a name
+       it has already (cmd_register says which) is left out, the plugin stays */
     for (size_t i = 0; i < h->n; i++)
-        for (int k = 0; k < h->pl[i]->ncmds; k++)
+        for (int k = 0; k < h->pl[i]->ncmds; k++) {
             if (cmd_register(ctx, &h->pl[i]->cmds[k]->def, 1) == 0)
                 h->pl[i]->cmds[k]->registered = 1;
+            else
+                plugin_report(h, "plugin %s: command \"%s\" left out (scout has that name)", h->pl[i]->name,
+                              h->pl[i]->cmds[k]->name);
+        }
     return 0;
 }
 

@@ -3,9 +3,12 @@
  * callback table, in load order.  See plugin_priv.h. */
 #include "ui/plugin/plugin_priv.h"
 
+#include "ui/guard/guard.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static struct plugins *g_host;      /* the one host; the public API finds plugins here */
 
@@ -13,26 +16,12 @@ struct plugins *plugin_host(void) { return g_host; }
 
 struct plugin *plugin_find(scout_plugin_id id)
 {
-    if (!g_host)
+    if (!g_host || !pthread_equal(pthread_self(), g_host->thread))
         return NULL;
     for (size_t i = 0; i < g_host->n; i++)
         if (g_host->pl[i]->id == id)
             return g_host->pl[i];
     return NULL;
-}
-
-static void report(struct plugins *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void report(struct plugins *h, const char *fmt, ...)
-{
-    char line[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    if (h->report)
-        h->report(h->report_arg, line);
-    else
-        fprintf(stderr, "scout: %s\n", line);
 }
 
 /* A callback of p failed: report it once, skip p from now on. */
@@ -41,7 +30,7 @@ static void failed(struct plugins *h, struct plugin *p, const char *what)
     if (p->dead)
         return;
     p->dead = 1;
-    report(h, "plugin %s: %s callback failed: %s; unloaded", p->name, what,
+    plugin_report(h, "plugin %s: %s callback failed: %s; unloaded", p->name, what,
            p->error[0] ? p->error : "returned an error");
 }
 
@@ -59,6 +48,10 @@ void plugin_reap(struct plugins *h)
 
 /* ── scout events → plugin callbacks ───────────────────────────────── */
 
+/* A call into plugin p's code, timed by the guard's watchdog; its value. */
+static int guarded_rc;
+#define GUARDED(p, what, call) (guard_enter((p)->name, (what)), guarded_rc = (call), guard_leave(), guarded_rc)
+
 /* Each returns 1 when the event is a safe point (plugins may be unloaded). */
 static int on_run(struct plugins *h, const struct scout_event *ev)
 {
@@ -75,7 +68,7 @@ static int on_run(struct plugins *h, const struct scout_event *ev)
     for (size_t i = 0; i < h->n; i++) {
         struct plugin *p = h->pl[i];
         struct plugin_cb *cb = &p->cb[PLUGIN_EV_RUN];
-        if (!p->dead && cb->fn.run && cb->fn.run(p->id, cb->ud, &r) < 0)
+        if (!p->dead && cb->fn.run && GUARDED(p, "run", cb->fn.run(p->id, cb->ud, &r)) < 0)
             failed(h, p, "run");
     }
     return 1;
@@ -101,9 +94,10 @@ static int on_write(struct plugins *h, const struct scout_event *ev)
     for (size_t i = 0; i < h->n; i++) {
         struct plugin *p = h->pl[i];
         struct plugin_cb *wcb = &p->cb[PLUGIN_EV_WRITE], *icb = &p->cb[PLUGIN_EV_INVALIDATE];
-        if (!p->dead && wcb->fn.write && wcb->fn.write(p->id, wcb->ud, &w) < 0)
+        if (!p->dead && wcb->fn.write && GUARDED(p, "write", wcb->fn.write(p->id, wcb->ud, &w)) < 0)
             failed(h, p, "write");
-        if (w.hit && !p->dead && icb->fn.invalidate && icb->fn.invalidate(p->id, icb->ud, &inv) < 0)
+        if (w.hit && !p->dead && icb->fn.invalidate &&
+            GUARDED(p, "invalidate", icb->fn.invalidate(p->id, icb->ud, &inv)) < 0)
             failed(h, p, "invalidate");
     }
     return 0;
@@ -115,7 +109,7 @@ static int on_io(struct plugins *h, const struct scout_event *ev)
     for (size_t i = 0; i < h->n; i++) {
         struct plugin *p = h->pl[i];
         struct plugin_cb *cb = &p->cb[PLUGIN_EV_IO];
-        if (!p->dead && cb->fn.io && cb->fn.io(p->id, cb->ud, &io) < 0)
+        if (!p->dead && cb->fn.io && GUARDED(p, "io", cb->fn.io(p->id, cb->ud, &io)) < 0)
             failed(h, p, "io");
     }
     return 1;
@@ -157,7 +151,7 @@ static int on_classify(void *ctx, const struct prescan_insn *pi)
         struct plugin_cb *cb = &p->cb[PLUGIN_EV_CLASSIFY];
         if (p->dead || !cb->fn.classify)
             continue;
-        int r = cb->fn.classify(p->id, cb->ud, &in);
+        int r = GUARDED(p, "classify", cb->fn.classify(p->id, cb->ud, &in));
         if (r < 0)
             failed(h, p, "classify");
         else if (decision < 0 && r == SCOUT_CLASSIFY_NATIVE)
@@ -175,13 +169,16 @@ static int on_vexit(void *ctx, const struct enf_vexit *ev)
     struct plugins *h = ctx;
     scout_vexit v = { ev->rip, ev->gpa, ev->mode, ev->length, ev->bytes, ev->nbytes,
                       ev->mnemonic, session_reason_name(ev->reason), 0 };
+    uint8_t was[16];
+    unsigned n = ev->nbytes < sizeof(was) ? ev->nbytes : (unsigned)sizeof(was);
+    memcpy(was, ev->bytes, n);
     h->depth++;
     for (size_t i = 0; i < h->n; i++) {
         struct plugin *p = h->pl[i];
         struct plugin_cb *cb = &p->cb[PLUGIN_EV_VEXIT];
         if (p->dead || !cb->fn.vexit)
             continue;
-        int r = cb->fn.vexit(p->id, cb->ud, &v);
+        int r = GUARDED(p, "vexit", cb->fn.vexit(p->id, cb->ud, &v));
         if (r < 0)
             failed(h, p, "vexit");
         else if (r == SCOUT_VEXIT_HANDLED)
@@ -189,6 +186,13 @@ static int on_vexit(void *ctx, const struct enf_vexit *ev)
     }
     h->depth--;
     plugin_reap(h);
+    /* A plugin that wrote over the trapped instruction (its page was
+     * dropped by the write check): what scout decoded before is stale.
+     * Handled with RIP where it is: the new bytes are scanned and run
+     * from there, never the old decode. */
+    uint8_t now[16];
+    if (!v.handled && n && session_read_linear(h->s, ev->rip, now, n) == 0 && memcmp(now, was, n) != 0)
+        v.handled = 1;
     return v.handled;
 }
 
@@ -206,6 +210,7 @@ struct plugins *plugins_new(struct session *s, const char *guest_path, char *err
         return NULL;
     }
     h->s = s;
+    h->thread = pthread_self();
     snprintf(h->guest_path, sizeof(h->guest_path), "%s", guest_path ? guest_path : session_guest_name(s));
     h->next_id = 1;
     if (session_subscribe(s, on_event, h) != 0) {

@@ -2,9 +2,14 @@
  * API version, install) and unloading it again.  See plugin_priv.h. */
 #include "ui/plugin/plugin_priv.h"
 
+#include "base/base.h"
+#include "base/file.h"
+#include "base/text.h"
+#include "ui/guard/guard.h"
+
 #include <dlfcn.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +22,32 @@ static struct plugin *find_name(struct plugins *h, const char *name)
         if (strcmp(h->pl[i]->name, name) == 0)
             return h->pl[i];
     return NULL;
+}
+
+/* A plugin is its file: the same .so under another name or through a
+ * symlink is the same plugin (dlopen would hand back the same handle, and
+ * both would share its state). */
+static struct plugin *find_file(struct plugins *h, dev_t dev, ino_t ino)
+{
+    for (size_t i = 0; i < h->n; i++)
+        if (h->pl[i]->dev == dev && h->pl[i]->ino == ino)
+            return h->pl[i];
+    return NULL;
+}
+
+/* One line about a plugin, escaped (see plugin_priv.h). */
+void plugin_report(struct plugins *h, const char *fmt, ...)
+{
+    char line[512], safe[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    base_escape_text(safe, sizeof(safe), line, 0);
+    if (h->report)
+        h->report(h->report_arg, safe);
+    else
+        fprintf(stderr, "scout: %s\n", safe);
 }
 
 void plugin_unregister_commands(struct plugins *h, struct plugin *p)
@@ -34,7 +65,9 @@ void plugin_unload_now(struct plugins *h, struct plugin *p)
         scout_exit_cb fn = p->cb[PLUGIN_EV_EXIT].fn.exit;
         p->cb[PLUGIN_EV_EXIT].fn.exit = NULL;
         h->depth++;
+        guard_enter(p->name, "exit");
         fn(p->id, p->cb[PLUGIN_EV_EXIT].ud);
+        guard_leave();
         h->depth--;
     }
     plugin_unregister_commands(h, p);
@@ -59,21 +92,25 @@ void plugin_unload_now(struct plugins *h, struct plugin *p)
     free(p);
 }
 
-/* Is path an ELF file?  1 yes, 0 no, -1 cannot read (errno). */
-static int is_elf(const char *path)
+/* Opens path without blocking (a regular file: no FIFO, device or
+ * directory) and checks for the ELF magic.  0 with its identity, or -1
+ * with why. */
+static int check_file(const char *path, dev_t *dev, ino_t *ino, char *why, size_t whylen)
 {
+    struct base_file f;
     unsigned char m[4];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (base_file_open_read(path, 0, &f, why, whylen) < 0)
         return -1;
-    ssize_t n = read(fd, m, 4);
+    ssize_t n = read(f.fd, m, 4);
     int e = errno;
-    close(fd);
-    if (n < 0) {
-        errno = e;
-        return -1;
-    }
-    return n == 4 && m[0] == 0x7f && m[1] == 'E' && m[2] == 'L' && m[3] == 'F';
+    *dev = f.dev;
+    *ino = f.ino;
+    base_file_close(&f);
+    if (n < 0)
+        return base_err(why, whylen, "%s", strerror(e));
+    if (n != 4 || m[0] != 0x7f || m[1] != 'E' || m[2] != 'L' || m[3] != 'F')
+        return base_err(why, whylen, "not a shared object (no ELF header)");
+    return 0;
 }
 
 /* A bare NAME (no '/', no such regular file here) is NAME.so in the plugin folders
@@ -130,36 +167,37 @@ int plugins_load(struct plugins *h, const char *spec, char *err, size_t errlen)
         snprintf(err, errlen, "plugin \"%s\": no file name", path);
         return -1;
     }
-    if (find_name(h, name)) {
-        snprintf(err, errlen, "plugin %s: already loaded", name);
+    if (!base_is_text(name, strlen(name), 0) || strpbrk(name, " \t")) {
+        char shown[200];
+        base_escape_text(shown, sizeof(shown), name, 0);
+        snprintf(err, errlen, "plugin \"%s\": the name (file name without .so) must be printable, without blanks",
+                 shown);
         return -1;
     }
     if (h->n == PLUGINS_MAX) {
         snprintf(err, errlen, "plugin %s: too many plugins (at most %d)", name, PLUGINS_MAX);
         return -1;
     }
-    char where[8500];
+    char where[8500], why[256];
     struct stat st;
     if (!strchr(path, '/') && (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) &&
         find_by_name(name, path, sizeof(path), where, sizeof(where)) < 0) {
         snprintf(err, errlen, "plugin %s: no file %.*s here, and no %s.so in %s", name, (int)plen, spec, name, where);
         return -1;
     }
-    if (stat(path, &st) != 0) {
-        snprintf(err, errlen, "plugin %s: cannot load %s: %s", name, path, strerror(errno));
+    dev_t dev;
+    ino_t ino;
+    if (check_file(path, &dev, &ino, why, sizeof(why)) < 0) {
+        snprintf(err, errlen, "plugin %s: cannot load %s: %s", name, path, why);
         return -1;
     }
-    if (!S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "plugin %s: cannot load %s: not a regular file", name, path);
+    const struct plugin *same = find_file(h, dev, ino);
+    if (same) {
+        snprintf(err, errlen, "plugin %s: already loaded as %s (the same file %s)", name, same->name, path);
         return -1;
     }
-    int elf = is_elf(path);
-    if (elf < 0) {
-        snprintf(err, errlen, "plugin %s: cannot load %s: %s", name, path, strerror(errno));
-        return -1;
-    }
-    if (!elf) {
-        snprintf(err, errlen, "plugin %s: cannot load %s: not a shared object (no ELF header)", name, path);
+    if (find_name(h, name)) {
+        snprintf(err, errlen, "plugin %s: already loaded (another file of that name)", name);
         return -1;
     }
 
@@ -170,6 +208,8 @@ int plugins_load(struct plugins *h, const char *spec, char *err, size_t errlen)
         return -1;
     }
     snprintf(p->name, sizeof(p->name), "%s", name);
+    p->dev = dev;
+    p->ino = ino;
     /* arguments */
     const char *a = comma;
     while (a && *a == ',') {
@@ -198,6 +238,12 @@ int plugins_load(struct plugins *h, const char *spec, char *err, size_t errlen)
         plugin_unload_now(h, p);
         return -1;
     }
+    for (size_t i = 0; i < h->n; i++)
+        if (h->pl[i]->dl == p->dl) {        /* the file changed under us: still the same object */
+            snprintf(err, errlen, "plugin %s: already loaded as %s (the same shared object)", name, h->pl[i]->name);
+            plugin_unload_now(h, p);
+            return -1;
+        }
     const int *ver = dlsym(p->dl, "scout_plugin_api_version");
     if (!ver) {
         snprintf(err, errlen, "plugin %s: not a scout plugin: missing symbol scout_plugin_api_version", name);
@@ -235,7 +281,9 @@ int plugins_load(struct plugins *h, const char *spec, char *err, size_t errlen)
     h->pl[h->n++] = p;
     h->depth++;
     p->installing = 1;
+    guard_enter(p->name, "install");
     int rc = install.fn(p->id, &info, p->nargs, (const char **)p->args);
+    guard_leave();
     p->installing = 0;
     h->depth--;
     if (rc != 0 || p->dead) {
@@ -245,6 +293,8 @@ int plugins_load(struct plugins *h, const char *spec, char *err, size_t errlen)
         return -1;
     }
     for (int i = 0; h->ctx && i < p->ncmds; i++) {
+        if (p->cmds[i]->registered)
+            continue;
         if (cmd_register(h->ctx, &p->cmds[i]->def, 1) != 0) {
             snprintf(err, errlen, "plugin %s: cannot add command \"%s\" (name taken?)", name, p->cmds[i]->name);
             plugin_unload_now(h, p);

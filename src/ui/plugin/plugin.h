@@ -18,7 +18,11 @@
  * unloaded (exit callback, commands, counters, dlclose) at the next safe
  * point: after the vexit hook, at run start/stop and I/O events, after a
  * command, and at plugins_free.  One plugins host per process (the public
- * API finds it from a plugin id). */
+ * API finds it from a plugin id, on the thread that made the host).
+ * A plugin is its file ((st_dev, st_ino), and its dlopen handle): the same
+ * file by another name or a symlink is refused.  Callbacks are timed by
+ * the guard (src/ui/guard); `set plugin-timeout` is registered with the
+ * plugin commands. */
 #ifndef SCOUT_UI_PLUGIN_H
 #define SCOUT_UI_PLUGIN_H
 #include <stddef.h>

@@ -7,10 +7,14 @@
  *   commands.c  `plugin load`, `plugin unload`, `info plugins`, counters
  * Calls go one way: commands.c -> loader.c, core.c -> loader.c and
  * commands.c, api.c -> core.c; plugins reach api.c through their own
- * calls, and core.c reaches plugins only through the callback table. */
+ * calls, and core.c reaches plugins only through the callback table.
+ * Every call into a plugin (install, exit, each callback, its commands)
+ * runs between guard_enter and guard_leave (src/ui/guard: the watchdog). */
 #ifndef SCOUT_UI_PLUGIN_PRIV_H
 #define SCOUT_UI_PLUGIN_PRIV_H
 #include <stdint.h>
+#include <pthread.h>
+#include <sys/types.h>
 
 #include "scout/plugin.h"
 #include "ui/cli/command.h"
@@ -55,6 +59,8 @@ struct plugin_cmd {
 struct plugin {
     scout_plugin_id id;
     char name[64];
+    dev_t dev;                      /* the file it was loaded from: a plugin is that file, */
+    ino_t ino;                      /* whatever name or symlink it is given by */
     char *spec;                     /* as given, for `info plugins` */
     void *dl;
     int dead;                       /* a callback failed: skipped, unloaded at the next safe point */
@@ -71,6 +77,7 @@ struct plugin {
 
 struct plugins {
     struct session *s;
+    pthread_t thread;               /* the one the API may be called from */
     char guest_path[4096];
     struct plugin *pl[PLUGINS_MAX];
     size_t n;
@@ -85,11 +92,17 @@ struct plugins {
 
 /* core.c */
 struct plugins *plugin_host(void);                  /* the one host, or NULL */
-struct plugin *plugin_find(scout_plugin_id id);     /* in the host, or NULL */
+/* In the host, or NULL (also when called from another thread than the
+ * host's: plugins are single-threaded, see scout/plugin.h). */
+struct plugin *plugin_find(scout_plugin_id id);
+
 /* Unloads the plugins whose callbacks failed, when nothing of theirs runs. */
 void plugin_reap(struct plugins *h);
 
 /* loader.c */
+/* Reports a line through the host's report function (stderr by default);
+ * control characters in it are escaped. */
+void plugin_report(struct plugins *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Removes p from the host and frees it (its exit callback first). */
 void plugin_unload_now(struct plugins *h, struct plugin *p);
 /* Takes p's commands out of the attached command context. */

@@ -14,8 +14,29 @@ int session_translate(struct session *s, uint64_t linear, uint64_t *gpa)
     return gmem_translate(s->impl->vm, linear, 0, gpa) == 0 ? 0 : -1;
 }
 
+/* Every page of [linear, linear+len) translated (writable when asked),
+ * and its bytes inside RAM: 0, or -1 at the first that is not, with the
+ * address in *bad.  Checked before anything is copied: all or nothing. */
+static int range_ok(struct session *s, uint64_t linear, size_t len, int writable, uint64_t *bad)
+{
+    uint64_t gpa, mem = vm_mem_size(s->impl->vm);
+    *bad = linear;
+    if (len > mem || linear + len < linear)
+        return -1;              /* more than RAM holds, or wrapping */
+    for (size_t done = 0, n; done < len; done += n) {
+        n = base_page_chunk(linear + done, len - done);
+        *bad = linear + done;
+        if (gmem_translate(s->impl->vm, linear + done, writable, &gpa) != 0 || gpa >= mem || n > mem - gpa)
+            return -1;
+    }
+    return 0;
+}
+
 int session_read_linear(struct session *s, uint64_t linear, void *buf, size_t len)
 {
+    uint64_t bad;
+    if ((len && !buf) || range_ok(s, linear, len, 0, &bad) != 0)
+        return -1;
     if (s->impl->ef)
         return enf_read_code(s->impl->ef, linear, buf, len) == 0 ? 0 : -1;
     return gmem_read_linear(s->impl->vm, linear, buf, len) == 0 ? 0 : -1;
@@ -59,12 +80,11 @@ int session_write_linear(struct session *s, uint64_t linear, const void *buf, si
                          char *err, size_t errlen)
 {
     const uint8_t *b = buf;
-    uint64_t gpa;
+    uint64_t gpa, bad;
     /* translate every page first: all or nothing */
-    for (size_t done = 0; done < len; done += base_page_chunk(linear + done, len - done))
-        if (gmem_translate(s->impl->vm, linear + done, check_writable, &gpa) != 0)
-            return base_err(err, errlen, "0x%llx is not mapped%s", (unsigned long long)(linear + done),
-                            check_writable ? " writable" : "");
+    if (range_ok(s, linear, len, check_writable, &bad) != 0)
+        return base_err(err, errlen, "0x%llx is not mapped%s", (unsigned long long)bad,
+                        check_writable ? " writable" : "");
     for (size_t done = 0, n; done < len; done += n) {
         n = base_page_chunk(linear + done, len - done);
         if (gmem_translate(s->impl->vm, linear + done, check_writable, &gpa) != 0 ||

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,6 +28,7 @@
 #include <readline/readline.h>
 
 #include "ui/cli/command.h"
+#include "ui/guard/guard.h"
 
 #define TICK_MS 100
 
@@ -59,6 +61,7 @@ static volatile sig_atomic_t in_command;   /* a command line is being run */
 static void on_sigint(int sig)
 {
     (void)sig;
+    guard_sigint();             /* a second one before the loop took the first ends scout */
     if (g_tui && (in_command || session_running(g_tui->s)))
         session_interrupt(g_tui->s, VM_STOP_INTERRUPTED);   /* a run, or the next step of a loop */
     else
@@ -450,6 +453,10 @@ static void history_setup(void)
     }
     using_history();
     stifle_history(1000);
+    /* readline opens it blocking: only a regular file (or none yet) */
+    struct stat st;
+    if (hist_path[0] && stat(hist_path, &st) == 0 && !S_ISREG(st.st_mode))
+        hist_path[0] = 0;
     if (hist_path[0])
         read_history(hist_path);
 }
@@ -542,6 +549,16 @@ int tui_main(struct tui *t, char *err, size_t errlen)
         return line_mode(t, why);
     }
     in_tui = 1;
+    /* what the guard writes to give the terminal back if scout has to end
+       at once: leave the alternate screen, show the cursor, plain text */
+    char reset[128];
+    const char *seq[3] = { tigetstr("rmcup"), tigetstr("cnorm"), tigetstr("sgr0") };
+    reset[0] = 0;
+    for (int i = 0; i < 3; i++)
+        if (seq[i] && seq[i] != (char *)-1 && strlen(reset) + strlen(seq[i]) < sizeof(reset) - 3)
+            strcat(reset, seq[i]);
+    strcat(reset, "\r\n");
+    guard_terminal(reset);
     cbreak();
     noecho();
     nonl();
@@ -581,6 +598,7 @@ int tui_main(struct tui *t, char *err, size_t errlen)
     draw(1);
 
     while (!quit_now) {
+        guard_settled();                      /* the prompt is here: nothing pending */
         int ch = wgetch(stdscr);
         if (got_winch) {
             draw(1);
@@ -627,6 +645,7 @@ int tui_main(struct tui *t, char *err, size_t errlen)
     if (hist_path[0])
         write_history(hist_path);
     endwin();
+    guard_terminal(NULL);
     delscreen(g_screen);
     g_screen = NULL;
     in_tui = 0;
