@@ -94,6 +94,10 @@ void trace_events_sink(void *ctx, const struct scout_event *ev)
         trace_emit(tw, name, "idt=0x%" PRIx64 " limit=0x%x entries=%zu pages=%zu", ev->u.tables.idt,
                    ev->u.tables.limit, ev->u.tables.entries, ev->u.tables.pages);
         break;
+    case SCOUT_EV_IRQ:
+        trace_emit(tw, name, "vector=0x%x line=%d src=%s rip=0x%" PRIx64, ev->u.irq.vector, ev->u.irq.line,
+                   ev->u.irq.src, ev->u.irq.rip);
+        break;
     case SCOUT_EV_COUNT:
         break;
     }

@@ -129,21 +129,21 @@ expect_eq x_formats "0x40000c:	0x31	0xc0	0x83	0xf8
 expect_eq x_formats_status 0 "$RC"
 
 sc -ex 'set on-error continue' -ex 'x/5000xb 0x400000' -ex 'x/x 0x40000000' -ex 'xp/x 0x40000000' \
-   -ex 'x/4q 0' -ex 'x/x $nope' -ex 'x' -ex 'xp/i 0' -ex 'x/2xg 0x3fffff8' -ex 'disas 0 99999' "$LAZY"
+   -ex 'x/4q 0' -ex 'x/x $nope' -ex 'x' -ex 'xp/i 0' -ex 'x/2xg 0x7fffff8' -ex 'disas 0 99999' "$LAZY"
 expect_eq x_errors "-ex 2: x: count 5000 is too large (limit 4096)
 -ex 3: x: cannot read 0x40000000: not mapped
--ex 4: xp: cannot read physical 0x40000000: outside guest memory (0x4000000 bytes)
+-ex 4: xp: cannot read physical 0x40000000: outside guest memory (0x8000000 bytes)
 -ex 5: x: bad format \"/4q\": unknown letter 'q'
 -ex 6: x: unknown register \"\$nope\"
 -ex 7: x: address expected (usage: x/NFU ADDRESS)
 -ex 8: xp: format 'i' needs a linear address (use x/i)
 -ex 10: disas: count 99999 is too large (limit 4096)" "$(grep -v '^-ex 9:' "$T/err")"
-expect_eq x_end_of_ram "-ex 9: x: cannot read 0x4000000: not mapped" "$(grep '^-ex 9:' "$T/err")"
-expect_eq x_partial_line "0x3fffff8:	0x0000000000000000" "$(out)"
+expect_eq x_end_of_ram "-ex 9: x: cannot read 0x8000000: not mapped" "$(grep '^-ex 9:' "$T/err")"
+expect_eq x_partial_line "0x7fffff8:	0x0000000000000000" "$(out)"
 expect_eq x_errors_status 1 "$RC"
 
 sc -ex regs "$LAZY"
-expect_match regs_gprs "rsp    0x0000000003fc0000" "$(out)"
+expect_match regs_gprs "rsp    0x0000000007fc0000" "$(out)"
 expect_match regs_rip "rip    0x0000000000400000   rflags 0x00000002 \[\] iopl=0${NL}mode   long64 cpl=0" "$(out)"
 expect_match regs_segments "cs  0x0008  base=0x0000000000000000 limit=0xffffffff type=11 dpl=0 P S L" "$(out)"
 expect_match regs_control "cr0    0x0000000080050033.*efer   0x0000000000000500" "$(out | tr '\n' ' ')"

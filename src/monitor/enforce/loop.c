@@ -135,6 +135,12 @@ static void on_after_exit(void *ctx, struct vcpu *cpu, uint32_t exit_reason)
         vcpu_request_stop(ef->cpu, VM_STOP_HOOK);
 }
 
+/* A device's write into guest RAM (fw_cfg DMA): the guest's write path. */
+static int on_device_write(void *ctx, uint64_t gpa, const void *buf, size_t len)
+{
+    return enf_apply_write(ctx, gpa, buf, len, 0);
+}
+
 /* ── lifecycle ──────────────────────────────────────────────────────── */
 
 static int trap_mem_read(void *ctx, uint64_t gpa, void *buf, size_t len)
@@ -175,6 +181,7 @@ struct enf *enf_new(struct vm *vm, const struct enf_config *cfg, struct events *
         enf_free(ef);
         return NULL;
     }
+    vm_set_device_write_hook(vm, on_device_write, ef);
     return ef;
 }
 
@@ -184,6 +191,7 @@ void enf_free(struct enf *ef)
 {
     if (!ef)
         return;
+    vm_set_device_write_hook(ef->vm, NULL, NULL);
     enf_end_step(ef);
     enf_tables_free(ef);
     prescan_free(ef->ps);

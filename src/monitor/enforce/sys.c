@@ -219,6 +219,21 @@ int enf_emulate_system(struct enf *ef, struct cpu_view *c, const struct x86_insn
         *how = "ltr";
         return enf_emulate_ltr(ef, c, in);
     }
+    if (zi->mnemonic == ZYDIS_MNEMONIC_HLT && c->cpl == 0) {
+        /* RIP past it, then the vCPU waits in KVM for an interrupt (or the
+         * run ends: nothing can wake it).  Stepped in place instead, an
+         * interrupt could come between the trap and the HLT -- after an
+         * STI its shadow no longer covers that gap -- and the HLT would
+         * then wait for the next one. */
+        *how = "hlt";
+        if (advance(ef, c, in) < 0)
+            return -1;
+        if (vcpu_halt(ef->cpu) != 0) {
+            enf_fail(ef, "cannot halt the vCPU (KVM_SET_MP_STATE)");
+            return -1;
+        }
+        return 1;
+    }
     if (zi->operand_count_visible < 1 || in->ops[0].type != ZYDIS_OPERAND_TYPE_MEMORY)
         return 0;
     switch (zi->mnemonic) {

@@ -123,10 +123,15 @@ static int try_emulate(struct enf *ef, struct cpu_view *c, uint64_t linear, cons
     if (!in->ok)
         return 0;
     enf_cpu_to_emul(ef, c, &e);
+    uint64_t flags_before = c->regs.rflags;
     if (x86_emul_step(&e, &mem, in->bytes, in->nbytes, &info) != X86_EMUL_DONE)
         return ef->failed ? -1 : 0;
     if (ef->failed || enf_emul_to_cpu(ef, &e, c) != 0)
         return -1;
+    /* STI that set IF: no interrupt before the next instruction (sti; hlt) */
+    if (in->zi.mnemonic == ZYDIS_MNEMONIC_STI && !(flags_before & X86_RFLAGS_IF) &&
+        (c->regs.rflags & X86_RFLAGS_IF))
+        vcpu_set_sti_shadow(ef->cpu);
     ef->st.emulated++;
     uint64_t next = enf_cpu_linear(c, c->regs.rip);
     vexit_event(ef, linear, insn, reason, info.how, info.has_target, next);

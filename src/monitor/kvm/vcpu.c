@@ -100,10 +100,31 @@ int vcpu_set_sregs(struct vcpu *cpu, const struct kvm_sregs *s)
     return 0;
 }
 
+/* STI's shadow, with the rest of the events as KVM reported them at this
+ * exit (sync regs), or read and written back. */
+static int flush_shadow(struct vcpu *cpu)
+{
+    struct kvm_vcpu_events ev;
+    cpu->sti_shadow = 0;
+    if (cpu->sync) {
+        cpu->run->s.regs.events.interrupt.shadow = KVM_X86_SHADOW_INT_STI;
+        cpu->run->s.regs.events.flags = KVM_VCPUEVENT_VALID_SHADOW;
+        cpu->run->kvm_dirty_regs |= KVM_SYNC_X86_EVENTS;
+        return 0;
+    }
+    if (vcpu_ioctl(cpu, KVM_GET_VCPU_EVENTS, &ev) < 0)
+        return -1;
+    ev.interrupt.shadow = KVM_X86_SHADOW_INT_STI;
+    ev.flags = KVM_VCPUEVENT_VALID_SHADOW;
+    return vcpu_ioctl(cpu, KVM_SET_VCPU_EVENTS, &ev) < 0 ? -1 : 0;
+}
+
 /* Before KVM_RUN: dirty state goes back through kvm_dirty_regs (sync) or
  * the SET ioctls. */
 int vcpu_flush(struct vcpu *cpu)
 {
+    if (cpu->sti_shadow && flush_shadow(cpu) < 0)
+        return -1;
     if (cpu->sync) {
         if (cpu->sregs_dirty) {
             cpu->run->s.regs.sregs = cpu->sregs;
@@ -188,7 +209,11 @@ int vcpu_inject_exception(struct vcpu *cpu, unsigned vector, int has_error, uint
     ev.exception.has_error_code = has_error ? 1 : 0;
     ev.exception.error_code = error;
     ev.flags = 0;
-    return vcpu_ioctl(cpu, KVM_SET_VCPU_EVENTS, &ev) < 0 ? -1 : 0;
+    if (vcpu_ioctl(cpu, KVM_SET_VCPU_EVENTS, &ev) < 0)
+        return -1;
+    if (cpu->sync)
+        cpu->run->s.regs.events = ev;   /* a later sync write of the events carries it */
+    return 0;
 }
 
 void vcpu_format_state(struct vcpu *cpu, char *buf, size_t len)

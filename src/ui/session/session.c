@@ -34,7 +34,8 @@ int session_open(struct session *s, const struct session_opts *o, char *err, siz
     si->cpu = vm_vcpu(si->vm);
     vm_set_events(si->vm, &si->events);
     si->bus = dev_bus_new(si->vm, &si->events);
-    if (!si->bus || dev_pc_init(si->bus) != 0) {
+    struct dev_pc_config pc = { vm_mem_size(si->vm), o->load.cmdline, o->pc_testdev };
+    if (!si->bus || dev_pc_init(si->bus, &pc) != 0) {
         session_close(s);
         return base_err(err, errlen, "cannot set up the devices: out of memory");
     }

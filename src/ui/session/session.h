@@ -36,6 +36,7 @@ struct session_opts {
     unsigned depth;             /* prescan depth (0 = lazy) */
     const char *trace_path;     /* --trace FILE */
     int trace_times;            /* --trace-times */
+    int pc_testdev;             /* --device pc-testdev */
 };
 
 /* A session.  Its state is private to src/ui/session/ (session_priv.h). */
