@@ -61,6 +61,10 @@ struct enf_tables {
     VEC(struct enf_entry) entries;
     VEC(uint64_t) pages;        /* pages holding table data the CPU reads: protected */
     int dirty;                  /* a write hit one of them: follow again */
+    /* real mode: where each vector leads (UINT64_MAX: nowhere guarded), and
+     * the vectors a write changed -- only those are followed again */
+    uint64_t vec_gpa[256];
+    uint64_t vec_dirty[4];
 };
 
 /* Whether a page holds table data the CPU reads (protected, followed). */
@@ -183,6 +187,9 @@ int  enf_decode_at(struct enf *ef, const struct cpu_view *c, uint64_t linear, st
 /* tables.c (the state in struct enf_tables is read directly by the files
  * that only ask whether a page holds table data) */
 void enf_tables_check(struct enf *ef, const struct cpu_view *c);
+/* A write changed bytes at gpa in a table page: follow again (only the
+ * vectors it touched, for the real-mode IVT). */
+void enf_tables_written(struct enf *ef, uint64_t gpa, size_t len);
 const struct enf_entry *enf_tables_entry(const struct enf *ef, uint64_t gpa);
 void enf_tables_free(struct enf *ef);
 

@@ -29,6 +29,22 @@
 
 /* ── run-loop hooks ─────────────────────────────────────────────────── */
 
+/* The guest goes on at the trap's own address (an instruction run in
+ * place, a branch just resolved, a step's guard reached): the trap byte
+ * there has had its instruction-breakpoint check already (a #DB, or RF
+ * from an IRET consumed), so the instruction itself runs with RF set, as
+ * the CPU would have run it once. */
+static void resume_with_rf(struct enf *ef, uint64_t linear)
+{
+    struct cpu_view c;
+    if (enf_cpu_load(ef, &c) == 0 && enf_cpu_linear(&c, c.regs.rip) == linear &&
+        !(c.regs.rflags & X86_RFLAGS_RF)) {
+        c.regs.rflags |= X86_RFLAGS_RF;
+        if (vcpu_set_regs(ef->cpu, &c.regs) != 0)
+            enf_fail(ef, "cannot set RFLAGS.RF");
+    }
+}
+
 static enum vm_hook_result on_io(void *ctx, struct vcpu *cpu, uint16_t port, int out, int size,
                                  uint32_t count, void *data)
 {
@@ -46,7 +62,10 @@ static enum vm_hook_result on_io(void *ctx, struct vcpu *cpu, uint16_t port, int
             /* RIP is past the one-byte OUT now, on every host. */
             if (enf_set_rip(ef, &c, c.regs.rip - 1) != 0 || enf_handle_trap(ef, &c, cand, gpa) != 0)
                 return VM_HOOK_STOP;
-            return ef->failed || ef->stop_now ? VM_HOOK_STOP : VM_HOOK_HANDLED;
+            if (ef->failed || ef->stop_now)
+                return VM_HOOK_STOP;
+            resume_with_rf(ef, cand);
+            return VM_HOOK_HANDLED;
         }
     }
     /* Port I/O is virtualize: only an instruction stepped in place may do

@@ -51,13 +51,14 @@ static void usage(FILE *f)
         "  --poke GPA=HEXBYTES   before running, write bytes as if the guest did\n"
         "                        (same write check and invalidation; repeatable)\n"
         "  --max-memslots N      KVM memory slot budget (default: the host's limit)\n"
-        "  --mem SIZE            guest RAM (default 64M; suffix K/M/G, bare number = MiB)\n"
+        "  --mem SIZE            guest RAM (default 128M; suffix K/M/G, bare number = MiB)\n"
         "  --cpl 0|3             privilege level for 64-bit guests (default 0)\n"
         "  --format auto|elf|multiboot|bootsector|flat   override image detection\n"
         "  --mode real|prot32|long64   load GUEST as a flat binary in this mode\n"
         "  --load ADDR --entry ADDR    flat binary load address and entry point\n"
         "  --cmdline STRING      multiboot command line\n"
         "  --module 'FILE [ARGS]'    multiboot module (repeatable, up to 16)\n"
+        "  --device pc-testdev   add QEMU's pc-testdev (kvm-unit-tests' emulator, realmode)\n"
         "  --timeout SECONDS     stop a runaway guest (exit status 124)\n"
         "  --stats               print exit counters on stderr at the end\n"
         "  --plugin PATH[,ARG=VAL...]  load a plugin (repeatable); a bare NAME that is\n"
@@ -201,7 +202,7 @@ int main(int argc, char **argv)
 {
     enum { O_RAW = 256, O_MEM, O_CPL, O_FORMAT, O_MODE, O_LOAD, O_ENTRY, O_CMDLINE, O_MODULE, O_TIMEOUT,
            O_STATS, O_VERSION, O_HELP, O_DEPTH, O_TRACE, O_TRACE_TIMES, O_POKE, O_MAX_MEMSLOTS,
-           O_X, O_EX, O_BATCH, O_PLUGIN, O_LIST_COMMANDS };
+           O_X, O_EX, O_BATCH, O_PLUGIN, O_LIST_COMMANDS, O_DEVICE };
     static const struct option opts[] = {
         { "raw", no_argument, 0, O_RAW }, { "mem", required_argument, 0, O_MEM },
         { "cpl", required_argument, 0, O_CPL }, { "format", required_argument, 0, O_FORMAT },
@@ -214,7 +215,7 @@ int main(int argc, char **argv)
         { "poke", required_argument, 0, O_POKE }, { "max-memslots", required_argument, 0, O_MAX_MEMSLOTS },
         { "x", required_argument, 0, O_X }, { "ex", required_argument, 0, O_EX },
         { "batch", no_argument, 0, O_BATCH }, { "plugin", required_argument, 0, O_PLUGIN },
-        { "list-commands", no_argument, 0, O_LIST_COMMANDS },
+        { "list-commands", no_argument, 0, O_LIST_COMMANDS }, { "device", required_argument, 0, O_DEVICE },
         { 0, 0, 0, 0 },
     };
     if (argc >= 2 && strcmp(argv[1], "trace") == 0)
@@ -299,6 +300,10 @@ int main(int argc, char **argv)
             plugin_specs[nplugins++] = optarg;
             break;
         case O_STATS: stats = 1; break;
+        case O_DEVICE:
+            if (strcmp(optarg, "pc-testdev")) { fprintf(stderr, "scout: --device %s: unknown device (known: pc-testdev)\n", optarg); return EXIT_SCOUT_ERROR; }
+            so.pc_testdev = 1;
+            break;
         case O_X: case O_EX:
             if (nitems == 64) { fprintf(stderr, "scout: -x/-ex: at most 64\n"); return EXIT_SCOUT_ERROR; }
             items[nitems].is_file = c == O_X;
