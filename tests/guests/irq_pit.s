@@ -3,7 +3,8 @@
 # IOAPIC (pin 2 -> vector 0x30, the 8259 masked, EOI to the local APIC).
 # Interrupts are enabled only in `sti; hlt`, so every tick is taken in the
 # HLT and the run is the same every time.  Prints what it saw and exits
-# with 0 (status 1), or with 1 (status 3) at the first surprise.
+# with 0 (status 1), or with 1 (status 3) at the first surprise.  With
+# the argument "forever" it counts 8259 ticks in `sti; hlt` until stopped.
         .include "mb64.inc"
         .set TICKS, 5
         .set LAPIC, 0xfee00000
@@ -28,6 +29,9 @@ main64: mov $0x20, %eax
         mov $11932 >> 8, %al
         out %al, $0x40
 
+        call arg1
+        cmpb $'f', (%rsi)
+        je forever
         xor %r12d, %r12d                # HLTs
 1:      sti
         hlt
@@ -92,6 +96,10 @@ main64: mov $0x20, %eax
         jmp exit
 fail:   mov $1, %al
         jmp exit
+forever:
+        sti
+        hlt
+        jmp forever
 
 pic_tick:
         push %rax

@@ -6,9 +6,11 @@
  *   protected page.  RIP is still on it and nothing of it happened.
  *
  *   a shutdown: the CPU (here, KVM's software event delivery) could not
- *   push an exception frame into a protected page -- a stack that shares
- *   a page with code -- and gave up as on a triple fault, with the state
- *   as it was before the exception.
+ *   push an exception or interrupt frame into a protected page -- a stack
+ *   that shares a page with code -- and gave up as on a triple fault, with
+ *   the state as it was before the event.  An exception comes again with
+ *   the instruction; an interrupt is delivered again by KVM
+ *   (vcpu_redeliver_interrupt).
  *
  * Either way the pages go writable with a snapshot (write.c), the vCPU
  * runs to its next exit -- the instruction's successor guard, or the
@@ -133,6 +135,7 @@ enum vm_hook_result enf_on_shutdown(void *ctx, struct vcpu *cpu)
         return VM_HOOK_PASS;            /* none of its stacks is ours to open */
     ef->retry_rip = lin + 1;
     ef->st.unprotected_steps++;
+    (void)vcpu_redeliver_interrupt(ef->cpu);   /* an interrupt is not raised again by itself */
     ef->step = ENF_STEP_ARMED;          /* ends at the next exit: the handler's ENTRY trap */
     ef->step_rip = lin;
     ef->step_io = 0;

@@ -35,6 +35,7 @@
 #define APIC_TMICT    0x380
 #define APIC_TMCCT    0x390
 #define APIC_IRR      0x200
+#define APIC_ISR      0x100
 #define MSR_TSC_DEADLINE 0x6e0
 
 uint64_t vm_now(void)
@@ -249,6 +250,7 @@ static void inject_extint(struct vcpu *cpu)
             struct kvm_interrupt irq = { (uint32_t)v };
             if (vcpu_ioctl(cpu, KVM_INTERRUPT, &irq) == 0) {
                 cpu->stats.injected++;
+                cpu->injected = v;
                 cpu->run->ready_for_interrupt_injection = 0;   /* KVM holds one now */
             }
         }
@@ -307,3 +309,31 @@ int vm_set_msi_routes(struct vm *vm, unsigned n, const uint32_t *addr, const uin
 }
 
 void vcpu_set_sti_shadow(struct vcpu *cpu) { cpu->sti_shadow = 1; }
+
+void vcpu_intr_after_exit(struct vcpu *cpu)
+{
+    cpu->lost = cpu->run->exit_reason == KVM_EXIT_SHUTDOWN ? cpu->injected : -1;
+    cpu->injected = -1;
+}
+
+int vcpu_redeliver_interrupt(struct vcpu *cpu)
+{
+    int v = cpu->lost;
+    cpu->lost = -1;
+    if (v < 0 && cpu->sync) {
+        struct kvm_lapic_state ls;
+        if (vcpu_ioctl(cpu, KVM_GET_LAPIC, &ls) == 0)
+            for (int i = 7; i >= 0 && v < 0; i--) {
+                uint32_t isr = apic_reg(&ls, APIC_ISR + 0x10 * (unsigned)i);
+                if (isr) {
+                    int top = 32 * i + 31 - __builtin_clz(isr);
+                    if (top == cpu->run->s.regs.events.interrupt.nr)
+                        v = top;
+                    break;
+                }
+            }
+    }
+    if (v >= 0)
+        cpu->redeliver = v;
+    return v;
+}

@@ -37,7 +37,9 @@ enum vm_mode { VM_MODE_REAL = 16, VM_MODE_PROT32 = 32, VM_MODE_LONG64 = 64 };
 #define VM_RES_STACK_TOP      0x08000u   /* exception stack [0x06000,0x08000) */
 #define VM_RES_BOOTINFO       0x08000u   /* multiboot info, mmap, module list */
 #define VM_RES_STRINGS        0x09000u   /* command lines, boot loader name (up to 0x10000) */
-#define VM_RES_PML4           0x10000u   /* PML4, PDPT, then one PD per GiB, then a PT for the top 2 MiB */
+#define VM_RES_PML4           0x10000u   /* PML4, PDPT, then one PD per GiB, then a PT for the top 2 MiB,
+                                            then a PD mapping the devices at 0xFE000000-0xFFFFFFFF */
+#define VM_MMIO_PD_FIRST      496u       /* its first entry: 0xFE000000 */
 #define VM_STUB_SIZE          16u
 
 /* GDT selectors the monitor installs */
@@ -145,11 +147,20 @@ int vcpu_halt(struct vcpu *cpu);
 /* STI's interrupt shadow for the next instruction (after an emulated STI
  * that set IF): no interrupt before it runs. */
 void vcpu_set_sti_shadow(struct vcpu *cpu);
+/* After a KVM_EXIT_SHUTDOWN that is to be run again (an interrupt frame
+ * KVM could not push into a read-only page): the interrupt whose delivery
+ * failed is delivered again by the next run -- the PIC's vector this run
+ * injected, or else the local APIC's in-service vector KVM was delivering
+ * (its highest ISR bit, when that is the vector KVM last injected).
+ * Returns the vector, or -1 (none was lost: an exception, which the
+ * instruction raises again). */
+int vcpu_redeliver_interrupt(struct vcpu *cpu);
 
 /* Builds the system structures in the reserved region and sets the vCPU
  * for `mode` at `cpl` (3 only with VM_MODE_LONG64): flat segments, and for
  * long mode 4-level identity-mapped page tables covering RAM (user bit set
- * except on the reserved region), IOPL 3 at CPL 3.  An IDT of reporting
+ * except on the reserved region) and the devices' last 32 MiB below 4 GiB
+ * (supervisor, uncached), IOPL 3 at CPL 3.  An IDT of reporting
  * stubs is installed for prot32 and long64.  Real mode: CS:IP from entry
  * (CS = entry >> 4 & 0xF000 when entry > 0xFFFF).  stack 0 = default
  * (reserved base in prot32/long64, 0x7C00 in real mode). */

@@ -32,6 +32,9 @@ struct vcpu {
     int halted;                /* in HLT (emulated, or found with KVM_GET_MP_STATE); cleared at an exit */
     int halt_idle;             /* halted with IF set and nothing armed at the last look */
     int sti_shadow;            /* vcpu_set_sti_shadow: written with the next KVM_RUN */
+    int injected;              /* the PIC's vector given to KVM for this run, -1 none */
+    int lost;                  /* ... that the run ended in a shutdown with */
+    int redeliver;             /* vcpu_redeliver_interrupt: written with the next KVM_RUN */
 };
 
 struct vm {
@@ -71,6 +74,8 @@ void vcpu_kick_fini(struct vcpu *cpu);
 int  vcpu_intr_before_run(struct vcpu *cpu, struct vm_stop *stop);
 /* KVM_RUN returned for a signal: is the vCPU halted? */
 void vcpu_intr_after_kick(struct vcpu *cpu);
+/* KVM_RUN came back with an exit: was the PIC's vector lost in a shutdown? */
+void vcpu_intr_after_exit(struct vcpu *cpu);
 void vcpu_intr_run_begin(struct vcpu *cpu);       /* vcpu_run entry: the kick signal is ours */
 void vcpu_intr_run_end(struct vcpu *cpu);
 /* memslot.c */

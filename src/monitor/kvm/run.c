@@ -327,6 +327,7 @@ static int run_loop(struct vcpu *cpu, const struct vm_hooks *h, struct vm_stop *
                 return -1;
             }
             cpu->halted = cpu->halt_idle = 0;   /* it ran */
+            vcpu_intr_after_exit(cpu);
         }
         uint32_t reason = cpu->run->exit_reason;
         stop->exit_reason = reason;

@@ -44,6 +44,7 @@ int vcpu_open(struct vm *vm, char *err, size_t errlen)
         snprintf(err, errlen, "mmap kvm_run: %s", strerror(errno));
         return -1;
     }
+    cpu->injected = cpu->lost = cpu->redeliver = -1;
     int caps = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
     cpu->sync = caps > 0 && (caps & SYNC_ALL) == SYNC_ALL;
     if (cpu->sync)
@@ -100,22 +101,36 @@ int vcpu_set_sregs(struct vcpu *cpu, const struct kvm_sregs *s)
     return 0;
 }
 
-/* STI's shadow, with the rest of the events as KVM reported them at this
- * exit (sync regs), or read and written back. */
-static int flush_shadow(struct vcpu *cpu)
+/* STI's shadow, an interrupt to deliver again: with the rest of the
+ * events as KVM reported them at this exit (sync regs), or read and
+ * written back. */
+static void edit_events(struct vcpu *cpu, struct kvm_vcpu_events *ev)
+{
+    ev->flags = 0;
+    if (cpu->sti_shadow) {
+        ev->interrupt.shadow = KVM_X86_SHADOW_INT_STI;
+        ev->flags = KVM_VCPUEVENT_VALID_SHADOW;
+    }
+    if (cpu->redeliver >= 0) {
+        ev->interrupt.injected = 1;
+        ev->interrupt.nr = (uint8_t)cpu->redeliver;
+        ev->interrupt.soft = 0;
+    }
+    cpu->sti_shadow = 0;
+    cpu->redeliver = -1;
+}
+
+static int flush_events(struct vcpu *cpu)
 {
     struct kvm_vcpu_events ev;
-    cpu->sti_shadow = 0;
     if (cpu->sync) {
-        cpu->run->s.regs.events.interrupt.shadow = KVM_X86_SHADOW_INT_STI;
-        cpu->run->s.regs.events.flags = KVM_VCPUEVENT_VALID_SHADOW;
+        edit_events(cpu, &cpu->run->s.regs.events);
         cpu->run->kvm_dirty_regs |= KVM_SYNC_X86_EVENTS;
         return 0;
     }
     if (vcpu_ioctl(cpu, KVM_GET_VCPU_EVENTS, &ev) < 0)
         return -1;
-    ev.interrupt.shadow = KVM_X86_SHADOW_INT_STI;
-    ev.flags = KVM_VCPUEVENT_VALID_SHADOW;
+    edit_events(cpu, &ev);
     return vcpu_ioctl(cpu, KVM_SET_VCPU_EVENTS, &ev) < 0 ? -1 : 0;
 }
 
@@ -123,7 +138,7 @@ static int flush_shadow(struct vcpu *cpu)
  * the SET ioctls. */
 int vcpu_flush(struct vcpu *cpu)
 {
-    if (cpu->sti_shadow && flush_shadow(cpu) < 0)
+    if ((cpu->sti_shadow || cpu->redeliver >= 0) && flush_events(cpu) < 0)
         return -1;
     if (cpu->sync) {
         if (cpu->sregs_dirty) {
