@@ -322,6 +322,7 @@ struct probe_result {
     int readonly_mem;       /* KVM_CAP_READONLY_MEM */
     int immediate_exit;     /* KVM_CAP_IMMEDIATE_EXIT */
     int sync_regs;          /* KVM_CAP_SYNC_REGS covers regs, sregs and events */
+    int split_irqchip;      /* KVM_CAP_SPLIT_IRQCHIP: KVM's local APIC with the PIC in user space (required) */
     int amd_branches;       /* the host CPU takes 66-prefixed near branches in 64-bit mode as rel16 (AMD) */
     char vendor[13];        /* the host CPU's CPUID vendor */
     char sw_bp_detail[64], single_step_detail[64];
