@@ -12,5 +12,10 @@ $(foreach n,$(BENCH_ENF_NAMES),$(eval $(call bench_enf_rule,$(n))))
 # Small builds, checked by tests/integration/bench_guests.sh (bench_smc runs
 # its slow path once at iteration 715).
 BENCH_ENF_TEST_GUESTS := $(foreach n,loop calls interp,$(BUILD)/guests/bench_$(n)-50.elf64) \
-                         $(BUILD)/guests/bench_smc-800.elf64 $(BUILD)/guests/bench_smc-20.elf64
+                         $(BUILD)/guests/bench_smc-800.elf64 $(BUILD)/guests/bench_smc-20.elf64 \
+                         $(BUILD)/guests/bench_pages-3_5.elf64 $(BUILD)/guests/bench_pages-3_0.elf64
 TEST_DEPS += $(BENCH_ENF_TEST_GUESTS)
+# bench_pages-PAGES_ITER: PAGES code pages, then ITER OUTs stepped in place
+$(BUILD)/guests/bench_pages-%.o64: tests/guests/bench_pages.s tests/guests/common64.inc
+	@mkdir -p $(dir $@)
+	as --64 --defsym PAGES=$(word 1,$(subst _, ,$*)) --defsym ITER=$(word 2,$(subst _, ,$*)) -o $@ $<

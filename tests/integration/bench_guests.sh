@@ -5,6 +5,7 @@
 # device status, and enforced == raw at CPL 0 and CPL 3, depths 0 and 16.
 source "$TOP/tests/lib.sh"
 require_kvm bench_guests
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 declare -A EXPECT=(
     [loop]="bench_loop: sum=0x115cf09ef7490845"
     [calls]="bench_calls: state=0xcdf07541bc0c8a3f 0x0000006b"
@@ -21,5 +22,17 @@ for g in loop calls interp smc; do
             expect_eq "${name}_status" 1 "$rc"
         done
     done
+done
+# bench_pages (3 pages, 5 or 0 OUTs in its loop): runs to its end raw and
+# enforced, and each OUT of the loop is one instruction stepped in place.
+stepped() { grep -o ' stepped=[0-9]*' "$1" | cut -d= -f2; }
+for mode in --raw "--depth 0" "--depth 16"; do
+    n="bench_pages ${mode//[- ]/}"
+    out=$(timeout 20 "$SCOUT" --stats $mode "$GUESTS/bench_pages-3_5.elf64" 2>"$T/err5"); rc=$?
+    expect_match "$n" "^pages done, tsc cycles 0x[0-9a-f]{16}$" "$out"
+    expect_eq "$n status" 1 "$rc"
+    [ "$mode" = --raw ] && continue
+    timeout 20 "$SCOUT" --stats $mode "$GUESTS/bench_pages-3_0.elf64" >/dev/null 2>"$T/err0"
+    expect_eq "$n: OUTs stepped in the loop" 5 "$(( $(stepped "$T/err5") - $(stepped "$T/err0") ))"
 done
 finish

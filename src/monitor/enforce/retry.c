@@ -12,6 +12,10 @@
  *   the instruction; an interrupt is delivered again by KVM
  *   (vcpu_redeliver_interrupt).
  *
+ *   (A shutdown with RIP on an armed trap at CPL 3 is a trap the CPU
+ *   refused with no #GP handler to go to: handled as the trap; denied.c.
+ *   An exception scout injected is lost with the shutdown: injected again.)
+ *
  * Either way the pages go writable with a snapshot (write.c), the vCPU
  * runs to its next exit -- the instruction's successor guard, or the
  * handler's ENTRY trap (tables.c) -- and the bytes that changed go through
@@ -126,6 +130,18 @@ enum vm_hook_result enf_on_shutdown(void *ctx, struct vcpu *cpu)
     struct cpu_view c;
     uint64_t lin;
     (void)cpu;
+    uint64_t gpa;
+    if (enf_cpu_load(ef, &c) != 0)
+        return VM_HOOK_STOP;
+    lin = enf_cpu_linear(&c, c.regs.rip);
+    if (c.cpl > 0 && gmem_translate(ef->vm, lin, 0, &gpa) == 0 && enf_trap_is_armed(ef->tt, gpa)) {
+        /* a trap the CPU refused at CPL 3 (denied.c) with no #GP handler
+         * to go to: the state is still on it, handled as if it exited */
+        ef->st.denied_traps++;
+        if (enf_handle_trap(ef, &c, lin, gpa) != 0)
+            return VM_HOOK_STOP;
+        return ef->failed || ef->stop_now ? VM_HOOK_STOP : VM_HOOK_HANDLED;
+    }
     int r = retry_start(ef, &c, &lin);
     if (r <= 0)
         return r < 0 ? VM_HOOK_STOP : VM_HOOK_PASS;
@@ -135,7 +151,14 @@ enum vm_hook_result enf_on_shutdown(void *ctx, struct vcpu *cpu)
         return VM_HOOK_PASS;            /* none of its stacks is ours to open */
     ef->retry_rip = lin + 1;
     ef->st.unprotected_steps++;
-    (void)vcpu_redeliver_interrupt(ef->cpu);   /* an interrupt is not raised again by itself */
+    if (ef->injected.state == 1 && ef->injected.linear == lin) {
+        if (enf_inject_exception(ef, lin, ef->injected.vector, ef->injected.has_error, ef->injected.error) != 0) {
+            enf_fail(ef, "cannot inject the exception again at 0x%" PRIx64, lin);
+            return VM_HOOK_STOP;
+        }
+    } else {
+        (void)vcpu_redeliver_interrupt(ef->cpu);   /* an interrupt is not raised again by itself */
+    }
     ef->step = ENF_STEP_ARMED;          /* ends at the next exit: the handler's ENTRY trap */
     ef->step_rip = lin;
     ef->step_io = 0;

@@ -265,27 +265,47 @@ int enf_emulate_system(struct enf *ef, struct cpu_view *c, const struct x86_insn
  * would write.  (It is written only for present descriptors of the right
  * kind, where the load itself would succeed.) */
 
-static int desc_byte(struct enf *ef, const struct cpu_view *c, uint16_t sel, uint64_t *lin, uint8_t *type)
+/* The linear address of a selector's descriptor; -1 for a null selector
+ * or one beyond its table. */
+static int desc_linear(const struct cpu_view *c, uint16_t sel, uint64_t *lin)
 {
     uint64_t base = (sel & 4) ? c->sregs.ldt.base : c->sregs.gdt.base;
     uint32_t limit = (sel & 4) ? c->sregs.ldt.limit : c->sregs.gdt.limit;
     if (!(c->sregs.cr0 & X86_CR0_PE) || (sel & ~3u) == 0 || (sel & ~7u) + 7u > limit ||
         ((sel & 4) && (c->sregs.ldt.unusable || !c->sregs.ldt.present)))
         return -1;
-    *lin = base + (sel & ~7u) + 5;
+    *lin = base + (sel & ~7u);
+    return 0;
+}
+
+static int desc_byte(struct enf *ef, const struct cpu_view *c, uint16_t sel, uint64_t *lin, uint8_t *type)
+{
+    if (desc_linear(c, sel, lin) != 0)
+        return -1;
+    *lin += 5;
     return enf_read_code(ef, *lin, type, 1);
 }
 
-/* Sets the accessed bit of a code or data descriptor if its page is protected. */
+int enf_read_desc(struct enf *ef, const struct cpu_view *c, uint16_t sel, struct x86_desc *d)
+{
+    uint64_t lin, raw;
+    if (desc_linear(c, sel, &lin) != 0 || enf_read_code(ef, lin, &raw, 8) != 0)
+        return -1;
+    x86_desc_decode(raw, 0, d);
+    return 0;
+}
+
+/* Sets the accessed bit of a code or data descriptor, as loading it will. */
 void enf_touch_selector(struct enf *ef, const struct cpu_view *c, uint16_t sel)
 {
     uint64_t lin, gpa;
     uint8_t type;
     if (desc_byte(ef, c, sel, &lin, &type) != 0 || !(type & 0x80) || !(type & 0x10) || (type & 0x01))
         return;                         /* not present, a system descriptor, or accessed already */
-    if (gmem_translate(ef->vm, lin, 1, &gpa) != 0 || memslot_is_protected(ef->vm, PAGE_OF(gpa)) != 1)
+    if (gmem_translate(ef->vm, lin, 1, &gpa) != 0)
         return;
-    type |= 0x01;
+    type |= 0x01;                       /* (even where the page is writable now: the end of this
+                                           exit may make it read-only -- a table page) */
     enf_apply_write(ef, gpa, &type, 1, 0);
 }
 

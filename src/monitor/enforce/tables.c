@@ -2,7 +2,8 @@
  * IDT (or the real-mode IVT) and the GDT/LDT entries of its gates' code
  * segments.  They are followed: their pages are read-only to KVM, and when
  * one changes (a guest write, LIDT/LGDT/LLDT, a mode or paging change) they
- * are read again.  Every handler they lead to is guarded by an ENTRY trap,
+ * are read again, and so are the page-table walks to them and to every
+ * handler (paging.c).  Every handler they lead to is guarded by an ENTRY trap,
  * so an exception or interrupt the CPU delivers on its own -- in the middle
  * of an in-place step too -- arrives at an exit before the handler's first
  * instruction runs; the handler is scanned there, in the mode it is
@@ -33,10 +34,22 @@ static int same_state(const struct enf_tables *t, const struct cpu_view *c)
            t->gdt.limit == s->gdt.limit && t->ldt_base == s->ldt.base && t->ldt_limit == s->ldt.limit;
 }
 
+/* The walk to a linear page the CPU reads or runs without an exit: its
+ * paging-structure pages are kept still too (paging.c). */
+static int keep_walk(struct enf *ef, const struct gmem_paging *pg, uint64_t lin)
+{
+    struct enf_ptpage path[ENF_PATH_MAX];
+    int n = enf_paging_path(ef, pg, lin, path);
+    return enf_paging_want(ef, ENF_PT_TABLES, path, n);
+}
+
 static int add_pages(struct enf *ef, struct enf_tables *t, uint64_t lin, uint64_t len)
 {
+    struct gmem_paging pg = { t->cr0, t->cr3, t->cr4, t->efer, 0 };
     for (uint64_t a = PAGE_OF(lin); a < lin + len; a += PAGE_SIZE) {
         uint64_t gpa;
+        if (keep_walk(ef, &pg, a) != 0)
+            return -1;
         if (gmem_translate(ef->vm, a, 0, &gpa) != 0 || gpa >= vm_mem_size(ef->vm) || enf_is_table_page(t, PAGE_OF(gpa)))
             continue;
         if (VEC_PUSH(&t->pages, PAGE_OF(gpa)) != 0)
@@ -79,6 +92,23 @@ static int guard_entry(struct enf *ef, uint64_t gpa)
     return enf_sync_protection(ef, PAGE_OF(gpa));
 }
 
+/* A task gate: the CPU switches to the TSS's task and runs from its CS:EIP,
+ * under its CR3.  The TSS and its descriptor are table data too. */
+static int task_entry(struct enf *ef, struct enf_tables *t, const struct cpu_view *c, const struct x86_emul_cpu *e,
+                      const struct x86_emul_mem *mem, uint16_t sel, struct x86_target *tg, uint64_t *gpa)
+{
+    uint32_t cr3;
+    uint64_t tss;
+    if (x86_emul_task_target(e, mem, sel, tg, &cr3, &tss) != 0)
+        return -1;
+    if (add_pages(ef, t, c->sregs.gdt.base + (sel & ~7u), 8) != 0 || add_pages(ef, t, tss, 0x68) != 0)
+        return -1;
+    struct gmem_paging pg = { c->sregs.cr0, cr3, c->sregs.cr4, c->sregs.efer, 0 };
+    if (keep_walk(ef, &pg, tg->linear) != 0)
+        return -1;
+    return enf_translate_paging(ef, &pg, tg->linear, gpa);
+}
+
 static void tables_event(struct enf *ef)
 {
     const struct enf_tables *t = &ef->tables;
@@ -118,10 +148,11 @@ static void follow(struct enf *ef, const struct cpu_view *c)
     t->ldt_limit = s->ldt.limit;
     memcpy(&old_pages, &t->pages, sizeof(old_pages));
     memset(&t->pages, 0, sizeof(t->pages));
-
+    enf_paging_mark_stale(ef, ENF_PT_TABLES);
     for (unsigned v = 0; v < 256; v++)
         t->vec_gpa[v] = UINT64_MAX;
     memset(t->vec_dirty, 0, sizeof(t->vec_dirty));
+
     /* the tables' own bytes: protected, and never a trap byte */
     struct range tab[3];
     size_t ntab = 0;
@@ -140,8 +171,14 @@ static void follow(struct enf *ef, const struct cpu_view *c)
     for (unsigned v = 0; v < 256 && (uint64_t)v * size + size <= idt_len; v++) {
         struct x86_target tg;
         uint64_t gpa;
-        if (x86_emul_vector(&e, &mem, v, &tg) != 0)
-            continue;                   /* not present, a task gate: the CPU faults or switches tasks */
+        int r = x86_emul_vector(&e, &mem, v, &tg);
+        if (r == -2) {
+            if (task_entry(ef, t, c, &e, &mem, tg.selector, &tg, &gpa) != 0)
+                continue;               /* the switch faults: #TS/#GP, to a guarded handler */
+            goto entry;
+        }
+        if (r != 0)
+            continue;                   /* not present: the CPU faults */
         if (!real) {
             /* the descriptor of the gate's code segment is read at every
              * delivery (and its accessed bit written: made first) */
@@ -150,20 +187,27 @@ static void follow(struct enf *ef, const struct cpu_view *c)
                 goto oom;
             enf_touch_selector(ef, c, tg.selector);
         }
-        if (gmem_translate(ef->vm, tg.linear, 0, &gpa) != 0 || enf_in_monitor(ef, gpa))
+        struct gmem_paging pg = { s->cr0, s->cr3, s->cr4, s->efer, 0 };
+        if (keep_walk(ef, &pg, tg.linear) != 0)
+            goto oom;
+        if (gmem_translate(ef->vm, tg.linear, 0, &gpa) != 0)
             continue;                   /* not mapped: delivery faults on the fetch */
+    entry:
+        if (enf_in_monitor(ef, gpa))
+            continue;
         size_t i;
         for (i = 0; i < entries.n && entries.v[i].gpa != gpa; i++)
             ;
         if (i < entries.n) {
             entries.v[i].nvectors++;
+            entries.v[i].gp |= v == X86_VEC_GP;
             t->vec_gpa[v] = gpa;
             continue;
         }
         if (in_ranges(tab, ntab, tg.linear))
             continue;                   /* inside the table itself: see the top of the file */
         t->vec_gpa[v] = gpa;
-        struct enf_entry ent = { gpa, v, 1 };
+        struct enf_entry ent = { gpa, v, 1, v == X86_VEC_GP };
         if (VEC_PUSH(&entries, ent) != 0)
             goto oom;
     }
@@ -188,6 +232,9 @@ static void follow(struct enf *ef, const struct cpu_view *c)
         if (!enf_is_table_page(t, old_pages.v[i]))
             enf_sync_protection(ef, old_pages.v[i]);
     VEC_FREE(&old_pages);
+    enf_paging_drop_stale(ef);
+    t->dirty = 0;                       /* (the accessed bits set above are no change to follow) */
+    memset(t->vec_dirty, 0, sizeof(t->vec_dirty));
     tables_event(ef);
     return;
 oom:
@@ -198,6 +245,12 @@ oom:
 
 static int real_ivt(const struct enf_tables *t) { return t->valid && !(t->cr0 & X86_CR0_PE); }
 
+static uint64_t ivt_end(const struct enf_tables *t)
+{
+    uint64_t len = (uint64_t)t->idt.limit + 1;
+    return t->idt.base + (len < 0x400 ? len : 0x400);
+}
+
 void enf_tables_written(struct enf *ef, uint64_t gpa, size_t len)
 {
     struct enf_tables *t = &ef->tables;
@@ -205,9 +258,9 @@ void enf_tables_written(struct enf *ef, uint64_t gpa, size_t len)
         t->dirty = 1;
         return;
     }
-    uint64_t lo = t->idt.base, hi = lo + ((uint64_t)t->idt.limit + 1 < 0x400 ? (uint64_t)t->idt.limit + 1 : 0x400);
-    for (uint64_t a = gpa < lo ? lo : gpa; a < gpa + len && a < hi; a++) {   /* (no paging: linear = physical) */
-        unsigned v = (unsigned)((a - lo) / 4);
+    /* (no paging in real mode: linear = physical) */
+    for (uint64_t a = gpa < t->idt.base ? t->idt.base : gpa; a < gpa + len && a < ivt_end(t); a++) {
+        unsigned v = (unsigned)((a - t->idt.base) / 4);
         t->vec_dirty[v / 64] |= 1ull << (v % 64);
     }
 }
@@ -228,10 +281,13 @@ static int move_vector(struct enf *ef, unsigned v, uint64_t gpa)
         if (--e->nvectors == 0) {
             drop_entry(ef, old);
             t->entries.v[i] = t->entries.v[--t->entries.n];
-        } else if (e->vector == v) {
+            break;
+        }
+        if (v == X86_VEC_GP)
+            e->gp = 0;
+        if (e->vector == v)
             for (e->vector = 0; t->vec_gpa[e->vector] != old; e->vector++)
                 ;
-        }
         break;
     }
     if (gpa == UINT64_MAX)
@@ -239,11 +295,12 @@ static int move_vector(struct enf *ef, unsigned v, uint64_t gpa)
     for (size_t i = 0; i < t->entries.n; i++)
         if (t->entries.v[i].gpa == gpa) {
             t->entries.v[i].nvectors++;
+            t->entries.v[i].gp |= v == X86_VEC_GP;
             if (v < t->entries.v[i].vector)
                 t->entries.v[i].vector = v;
             return 1;
         }
-    struct enf_entry ent = { gpa, v, 1 };
+    struct enf_entry ent = { gpa, v, 1, v == X86_VEC_GP };
     if (VEC_PUSH(&t->entries, ent) != 0) {
         enf_fail(ef, "out of memory following the interrupt tables");
         return 1;
@@ -259,7 +316,6 @@ static void follow_vectors(struct enf *ef, const struct cpu_view *c)
     struct enf_tables *t = &ef->tables;
     struct x86_emul_cpu e;
     struct x86_emul_mem mem = { ef, enf_emul_read, NULL };
-    uint64_t ivt_end = t->idt.base + ((uint64_t)t->idt.limit + 1 < 0x400 ? (uint64_t)t->idt.limit + 1 : 0x400);
     int changed = 0;
     enf_cpu_to_emul(ef, c, &e);
     e.rflags &= ~X86_RFLAGS_VM;
@@ -269,7 +325,7 @@ static void follow_vectors(struct enf *ef, const struct cpu_view *c)
         struct x86_target tg;
         uint64_t gpa;
         if (x86_emul_vector(&e, &mem, v, &tg) != 0 || gmem_translate(ef->vm, tg.linear, 0, &gpa) != 0 ||
-            enf_in_monitor(ef, gpa) || (tg.linear >= t->idt.base && tg.linear < ivt_end))
+            enf_in_monitor(ef, gpa) || (tg.linear >= t->idt.base && tg.linear < ivt_end(t)))
             gpa = UINT64_MAX;           /* as follow() leaves them: nothing to guard */
         changed |= move_vector(ef, v, gpa);
     }

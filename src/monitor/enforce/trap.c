@@ -153,6 +153,13 @@ static int run_native_once(struct enf *ef, struct cpu_view *c, uint64_t linear, 
 int enf_handle_trap(struct enf *ef, struct cpu_view *c, uint64_t linear, uint64_t gpa)
 {
     unsigned kinds = enf_trap_kinds(ef->tt, gpa);
+    if (kinds & ENF_TRAP_ENTRY) {
+        int d = enf_denied_trap(ef, c, &linear, &gpa);
+        if (d < 0)
+            return -1;
+        if (d)
+            kinds = enf_trap_kinds(ef->tt, gpa);    /* the trap the CPU refused, as if it exited */
+    }
     if (debug_trap_hit(ef, kinds, c, linear, gpa))
         return ef->failed ? -1 : 0;     /* a breakpoint or the end of a stepi: stop here */
     enf_end_step(ef);
@@ -202,7 +209,7 @@ int enf_handle_trap(struct enf *ef, struct cpu_view *c, uint64_t linear, uint64_
         /* #UD goes to the guest's handler, whose ENTRY trap guards it */
         ef->st.ud_injected++;
         vexit_event(ef, linear, insn, reason, "inject-ud", 0, 0);
-        if (vcpu_inject_exception(ef->cpu, X86_VEC_UD, 0, 0) != 0) {
+        if (enf_inject_exception(ef, linear, X86_VEC_UD, 0, 0) != 0) {
             enf_fail(ef, "cannot inject #UD at 0x%" PRIx64, linear);
             return -1;
         }
