@@ -42,6 +42,8 @@ struct dev_bus {
     void *extint_ctx;
     void (*eoi)(void *ctx, unsigned vector);   /* the IOAPIC's */
     void *eoi_ctx;
+    int (*apic_idle)(void *ctx, const uint32_t busy[8]);
+    void *apic_idle_ctx;
     struct dev_console console;
     struct dev_stats stats;
     void **allocs;              /* device state, freed with the bus */
@@ -272,6 +274,18 @@ static int bus_extint(void *ctx, int ack)
     return ack ? bus->ack(bus->extint_ctx) : bus->intr(bus->extint_ctx);
 }
 
+void dev_bus_set_apic_idle(struct dev_bus *bus, int (*fn)(void *ctx, const uint32_t busy[8]), void *ctx)
+{
+    bus->apic_idle = fn;
+    bus->apic_idle_ctx = ctx;
+}
+
+static int bus_apic_idle(void *ctx, const uint32_t busy[8])
+{
+    struct dev_bus *bus = ctx;
+    return bus->apic_idle ? bus->apic_idle(bus->apic_idle_ctx, busy) : 0;
+}
+
 static void bus_eoi(void *ctx, unsigned vector)
 {
     struct dev_bus *bus = ctx;
@@ -294,7 +308,8 @@ static int bus_can_wake(void *ctx)
     return 0;
 }
 
-static const struct vm_io_ops bus_ops = { bus_pio, bus_mmio, bus_poll, bus_extint, bus_eoi, bus_can_wake };
+static const struct vm_io_ops bus_ops = { bus_pio, bus_mmio, bus_poll, bus_extint, bus_eoi, bus_apic_idle,
+                                          bus_can_wake };
 
 struct dev_bus *dev_bus_new(struct vm *vm, struct events *events)
 {

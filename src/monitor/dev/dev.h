@@ -99,6 +99,8 @@ void dev_irq_pulse(struct dev_bus *bus, unsigned line);     /* an edge: up, then
  * end of interrupt for a level-triggered vector. */
 void dev_bus_set_extint(struct dev_bus *bus, int (*intr)(void *ctx), int (*ack)(void *ctx), void *ctx);
 void dev_bus_set_eoi(struct dev_bus *bus, void (*eoi)(void *ctx, unsigned vector), void *ctx);
+/* The IOAPIC's check of a halted CPU's in-service vectors (vm_io_ops.apic_idle). */
+void dev_bus_set_apic_idle(struct dev_bus *bus, int (*fn)(void *ctx, const uint32_t busy[8]), void *ctx);
 /* The irq event: a controller handed `vector` to the CPU (src "pic" or
  * "ioapic", line the ISA IRQ or pin). */
 void dev_bus_irq_event(struct dev_bus *bus, unsigned vector, int line, const char *src);

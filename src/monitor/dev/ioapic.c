@@ -6,7 +6,7 @@
  * when delivered; the local APIC's EOI of that vector comes back as an
  * exit (the pins are also MSI routes, so KVM knows which vectors are
  * level-triggered) and clears it, delivering again if the line is still
- * up.  An edge that arrives while its pin is masked is kept and delivered
+ * up; an EOI whose exit did not come is found when the CPU halts.  An edge that arrives while its pin is masked is kept and delivered
  * at the unmask (QEMU's behaviour). */
 #include <string.h>
 
@@ -113,6 +113,23 @@ static void ioapic_eoi(void *ctx, unsigned vector)
     }
 }
 
+/* A halted CPU with a level-triggered vector of ours in neither its ISR nor
+ * its IRR has EOI'd it, though no EOI exit came (kvm_pvm holds that exit
+ * while the vCPU is halted): the EOI is made here. */
+static int ioapic_apic_idle(void *ctx, const uint32_t busy[8])
+{
+    struct ioapic *d = ctx;
+    int woke = 0;
+    for (unsigned i = 0; i < IOAPIC_PINS; i++) {
+        unsigned v = (unsigned)(d->rte[i] & RTE_VECTOR);
+        if ((d->rte[i] & RTE_REMOTE_IRR) && !(busy[v / 32] & (1u << (v % 32)))) {
+            ioapic_eoi(d, v);
+            woke = 1;
+        }
+    }
+    return woke;
+}
+
 static uint32_t reg_read(const struct ioapic *d)
 {
     unsigned r = d->select;
@@ -189,5 +206,6 @@ int dev_ioapic_init(struct dev_bus *bus)
         dev_bus_add_irq_chip(bus, &chip))
         return -1;
     dev_bus_set_eoi(bus, ioapic_eoi, d);
+    dev_bus_set_apic_idle(bus, ioapic_apic_idle, d);
     return 0;
 }

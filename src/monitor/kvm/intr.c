@@ -150,11 +150,17 @@ static uint32_t apic_reg(const struct kvm_lapic_state *s, unsigned off)
 static int lapic_can_wake(struct vcpu *cpu)
 {
     struct kvm_lapic_state ls;
+    uint32_t busy[8];
+    struct vm *vm = cpu->vm;
     if (vcpu_ioctl(cpu, KVM_GET_LAPIC, &ls) < 0)
         return 1;
     for (unsigned i = 0; i < 8; i++)
         if (apic_reg(&ls, APIC_IRR + 0x10 * i))
             return 1;
+    for (unsigned i = 0; i < 8; i++)
+        busy[i] = apic_reg(&ls, APIC_ISR + 0x10 * i);
+    if (vm->io && vm->io->apic_idle && vm->io->apic_idle(vm->io_ctx, busy))
+        return 1;
     uint32_t lvtt = apic_reg(&ls, APIC_LVTT);
     if (!(apic_reg(&ls, APIC_SVR) & 0x100) || (lvtt & 0x10000))
         return 0;                       /* software-disabled, or the timer masked */

@@ -88,6 +88,11 @@ struct vm_io_ops {
     /* The local APIC's EOI of a vector the IOAPIC delivered level-triggered
      * (KVM_EXIT_IOAPIC_EOI). */
     void (*eoi)(void *ctx, unsigned vector);
+    /* A halted vCPU's local APIC: bit v set when vector v is in service or
+     * pending.  A level-triggered vector the IOAPIC delivered that is in
+     * neither has had its EOI -- whose exit KVM did not make (kvm_pvm
+     * keeps it while the vCPU is halted): 1 if that woke a device. */
+    int (*apic_idle)(void *ctx, const uint32_t busy[8]);
     /* 1 if a device can still interrupt the CPU without the guest doing
      * anything (an armed timer behind an unmasked line).  A halt with
      * interrupts enabled ends the run when neither this nor the local
