@@ -84,6 +84,18 @@ run --raw --stats "$GUESTS/irq_pit.mb64"
 expect_match "stats: the 8259's vectors injected" " irqs_injected=5 " "$(cat "$T/err")"
 expect_match "stats: ioctls counted" " ioctls=[1-9][0-9]* " "$(cat "$T/err")"
 
+# multiboot as GRUB and QEMU do it: the command line starts with the
+# kernel's path; each module has its own string
+(cd "$GUESTS" && timeout 20 "$SCOUT" --cmdline "a b" --module "exit_mb.bin x y" --module "serial.elf32" \
+    hello_mb.elf32 >"$T/out" 2>"$T/err")
+expect_eq "multiboot: path, arguments, module strings" "hello from protected mode
+cmdline: hello_mb.elf32 a b
+mmap entries: 8
+module: exit_mb.bin x y
+module: serial.elf32" "$(cat "$T/out")"
+(cd "$GUESTS" && timeout 20 "$SCOUT" hello_mb.elf32 >"$T/out" 2>"$T/err")
+expect_match "multiboot: no arguments, the path alone" "cmdline: hello_mb.elf32${NL}" "$(cat "$T/out")"
+
 # a HLT with interrupts off ends the run at once, whatever is armed
 run --raw "$GUESTS/hello_boot.bootsect"
 expect_eq "halt with IF clear: message" "scout: guest halted at rip=0x7c19 (interrupts disabled)" "$(cat "$T/err")"
