@@ -393,6 +393,8 @@ int enf_emulate_ltr(struct enf *ef, struct cpu_view *c, const struct x86_insn *i
     x86_desc_decode(lo, hi, &d);
     if (d.s || !d.present || (d.type != 0x9 && d.type != 0x1))
         return 0;                       /* not an available TSS: #GP/#NP in place */
+    if (lm && !x86_canonical(d.base, (c->sregs.cr4 & X86_CR4_LA57) != 0))
+        return 0;                       /* a non-canonical base: #GP in place */
     uint8_t type = raw[5] | 0x02;
     if (gmem_translate(ef->vm, base + 5, 1, &gpa) != 0 || enf_apply_write(ef, gpa, &type, 1, 0) != 0)
         return 0;
