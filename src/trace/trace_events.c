@@ -130,6 +130,10 @@ static void sink(struct trace_writer *tw, const struct trace_events_annotated *a
         emit(tw, an, ev, "idt=0x%" PRIx64 " limit=0x%x entries=%zu pages=%zu", ev->u.tables.idt,
                    ev->u.tables.limit, ev->u.tables.entries, ev->u.tables.pages);
         break;
+    case SCOUT_EV_IRQ:
+        emit(tw, an, ev, "vector=0x%x line=%d src=%s rip=0x%" PRIx64, ev->u.irq.vector, ev->u.irq.line,
+             ev->u.irq.src, ev->u.irq.rip);
+        break;
     case SCOUT_EV_COUNT:
         break;
     }

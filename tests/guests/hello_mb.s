@@ -1,5 +1,6 @@
 # hello_mb: Multiboot v1 ELF32 kernel (no address fields).  Checks the
-# boot magic, prints its command line and the memory map entry count.
+# boot magic, prints its command line, the memory map entry count and each
+# module's string.
 .code32
 .section .text
 .globl _start
@@ -34,7 +35,22 @@ _start:
     out %al, $0xe9
     mov $nl, %esi
     call print
-    cli
+    testl $8, (%edi)                # modules
+    jz 4f
+    mov 20(%edi), %ecx
+    mov 24(%edi), %ebx
+3:  test %ecx, %ecx
+    jz 4f
+    mov $modmsg, %esi
+    call print
+    mov 8(%ebx), %esi
+    call print
+    mov $nl, %esi
+    call print
+    add $16, %ebx
+    dec %ecx
+    jmp 3b
+4:  cli
     hlt
 print:
     lodsb
@@ -46,6 +62,7 @@ print:
 msg:  .asciz "hello from protected mode\n"
 cmsg: .asciz "cmdline: "
 mmsg: .asciz "mmap entries: "
+modmsg: .asciz "module: "
 nl:   .asciz "\n"
 badmagic: .asciz "bad multiboot magic\n"
 .bss

@@ -132,21 +132,21 @@ expect_eq x_formats "0x40000c <_start+12>:	0x31	0xc0	0x83	0xf8
 expect_eq x_formats_status 0 "$RC"
 
 sc -ex 'set on-error continue' -ex 'x/5000xb 0x400000' -ex 'x/x 0x40000000' -ex 'xp/x 0x40000000' \
-   -ex 'x/4q 0' -ex 'x/x $nope' -ex 'x' -ex 'xp/i 0' -ex 'x/2xg 0x3fffff8' -ex 'disas 0 99999' "$LAZY"
+   -ex 'x/4q 0' -ex 'x/x $nope' -ex 'x' -ex 'xp/i 0' -ex 'x/2xg 0x7fffff8' -ex 'disas 0 99999' "$LAZY"
 expect_eq x_errors "-ex 2: x: count 5000 is too large (limit 4096)
 -ex 3: x: cannot read 0x40000000: not mapped
--ex 4: xp: cannot read physical 0x40000000: outside guest memory (0x4000000 bytes)
+-ex 4: xp: cannot read physical 0x40000000: outside guest memory (0x8000000 bytes)
 -ex 5: x: bad format \"/4q\": unknown letter 'q'
 -ex 6: x: unknown register \"\$nope\"
 -ex 7: x: address expected (usage: x/NFU ADDRESS)
 -ex 8: xp: format 'i' needs a linear address (use x/i)
 -ex 10: disas: count 99999 is too large (limit 4096)" "$(grep -v '^-ex 9:' "$T/err")"
-expect_eq x_end_of_ram "-ex 9: x: cannot read 0x4000000: not mapped" "$(grep '^-ex 9:' "$T/err")"
-expect_eq x_partial_line "0x3fffff8:	0x0000000000000000" "$(out)"
+expect_eq x_end_of_ram "-ex 9: x: cannot read 0x8000000: not mapped" "$(grep '^-ex 9:' "$T/err")"
+expect_eq x_partial_line "0x7fffff8:	0x0000000000000000" "$(out)"
 expect_eq x_errors_status 1 "$RC"
 
 sc -ex regs "$LAZY"
-expect_match regs_gprs "rsp    0x0000000003fc0000" "$(out)"
+expect_match regs_gprs "rsp    0x0000000007fc0000" "$(out)"
 expect_match regs_rip "rip    0x0000000000400000   rflags 0x00000002 \[\] iopl=0${NL}mode   long64 cpl=0" "$(out)"
 expect_match regs_segments "cs  0x0008  base=0x0000000000000000 limit=0xffffffff type=11 dpl=0 P S L" "$(out)"
 expect_match regs_control "cr0    0x0000000080050033.*efer   0x0000000000000500" "$(out | tr '\n' ' ')"
@@ -391,7 +391,7 @@ dbg64.s:37	add3:   lea 3(%rdi), %rax
 \$22 = -1
 \$23 = 0x40006a <add3>
 \$24 = [ ]
-\$25 = 0x3fbfff8
+\$25 = 0x7fbfff8
 \$26 = 0x40006e <add3+4>
 \$27 = 4194414
 42" "$(out)"
@@ -427,7 +427,7 @@ eax            0x10                 16
 al             0x10                 16
 rip            0x40007d             0x40007d <patch>
 eflags         0x16                 [ PF AF ]
-rsp            0x3fbfff8            0x3fbfff8
+rsp            0x7fbfff8            0x7fbfff8
 cs             0x8                  8
 Dbg: counter 0x14 value 0x2a
 guest exited: status 1" "$(out)"
@@ -546,10 +546,10 @@ sc '-ex' 'watch *(int *)(counter + 4)' '-ex' 'run' "$GUESTS/dbg64.elf64"
 expect_eq watch_deref_untouched "Watchpoint 1: *(int *)(counter + 4) (4 bytes at 0x401004)
 dbg: counter 0x14 value 0x2a
 guest exited: status 1" "$(out)"
-sc '-ex' 'set on-error continue' '-ex' 'watch 5' '-ex' 'watch $rax' '-ex' 'watch *0x3ffffff' '-ex' 'rwatch counter' '-ex' 'awatch counter' '-ex' 'watch *(long *)0x400ffc' '-ex' 'watch' "$GUESTS/dbg64.elf64"
+sc '-ex' 'set on-error continue' '-ex' 'watch 5' '-ex' 'watch $rax' '-ex' 'watch *0x7ffffff' '-ex' 'rwatch counter' '-ex' 'awatch counter' '-ex' 'watch *(long *)0x400ffc' '-ex' 'watch' "$GUESTS/dbg64.elf64"
 expect_eq watch_errors "-ex 2: watch: cannot watch a constant: use watch *ADDRESS or watch *(TYPE *)ADDRESS
 -ex 3: watch: cannot watch a register: scout watches guest stores to memory
--ex 4: watch: cannot access memory at address 0x3ffffff
+-ex 4: watch: cannot access memory at address 0x7ffffff
 -ex 5: rwatch: scout cannot watch reads: KVM has no read-protected pages, only guest stores reach the monitor (use watch)
 -ex 6: awatch: scout cannot watch reads: KVM has no read-protected pages, only guest stores reach the monitor (use watch)
 -ex 7: watch: 0x400ffc+8 crosses a page: a watched range must be inside one page
@@ -645,48 +645,49 @@ expect_eq no_line_info "-ex 2: list: no line information: the guest's symbols ha
 expect_eq no_line_info_status 1 "$RC"
 
 sc '-ex' 'info gdt' '-ex' 'info gdt 6 7' '-ex' 'info idt 0 3' '-ex' 'info idt 14' '-ex' 'info tss' '-ex' 'page 0x400000' '-ex' 'page $rsp' '-ex' 'page 0x80000000000' '-ex' 'info mem' "$GUESTS/dbg64.elf64"
-expect_eq tables "Global Descriptor Table (base=0x3fc0000, limit=0x3f):
+expect_eq tables "Global Descriptor Table (base=0x7fc0000, limit=0x3f):
 GDT[0] sel 0x0000: null
 GDT[1] sel 0x0008: code 64-bit, base=0x0, limit=0xffffffff, dpl=0, present, Execute/Read, accessed
 GDT[2] sel 0x0010: data 32-bit, base=0x0, limit=0xffffffff, dpl=0, present, Read/Write, accessed
 GDT[3] sel 0x0018: code 32-bit, base=0x0, limit=0xffffffff, dpl=0, present, Execute/Read, accessed
 GDT[4] sel 0x0020: data 32-bit, base=0x0, limit=0xffffffff, dpl=3, present, Read/Write, accessed
 GDT[5] sel 0x0028: code 64-bit, base=0x0, limit=0xffffffff, dpl=3, present, Execute/Read, accessed
-GDT[6] sel 0x0030: 64-bit TSS (busy), base=0x3fc1000, limit=0x2068, dpl=0, present
+GDT[6] sel 0x0030: 64-bit TSS (busy), base=0x7fc1000, limit=0x2068, dpl=0, present
 (1 null entries not shown)
-Global Descriptor Table (base=0x3fc0000, limit=0x3f):
-GDT[6] sel 0x0030: 64-bit TSS (busy), base=0x3fc1000, limit=0x2068, dpl=0, present
+Global Descriptor Table (base=0x7fc0000, limit=0x3f):
+GDT[6] sel 0x0030: 64-bit TSS (busy), base=0x7fc1000, limit=0x2068, dpl=0, present
 GDT[7] sel 0x0038: null
-Interrupt Descriptor Table (base=0x3fc4000, limit=0xfff):
-IDT[0x00]=64-bit interrupt gate, selector=0x0008, offset=0x3fc5000, dpl=0, present, ist=1 (#DE)
-IDT[0x01]=64-bit interrupt gate, selector=0x0008, offset=0x3fc5010, dpl=0, present, ist=1 (#DB)
-IDT[0x02]=64-bit interrupt gate, selector=0x0008, offset=0x3fc5020, dpl=0, present, ist=1 (NMI)
-IDT[0x03]=64-bit interrupt gate, selector=0x0008, offset=0x3fc5030, dpl=3, present, ist=1 (#BP)
-Interrupt Descriptor Table (base=0x3fc4000, limit=0xfff):
-IDT[0x0e]=64-bit interrupt gate, selector=0x0008, offset=0x3fc50e0, dpl=0, present, ist=1 (#PF)
-TR 0x0030: TSS at 0x3fc1000, limit 0x2068, busy
-rsp0 0x0000000003fc8000  rsp1 0x0000000000000000  rsp2 0x0000000000000000
-ist1 0x0000000003fc8000  ist2 0x0000000000000000  ist3 0x0000000000000000
+Interrupt Descriptor Table (base=0x7fc4000, limit=0xfff):
+IDT[0x00]=64-bit interrupt gate, selector=0x0008, offset=0x7fc5000, dpl=0, present, ist=1 (#DE)
+IDT[0x01]=64-bit interrupt gate, selector=0x0008, offset=0x7fc5010, dpl=0, present, ist=1 (#DB)
+IDT[0x02]=64-bit interrupt gate, selector=0x0008, offset=0x7fc5020, dpl=0, present, ist=1 (NMI)
+IDT[0x03]=64-bit interrupt gate, selector=0x0008, offset=0x7fc5030, dpl=3, present, ist=1 (#BP)
+Interrupt Descriptor Table (base=0x7fc4000, limit=0xfff):
+IDT[0x0e]=64-bit interrupt gate, selector=0x0008, offset=0x7fc50e0, dpl=0, present, ist=1 (#PF)
+TR 0x0030: TSS at 0x7fc1000, limit 0x2068, busy
+rsp0 0x0000000007fc8000  rsp1 0x0000000000000000  rsp2 0x0000000000000000
+ist1 0x0000000007fc8000  ist2 0x0000000000000000  ist3 0x0000000000000000
 ist4 0x0000000000000000  ist5 0x0000000000000000  ist6 0x0000000000000000
 ist7 0x0000000000000000
 iomap base 0x0068
 linear 0x400000, paging 4-level
-PML4E  at 0x000003fd0000: 0x0000000003fd1027  A U W P
-PDPTE  at 0x000003fd1000: 0x0000000003fd2027  A U W P
-PDE    at 0x000003fd2010: 0x00000000004000e7  PS D A U W P
+PML4E  at 0x000007fd0000: 0x0000000007fd1027  A U W P
+PDPTE  at 0x000007fd1000: 0x0000000007fd2027  A U W P
+PDE    at 0x000007fd2010: 0x00000000004000e7  PS D A U W P
 linear page 0x400000 maps to physical 0x400000 (2M page, writable, user)
-linear 0x3fc0000, paging 4-level
-PML4E  at 0x000003fd0000: 0x0000000003fd1027  A U W P
-PDPTE  at 0x000003fd1000: 0x0000000003fd2027  A U W P
-PDE    at 0x000003fd20f8: 0x0000000003fd3027  A U W P
-PTE    at 0x000003fd3e00: 0x0000000003fc0063  D A S W P
-linear page 0x3fc0000 maps to physical 0x3fc0000 (4K page, writable, supervisor)
+linear 0x7fc0000, paging 4-level
+PML4E  at 0x000007fd0000: 0x0000000007fd1027  A U W P
+PDPTE  at 0x000007fd1000: 0x0000000007fd2027  A U W P
+PDE    at 0x000007fd21f8: 0x0000000007fd3027  A U W P
+PTE    at 0x000007fd3e00: 0x0000000007fc0063  D A S W P
+linear page 0x7fc0000 maps to physical 0x7fc0000 (4K page, writable, supervisor)
 linear 0x80000000000, paging 4-level
-PML4E  at 0x000003fd0080: 0x0000000000000000  S R not-present
+PML4E  at 0x000007fd0080: 0x0000000000000000  S R not-present
 not mapped
 linear range                      size             prot -> physical
-0000000000000000-0000000003fc0000 0000000003fc0000 urw  -> 000000000000
-0000000003fc0000-0000000004000000 0000000000040000 -rw  -> 000003fc0000" "$(out)"
+0000000000000000-0000000007fc0000 0000000007fc0000 urw  -> 000000000000
+0000000007fc0000-0000000008000000 0000000000040000 -rw  -> 000007fc0000
+00000000fe000000-0000000100000000 0000000002000000 -rw  -> 0000fe000000" "$(out)"
 expect_eq tables_status 0 "$RC"
 sc '-ex' 'info idt 0 1' '-ex' 'info mem' '-ex' 'page 0x7c00' '-ex' 'info gdt 0 1' "$GUESTS/hello_boot.bootsect"
 expect_eq tables_real_mode "Interrupt Vector Table (base=0x0, limit=0xffff):
@@ -787,7 +788,7 @@ expect_eq symbols_nm_text_status 0 "$RC"
 # stepping an INT3: it delivers #BP through the IDT (scout's stub reports it)
 sc -ex si -ex si "$GUESTS/dbg_int3.elf64"
 expect_eq int3_step "=> 0x400005 <_start+5>:	int3
-=> 0x3fc5030:	push 0x03" "$(out)"
+=> 0x7fc5030:	push 0x03" "$(out)"
 
 # the map after the guest's own self-modifying store: X the instruction hit,
 # W the byte written, ':' what was scanned before and is not again
@@ -801,12 +802,13 @@ invalidated: write 0x400078+1 hit the instruction at 0x400077 (81 attributes dro
 0c0 :..:..:..:..:..:.:.:.:.::.:.::::::::...:.:::::.::..............." "$(out | sed -n 7,13p)"
 
 # info tlb: every mapping of scout's identity map (2M pages, then the
-# reserved region's 4K pages, supervisor-only at the top)
+# reserved region's 4K pages, then the 32 MiB MMIO window below 4 GiB
+# as 2M pages, supervisor-only: 63 + 512 + 16 lines with the 128 MiB default)
 sc -ex 'info tlb' "$GUESTS/dbg64.elf64"
 expect_eq tlb_first "0000000000000000: 000000000000 2M UW
 0000000000200000: 000000200000 2M UW" "$(out | head -2)"
-expect_eq tlb_last "0000000003fff000: 000003fff000 4K SW" "$(out | tail -1)"
-expect_eq tlb_lines 543 "$(out | wc -l)"
+expect_eq tlb_last "00000000ffe00000: 0000ffe00000 2M SW" "$(out | tail -1)"
+expect_eq tlb_lines 591 "$(out | wc -l)"
 
 # traces: the image's digest and the options first; --poke and --depth
 # variants line up with trace diff --ignore-config
@@ -817,7 +819,7 @@ expect_eq trace_preamble "scout-trace 1
 1 guest name=dbg64.elf64 format=elf size=$(stat -c %s "$GUESTS/dbg64.elf64") sha256=$(sha256sum "$GUESTS/dbg64.elf64" | cut -d' ' -f1)
 2 option name=scan value=recursive
 3 option name=depth value=16
-4 option name=mem value=0x4000000
+4 option name=mem value=0x8000000
 5 option name=cpl value=0
 6 run-start mode=long64 scan=recursive depth=16 guest=dbg64.elf64" "$(head -7 "$T/d16.trace")"
 "$SCOUT" trace diff "$T/d16.trace" "$T/d0.trace" >"$T/out" 2>&1; RC=$?

@@ -16,7 +16,7 @@ expect_eq modeswitch_output "real${NL}prot32${NL}long64" "$(cat "$OUT")"
 expect_eq modeswitch_status 67 "$RC"
 
 run --cmdline "console=a b" "$GUESTS/hello_mb.elf32"
-expect_eq multiboot_elf_output "hello from protected mode${NL}cmdline: console=a b${NL}mmap entries: 5" "$(cat "$OUT")"
+expect_eq multiboot_elf_output "hello from protected mode${NL}cmdline: $GUESTS/hello_mb.elf32 console=a b${NL}mmap entries: 8" "$(cat "$OUT")"
 expect_eq multiboot_elf_status 0 "$RC"
 
 for v in 0 1 5 42; do

@@ -87,7 +87,7 @@ out: \x1b[2J\x9b31m\xc2\x9b1m\x7f tab	end
 -ex 1: abuse-text: bad\x0athing \x1b]0;title\x07 happened' "$out"
 out=$("$SCOUT" --batch -ex 'help abuse-ok' --plugin "$TP/abuse.so,mode=names" "$G" 2>&1 | grep -A1 '^Usage: abuse-ok')
 expect_eq plugin_help_escaped $'Usage: abuse-ok [ARGS...]\nfine\\x1b[2J.' "$out"
-out=$("$SCOUT" --plugin "$TP/abuse.so,mode=ranges" "$G" 2>&1 >/dev/null)
+out=$("$SCOUT" --mem 64M --plugin "$TP/abuse.so,mode=ranges" "$G" 2>&1 >/dev/null)
 expect_eq plugin_ranges_all_or_nothing $'abuse: ranges-checked\nabuse: exit' "$out"
 out=$("$SCOUT" --plugin "$TP/abuse.so,mode=rewrite" "$G" 2>"$D/err"); rc=$?
 expect_eq plugin_rewrite_status 1 "$rc"

@@ -139,7 +139,7 @@ SCOUT_PLUGIN_EXPORT int scout_plugin_install(scout_plugin_id id, const scout_plu
     for (int i = 0; i < argc; i++)
         if (!strncmp(argv[i], "mode=", 5))
             mode = argv[i] + 5;
-    ram_end = 64ull << 20;          /* scout's default --mem */
+    ram_end = 64ull << 20;          /* robust.sh runs it with --mem 64M */
     (void)info;
     rewritten = 0;
     scout_plugin_register_exit_cb(id, on_exit_cb, NULL);

@@ -106,7 +106,8 @@ int main(void)
     struct vm_config cfg = { 0, 0 };
     if (vm_create(&cfg, &vm, err, sizeof err) < 0) { printf("not ok monitor_kvm: %s\n", err); return 1; }
     struct dev_bus *bus = dev_bus_new(vm, NULL);
-    if (!bus || dev_pc_init(bus) != 0) { printf("not ok monitor_kvm: no devices\n"); return 1; }
+    struct dev_pc_config pc = { vm_mem_size(vm), NULL, 0 };
+    if (!bus || dev_pc_init(bus, &pc) != 0) { printf("not ok monitor_kvm: no devices\n"); return 1; }
     RUN(memslot_split_merge);
     RUN(protected_write_hook_cpl3);
     RUN(slot_budget_enospc);

@@ -1,6 +1,8 @@
 /* bus.c — the I/O bus: port and MMIO ranges claimed by devices, dispatch,
  * unknown accesses, the console sink, and the io event for every device
- * access (so raw runs trace guest I/O exactly as enforced runs do). */
+ * access (so raw runs trace guest I/O exactly as enforced runs do); the
+ * devices' timers and interrupt lines, and what the run loop asks of them
+ * (poll, the 8259's INTR, the IOAPIC's EOI, can anything wake a halt). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +10,8 @@
 #include "monitor/events/events.h"
 
 #define DEV_MAX_RANGES 64
+#define DEV_MAX_TIMERS 8
+#define DEV_MAX_CHIPS  2
 
 struct range {
     uint64_t base, len;
@@ -17,11 +21,29 @@ struct range {
     void *ctx;
 };
 
+struct dev_timer {
+    uint64_t deadline;          /* 0: stopped */
+    dev_timer_fn fire;
+    void *ctx;
+    int line;                   /* the IRQ it raises, -1 none */
+};
+
 struct dev_bus {
     struct vm *vm;
     struct events *events;
     struct range pio[DEV_MAX_RANGES], mmio[DEV_MAX_RANGES];
     size_t npio, nmmio;
+    struct dev_timer timers[DEV_MAX_TIMERS];
+    size_t ntimers;
+    struct dev_irq_chip chips[DEV_MAX_CHIPS];
+    size_t nchips;
+    int (*intr)(void *ctx);              /* the 8259's INTR and INTA */
+    int (*ack)(void *ctx);
+    void *extint_ctx;
+    void (*eoi)(void *ctx, unsigned vector);   /* the IOAPIC's */
+    void *eoi_ctx;
+    int (*apic_idle)(void *ctx, const uint32_t busy[8]);
+    void *apic_idle_ctx;
     struct dev_console console;
     struct dev_stats stats;
     void **allocs;              /* device state, freed with the bus */
@@ -159,7 +181,135 @@ static enum vm_io_result bus_mmio(void *ctx, uint64_t gpa, int write, unsigned l
     return r->mmio(r->ctx, gpa, write, len, data, status);
 }
 
-static const struct vm_io_ops bus_ops = { bus_pio, bus_mmio };
+/* ── time ─────────────────────────────────────────────────────────────── */
+
+struct dev_timer *dev_timer_new(struct dev_bus *bus, dev_timer_fn fire, void *ctx, int line)
+{
+    if (bus->ntimers == DEV_MAX_TIMERS)
+        return NULL;
+    struct dev_timer *t = &bus->timers[bus->ntimers++];
+    t->deadline = 0;
+    t->fire = fire;
+    t->ctx = ctx;
+    t->line = line;
+    return t;
+}
+
+void dev_timer_set(struct dev_timer *t, uint64_t deadline) { t->deadline = deadline; }
+uint64_t dev_timer_deadline(const struct dev_timer *t) { return t->deadline; }
+
+static uint64_t bus_poll(void *ctx, uint64_t now)
+{
+    struct dev_bus *bus = ctx;
+    uint64_t next = 0;
+    for (size_t i = 0; i < bus->ntimers; i++) {
+        struct dev_timer *t = &bus->timers[i];
+        if (t->deadline && t->deadline <= now) {
+            t->deadline = 0;
+            t->fire(t->ctx, now);       /* may set the next one */
+        }
+        if (t->deadline && (!next || t->deadline < next))
+            next = t->deadline;
+    }
+    return next;
+}
+
+/* ── interrupt lines ─────────────────────────────────────────────────── */
+
+int dev_bus_add_irq_chip(struct dev_bus *bus, const struct dev_irq_chip *chip)
+{
+    if (bus->nchips == DEV_MAX_CHIPS)
+        return -1;
+    bus->chips[bus->nchips++] = *chip;
+    return 0;
+}
+
+void dev_irq_set(struct dev_bus *bus, unsigned line, int level)
+{
+    for (size_t i = 0; i < bus->nchips; i++)
+        bus->chips[i].set(bus->chips[i].ctx, line, level);
+}
+
+void dev_irq_pulse(struct dev_bus *bus, unsigned line)
+{
+    dev_irq_set(bus, line, 1);
+    dev_irq_set(bus, line, 0);
+}
+
+void dev_bus_set_extint(struct dev_bus *bus, int (*intr)(void *ctx), int (*ack)(void *ctx), void *ctx)
+{
+    bus->intr = intr;
+    bus->ack = ack;
+    bus->extint_ctx = ctx;
+}
+
+void dev_bus_set_eoi(struct dev_bus *bus, void (*eoi)(void *ctx, unsigned vector), void *ctx)
+{
+    bus->eoi = eoi;
+    bus->eoi_ctx = ctx;
+}
+
+struct vm *dev_bus_vm(struct dev_bus *bus) { return bus->vm; }
+
+void dev_bus_irq_event(struct dev_bus *bus, unsigned vector, int line, const char *src)
+{
+    if (!events_wanted(bus->events))
+        return;
+    struct kvm_regs r;
+    struct scout_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = SCOUT_EV_IRQ;
+    ev.u.irq.vector = vector;
+    ev.u.irq.line = line;
+    ev.u.irq.src = src;
+    ev.u.irq.rip = vcpu_get_regs(vm_vcpu(bus->vm), &r) == 0 ? r.rip : 0;
+    events_emit(bus->events, &ev);
+}
+
+static int bus_extint(void *ctx, int ack)
+{
+    struct dev_bus *bus = ctx;
+    if (!bus->intr)
+        return ack ? -1 : 0;
+    return ack ? bus->ack(bus->extint_ctx) : bus->intr(bus->extint_ctx);
+}
+
+void dev_bus_set_apic_idle(struct dev_bus *bus, int (*fn)(void *ctx, const uint32_t busy[8]), void *ctx)
+{
+    bus->apic_idle = fn;
+    bus->apic_idle_ctx = ctx;
+}
+
+static int bus_apic_idle(void *ctx, const uint32_t busy[8])
+{
+    struct dev_bus *bus = ctx;
+    return bus->apic_idle ? bus->apic_idle(bus->apic_idle_ctx, busy) : 0;
+}
+
+static void bus_eoi(void *ctx, unsigned vector)
+{
+    struct dev_bus *bus = ctx;
+    if (bus->eoi)
+        bus->eoi(bus->eoi_ctx, vector);
+}
+
+/* An armed timer whose line some controller lets through to the CPU. */
+static int bus_can_wake(void *ctx)
+{
+    struct dev_bus *bus = ctx;
+    for (size_t i = 0; i < bus->ntimers; i++) {
+        const struct dev_timer *t = &bus->timers[i];
+        if (!t->deadline || t->line < 0)
+            continue;
+        for (size_t k = 0; k < bus->nchips; k++)
+            if (bus->chips[k].open(bus->chips[k].ctx, (unsigned)t->line))
+                return 1;
+    }
+    return 0;
+}
+
+static const struct vm_io_ops bus_ops = { bus_pio, bus_mmio, bus_poll, bus_extint, bus_eoi, bus_apic_idle,
+                                          bus_can_wake };
 
 struct dev_bus *dev_bus_new(struct vm *vm, struct events *events)
 {

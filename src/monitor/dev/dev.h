@@ -2,12 +2,19 @@
  * ranges with the one I/O bus (kvmtool's model); the bus is the VM's I/O
  * handler (vm_set_io), dispatches every access, counts the ones nobody
  * claims (unknown ports read as all-ones), and emits an io event for every
- * access to a device, raw or enforced.
+ * access to a device, raw or enforced.  Devices also keep timers on the
+ * bus (deadlines on vm_now()'s clock, fired by the run loop) and drive ISA
+ * interrupt lines, which the bus passes to the interrupt controllers.
  *
  * Devices (one file each): the debug console at 0xE9 (Bochs/QEMU), an
- * 8250 UART at 0x3F8, isa-debug-exit at 0xF4 (status (v << 1) | 1).  Guest
- * output goes to the console sink.  The UART's register model is pure and
- * unit-tested on its own. */
+ * 8250 UART at 0x3F8, isa-debug-exit at 0xF4 (status (v << 1) | 1), the
+ * 8259 pair (pic.c), the 8254 (pit.c), the IOAPIC (ioapic.c), CMOS/RTC
+ * (rtc.c), PCI configuration ports with no devices (pci.c), QEMU's fw_cfg
+ * (fwcfg.c), ACPI tables and the PM timer (acpi.c), QEMU's pc-testdev
+ * (testdev.c, on request).  KVM's local APIC is the CPU's (kvm/intr.c).
+ * Guest output goes to the console sink.  The UART's register model is
+ * pure and unit-tested on its own, and so are the 8259's, the 8254's and
+ * the ACPI table builder. */
 #ifndef SCOUT_MONITOR_DEV_H
 #define SCOUT_MONITOR_DEV_H
 #include <stddef.h>
@@ -62,12 +69,64 @@ const struct dev_stats *dev_bus_stats(const struct dev_bus *bus);
 void dev_bus_set_console(struct dev_bus *bus, const struct dev_console *c);
 void dev_console_write(struct dev_bus *bus, const void *buf, size_t len);
 
+struct vm *dev_bus_vm(struct dev_bus *bus);
+
+/* ── time ─────────────────────────────────────────────────────────────
+ * A timer: a deadline on vm_now()'s clock (ns); when it has passed, the
+ * run loop's poll calls fire (which may set the next).  `line` is the ISA
+ * IRQ the timer raises (-1: none), for the halt check: can an interrupt
+ * still come by itself?  NULL when the bus has no room. */
+struct dev_timer;
+typedef void (*dev_timer_fn)(void *ctx, uint64_t now);
+struct dev_timer *dev_timer_new(struct dev_bus *bus, dev_timer_fn fire, void *ctx, int line);
+void dev_timer_set(struct dev_timer *t, uint64_t deadline);     /* 0: stop */
+uint64_t dev_timer_deadline(const struct dev_timer *t);
+
+/* ── interrupt lines ──────────────────────────────────────────────────
+ * ISA IRQ lines 0-15 (and IOAPIC pins to 23): a device drives a level,
+ * the bus hands it to every interrupt controller that registered (the
+ * 8259 pair takes 0-15, the IOAPIC its pins, ISA IRQ 0 on pin 2). */
+struct dev_irq_chip {
+    void (*set)(void *ctx, unsigned line, int level);
+    int (*open)(void *ctx, unsigned line);   /* unmasked: an interrupt on it would reach the CPU */
+    void *ctx;
+};
+int  dev_bus_add_irq_chip(struct dev_bus *bus, const struct dev_irq_chip *chip);   /* 0 or -1 */
+void dev_irq_set(struct dev_bus *bus, unsigned line, int level);
+void dev_irq_pulse(struct dev_bus *bus, unsigned line);     /* an edge: up, then down */
+/* What the CPU asks the controllers (vm_io_ops.extint and eoi): the
+ * 8259's INTR and interrupt acknowledge (the vector, or -1), the IOAPIC's
+ * end of interrupt for a level-triggered vector. */
+void dev_bus_set_extint(struct dev_bus *bus, int (*intr)(void *ctx), int (*ack)(void *ctx), void *ctx);
+void dev_bus_set_eoi(struct dev_bus *bus, void (*eoi)(void *ctx, unsigned vector), void *ctx);
+/* The IOAPIC's check of a halted CPU's in-service vectors (vm_io_ops.apic_idle). */
+void dev_bus_set_apic_idle(struct dev_bus *bus, int (*fn)(void *ctx, const uint32_t busy[8]), void *ctx);
+/* The irq event: a controller handed `vector` to the CPU (src "pic" or
+ * "ioapic", line the ISA IRQ or pin). */
+void dev_bus_irq_event(struct dev_bus *bus, unsigned vector, int line, const char *src);
+
+/* The platform (pc.c). */
+struct dev_pc_config {
+    uint64_t ram_size;          /* guest RAM (CMOS, fw_cfg) */
+    const char *cmdline;        /* fw_cfg's kernel command line; NULL: empty */
+    int testdev;                /* QEMU's pc-testdev (--device pc-testdev) */
+};
+/* Every device of the platform, and the ACPI tables written into guest RAM
+ * (before the guest is loaded: an image over them wins).  0 or -1. */
+int dev_pc_init(struct dev_bus *bus, const struct dev_pc_config *cfg);
+
 /* Each device registers itself: 0, or -1 (ENOMEM, range taken). */
 int dev_debugcon_init(struct dev_bus *bus);
 int dev_uart_init(struct dev_bus *bus);
 int dev_debug_exit_init(struct dev_bus *bus);
-/* The standard set: debug console, UART, isa-debug-exit.  0 or -1. */
-int dev_pc_init(struct dev_bus *bus);
+int dev_pic_init(struct dev_bus *bus);
+int dev_pit_init(struct dev_bus *bus);
+int dev_ioapic_init(struct dev_bus *bus);
+int dev_rtc_init(struct dev_bus *bus, uint64_t ram_size);
+int dev_pci_init(struct dev_bus *bus);
+int dev_fwcfg_init(struct dev_bus *bus, const struct dev_pc_config *cfg);
+int dev_acpi_init(struct dev_bus *bus);
+int dev_testdev_init(struct dev_bus *bus);
 
 /* The 8250's registers, pure (testable). */
 struct dev_uart_regs {
@@ -77,5 +136,59 @@ void    dev_uart_reset(struct dev_uart_regs *u);
 /* offset 0..7; returns 1 and sets *out when the write is a THR byte to emit */
 int     dev_uart_write(struct dev_uart_regs *u, unsigned offset, uint8_t val, uint8_t *out);
 uint8_t dev_uart_read(struct dev_uart_regs *u, unsigned offset);
+
+/* One 8259A, pure (testable).  a0: the port's address bit (0: 0x20/0xA0,
+ * 1: 0x21/0xA1). */
+struct dev_i8259 {
+    uint8_t irr, isr, imr, lines;       /* lines: the input levels */
+    uint8_t elcr, elcr_mask;            /* level-triggered inputs (PIIX ELCR) */
+    uint8_t base, prio_add;             /* vector base (ICW2); the lowest priority is prio_add - 1 */
+    uint8_t init, need_icw4, single;    /* init: the ICW expected next (0: none) */
+    uint8_t auto_eoi, rotate_aeoi, special_mask, special_nested, poll, read_isr;
+};
+void    dev_i8259_reset(struct dev_i8259 *c, uint8_t elcr_mask);
+void    dev_i8259_write(struct dev_i8259 *c, unsigned a0, uint8_t v);
+uint8_t dev_i8259_read(struct dev_i8259 *c, unsigned a0, int is_master);
+void    dev_i8259_set_line(struct dev_i8259 *c, unsigned irq, int level);
+/* The IRQ (0-7) it would interrupt with now, or -1. */
+int     dev_i8259_pending(const struct dev_i8259 *c, int is_master);
+/* The master/slave pair: lines 0-15, the slave on the master's IRQ 2. */
+struct dev_pic { struct dev_i8259 m, s; };
+void    dev_pic_reset(struct dev_pic *p);
+void    dev_pic_set_irq(struct dev_pic *p, unsigned line, int level);
+void    dev_pic_write(struct dev_pic *p, unsigned slave, unsigned a0, uint8_t v);
+uint8_t dev_pic_read(struct dev_pic *p, unsigned slave, unsigned a0);
+int     dev_pic_intr(const struct dev_pic *p);                  /* INTR asserted */
+/* The acknowledge cycle: the vector (the spurious IRQ 7/15's when nothing
+ * is left), and the line it came from. */
+int     dev_pic_ack(struct dev_pic *p, int *line);
+int     dev_pic_line_open(const struct dev_pic *p, unsigned line);
+
+/* One 8254 channel, pure (testable): times are ns on any clock. */
+#define DEV_PIT_HZ 1193182u
+struct dev_pit_channel {
+    uint32_t count;                     /* 1..0x10000; 0: no count written since the control word */
+    uint64_t load;                      /* when it started counting */
+    uint64_t held;                      /* ticks counted when the gate went low */
+    uint8_t mode, rw, bcd, gate;
+    uint8_t read_state, write_state, write_lsb;
+    uint8_t latched;                    /* the access state of a latched count, 0: none */
+    uint16_t latch;
+    uint8_t status_latched, status;
+};
+void     dev_pit_reset(struct dev_pit_channel *c, int gate);
+void     dev_pit_control(struct dev_pit_channel ch[3], uint8_t v, uint64_t now);   /* port 0x43 */
+void     dev_pit_write(struct dev_pit_channel *c, uint8_t v, uint64_t now);
+uint8_t  dev_pit_read(struct dev_pit_channel *c, uint64_t now);
+void     dev_pit_set_gate(struct dev_pit_channel *c, int gate, uint64_t now);
+uint64_t dev_pit_ticks(const struct dev_pit_channel *c, uint64_t now);
+uint16_t dev_pit_count(const struct dev_pit_channel *c, uint64_t now);
+int      dev_pit_out(const struct dev_pit_channel *c, uint64_t now);
+/* When OUT next rises for an interrupt (modes 0, 2, 3, 4), 0: never. */
+uint64_t dev_pit_next_irq(const struct dev_pit_channel *c, uint64_t now);
+
+/* The ACPI tables for guest-physical `base` into buf (at least 1 KiB):
+ * their length, 0 if buf is too small. */
+size_t dev_acpi_build(uint8_t *buf, size_t size, uint64_t base);
 
 #endif

@@ -1,7 +1,7 @@
 /* enforce_priv.h — private to src/monitor/enforce: the layout of struct enf,
  * the CPU view the files share, and the functions they call in each other.
  *
- *   common.c  errors and events (calls nothing back)
+ *   common.c  errors, events, injected exceptions (calls nothing back)
  *   loop.c    the run-loop hooks, lifecycle, requested scans, runs
  *   sync.c    guest code as the guest wrote it; traps and protection
  *             following the engine's attribute pages
@@ -61,6 +61,10 @@ struct enf_tables {
     VEC(struct enf_entry) entries;
     VEC(uint64_t) pages;        /* pages holding table data the CPU reads: protected */
     int dirty;                  /* a write hit one of them: follow again */
+    /* real mode: where each vector leads (UINT64_MAX: nowhere guarded), and
+     * the vectors a write changed -- only those are followed again */
+    uint64_t vec_gpa[256];
+    uint64_t vec_dirty[4];
 };
 
 /* Whether a page holds table data the CPU reads (protected, followed). */
@@ -160,6 +164,10 @@ struct cpu_view {
 void enf_fail(struct enf *ef, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int  enf_report(struct enf *ef, char *err, size_t errlen);
 void enf_emit(struct enf *ef, const struct scout_event *ev);
+/* Injects an exception at RIP (linear), remembered so a delivery lost to
+ * a shutdown is made again (retry.c). */
+int  enf_inject_exception(struct enf *ef, uint64_t linear, unsigned vector, int has_error, uint32_t error);
+void enf_injected_after_exit(struct enf *ef, uint32_t exit_reason);
 
 /* sync.c: guest code, CPU state, traps and protection */
 int  enf_cpu_load(struct enf *ef, struct cpu_view *c);
@@ -218,10 +226,6 @@ void enf_paging_free(struct enf *ef);
 /* retry.c: run-loop hooks for what KVM cannot do with a page read-only */
 enum vm_hook_result enf_on_emulation_failure(void *ctx, struct vcpu *cpu);
 enum vm_hook_result enf_on_shutdown(void *ctx, struct vcpu *cpu);
-/* trap.c: injects an exception at RIP (linear), remembered so a delivery
- * lost to a shutdown is made again (retry.c). */
-int  enf_inject_exception(struct enf *ef, uint64_t linear, unsigned vector, int has_error, uint32_t error);
-void enf_injected_after_exit(struct enf *ef, uint32_t exit_reason);
 /* denied.c: a trap the CPU refused at CPL > 0 (#GP: the guest's TSS
  * denies the port), seen at the #GP handler's ENTRY trap: 1 the state is
  * back on the trap (c, *linear, *gpa updated), 0 a real #GP, -1 error. */
@@ -231,6 +235,9 @@ int  enf_decode_at(struct enf *ef, const struct cpu_view *c, uint64_t linear, st
 /* tables.c (the state in struct enf_tables is read directly by the files
  * that only ask whether a page holds table data) */
 void enf_tables_check(struct enf *ef, const struct cpu_view *c);
+/* A write changed bytes at gpa in a table page: follow again (only the
+ * vectors it touched, for the real-mode IVT). */
+void enf_tables_written(struct enf *ef, uint64_t gpa, size_t len);
 const struct enf_entry *enf_tables_entry(const struct enf *ef, uint64_t gpa);
 void enf_tables_free(struct enf *ef);
 

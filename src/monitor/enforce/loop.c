@@ -29,6 +29,22 @@
 
 /* ── run-loop hooks ─────────────────────────────────────────────────── */
 
+/* The guest goes on at the trap's own address (an instruction run in
+ * place, a branch just resolved, a step's guard reached): the trap byte
+ * there has had its instruction-breakpoint check already (a #DB, or RF
+ * from an IRET consumed), so the instruction itself runs with RF set, as
+ * the CPU would have run it once. */
+static void resume_with_rf(struct enf *ef, uint64_t linear)
+{
+    struct cpu_view c;
+    if (enf_cpu_load(ef, &c) == 0 && enf_cpu_linear(&c, c.regs.rip) == linear &&
+        !(c.regs.rflags & X86_RFLAGS_RF)) {
+        c.regs.rflags |= X86_RFLAGS_RF;
+        if (vcpu_set_regs(ef->cpu, &c.regs) != 0)
+            enf_fail(ef, "cannot set RFLAGS.RF");
+    }
+}
+
 static enum vm_hook_result on_io(void *ctx, struct vcpu *cpu, uint16_t port, int out, int size,
                                  uint32_t count, void *data)
 {
@@ -46,7 +62,10 @@ static enum vm_hook_result on_io(void *ctx, struct vcpu *cpu, uint16_t port, int
             /* RIP is past the one-byte OUT now, on every host. */
             if (enf_set_rip(ef, &c, c.regs.rip - 1) != 0 || enf_handle_trap(ef, &c, cand, gpa) != 0)
                 return VM_HOOK_STOP;
-            return ef->failed || ef->stop_now ? VM_HOOK_STOP : VM_HOOK_HANDLED;
+            if (ef->failed || ef->stop_now)
+                return VM_HOOK_STOP;
+            resume_with_rf(ef, cand);
+            return VM_HOOK_HANDLED;
         }
     }
     /* Port I/O is virtualize: only an instruction stepped in place may do
@@ -151,6 +170,12 @@ static void on_after_exit(void *ctx, struct vcpu *cpu, uint32_t exit_reason)
         vcpu_request_stop(ef->cpu, VM_STOP_HOOK);
 }
 
+/* A device's write into guest RAM (fw_cfg DMA): the guest's write path. */
+static int on_device_write(void *ctx, uint64_t gpa, const void *buf, size_t len)
+{
+    return enf_apply_write(ctx, gpa, buf, len, 0);
+}
+
 /* ── lifecycle ──────────────────────────────────────────────────────── */
 
 static int trap_mem_read(void *ctx, uint64_t gpa, void *buf, size_t len)
@@ -192,6 +217,7 @@ struct enf *enf_new(struct vm *vm, const struct enf_config *cfg, struct events *
         enf_free(ef);
         return NULL;
     }
+    vm_set_device_write_hook(vm, on_device_write, ef);
     return ef;
 }
 
@@ -201,6 +227,7 @@ void enf_free(struct enf *ef)
 {
     if (!ef)
         return;
+    vm_set_device_write_hook(ef->vm, NULL, NULL);
     enf_end_step(ef);
     enf_tables_free(ef);
     prescan_free(ef->ps);

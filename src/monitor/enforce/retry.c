@@ -6,9 +6,11 @@
  *   protected page.  RIP is still on it and nothing of it happened.
  *
  *   a shutdown: the CPU (here, KVM's software event delivery) could not
- *   push an exception frame into a protected page -- a stack that shares
- *   a page with code -- and gave up as on a triple fault, with the state
- *   as it was before the exception.
+ *   push an exception or interrupt frame into a protected page -- a stack
+ *   that shares a page with code -- and gave up as on a triple fault, with
+ *   the state as it was before the event.  An exception comes again with
+ *   the instruction; an interrupt is delivered again by KVM
+ *   (vcpu_redeliver_interrupt).
  *
  *   (A shutdown with RIP on an armed trap at CPL 3 is a trap the CPU
  *   refused with no #GP handler to go to: handled as the trap; denied.c.
@@ -149,10 +151,13 @@ enum vm_hook_result enf_on_shutdown(void *ctx, struct vcpu *cpu)
         return VM_HOOK_PASS;            /* none of its stacks is ours to open */
     ef->retry_rip = lin + 1;
     ef->st.unprotected_steps++;
-    if (ef->injected.state == 1 && ef->injected.linear == lin &&
-        enf_inject_exception(ef, lin, ef->injected.vector, ef->injected.has_error, ef->injected.error) != 0) {
-        enf_fail(ef, "cannot inject the exception again at 0x%" PRIx64, lin);
-        return VM_HOOK_STOP;
+    if (ef->injected.state == 1 && ef->injected.linear == lin) {
+        if (enf_inject_exception(ef, lin, ef->injected.vector, ef->injected.has_error, ef->injected.error) != 0) {
+            enf_fail(ef, "cannot inject the exception again at 0x%" PRIx64, lin);
+            return VM_HOOK_STOP;
+        }
+    } else {
+        (void)vcpu_redeliver_interrupt(ef->cpu);   /* an interrupt is not raised again by itself */
     }
     ef->step = ENF_STEP_ARMED;          /* ends at the next exit: the handler's ENTRY trap */
     ef->step_rip = lin;

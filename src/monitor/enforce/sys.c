@@ -219,6 +219,21 @@ int enf_emulate_system(struct enf *ef, struct cpu_view *c, const struct x86_insn
         *how = "ltr";
         return enf_emulate_ltr(ef, c, in);
     }
+    if (zi->mnemonic == ZYDIS_MNEMONIC_HLT && c->cpl == 0) {
+        /* RIP past it, then the vCPU waits in KVM for an interrupt (or the
+         * run ends: nothing can wake it).  Stepped in place instead, an
+         * interrupt could come between the trap and the HLT -- after an
+         * STI its shadow no longer covers that gap -- and the HLT would
+         * then wait for the next one. */
+        *how = "hlt";
+        if (advance(ef, c, in) < 0)
+            return -1;
+        if (vcpu_halt(ef->cpu) != 0) {
+            enf_fail(ef, "cannot halt the vCPU (KVM_SET_MP_STATE)");
+            return -1;
+        }
+        return 1;
+    }
     if (zi->operand_count_visible < 1 || in->ops[0].type != ZYDIS_OPERAND_TYPE_MEMORY)
         return 0;
     switch (zi->mnemonic) {
@@ -378,6 +393,8 @@ int enf_emulate_ltr(struct enf *ef, struct cpu_view *c, const struct x86_insn *i
     x86_desc_decode(lo, hi, &d);
     if (d.s || !d.present || (d.type != 0x9 && d.type != 0x1))
         return 0;                       /* not an available TSS: #GP/#NP in place */
+    if (lm && !x86_canonical(d.base, (c->sregs.cr4 & X86_CR4_LA57) != 0))
+        return 0;                       /* a non-canonical base: #GP in place */
     uint8_t type = raw[5] | 0x02;
     if (gmem_translate(ef->vm, base + 5, 1, &gpa) != 0 || enf_apply_write(ef, gpa, &type, 1, 0) != 0)
         return 0;

@@ -12,7 +12,12 @@
  * A handler inside one of the tables themselves is neither scanned nor
  * trapped: a trap byte there would change the table the CPU reads (the
  * limit of byte patching that also makes guests see trap bytes in their
- * own code). */
+ * own code).
+ *
+ * The real-mode IVT shares page 0 with data (the BIOS data area, and
+ * whatever a guest keeps there): a write elsewhere in the page changes no
+ * vector, and a write into the IVT is followed for the vectors it touched
+ * only. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +109,21 @@ static int task_entry(struct enf *ef, struct enf_tables *t, const struct cpu_vie
     return enf_translate_paging(ef, &pg, tg->linear, gpa);
 }
 
+static void tables_event(struct enf *ef)
+{
+    const struct enf_tables *t = &ef->tables;
+    if (!events_wanted(ef->events))
+        return;
+    struct scout_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = SCOUT_EV_TABLES;
+    ev.u.tables.idt = t->idt.base;
+    ev.u.tables.limit = t->idt.limit;
+    ev.u.tables.entries = t->entries.n;
+    ev.u.tables.pages = t->pages.n;
+    enf_emit(ef, &ev);
+}
+
 /* Reads the tables again and brings entries, traps and protection up to date. */
 static void follow(struct enf *ef, const struct cpu_view *c)
 {
@@ -129,6 +149,9 @@ static void follow(struct enf *ef, const struct cpu_view *c)
     memcpy(&old_pages, &t->pages, sizeof(old_pages));
     memset(&t->pages, 0, sizeof(t->pages));
     enf_paging_mark_stale(ef, ENF_PT_TABLES);
+    for (unsigned v = 0; v < 256; v++)
+        t->vec_gpa[v] = UINT64_MAX;
+    memset(t->vec_dirty, 0, sizeof(t->vec_dirty));
 
     /* the tables' own bytes: protected, and never a trap byte */
     struct range tab[3];
@@ -178,10 +201,12 @@ static void follow(struct enf *ef, const struct cpu_view *c)
         if (i < entries.n) {
             entries.v[i].nvectors++;
             entries.v[i].gp |= v == X86_VEC_GP;
+            t->vec_gpa[v] = gpa;
             continue;
         }
         if (in_ranges(tab, ntab, tg.linear))
             continue;                   /* inside the table itself: see the top of the file */
+        t->vec_gpa[v] = gpa;
         struct enf_entry ent = { gpa, v, 1, v == X86_VEC_GP };
         if (VEC_PUSH(&entries, ent) != 0)
             goto oom;
@@ -209,16 +234,8 @@ static void follow(struct enf *ef, const struct cpu_view *c)
     VEC_FREE(&old_pages);
     enf_paging_drop_stale(ef);
     t->dirty = 0;                       /* (the accessed bits set above are no change to follow) */
-    if (events_wanted(ef->events)) {
-        struct scout_event ev;
-        memset(&ev, 0, sizeof(ev));
-        ev.type = SCOUT_EV_TABLES;
-        ev.u.tables.idt = s->idt.base;
-        ev.u.tables.limit = s->idt.limit;
-        ev.u.tables.entries = t->entries.n;
-        ev.u.tables.pages = t->pages.n;
-        enf_emit(ef, &ev);
-    }
+    memset(t->vec_dirty, 0, sizeof(t->vec_dirty));
+    tables_event(ef);
     return;
 oom:
     VEC_FREE(&entries);
@@ -226,10 +243,106 @@ oom:
     enf_fail(ef, "out of memory following the interrupt tables");
 }
 
+static int real_ivt(const struct enf_tables *t) { return t->valid && !(t->cr0 & X86_CR0_PE); }
+
+static uint64_t ivt_end(const struct enf_tables *t)
+{
+    uint64_t len = (uint64_t)t->idt.limit + 1;
+    return t->idt.base + (len < 0x400 ? len : 0x400);
+}
+
+void enf_tables_written(struct enf *ef, uint64_t gpa, size_t len)
+{
+    struct enf_tables *t = &ef->tables;
+    if (!real_ivt(t)) {
+        t->dirty = 1;
+        return;
+    }
+    /* (no paging in real mode: linear = physical) */
+    for (uint64_t a = gpa < t->idt.base ? t->idt.base : gpa; a < gpa + len && a < ivt_end(t); a++) {
+        unsigned v = (unsigned)((a - t->idt.base) / 4);
+        t->vec_dirty[v / 64] |= 1ull << (v % 64);
+    }
+}
+
+/* Vector v of the IVT now leads to gpa (UINT64_MAX: nothing to guard):
+ * the entries, their counts and traps follow.  1 if anything changed. */
+static int move_vector(struct enf *ef, unsigned v, uint64_t gpa)
+{
+    struct enf_tables *t = &ef->tables;
+    uint64_t old = t->vec_gpa[v];
+    if (old == gpa)
+        return 0;
+    t->vec_gpa[v] = gpa;
+    for (size_t i = 0; old != UINT64_MAX && i < t->entries.n; i++) {
+        struct enf_entry *e = &t->entries.v[i];
+        if (e->gpa != old)
+            continue;
+        if (--e->nvectors == 0) {
+            drop_entry(ef, old);
+            t->entries.v[i] = t->entries.v[--t->entries.n];
+            break;
+        }
+        if (v == X86_VEC_GP)
+            e->gp = 0;
+        if (e->vector == v)
+            for (e->vector = 0; t->vec_gpa[e->vector] != old; e->vector++)
+                ;
+        break;
+    }
+    if (gpa == UINT64_MAX)
+        return 1;
+    for (size_t i = 0; i < t->entries.n; i++)
+        if (t->entries.v[i].gpa == gpa) {
+            t->entries.v[i].nvectors++;
+            t->entries.v[i].gp |= v == X86_VEC_GP;
+            if (v < t->entries.v[i].vector)
+                t->entries.v[i].vector = v;
+            return 1;
+        }
+    struct enf_entry ent = { gpa, v, 1, v == X86_VEC_GP };
+    if (VEC_PUSH(&t->entries, ent) != 0) {
+        enf_fail(ef, "out of memory following the interrupt tables");
+        return 1;
+    }
+    if (!(enf_trap_kinds(ef->tt, gpa) & ENF_TRAP_ENTRY))
+        guard_entry(ef, gpa);
+    return 1;
+}
+
+/* The IVT vectors a write changed, followed again one by one. */
+static void follow_vectors(struct enf *ef, const struct cpu_view *c)
+{
+    struct enf_tables *t = &ef->tables;
+    struct x86_emul_cpu e;
+    struct x86_emul_mem mem = { ef, enf_emul_read, NULL };
+    int changed = 0;
+    enf_cpu_to_emul(ef, c, &e);
+    e.rflags &= ~X86_RFLAGS_VM;
+    for (unsigned v = 0; v < 256 && !ef->failed; v++) {
+        if (!(t->vec_dirty[v / 64] & (1ull << (v % 64))))
+            continue;
+        struct x86_target tg;
+        uint64_t gpa;
+        if (x86_emul_vector(&e, &mem, v, &tg) != 0 || gmem_translate(ef->vm, tg.linear, 0, &gpa) != 0 ||
+            enf_in_monitor(ef, gpa) || (tg.linear >= t->idt.base && tg.linear < ivt_end(t)))
+            gpa = UINT64_MAX;           /* as follow() leaves them: nothing to guard */
+        changed |= move_vector(ef, v, gpa);
+    }
+    memset(t->vec_dirty, 0, sizeof(t->vec_dirty));
+    if (changed) {
+        ef->st.table_follows++;
+        tables_event(ef);
+    }
+}
+
 void enf_tables_check(struct enf *ef, const struct cpu_view *c)
 {
+    const uint64_t *d = ef->tables.vec_dirty;
     if (ef->tables.dirty || !same_state(&ef->tables, c))
         follow(ef, c);
+    else if (d[0] | d[1] | d[2] | d[3])
+        follow_vectors(ef, c);
 }
 
 void enf_tables_free(struct enf *ef)

@@ -123,10 +123,15 @@ static int try_emulate(struct enf *ef, struct cpu_view *c, uint64_t linear, cons
     if (!in->ok)
         return 0;
     enf_cpu_to_emul(ef, c, &e);
+    uint64_t flags_before = c->regs.rflags;
     if (x86_emul_step(&e, &mem, in->bytes, in->nbytes, &info) != X86_EMUL_DONE)
         return ef->failed ? -1 : 0;
     if (ef->failed || enf_emul_to_cpu(ef, &e, c) != 0)
         return -1;
+    /* STI that set IF: no interrupt before the next instruction (sti; hlt) */
+    if (in->zi.mnemonic == ZYDIS_MNEMONIC_STI && !(flags_before & X86_RFLAGS_IF) &&
+        (c->regs.rflags & X86_RFLAGS_IF))
+        vcpu_set_sti_shadow(ef->cpu);
     ef->st.emulated++;
     uint64_t next = enf_cpu_linear(c, c->regs.rip);
     vexit_event(ef, linear, insn, reason, info.how, info.has_target, next);
@@ -142,22 +147,6 @@ static int run_native_once(struct enf *ef, struct cpu_view *c, uint64_t linear, 
         return -1;
     enf_decode_at(ef, c, linear, &in);
     return enf_step_in_place(ef, c, linear, gpa, &in);
-}
-
-int enf_inject_exception(struct enf *ef, uint64_t linear, unsigned vector, int has_error, uint32_t error)
-{
-    ef->injected = (struct enf_injected){ 2, linear, vector, has_error, error };
-    return vcpu_inject_exception(ef->cpu, vector, has_error, error);
-}
-
-/* An injection lives for the run that delivers it (after_exit); a
- * shutdown of that run injects it again (retry.c). */
-void enf_injected_after_exit(struct enf *ef, uint32_t exit_reason)
-{
-    if (ef->injected.state == 2)
-        ef->injected.state = 1;
-    else if (exit_reason != KVM_EXIT_SHUTDOWN)
-        ef->injected.state = 0;
 }
 
 /* The guest reached an armed trap at (linear, gpa); RIP is on it. */

@@ -86,14 +86,21 @@ int enf_apply_write(struct enf *ef, uint64_t gpa, const uint8_t *data, size_t le
         } else {
             ev.type = SCOUT_EV_COUNT;   /* not a code page: nothing to tell */
         }
+        /* a table page: followed again at the end of this exit if its bytes change */
+        uint8_t before[BASE_PAGE_SIZE];
+        int table = enf_is_table_page(&ef->tables, page), known = 0;
+        if (table && gmem_read_phys(ef->vm, a, before, n) == 0) {
+            enf_trap_undo(ef->tt, a, before, n);
+            known = 1;
+        }
         if (enf_trap_guest_write(ef->tt, a, data + done, n) != 0) {
             enf_fail(ef, "write of %zu bytes at 0x%" PRIx64 " is outside guest memory", n, a);
             return -1;
         }
         if (ev.type != SCOUT_EV_COUNT)
             enf_emit(ef, &ev);
-        if (enf_is_table_page(&ef->tables, page))
-            ef->tables.dirty = 1;       /* followed again at the end of this exit */
+        if (table && (!known || memcmp(before, data + done, n) != 0))
+            enf_tables_written(ef, a, n);
         if (enf_is_paging_page(&ef->ptpages, page))
             enf_paging_written(ef, a, n);
         if (enf_sync_protection(ef, page) != 0)

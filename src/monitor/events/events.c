@@ -9,7 +9,7 @@ static const char *const event_names[SCOUT_EV_COUNT] = {
     [SCOUT_EV_PAGE_FREE] = "page-free",   [SCOUT_EV_TRAP_PLANT] = "trap-plant",
     [SCOUT_EV_TRAP_REMOVE] = "trap-remove", [SCOUT_EV_IO] = "io",
     [SCOUT_EV_EXCEPTION] = "exception", [SCOUT_EV_ENTRY] = "entry",
-    [SCOUT_EV_TABLES] = "tables",
+    [SCOUT_EV_TABLES] = "tables",       [SCOUT_EV_IRQ] = "irq",
 };
 
 const char *scout_event_name(enum scout_event_type t)

@@ -26,6 +26,7 @@ enum scout_event_type {
     SCOUT_EV_EXCEPTION,     /* exception: a guest exception the monitor saw */
     SCOUT_EV_ENTRY,         /* entry: a guarded interrupt/exception handler was reached */
     SCOUT_EV_TABLES,        /* tables: the interrupt tables were followed (handlers guarded) */
+    SCOUT_EV_IRQ,           /* irq: an interrupt controller of scout's handed a vector to the CPU */
     SCOUT_EV_COUNT
 };
 
@@ -50,6 +51,8 @@ struct scout_event {
         struct { uint64_t addr; unsigned vector, nvectors; } entry;
         /* the IDT (IVT in real mode) base and limit, guarded handler entries, protected table pages */
         struct { uint64_t idt; unsigned limit; size_t entries, pages; } tables;
+        /* the vector, the ISA line (8259) or pin (IOAPIC), which controller, RIP then */
+        struct { unsigned vector; int line; const char *src; uint64_t rip; } irq;
     } u;
 };
 

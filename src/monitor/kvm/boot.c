@@ -109,7 +109,17 @@ static int build_system_structs(struct vm *vm, enum vm_mode mode)
         uint64_t a = top2m + ((uint64_t)j << 12);
         put64(page + 8 * j, a | P | RW | 0x40 /* D */ | (a < res ? US : 0));
     }
-    return gmem_write_phys(vm, pt, page, 4096);
+    if (gmem_write_phys(vm, pt, page, 4096) < 0) return -1;
+    /* the PC's devices below 4 GiB (IOAPIC, local APIC, pc-testdev's IORAM):
+     * the last 32 MiB, uncached, supervisor only, through a PD of their own */
+    uint64_t mmio_pd = pt + 0x1000;
+    const uint64_t PWT = 8, PCD = 0x10;
+    memset(page, 0, sizeof page);
+    for (unsigned j = VM_MMIO_PD_FIRST; j < 512; j++)
+        put64(page + 8 * j, ((3ull << 30) + ((uint64_t)j << 21)) | P | RW | PWT | PCD | PS);
+    if (gmem_write_phys(vm, mmio_pd, page, 4096) < 0) return -1;
+    put64(page, mmio_pd | P | RW);
+    return gmem_write_phys(vm, pdpt + 8 * 3, page, 8);
 }
 
 int vm_boot_cpu(struct vm *vm, enum vm_mode mode, int cpl, uint64_t entry,

@@ -5,9 +5,10 @@
  * One VM has one vCPU and one block of guest RAM starting at guest-physical
  * address 0.  The top VM_RESERVED_SIZE bytes of RAM are the monitor's
  * reserved region (GDT, TSS, IDT, exception stubs, exception stack, page
- * tables, multiboot info); guests are told about it through the multiboot
- * memory map (type 2) and must not touch it.  Devices are not here: the run
- * loop hands port and MMIO accesses to whoever set vm_set_io (dev/).
+ * tables, multiboot info); guests are told about it through the memory map
+ * (vm_memory_map: type 2) and must not touch it.  Devices are not here: the
+ * run loop hands port and MMIO accesses, time and interrupts to whoever set
+ * vm_set_io (dev/).  The local APIC is KVM's own (intr.c).
  *
  * Prefixes: vm_ (the VM), vcpu_ (the vCPU), memslot_, gmem_ (guest memory),
  * probe_ (the host), kvm_ (checked ioctl wrappers). */
@@ -36,7 +37,9 @@ enum vm_mode { VM_MODE_REAL = 16, VM_MODE_PROT32 = 32, VM_MODE_LONG64 = 64 };
 #define VM_RES_STACK_TOP      0x08000u   /* exception stack [0x06000,0x08000) */
 #define VM_RES_BOOTINFO       0x08000u   /* multiboot info, mmap, module list */
 #define VM_RES_STRINGS        0x09000u   /* command lines, boot loader name (up to 0x10000) */
-#define VM_RES_PML4           0x10000u   /* PML4, PDPT, then one PD per GiB, then a PT for the top 2 MiB */
+#define VM_RES_PML4           0x10000u   /* PML4, PDPT, then one PD per GiB, then a PT for the top 2 MiB,
+                                            then a PD mapping the devices at 0xFE000000-0xFFFFFFFF */
+#define VM_MMIO_PD_FIRST      496u       /* its first entry: 0xFE000000 */
 #define VM_STUB_SIZE          16u
 
 /* GDT selectors the monitor installs */
@@ -51,8 +54,10 @@ enum vm_mode { VM_MODE_REAL = 16, VM_MODE_PROT32 = 32, VM_MODE_LONG64 = 64 };
  * RIP lies in the stub area counts as an exception report. */
 #define VM_EXC_PORT     0xEA
 
+#define VM_DEFAULT_MEM  (128ull << 20)   /* QEMU's default */
+
 struct vm_config {
-    uint64_t mem_size;       /* bytes; multiple of 2 MiB, 4 MiB .. 3 GiB; 0 = 64 MiB */
+    uint64_t mem_size;       /* bytes; multiple of 2 MiB, 4 MiB .. 3 GiB; 0 = VM_DEFAULT_MEM */
     unsigned max_memslots;   /* slot budget; 0 = KVM_CAP_NR_MEMSLOTS */
 };
 
@@ -64,24 +69,103 @@ uint64_t vm_reserved_base(const struct vm *vm);
 /* The hub that the run loop tells about guest exceptions (may be NULL). */
 void vm_set_events(struct vm *vm, struct events *events);
 
-/* Port and MMIO accesses that are not RAM go to the I/O handler (dev/). */
+/* Port and MMIO accesses that are not RAM go to the I/O handler (dev/),
+ * and so do time and the interrupt lines that are not KVM's. */
 enum vm_io_result { VM_IO_OK, VM_IO_EXIT /* the guest asked to end: *status set */ };
 struct vm_io_ops {
     /* one element of a port access (size 1, 2, 4); fill data for IN */
     enum vm_io_result (*pio)(void *ctx, uint16_t port, int out, int size, uint8_t *data, int *status);
     /* an access outside RAM (len 1..8); fill data for reads */
     enum vm_io_result (*mmio)(void *ctx, uint64_t gpa, int write, unsigned len, uint8_t *data, int *status);
+    /* The rest may be NULL.  Before every KVM_RUN: fire the device timers
+     * due at `now` (ns, CLOCK_MONOTONIC); returns the next deadline, 0 for
+     * none.  The run loop makes KVM_RUN return by then. */
+    uint64_t (*poll)(void *ctx, uint64_t now);
+    /* The 8259's INTR output.  ack 0: 1 if asserted.  ack 1: the CPU's
+     * interrupt acknowledge, when the vCPU can take it now: the vector
+     * (injected with KVM_INTERRUPT), or -1. */
+    int (*extint)(void *ctx, int ack);
+    /* The local APIC's EOI of a vector the IOAPIC delivered level-triggered
+     * (KVM_EXIT_IOAPIC_EOI). */
+    void (*eoi)(void *ctx, unsigned vector);
+    /* A halted vCPU's local APIC: bit v set when vector v is in service or
+     * pending.  A level-triggered vector the IOAPIC delivered that is in
+     * neither has had its EOI -- whose exit KVM did not make (kvm_pvm
+     * keeps it while the vCPU is halted): 1 if that woke a device. */
+    int (*apic_idle)(void *ctx, const uint32_t busy[8]);
+    /* 1 if a device can still interrupt the CPU without the guest doing
+     * anything (an armed timer behind an unmasked line).  A halt with
+     * interrupts enabled ends the run when neither this nor the local
+     * APIC's timer can wake it. */
+    int (*can_wake)(void *ctx);
 };
 void vm_set_io(struct vm *vm, const struct vm_io_ops *ops, void *ctx);
 /* A store outside RAM that scout makes for the guest (an emulated
  * instruction's), delivered as the CPU's would be: to the I/O handler, in
  * pieces of at most 8 bytes.  0, or -1 (nothing handles it). */
 int vm_mmio_write(struct vm *vm, uint64_t gpa, const void *data, size_t len);
+/* A write into guest RAM that a device makes for the guest (DMA): through
+ * the hook when one is set (the enforcement layer's write check: a device
+ * may write over scanned code), else straight into RAM.  0, or -1
+ * (outside RAM, or the hook failed). */
+typedef int (*vm_device_write_fn)(void *ctx, uint64_t gpa, const void *buf, size_t len);
+void vm_set_device_write_hook(struct vm *vm, vm_device_write_fn fn, void *ctx);
+int  vm_device_write(struct vm *vm, uint64_t gpa, const void *buf, size_t len);
+
+/* The physical memory map every guest is told about (multiboot mmap,
+ * fw_cfg etc/e820, the BIOS's E820): RAM below the EBDA, the EBDA and the
+ * BIOS area 0xE0000-0xFFFFF (ACPI tables, ROM) reserved, RAM from 1 MiB to
+ * the reserved region, the reserved region, and the MMIO holes of the
+ * IOAPIC, the local APIC and the BIOS flash.  Returns the entry count
+ * (at most VM_MAP_MAX), ascending. */
+#define VM_MAP_MAX 8
+enum { VM_MAP_RAM = 1, VM_MAP_RESERVED = 2 };
+struct vm_map_entry { uint64_t base, len; uint32_t type; };
+unsigned vm_memory_map(const struct vm *vm, struct vm_map_entry *out);
+#define VM_EBDA_BASE    0x9fc00u
+#define VM_BIOS_AREA    0xe0000u      /* to 1 MiB: read-only memory and firmware tables */
+#define VM_IOAPIC_BASE  0xfec00000u
+#define VM_LAPIC_BASE   0xfee00000u
+
+/* ══ interrupts and time (intr.c) ════════════════════════════════════
+ * KVM's local APIC (KVM_CAP_SPLIT_IRQCHIP): its registers, timer and
+ * interrupt delivery are in the kernel, while every port access still
+ * exits to scout -- the full KVM_CREATE_IRQCHIP would take OUT DX,AL for
+ * the PIC/PIT ports itself and swallow scout's 1-byte traps.  The 8259,
+ * 8254 and IOAPIC are scout's devices: the PIC's vector goes in through
+ * KVM_INTERRUPT when the vCPU is ready (or an interrupt-window exit is
+ * requested), the IOAPIC's through vm_signal_msi.  A timer signal makes
+ * KVM_RUN return for the devices' deadlines, and now and then to look for
+ * a halt nothing can end (HLT blocks inside KVM with its APIC there). */
+
+/* Now, in ns (CLOCK_MONOTONIC): the devices' clock. */
+uint64_t vm_now(void);
+/* An MSI (the IOAPIC's delivery): 0, or -1. */
+int vm_signal_msi(struct vm *vm, uint32_t addr, uint32_t data);
+/* The IOAPIC's pins as MSI routes (GSI = pin), so the local APIC reports
+ * the EOI of a level-triggered one (the eoi callback).  0, or -1. */
+int vm_set_msi_routes(struct vm *vm, unsigned n, const uint32_t *addr, const uint32_t *data);
+/* HLT, done for the guest (the enforcement layer emulates it): RIP must
+ * already be past it.  The vCPU waits for an interrupt inside KVM; the run
+ * ends at once if nothing can wake it.  0, or -1. */
+int vcpu_halt(struct vcpu *cpu);
+/* STI's interrupt shadow for the next instruction (after an emulated STI
+ * that set IF): no interrupt before it runs. */
+void vcpu_set_sti_shadow(struct vcpu *cpu);
+/* After a KVM_EXIT_SHUTDOWN that is to be run again (an interrupt frame
+ * KVM could not push into a read-only page): the interrupt whose delivery
+ * failed is delivered again by the next run -- the PIC's vector this run
+ * injected, or else the local APIC's in-service vector KVM was delivering
+ * (its highest ISR bit, when that is the vector KVM last injected).
+ * Returns the vector, or -1 (none was lost: an exception, which the
+ * instruction raises again). */
+int vcpu_redeliver_interrupt(struct vcpu *cpu);
 
 /* Builds the system structures in the reserved region and sets the vCPU
  * for `mode` at `cpl` (3 only with VM_MODE_LONG64): flat segments, and for
  * long mode 4-level identity-mapped page tables covering RAM (user bit set
- * except on the reserved region), IOPL 3 at CPL 3.  An IDT of reporting
+ * except on the reserved region) and the devices' last 32 MiB below 4 GiB
+ * (supervisor, uncached), IOPL 3 at CPL 3.  An IDT of reporting
  * stubs is installed for prot32 and long64.  Real mode: CS:IP from entry
  * (CS = entry >> 4 & 0xF000 when entry > 0xFFFF).  stack 0 = default
  * (reserved base in prot32/long64, 0x7C00 in real mode). */
@@ -102,6 +186,9 @@ struct vcpu_stats {
     uint64_t completion_runs;
     uint64_t ioctls;                    /* every vCPU ioctl, KVM_RUN included */
     uint64_t reg_ioctls;                /* KVM_GET/SET_(S)REGS, _VCPU_EVENTS, _MSRS */
+    uint64_t kicks;                     /* KVM_RUN returns for a signal (timer, stop request) */
+    uint64_t injected;                  /* PIC vectors injected (KVM_INTERRUPT) */
+    uint64_t halt_checks;               /* KVM_GET_MP_STATE after a kick */
 };
 const struct vcpu_stats *vcpu_get_stats(const struct vcpu *cpu);
 struct vm *vcpu_vm(struct vcpu *cpu);
@@ -242,6 +329,7 @@ struct probe_result {
     int readonly_mem;       /* KVM_CAP_READONLY_MEM */
     int immediate_exit;     /* KVM_CAP_IMMEDIATE_EXIT */
     int sync_regs;          /* KVM_CAP_SYNC_REGS covers regs, sregs and events */
+    int split_irqchip;      /* KVM_CAP_SPLIT_IRQCHIP: KVM's local APIC with the PIC in user space (required) */
     int amd_branches;       /* the host CPU takes 66-prefixed near branches in 64-bit mode as rel16 (AMD) */
     char vendor[13];        /* the host CPU's CPUID vendor */
     char sw_bp_detail[64], single_step_detail[64];

@@ -4,6 +4,7 @@
 #define SCOUT_MONITOR_KVM_PRIV_H
 #include <signal.h>
 #include <stdint.h>
+#include <time.h>
 #include <linux/kvm.h>
 #include "monitor/kvm/kvm.h"
 
@@ -23,6 +24,17 @@ struct vcpu {
     volatile sig_atomic_t stop_requested;   /* 0, or VM_STOP_* + 1 */
     struct vcpu_stats stats;
     int exit_pending;          /* a completion run came back with an exit the loop has not handled */
+    /* interrupts and time (intr.c) */
+    timer_t kick_timer;        /* sends VCPU_KICK_SIGNAL: KVM_RUN returns */
+    int have_kick_timer;
+    uint64_t kick_at;          /* when it fires (ns), 0 = not armed */
+    uint64_t halt_poll_at;     /* the next look for a halt (ns) */
+    int halted;                /* in HLT (emulated, or found with KVM_GET_MP_STATE); cleared at an exit */
+    int halt_idle;             /* halted with IF set and nothing armed at the last look */
+    int sti_shadow;            /* vcpu_set_sti_shadow: written with the next KVM_RUN */
+    int injected;              /* the PIC's vector given to KVM for this run, -1 none */
+    int lost;                  /* ... that the run ended in a shutdown with */
+    int redeliver;             /* vcpu_redeliver_interrupt: written with the next KVM_RUN */
 };
 
 struct vm {
@@ -43,6 +55,8 @@ struct vm {
     void *io_ctx;
     struct events *events;
     int exc_idt_installed;     /* which IDT format the stubs use: 0, 32 or 64 */
+    vm_device_write_fn device_write;   /* vm_set_device_write_hook */
+    void *device_write_ctx;
 };
 
 /* vcpu.c */
@@ -51,6 +65,19 @@ void vcpu_close(struct vcpu *cpu);
 int  vcpu_flush(struct vcpu *cpu);          /* write dirty state back (before KVM_RUN) */
 void vcpu_after_run(struct vcpu *cpu);      /* the cache is stale (or fresh from sync regs) */
 int  vcpu_ioctl(struct vcpu *cpu, unsigned long req, void *arg);   /* counted */
+/* intr.c */
+int  vm_irqchip_init(struct vm *vm, char *err, size_t errlen);   /* before the vCPU */
+int  vcpu_kick_init(struct vcpu *cpu, char *err, size_t errlen);
+void vcpu_kick_fini(struct vcpu *cpu);
+/* Before each KVM_RUN: device timers, the kick, ExtINT injection.  1 when
+ * the run stops (a halt nothing can end: stop filled), 0 to enter. */
+int  vcpu_intr_before_run(struct vcpu *cpu, struct vm_stop *stop);
+/* KVM_RUN returned for a signal: is the vCPU halted? */
+void vcpu_intr_after_kick(struct vcpu *cpu);
+/* KVM_RUN came back with an exit: was the PIC's vector lost in a shutdown? */
+void vcpu_intr_after_exit(struct vcpu *cpu);
+void vcpu_intr_run_begin(struct vcpu *cpu);       /* vcpu_run entry: the kick signal is ours */
+void vcpu_intr_run_end(struct vcpu *cpu);
 /* memslot.c */
 int  memslot_init(struct vm *vm, size_t limit);
 void memslot_fini(struct vm *vm);

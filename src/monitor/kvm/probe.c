@@ -97,6 +97,7 @@ int probe_host(struct probe_result *r, char *err, size_t errlen)
     int sync = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
     r->sync_regs = sync > 0 && (sync & (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | KVM_SYNC_X86_EVENTS)) ==
                    (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | KVM_SYNC_X86_EVENTS);
+    r->split_irqchip = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_SPLIT_IRQCHIP) > 0;
     /* The CPU that runs guest code natively decides how a 66-prefixed near
      * branch in 64-bit mode decodes: AMD (and Hygon) take rel16. */
     unsigned a, b, c, d;
@@ -172,11 +173,13 @@ void probe_format(const struct probe_result *r, char *buf, size_t len)
              "  read-only memslots (KVM_CAP_READONLY_MEM): %s\n"
              "  immediate_exit (KVM_CAP_IMMEDIATE_EXIT): %s\n"
              "  sync regs (KVM_CAP_SYNC_REGS):  %s\n"
+             "  split irqchip (KVM_CAP_SPLIT_IRQCHIP): %s\n"
              "  host CPU: %s (66-prefixed near branches in 64-bit mode: %s)\n",
              r->api_version, r->sw_breakpoints ? "work" : "broken", r->sw_bp_detail,
              r->single_step ? "works" : "broken", r->single_step_detail,
              r->io_rip == PROBE_IO_RIP_AT_OUT ? "at the OUT" : r->io_rip == PROBE_IO_RIP_PAST_OUT ? "past the OUT" : "unknown",
              r->nr_memslots, r->readonly_mem ? "yes" : "no", r->immediate_exit ? "yes" : "no",
-             r->sync_regs ? "yes" : "no", r->vendor[0] ? r->vendor : "unknown",
+             r->sync_regs ? "yes" : "no", r->split_irqchip ? "yes" : "no (scout cannot run guests here)",
+             r->vendor[0] ? r->vendor : "unknown",
              r->amd_branches ? "rel16, AMD" : "ignored, Intel");
 }

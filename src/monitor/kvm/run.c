@@ -1,6 +1,6 @@
 /* run.c — the run loop: KVM exits to hooks, then to the I/O handler
  * (devices); the monitor's exception stubs; stop requests from signal
- * handlers. */
+ * handlers; device time and interrupts around every KVM_RUN (intr.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,6 +46,7 @@ void vcpu_complete_io(struct vcpu *cpu)
         cpu->run->kvm_dirty_regs = 0;
     cpu->run->immediate_exit = 1;
     int rc = vcpu_ioctl(cpu, KVM_RUN, 0);
+    /* (a kick that came meanwhile is found by the clock before the next run) */
     cpu->run->immediate_exit = cpu->stop_requested ? 1 : 0;
     cpu->stats.runs++;
     cpu->stats.completion_runs++;
@@ -286,9 +287,8 @@ static int handle_mmio(struct vcpu *cpu, const struct vm_hooks *h, struct vm_sto
     return 0;
 }
 
-int vcpu_run(struct vcpu *cpu, const struct vm_hooks *h, struct vm_stop *stop)
+static int run_loop(struct vcpu *cpu, const struct vm_hooks *h, struct vm_stop *stop)
 {
-    memset(stop, 0, sizeof *stop);
     for (;;) {
         if (cpu->stop_requested) {
             stop->why = cpu->stop_requested - 1;
@@ -305,6 +305,8 @@ int vcpu_run(struct vcpu *cpu, const struct vm_hooks *h, struct vm_stop *stop)
         if (cpu->exit_pending) {
             cpu->exit_pending = 0;      /* a completion came back with this exit */
         } else {
+            if (vcpu_intr_before_run(cpu, stop))
+                return 0;               /* a halt nothing can end */
             if (vcpu_flush(cpu) < 0) {
                 stop->why = VM_STOP_ERROR;
                 snprintf(stop->message, sizeof stop->message, "cannot set vCPU state: %s", strerror(errno));
@@ -316,12 +318,16 @@ int vcpu_run(struct vcpu *cpu, const struct vm_hooks *h, struct vm_stop *stop)
             cpu->stats.runs++;
             cpu->io_pending = 0;
             if (rc < 0) {
-                if (e == EINTR || e == EAGAIN)
+                if (e == EINTR || e == EAGAIN) {
+                    vcpu_intr_after_kick(cpu);
                     continue;
+                }
                 stop->why = VM_STOP_ERROR;
                 snprintf(stop->message, sizeof stop->message, "KVM_RUN failed: %s", strerror(e));
                 return -1;
             }
+            cpu->halted = cpu->halt_idle = 0;   /* it ran */
+            vcpu_intr_after_exit(cpu);
         }
         uint32_t reason = cpu->run->exit_reason;
         stop->exit_reason = reason;
@@ -337,17 +343,14 @@ int vcpu_run(struct vcpu *cpu, const struct vm_hooks *h, struct vm_stop *stop)
             break;
         case KVM_EXIT_INTR:
             break;
-        case KVM_EXIT_HLT: {
-            stopped = 1;
-            stop->why = VM_STOP_HLT;
-            if (vcpu_get_regs(cpu, &r) == 0)
-                stop->rip = r.rip - 1;
-            snprintf(stop->message, sizeof stop->message, "guest halted at rip=0x%llx (%s)",
-                     (unsigned long long)stop->rip,
-                     (r.rflags & X86_RFLAGS_IF) ? "interrupts enabled, but scout has no interrupt sources"
-                                                : "interrupts disabled");
-            break;
-        }
+        /* Not the guest's doing, nothing ran: no hooks (an in-place step
+         * goes on; an interrupt arriving now lands on a handler's guard). */
+        case KVM_EXIT_IRQ_WINDOW_OPEN:
+            continue;                   /* the PIC's vector goes in before the next run */
+        case KVM_EXIT_IOAPIC_EOI:
+            if (cpu->vm->io && cpu->vm->io->eoi)
+                cpu->vm->io->eoi(cpu->vm->io_ctx, cpu->run->eoi.vector);
+            continue;
         case KVM_EXIT_SHUTDOWN:
             if (h && h->shutdown && h->shutdown(h->ctx, cpu) == VM_HOOK_HANDLED) {
                 if (h->after_exit)
@@ -398,4 +401,13 @@ int vcpu_run(struct vcpu *cpu, const struct vm_hooks *h, struct vm_stop *stop)
         if (stopped)
             return stop->why == VM_STOP_ERROR ? -1 : 0;
     }
+}
+
+int vcpu_run(struct vcpu *cpu, const struct vm_hooks *h, struct vm_stop *stop)
+{
+    memset(stop, 0, sizeof *stop);
+    vcpu_intr_run_begin(cpu);
+    int rc = run_loop(cpu, h, stop);
+    vcpu_intr_run_end(cpu);
+    return rc;
 }

@@ -44,6 +44,7 @@ int vcpu_open(struct vm *vm, char *err, size_t errlen)
         snprintf(err, errlen, "mmap kvm_run: %s", strerror(errno));
         return -1;
     }
+    cpu->injected = cpu->lost = cpu->redeliver = -1;
     int caps = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
     cpu->sync = caps > 0 && (caps & SYNC_ALL) == SYNC_ALL;
     if (cpu->sync)
@@ -100,6 +101,39 @@ int vcpu_set_sregs(struct vcpu *cpu, const struct kvm_sregs *s)
     return 0;
 }
 
+/* STI's shadow, an interrupt to deliver again: with the rest of the
+ * events as KVM reported them at this exit (sync regs), or read and
+ * written back. */
+static void edit_events(struct vcpu *cpu, struct kvm_vcpu_events *ev)
+{
+    ev->flags = 0;
+    if (cpu->sti_shadow) {
+        ev->interrupt.shadow = KVM_X86_SHADOW_INT_STI;
+        ev->flags = KVM_VCPUEVENT_VALID_SHADOW;
+    }
+    if (cpu->redeliver >= 0) {
+        ev->interrupt.injected = 1;
+        ev->interrupt.nr = (uint8_t)cpu->redeliver;
+        ev->interrupt.soft = 0;
+    }
+    cpu->sti_shadow = 0;
+    cpu->redeliver = -1;
+}
+
+static int flush_events(struct vcpu *cpu)
+{
+    struct kvm_vcpu_events ev;
+    if (cpu->sync) {
+        edit_events(cpu, &cpu->run->s.regs.events);
+        cpu->run->kvm_dirty_regs |= KVM_SYNC_X86_EVENTS;
+        return 0;
+    }
+    if (vcpu_ioctl(cpu, KVM_GET_VCPU_EVENTS, &ev) < 0)
+        return -1;
+    edit_events(cpu, &ev);
+    return vcpu_ioctl(cpu, KVM_SET_VCPU_EVENTS, &ev) < 0 ? -1 : 0;
+}
+
 /* KVM has no "flush the guest's TLB" ioctl; a CR4.PGE change makes it drop
  * every translation (as the CPU does), so CR4 goes out with PGE flipped
  * now and comes back as it was with the next KVM_RUN. */
@@ -121,6 +155,8 @@ int vcpu_flush_tlb(struct vcpu *cpu)
  * the SET ioctls. */
 int vcpu_flush(struct vcpu *cpu)
 {
+    if ((cpu->sti_shadow || cpu->redeliver >= 0) && flush_events(cpu) < 0)
+        return -1;
     if (cpu->sync) {
         if (cpu->sregs_dirty) {
             cpu->run->s.regs.sregs = cpu->sregs;
@@ -205,7 +241,11 @@ int vcpu_inject_exception(struct vcpu *cpu, unsigned vector, int has_error, uint
     ev.exception.has_error_code = has_error ? 1 : 0;
     ev.exception.error_code = error;
     ev.flags = 0;
-    return vcpu_ioctl(cpu, KVM_SET_VCPU_EVENTS, &ev) < 0 ? -1 : 0;
+    if (vcpu_ioctl(cpu, KVM_SET_VCPU_EVENTS, &ev) < 0)
+        return -1;
+    if (cpu->sync)
+        cpu->run->s.regs.events = ev;   /* a later sync write of the events carries it */
+    return 0;
 }
 
 void vcpu_format_state(struct vcpu *cpu, char *buf, size_t len)

@@ -37,7 +37,7 @@ static int set_cpuid(struct vm *vm)
 
 int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t errlen)
 {
-    uint64_t mem = cfg && cfg->mem_size ? cfg->mem_size : 64ull << 20;
+    uint64_t mem = cfg && cfg->mem_size ? cfg->mem_size : VM_DEFAULT_MEM;
     *out = NULL;
     if (mem % (2u << 20) || mem < (4u << 20) || mem > (3ull << 30)) {
         snprintf(err, errlen, "guest memory size %llu: must be a multiple of 2 MiB between 4 MiB and 3 GiB",
@@ -80,7 +80,8 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
         snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
         goto fail;
     }
-    if (vcpu_open(vm, err, errlen) < 0)
+    if (vm_irqchip_init(vm, err, errlen) < 0 || vcpu_open(vm, err, errlen) < 0 ||
+        vcpu_kick_init(&vm->cpu, err, errlen) < 0)
         goto fail;
     if (set_cpuid(vm) < 0) {
         snprintf(err, errlen, "KVM_SET_CPUID2: %s", strerror(errno));
@@ -97,6 +98,7 @@ void vm_destroy(struct vm *vm)
 {
     if (!vm)
         return;
+    vcpu_kick_fini(&vm->cpu);
     vcpu_close(&vm->cpu);
     memslot_fini(vm);
     if (vm->vm_fd >= 0)
@@ -117,6 +119,39 @@ void vm_set_io(struct vm *vm, const struct vm_io_ops *ops, void *ctx)
 {
     vm->io = ops;
     vm->io_ctx = ctx;
+}
+
+void vm_set_device_write_hook(struct vm *vm, vm_device_write_fn fn, void *ctx)
+{
+    vm->device_write = fn;
+    vm->device_write_ctx = ctx;
+}
+
+int vm_device_write(struct vm *vm, uint64_t gpa, const void *buf, size_t len)
+{
+    if (gpa >= vm->mem_size || len > vm->mem_size - gpa)
+        return -1;
+    if (vm->device_write)
+        return vm->device_write(vm->device_write_ctx, gpa, buf, len);
+    return gmem_write_phys(vm, gpa, buf, len);
+}
+
+unsigned vm_memory_map(const struct vm *vm, struct vm_map_entry *out)
+{
+    uint64_t res = vm_reserved_base(vm);
+    const struct vm_map_entry map[] = {
+        { 0, VM_EBDA_BASE, VM_MAP_RAM },
+        { VM_EBDA_BASE, 0xa0000 - VM_EBDA_BASE, VM_MAP_RESERVED },
+        { VM_BIOS_AREA, 0x100000 - VM_BIOS_AREA, VM_MAP_RESERVED },
+        { 0x100000, res - 0x100000, VM_MAP_RAM },
+        { res, VM_RESERVED_SIZE, VM_MAP_RESERVED },
+        { VM_IOAPIC_BASE, 0x1000, VM_MAP_RESERVED },
+        { VM_LAPIC_BASE, 0x1000, VM_MAP_RESERVED },
+        { 0xfffc0000u, 0x40000, VM_MAP_RESERVED },      /* BIOS flash, as QEMU's pc shows it */
+    };
+    _Static_assert(sizeof map / sizeof map[0] <= VM_MAP_MAX, "VM_MAP_MAX");
+    memcpy(out, map, sizeof map);
+    return sizeof map / sizeof map[0];
 }
 
 int vm_mmio_write(struct vm *vm, uint64_t gpa, const void *data, size_t len)

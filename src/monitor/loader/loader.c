@@ -262,9 +262,17 @@ static int multiboot_info(struct vm *vm, const struct loader_opts *o, uint64_t e
     struct strtab st = { vm, res + VM_RES_STRINGS, 0, VM_RES_PML4 - VM_RES_STRINGS };
     uint32_t a;
     uint32_t flags = 0x1 | 0x4 | 0x8 | 0x40 | 0x200;
-    put32(info + 4, 639);
+    put32(info + 4, VM_EBDA_BASE / 1024);
     put32(info + 8, (uint32_t)((res - 0x100000) / 1024));
-    if (add_str(&st, o->cmdline ? o->cmdline : "", &a) < 0) { base_err(err, errlen, "--cmdline: too long"); return -1; }
+    /* As GRUB and QEMU pass it: the kernel's path, then its arguments
+     * (kvm-unit-tests take the first word as argv[0]). */
+    char cmd[VM_RES_PML4 - VM_RES_STRINGS];
+    const char *args = o->cmdline ? o->cmdline : "";
+    if ((size_t)snprintf(cmd, sizeof cmd, "%s%s%s", o->path, *args ? " " : "", args) >= sizeof cmd ||
+        add_str(&st, cmd, &a) < 0) {
+        base_err(err, errlen, "--cmdline: too long");
+        return -1;
+    }
     put32(info + 16, a);
     if (add_str(&st, "scout", &a) < 0) return -1;
     put32(info + 64, a);
@@ -289,11 +297,8 @@ static int multiboot_info(struct vm *vm, const struct loader_opts *o, uint64_t e
     }
     put32(info + 20, o->nmodules);
     put32(info + 24, (uint32_t)(res + VM_RES_BOOTINFO + 0x100));
-    struct { uint64_t base, len; uint32_t type; } mm[] = {
-        { 0, 0x9fc00, 1 }, { 0x9fc00, 0x400, 2 }, { 0xf0000, 0x10000, 2 },
-        { 0x100000, res - 0x100000, 1 }, { res, VM_RESERVED_SIZE, 2 },
-    };
-    unsigned nmm = sizeof mm / sizeof mm[0];
+    struct vm_map_entry mm[VM_MAP_MAX];
+    unsigned nmm = vm_memory_map(vm, mm);
     for (unsigned i = 0; i < nmm; i++) {
         uint8_t *e = info + 0x200 + 24 * i;
         put32(e, 20); put64(e + 4, mm[i].base); put64(e + 12, mm[i].len); put32(e + 20, mm[i].type);

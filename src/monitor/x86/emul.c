@@ -66,11 +66,13 @@ static int valid_mode(int m)
     return m == 16 || m == 32 || m == 64;
 }
 
-static int canonical(uint64_t a)
+int x86_canonical(uint64_t a, int la57)
 {
-    uint64_t top = a >> 47;
-    return top == 0 || top == 0x1FFFF;
+    uint64_t top = a >> (la57 ? 56 : 47);
+    return top == 0 || top == (la57 ? 0xFFull : 0x1FFFFull);
 }
+
+static int canonical(uint64_t a) { return x86_canonical(a, 0); }
 
 /* Writes the low `bits` of v into *reg as the CPU does: 16-bit writes keep
  * the upper bits, 32-bit writes zero-extend (as in 64-bit mode; outside it

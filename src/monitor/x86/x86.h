@@ -339,6 +339,8 @@ struct x86_target { uint64_t linear; int bits; uint64_t cs_base; uint16_t select
 /* The handler of an interrupt vector: IVT in real mode, else an interrupt
  * or trap gate of the IDT.  0, -2 (a task gate: t->selector is its TSS
  * selector), or -1 (outside the table, not present, a bad code segment). */
+/* Whether a 64-bit address is canonical: 48-bit, or 57-bit with LA57. */
+int x86_canonical(uint64_t a, int la57);
 int x86_emul_vector(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem, unsigned vector,
                     struct x86_target *t);
 /* The target of selector:offset (a code segment, or a call gate when

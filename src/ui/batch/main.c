@@ -84,13 +84,14 @@ static void usage(FILE *f)
         "  --poke GPA=HEXBYTES   before running, write bytes as if the guest did\n"
         "                        (same write check and invalidation; repeatable)\n"
         "  --max-memslots N      KVM memory slot budget (default: the host's limit)\n"
-        "  --mem SIZE            guest RAM (default 64M; suffix K/M/G, bare number = MiB)\n"
+        "  --mem SIZE            guest RAM (default 128M; suffix K/M/G, bare number = MiB)\n"
         "  --cpl 0|3             privilege level for 64-bit guests (default 0)\n"
         "  --format auto|elf|multiboot|bootsector|flat   override image detection\n"
         "  --mode real|prot32|long64   load GUEST as a flat binary in this mode\n"
         "  --load ADDR --entry ADDR    flat binary load address and entry point\n"
         "  --cmdline STRING      multiboot command line\n"
         "  --module 'FILE [ARGS]'    multiboot module (repeatable, up to 16)\n"
+        "  --device pc-testdev   add QEMU's pc-testdev (kvm-unit-tests' emulator, realmode)\n"
         "  --timeout SECONDS     stop a runaway guest (exit status 124); scout itself\n"
         "                        ends within 2 s more, whatever it waits on\n"
         "  --plugin-timeout SECONDS  a plugin callback running longer ends scout\n"
@@ -305,7 +306,7 @@ static int scout_main(int argc, char **argv)
 {
     enum { O_RAW = 256, O_MEM, O_CPL, O_FORMAT, O_MODE, O_LOAD, O_ENTRY, O_CMDLINE, O_MODULE, O_TIMEOUT,
            O_STATS, O_VERSION, O_HELP, O_DEPTH, O_TRACE, O_TRACE_TIMES, O_POKE, O_MAX_MEMSLOTS,
-           O_X, O_EX, O_BATCH, O_PLUGIN, O_LIST_COMMANDS, O_PLUGIN_TIMEOUT, O_SYMBOLS, O_TRACE_SYMBOLS };
+           O_X, O_EX, O_BATCH, O_PLUGIN, O_LIST_COMMANDS, O_PLUGIN_TIMEOUT, O_SYMBOLS, O_TRACE_SYMBOLS, O_DEVICE };
     static const struct option opts[] = {
         { "raw", no_argument, 0, O_RAW }, { "mem", required_argument, 0, O_MEM },
         { "cpl", required_argument, 0, O_CPL }, { "format", required_argument, 0, O_FORMAT },
@@ -318,7 +319,7 @@ static int scout_main(int argc, char **argv)
         { "poke", required_argument, 0, O_POKE }, { "max-memslots", required_argument, 0, O_MAX_MEMSLOTS },
         { "x", required_argument, 0, O_X }, { "ex", required_argument, 0, O_EX },
         { "batch", no_argument, 0, O_BATCH }, { "plugin", required_argument, 0, O_PLUGIN },
-        { "list-commands", no_argument, 0, O_LIST_COMMANDS },
+        { "list-commands", no_argument, 0, O_LIST_COMMANDS }, { "device", required_argument, 0, O_DEVICE },
         { "plugin-timeout", required_argument, 0, O_PLUGIN_TIMEOUT },
         { "symbols", required_argument, 0, O_SYMBOLS }, { "trace-symbols", no_argument, 0, O_TRACE_SYMBOLS },
         { 0, 0, 0, 0 },
@@ -424,6 +425,10 @@ static int scout_main(int argc, char **argv)
             break;
         }
         case O_STATS: stats = 1; break;
+        case O_DEVICE:
+            if (strcmp(optarg, "pc-testdev")) { fprintf(stderr, "scout: --device %s: unknown device (known: pc-testdev)\n", optarg); return EXIT_SCOUT_ERROR; }
+            so.pc_testdev = 1;
+            break;
         case O_X: case O_EX:
             if (nitems == 64) { eprint("-x/-ex: at most 64"); return EXIT_SCOUT_ERROR; }
             items[nitems].is_file = c == O_X;

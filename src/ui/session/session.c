@@ -76,7 +76,8 @@ static int open_guest(struct session_impl *si, char *err, size_t errlen)
     si->cpu = vm_vcpu(si->vm);
     vm_set_events(si->vm, &si->events);
     si->bus = dev_bus_new(si->vm, &si->events);
-    if (!si->bus || dev_pc_init(si->bus) != 0)
+    struct dev_pc_config pc = { vm_mem_size(si->vm), o->load.cmdline, o->pc_testdev };
+    if (!si->bus || dev_pc_init(si->bus, &pc) != 0)
         return base_err(err, errlen, "cannot set up the devices: out of memory");
     if (loader_load(si->vm, &o->load, &si->image, e2, sizeof(e2)) < 0)
         return base_err(err, errlen, "%s", e2);

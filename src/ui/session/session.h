@@ -57,6 +57,7 @@ struct session_opts {
     /* applied after the entry is scanned (session_open, and every restart) */
     const struct session_poke *pokes;
     size_t npokes;
+    int pc_testdev;             /* --device pc-testdev */
 };
 
 /* A session.  Its state is private to src/ui/session/ (session_priv.h). */
