@@ -61,6 +61,10 @@ static const struct { ZydisMnemonic m; uint8_t cls; } default_policy[] = {
     { ZYDIS_MNEMONIC_PUSH, PRESCAN_CLASS_SEG }, { ZYDIS_MNEMONIC_POP, PRESCAN_CLASS_SEG },
     { ZYDIS_MNEMONIC_MOV, PRESCAN_CLASS_SEG },
     { ZYDIS_MNEMONIC_INT, PRESCAN_CLASS_SENSITIVE }, { ZYDIS_MNEMONIC_STR, PRESCAN_CLASS_SENSITIVE },
+    /* eight stores: into a read-only page KVM reports only the last, so
+     * they are stepped with those pages writable (step.c).  (ENTER stores
+     * once, or with frame pointers not at all: KVM cannot emulate it.) */
+    { ZYDIS_MNEMONIC_PUSHA, PRESCAN_CLASS_SENSITIVE }, { ZYDIS_MNEMONIC_PUSHAD, PRESCAN_CLASS_SENSITIVE },
     /* loads of segment registers */
     { ZYDIS_MNEMONIC_LDS, PRESCAN_CLASS_SENSITIVE }, { ZYDIS_MNEMONIC_LES, PRESCAN_CLASS_SENSITIVE },
     { ZYDIS_MNEMONIC_LFS, PRESCAN_CLASS_SENSITIVE }, { ZYDIS_MNEMONIC_LGS, PRESCAN_CLASS_SENSITIVE },
