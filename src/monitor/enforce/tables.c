@@ -11,7 +11,16 @@
  * A handler inside one of the tables themselves is neither scanned nor
  * trapped: a trap byte there would change the table the CPU reads (the
  * limit of byte patching that also makes guests see trap bytes in their
- * own code). */
+ * own code).
+ *
+ * In real mode only the vectors the CPU delivers by itself are guarded:
+ * the exceptions that can happen there (00h-13h, NMI among them).  INT n
+ * is always emulated, and the emulation scans its target; and scout has
+ * no interrupt controller yet (one that delivers a vector must have it
+ * guarded: REAL_MODE_DELIVERED).  The other vectors are often no handlers
+ * at all: by PC convention 1Dh, 1Eh, 1Fh, 41h, 43h and 46h point at
+ * parameter tables and fonts, and a trap byte there would change what the
+ * guest reads. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +28,8 @@
 #include "monitor/enforce/enforce_priv.h"
 
 struct range { uint64_t lo, hi; };          /* linear, [lo, hi) */
+
+#define REAL_MODE_DELIVERED(v) ((v) <= 0x13)
 
 static int same_state(const struct enf_tables *t, const struct cpu_view *c)
 {
@@ -117,6 +128,8 @@ static void follow(struct enf *ef, const struct cpu_view *c)
     for (unsigned v = 0; v < 256 && (uint64_t)v * size + size <= idt_len; v++) {
         struct x86_target tg;
         uint64_t gpa;
+        if (real && !REAL_MODE_DELIVERED(v))
+            continue;
         if (x86_emul_vector(&e, &mem, v, &tg) != 0)
             continue;                   /* not present, a task gate: the CPU faults or switches tasks */
         if (!real) {
