@@ -52,6 +52,8 @@ struct enf_unprot { uint64_t page; uint8_t *before; };
 /* A handler entry guarded by an ENTRY trap (tables.c). */
 struct enf_entry { uint64_t gpa; unsigned vector, nvectors; int gp; /* #GP leads here too */ };
 
+struct enf_range { uint64_t gpa, len; };
+
 struct enf_tables {
     int valid;
     uint64_t cr0, cr3, cr4, efer;
@@ -60,7 +62,8 @@ struct enf_tables {
     uint32_t ldt_limit;
     VEC(struct enf_entry) entries;
     VEC(uint64_t) pages;        /* pages holding table data the CPU reads: protected */
-    int dirty;                  /* a write hit one of them: follow again */
+    VEC(struct enf_range) bytes;  /* the table data itself, physical */
+    int dirty;                  /* a write hit it: follow again */
 };
 
 /* Whether a page holds table data the CPU reads (protected, followed). */
@@ -190,6 +193,8 @@ int  enf_decode_at(struct enf *ef, const struct cpu_view *c, uint64_t linear, st
  * that only ask whether a page holds table data) */
 void enf_tables_check(struct enf *ef, const struct cpu_view *c);
 const struct enf_entry *enf_tables_entry(const struct enf *ef, uint64_t gpa);
+/* Whether a write of [gpa, gpa+len) changes table data (1) or not (0). */
+int  enf_tables_hit(const struct enf_tables *t, uint64_t gpa, uint64_t len);
 void enf_tables_free(struct enf *ef);
 
 /* sys.c: CPU state and guest memory -> what an instruction does */

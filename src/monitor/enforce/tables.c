@@ -39,15 +39,29 @@ static int same_state(const struct enf_tables *t, const struct cpu_view *c)
            t->gdt.limit == s->gdt.limit && t->ldt_base == s->ldt.base && t->ldt_limit == s->ldt.limit;
 }
 
+/* The table bytes [lin, lin+len): their pages protected, the bytes
+ * themselves remembered (a write elsewhere on such a page -- the BIOS data
+ * area beside the IVT -- needs no new look at the tables). */
 static int add_pages(struct enf *ef, struct enf_tables *t, uint64_t lin, uint64_t len)
 {
     for (uint64_t a = PAGE_OF(lin); a < lin + len; a += PAGE_SIZE) {
-        uint64_t gpa;
-        if (gmem_translate(ef->vm, a, 0, &gpa) != 0 || gpa >= vm_mem_size(ef->vm) || enf_is_table_page(t, PAGE_OF(gpa)))
+        uint64_t gpa, lo = a > lin ? a : lin, hi = a + PAGE_SIZE < lin + len ? a + PAGE_SIZE : lin + len;
+        if (gmem_translate(ef->vm, lo, 0, &gpa) != 0 || gpa >= vm_mem_size(ef->vm))
             continue;
-        if (VEC_PUSH(&t->pages, PAGE_OF(gpa)) != 0)
+        struct enf_range r = { gpa, hi - lo };
+        if (VEC_PUSH(&t->bytes, r) != 0)
+            return -1;
+        if (!enf_is_table_page(t, PAGE_OF(gpa)) && VEC_PUSH(&t->pages, PAGE_OF(gpa)) != 0)
             return -1;
     }
+    return 0;
+}
+
+int enf_tables_hit(const struct enf_tables *t, uint64_t gpa, uint64_t len)
+{
+    for (size_t i = 0; i < t->bytes.n; i++)
+        if (gpa < t->bytes.v[i].gpa + t->bytes.v[i].len && t->bytes.v[i].gpa < gpa + len)
+            return 1;
     return 0;
 }
 
@@ -109,6 +123,7 @@ static void follow(struct enf *ef, const struct cpu_view *c)
     t->ldt_limit = s->ldt.limit;
     memcpy(&old_pages, &t->pages, sizeof(old_pages));
     memset(&t->pages, 0, sizeof(t->pages));
+    t->bytes.n = 0;
 
     /* the tables' own bytes: protected, and never a trap byte */
     struct range tab[3];
@@ -204,4 +219,5 @@ void enf_tables_free(struct enf *ef)
 {
     VEC_FREE(&ef->tables.entries);
     VEC_FREE(&ef->tables.pages);
+    VEC_FREE(&ef->tables.bytes);
 }

@@ -92,7 +92,7 @@ int enf_apply_write(struct enf *ef, uint64_t gpa, const uint8_t *data, size_t le
         }
         if (ev.type != SCOUT_EV_COUNT)
             enf_emit(ef, &ev);
-        if (enf_is_table_page(&ef->tables, page))
+        if (enf_tables_hit(&ef->tables, a, n))
             ef->tables.dirty = 1;       /* followed again at the end of this exit */
         if (enf_sync_protection(ef, page) != 0)
             return -1;
