@@ -5,9 +5,9 @@
  * access to a device, raw or enforced.
  *
  * Devices (one file each): the debug console at 0xE9 (Bochs/QEMU), an
- * 8250 UART at 0x3F8, isa-debug-exit at 0xF4 (status (v << 1) | 1).  Guest
- * output goes to the console sink.  The UART's register model is pure and
- * unit-tested on its own. */
+ * 8250 UART at 0x3F8, isa-debug-exit at 0xF4 (status (v << 1) | 1), the
+ * BIOS for real-mode guests (below).  Guest output goes to the console
+ * sink.  The UART's register model is pure and unit-tested on its own. */
 #ifndef SCOUT_MONITOR_DEV_H
 #define SCOUT_MONITOR_DEV_H
 #include <stddef.h>
@@ -77,5 +77,53 @@ void    dev_uart_reset(struct dev_uart_regs *u);
 /* offset 0..7; returns 1 and sets *out when the write is a THR byte to emit */
 int     dev_uart_write(struct dev_uart_regs *u, unsigned offset, uint8_t val, uint8_t *out);
 uint8_t dev_uart_read(struct dev_uart_regs *u, unsigned offset);
+
+/* ── the BIOS (bios.c; its ROM is bios.s) ──────────────────────────────
+ * For boot sectors and real-mode images: a 64 KiB ROM at F0000 (guest
+ * code like any other), the IVT pointing into it, the BIOS data area, the
+ * EBDA and a blank text screen; int 10h, 11h-13h, 15h, 16h, 18h, 19h, 1Ah.
+ * The ROM reaches scout through the device at DEV_BIOS_PORT: the disk
+ * (int 13h), keyboard input (int 16h), the memory map (int 15h).  The
+ * device never writes guest memory: the ROM stores every byte itself.  The
+ * disk is a file read a sector at a time; the guest's writes go to an
+ * overlay in memory, never to the file. */
+#define DEV_BIOS_PORT  0xAB0u      /* 16 ports */
+#define DEV_BIOS_ROM   0xF0000u    /* to 1 MiB */
+#define DEV_BIOS_EBDA  0x9FC00u    /* 1 KiB; RAM below it: 639 KiB */
+#define DEV_BIOS_E820_MAX 8
+
+struct dev_bios_config {
+    const char *disk;              /* the image int 13h sees */
+    const char *keys;              /* int 16h's input, a byte a key ("-": stdin); NULL: none */
+};
+struct dev_bios;
+/* Opens the disk and the keyboard input, installs ROM, IVT, BIOS data
+ * area, EBDA and text screen into guest RAM and registers the ports.  NULL
+ * with err ("disk image PATH: why").  Free with dev_bios_free after the bus. */
+struct dev_bios *dev_bios_new(struct dev_bus *bus, struct vm *vm, const struct dev_bios_config *c,
+                              char *err, size_t errlen);
+void dev_bios_free(struct dev_bios *b);
+/* DL at boot: 0x00 for a diskette-sized image, else 0x80 (a hard disk). */
+unsigned dev_bios_boot_drive(const struct dev_bios *b);
+/* The disk's first sector: 0, or -1 when it does not end in 55 AA. */
+int dev_bios_boot_sector(struct dev_bios *b, uint8_t out[512]);
+
+/* Pure parts.  Geometry from the image size: the standard diskettes by
+ * their exact sizes, anything else a hard disk of 16 heads and 63 sectors
+ * a track (sectors: the size rounded up to whole sectors). */
+struct dev_bios_geometry {
+    int floppy;
+    unsigned cyls, heads, spt, cmos_type;
+    uint64_t sectors;
+};
+void dev_bios_geometry(uint64_t bytes, struct dev_bios_geometry *g);
+/* CHS (sector from 1) to LBA: 0, or the BIOS status 01h (out of the geometry). */
+int dev_bios_chs(const struct dev_bios_geometry *g, unsigned c, unsigned h, unsigned s, uint32_t *lba);
+/* A byte of keyboard input as int 16h gives it: scan code << 8 | ASCII
+ * (US layout; LF and CR are Enter, DEL is Backspace). */
+uint16_t dev_bios_key(uint8_t byte);
+/* The E820 map (type 1 RAM, 2 reserved), ascending: the entry count. */
+struct dev_bios_e820_entry { uint64_t base, len; uint32_t type; };
+unsigned dev_bios_e820(uint64_t mem_size, uint64_t reserved_base, struct dev_bios_e820_entry *out);
 
 #endif
