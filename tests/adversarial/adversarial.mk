@@ -11,7 +11,7 @@ ADV64 := $(patsubst $(ADV_SRC)/%.s,$(ADV_OUT)/%.elf64,$(sort $(wildcard $(ADV_SR
 ADV32 := $(patsubst $(ADV_SRC)/%.s,$(ADV_OUT)/%.elf32,$(sort $(wildcard $(ADV_SRC)/a32_*.s)))
 ADV16 := $(patsubst $(ADV_SRC)/%.s,$(ADV_OUT)/%.bootsect,$(sort $(wildcard $(ADV_SRC)/a16_*.s)))
 
-$(ADV_OUT)/%.o64: $(ADV_SRC)/%.s tests/guests/common64.inc $(ADV_SRC)/gate64.inc
+$(ADV_OUT)/%.o64: $(ADV_SRC)/%.s tests/guests/common64.inc $(ADV_SRC)/gate64.inc $(ADV_SRC)/paging64.inc
 	@mkdir -p $(dir $@)
 	as --64 -o $@ $<
 $(ADV_OUT)/%.elf64: $(ADV_OUT)/%.o64

@@ -309,9 +309,9 @@ def build(src, d):
     return e
 
 
-def run(cmd):
+def run(cmd, timeout=60):
     try:
-        p = subprocess.run(cmd, capture_output=True, timeout=60)
+        p = subprocess.run(cmd, capture_output=True, timeout=timeout)
         return p.returncode, p.stdout, p.stderr
     except subprocess.TimeoutExpired:
         return None, b"", b"timeout"
@@ -352,7 +352,9 @@ def main():
             src = Gen(seed, cpl).program()
             img = build(src, d)
             raw = run([a.scout, "--raw", "--cpl", str(cpl), img])
-            enf = run([a.scout, "--depth", str(depth), "--cpl", str(cpl), img])
+            # (enforced may be far slower: a program that hammers a page
+            # holding code makes an exit per store)
+            enf = run([a.scout, "--depth", str(depth), "--cpl", str(cpl), img], timeout=300)
             n += 1
             execs += 2
             statuses[raw[0]] = statuses.get(raw[0], 0) + 1

@@ -1027,6 +1027,56 @@ TEST(successors_far_real_mode)
     CHECK_EQ(SUCC(c, out, 0xCF), 0);
 }
 
+/* A task gate in the IDT: the new task resumes at its TSS's CS:EIP, under
+ * its CR3 (and through its own LDT when CS is an LDT selector). */
+TEST(task_gate_target)
+{
+    struct x86_emul_cpu c = cpu_mode(32);
+    struct x86_target t;
+    uint32_t cr3 = 0;
+    uint64_t tss = 0;
+    mem_reset(0);
+    c.gdt_base = 0x1000;
+    c.gdt_limit = 0x3f;
+    c.idt_base = 0x2000;
+    c.idt_limit = 0x7ff;
+    poke(0x1008, 0x00CF9A000000FFFFull, 8);     /* 0x08: 32-bit code, base 0 */
+    poke(0x1010, 0x00CF9A001000FFFFull, 8);     /* 0x10: 32-bit code, base 0x1000 */
+    poke(0x1018, 0x0000890040000067ull, 8);     /* 0x18: TSS at 0x4000, limit 0x67 */
+    poke(0x1020, 0x0000820050000007ull, 8);     /* 0x20: LDT at 0x5000 */
+    poke(0x5000, 0x00CF9A003000FFFFull, 8);     /* LDT 0: 32-bit code, base 0x3000 */
+    poke(0x2000 + 6 * 8, 0x0000850000180000ull, 8);   /* #UD: task gate -> 0x18 */
+    poke(0x4000 + 0x1C, 0x00abc000, 4);         /* CR3 */
+    poke(0x4000 + 0x20, 0x00000123, 4);         /* EIP */
+    poke(0x4000 + 0x4C, 0x0008, 2);             /* CS */
+    CHECK_EQ(x86_emul_vector(&c, &MEM, 6, &t), -2);
+    CHECK_EQ(t.selector, 0x18);
+    CHECK_EQ(x86_emul_task_target(&c, &MEM, 0x18, &t, &cr3, &tss), 0);
+    CHECK_EQ(t.linear, 0x123);
+    CHECK_EQ(t.bits, 32);
+    CHECK_EQ(cr3, 0x00abc000);
+    CHECK_EQ(tss, 0x4000);
+    poke(0x4000 + 0x4C, 0x0010, 2);             /* CS with a base */
+    CHECK_EQ(x86_emul_task_target(&c, &MEM, 0x18, &t, &cr3, &tss), 0);
+    CHECK_EQ(t.linear, 0x1123);
+    poke(0x4000 + 0x4C, 0x0004, 2);             /* CS from the new task's LDT */
+    poke(0x4000 + 0x60, 0x0020, 2);
+    CHECK_EQ(x86_emul_task_target(&c, &MEM, 0x18, &t, &cr3, &tss), 0);
+    CHECK_EQ(t.linear, 0x3123);
+    poke(0x4000 + 0x60, 0x0000, 2);             /* ... without one: the switch faults */
+    CHECK_EQ(x86_emul_task_target(&c, &MEM, 0x18, &t, &cr3, &tss), -1);
+    /* through a task gate in the GDT too; not a TSS; long mode: no tasks */
+    poke(0x1028, 0x0000850000180000ull, 8);
+    poke(0x4000 + 0x4C, 0x0008, 2);
+    c.gdt_limit = 0x2f;
+    CHECK_EQ(x86_emul_task_target(&c, &MEM, 0x28, &t, &cr3, &tss), 0);
+    CHECK_EQ(t.linear, 0x123);
+    CHECK_EQ(x86_emul_task_target(&c, &MEM, 0x08, &t, &cr3, &tss), -1);
+    c.lma = 1;
+    CHECK_EQ(x86_emul_task_target(&c, &MEM, 0x18, &t, &cr3, &tss), -1);
+    CHECK_EQ(fm.writes, 0);
+}
+
 /* ---------------------------------------------------------------- robustness */
 
 static uint64_t lcg_state = 0x9E3779B97F4A7C15ull;
@@ -1111,6 +1161,7 @@ int main(void)
     RUN(undecodable_and_truncated);
     RUN(successors_static_and_computed);
     RUN(successors_far_real_mode);
+    RUN(task_gate_target);
     RUN(random_bytes_are_safe);
     CHECK_EXIT();
 }

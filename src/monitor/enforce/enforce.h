@@ -63,6 +63,7 @@ struct enf_stats {
     uint64_t table_follows;                       /* IDT/IVT/GDT re-read after a change */
     uint64_t mmio_fragments;                      /* continuation exits of a split store */
     uint64_t denied_traps;                        /* traps the guest's TSS denied at CPL 3 (#GP, undone) */
+    uint64_t paging_writes;                       /* guest writes into paging structures scout keeps still */
 };
 
 struct enf;

@@ -77,6 +77,21 @@ static inline int enf_is_table_page(const struct enf_tables *t, uint64_t page)
 
 typedef VEC(uint64_t) page_vec;
 
+/* A paging-structure page kept read-only (paging.c): on the walk of RIP's
+ * page or a step's successor (RUN), or of a handler or table (TABLES). */
+#define ENF_PATH_MAX 5
+enum { ENF_PT_RUN = 1, ENF_PT_TABLES = 2 };
+struct enf_ptpage { uint64_t page; uint8_t level, esize, pae_pdpt, why, stale; };
+typedef VEC(struct enf_ptpage) ptpage_vec;
+/* Whether a page is one of them (read as data: sync.c's protection rule). */
+static inline int enf_is_paging_page(const ptpage_vec *v, uint64_t page)
+{
+    for (size_t i = 0; i < v->n; i++)
+        if (v->v[i].page == page)
+            return 1;
+    return 0;
+}
+
 struct enf {
     struct vm *vm;
     struct vcpu *cpu;
@@ -94,9 +109,22 @@ struct enf {
     page_vec touched;           /* pages the engine changed since the last sync */
     page_vec touched_check;     /* debug builds: pages to check for traps inside native code */
     uint64_t retry_rip;         /* linear + 1 of an instruction (or exception delivery) retried writable */
+    struct enf_injected {       /* an exception scout injected: 2 this exit, 1 its run, 0 none */
+        int state;
+        uint64_t linear;
+        unsigned vector;
+        int has_error;
+        uint32_t error;
+    } injected;
     /* the in-place step in flight */
     enum enf_step_state step;
     VEC(uint64_t) step_traps;   /* STEP traps planted for it */
+    page_vec step_lin;          /* its successors' linear addresses */
+    uint64_t step_gen;          /* bumped at every step armed */
+    ptpage_vec ptpages;         /* paging-structure pages kept read-only */
+    uint64_t paging_key[4];     /* what the RUN walks were computed for */
+    uint64_t paging_gen, paging_seen_gen; /* bumped by writes into them */
+    int flush_tlb;              /* a mapping changed: flush the guest's TLB before it runs */
     VEC(struct enf_unprot) unprot;
     uint64_t step_rip;          /* linear address of the stepped instruction */
     int step_io;                /* it may do its own port I/O (IN/OUT/INS/OUTS) */
@@ -139,6 +167,8 @@ void enf_emit(struct enf *ef, const struct scout_event *ev);
 /* sync.c: guest code, CPU state, traps and protection */
 int  enf_cpu_load(struct enf *ef, struct cpu_view *c);
 uint64_t enf_cpu_linear(const struct cpu_view *c, uint64_t ip);
+/* A fetch translated with other paging than the vCPU's (a new CR0/CR4/CR3). */
+int  enf_translate_paging(struct enf *ef, const struct gmem_paging *pg, uint64_t linear, uint64_t *gpa);
 /* The engine's decode mode for the page of `linear` (16-bit code: the IP
  * window that page has under the current CS base). */
 enum prescan_mode enf_pmode(const struct cpu_view *c, uint64_t linear);
@@ -180,9 +210,21 @@ void enf_step_begin(struct enf *ef);      /* ARMED -> IN_FLIGHT */
 /* trap.c */
 int  enf_handle_trap(struct enf *ef, struct cpu_view *c, uint64_t linear, uint64_t gpa);
 int  enf_set_rip(struct enf *ef, struct cpu_view *c, uint64_t ip);
+/* paging.c */
+int  enf_paging_path(struct enf *ef, const struct gmem_paging *pg, uint64_t linear, struct enf_ptpage *out);
+int  enf_paging_want(struct enf *ef, unsigned why, const struct enf_ptpage *path, int n);
+void enf_paging_mark_stale(struct enf *ef, unsigned why);
+int  enf_paging_drop_stale(struct enf *ef);
+int  enf_paging_guard(struct enf *ef, const struct cpu_view *c, uint64_t rip_linear);
+void enf_paging_written(struct enf *ef, uint64_t gpa, size_t len);
+void enf_paging_free(struct enf *ef);
 /* retry.c: run-loop hooks for what KVM cannot do with a page read-only */
 enum vm_hook_result enf_on_emulation_failure(void *ctx, struct vcpu *cpu);
 enum vm_hook_result enf_on_shutdown(void *ctx, struct vcpu *cpu);
+/* Injects an exception at RIP (linear), remembered so a delivery lost to
+ * a shutdown is made again. */
+int  enf_inject_exception(struct enf *ef, uint64_t linear, unsigned vector, int has_error, uint32_t error);
+void enf_injected_after_exit(struct enf *ef, uint32_t exit_reason);
 /* denied.c: a trap the CPU refused at CPL > 0 (#GP: the guest's TSS
  * denies the port), seen at the #GP handler's ENTRY trap: 1 the state is
  * back on the trap (c, *linear, *gpa updated), 0 a real #GP, -1 error. */

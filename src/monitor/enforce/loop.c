@@ -121,6 +121,7 @@ static void on_after_exit(void *ctx, struct vcpu *cpu, uint32_t exit_reason)
         enf_end_step(ef);
     if (exit_reason != KVM_EXIT_INTERNAL_ERROR && exit_reason != KVM_EXIT_SHUTDOWN)
         ef->retry_rip = 0;            /* the retried instruction or delivery got through */
+    enf_injected_after_exit(ef, exit_reason);
     /* The run ends at these: nothing will execute at RIP, so nothing to scan. */
     if (exit_reason == KVM_EXIT_HLT || exit_reason == KVM_EXIT_SHUTDOWN ||
         exit_reason == KVM_EXIT_SYSTEM_EVENT || exit_reason == KVM_EXIT_FAIL_ENTRY ||
@@ -133,11 +134,17 @@ static void on_after_exit(void *ctx, struct vcpu *cpu, uint32_t exit_reason)
     if (gmem_translate(ef->vm, lin, 0, &gpa) == 0 && !enf_in_monitor(ef, gpa)) {
         if (!enf_trap_is_armed(ef->tt, gpa))
             enf_ensure_scanned(ef, &c, lin);
+        enf_paging_guard(ef, &c, lin);
         if (ef->cfg.check_invariant)
             check_invariants(ef, lin, gpa, &c);     /* as the guest re-enters */
         ef->st.invariant_checks++;
     }
     ef->invalidated_rip_page = 0;
+    if (ef->flush_tlb) {
+        ef->flush_tlb = 0;
+        if (vcpu_flush_tlb(ef->cpu) != 0)
+            enf_fail(ef, "cannot flush the guest's TLB");
+    }
     /* This hook cannot refuse the re-entry itself: ask the loop to stop
      * (a watchpoint hit while a step's stores were diffed, or an error). */
     if (ef->failed || ef->stop_now)
@@ -168,6 +175,7 @@ struct enf *enf_new(struct vm *vm, const struct enf_config *cfg, struct events *
     ef->cfg = *cfg;
     ef->events = events;
     ef->reserved_base = vm_reserved_base(vm);
+    ef->paging_gen = 1;                 /* the first exit computes the walks */
     ef->amd_branches = cfg->amd_branches;
     struct enf_trap_mem tm = { vm, trap_mem_read, trap_mem_write };
     ef->tt = enf_trap_table_new(&tm, ENF_TRAP_OUT);
@@ -199,6 +207,7 @@ void enf_free(struct enf *ef)
     enf_trap_table_free(ef->tt);
     VEC_FREE(&ef->touched);
     VEC_FREE(&ef->touched_check);
+    enf_paging_free(ef);
     VEC_FREE(&ef->step_traps);
     VEC_FREE(&ef->unprot);
     free(ef);

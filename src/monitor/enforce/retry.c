@@ -11,7 +11,8 @@
  *   as it was before the exception.
  *
  *   (A shutdown with RIP on an armed trap at CPL 3 is a trap the CPU
- *   refused with no #GP handler to go to: handled as the trap; denied.c.)
+ *   refused with no #GP handler to go to: handled as the trap; denied.c.
+ *   An exception scout injected is lost with the shutdown: injected again.)
  *
  * Either way the pages go writable with a snapshot (write.c), the vCPU
  * runs to its next exit -- the instruction's successor guard, or the
@@ -121,6 +122,21 @@ static int unprotect_frames(struct enf *ef, const struct cpu_view *c)
     return 0;
 }
 
+int enf_inject_exception(struct enf *ef, uint64_t linear, unsigned vector, int has_error, uint32_t error)
+{
+    ef->injected = (struct enf_injected){ 2, linear, vector, has_error, error };
+    return vcpu_inject_exception(ef->cpu, vector, has_error, error);
+}
+
+/* An injection lives for the run that delivers it (after_exit). */
+void enf_injected_after_exit(struct enf *ef, uint32_t exit_reason)
+{
+    if (ef->injected.state == 2)
+        ef->injected.state = 1;
+    else if (exit_reason != KVM_EXIT_SHUTDOWN)
+        ef->injected.state = 0;
+}
+
 enum vm_hook_result enf_on_shutdown(void *ctx, struct vcpu *cpu)
 {
     struct enf *ef = ctx;
@@ -148,6 +164,11 @@ enum vm_hook_result enf_on_shutdown(void *ctx, struct vcpu *cpu)
         return VM_HOOK_PASS;            /* none of its stacks is ours to open */
     ef->retry_rip = lin + 1;
     ef->st.unprotected_steps++;
+    if (ef->injected.state == 1 && ef->injected.linear == lin &&
+        enf_inject_exception(ef, lin, ef->injected.vector, ef->injected.has_error, ef->injected.error) != 0) {
+        enf_fail(ef, "cannot inject the exception again at 0x%" PRIx64, lin);
+        return VM_HOOK_STOP;
+    }
     ef->step = ENF_STEP_ARMED;          /* ends at the next exit: the handler's ENTRY trap */
     ef->step_rip = lin;
     ef->step_io = 0;

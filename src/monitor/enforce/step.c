@@ -110,11 +110,6 @@ static int refuse(struct enf *ef, uint64_t linear, const struct x86_insn *in, co
     return -1;
 }
 
-static int walk_read(void *ctx, uint64_t gpa, void *buf, size_t len)
-{
-    return gmem_read_phys(ctx, gpa, buf, len);
-}
-
 /* Where the successor will be fetched from.  MOV to CR0 or CR4 changes the
  * paging the next fetch goes through: translate it the new way. */
 static int successor_gpa(struct enf *ef, const struct cpu_view *c, const struct x86_insn *in, uint64_t lin,
@@ -137,7 +132,7 @@ static int successor_gpa(struct enf *ef, const struct cpu_view *c, const struct 
                 pg.efer |= X86_EFER_LMA;        /* paging on with LME: long mode */
             else if (!(pg.cr0 & X86_CR0_PG))
                 pg.efer &= ~X86_EFER_LMA;
-            return gmem_walk(walk_read, ef->vm, &pg, lin, 0, gpa);
+            return enf_translate_paging(ef, &pg, lin, gpa);
         }
     }
     return gmem_translate(ef->vm, lin, 0, gpa);
@@ -206,10 +201,14 @@ int enf_step_in_place_ex(struct enf *ef, const struct cpu_view *c, uint64_t line
 
     /* guards at the successors */
     ef->step_traps.n = 0;
+    ef->step_lin.n = 0;
+    ef->step_gen++;
     for (int i = 0; i < n; i++) {
         uint64_t sg;
         if (successor_gpa(ef, c, in, succ[i], &sg) != 0 || enf_in_monitor(ef, sg))
             continue;                   /* not mapped: the fetch faults, a handler's entry guards it */
+        if (VEC_PUSH(&ef->step_lin, succ[i]) != 0)
+            return -1;                  /* its walk is kept still until the step ends (paging.c) */
         if (sg == gpa)
             continue;                   /* back to itself: its own trap is re-armed at the next exit */
         if (sg > gpa && sg < gpa + len)
@@ -284,6 +283,7 @@ void enf_end_step(struct enf *ef)
         }
     }
     ef->step_traps.n = 0;
+    ef->step_lin.n = 0;
     ef->step = ENF_STEP_NONE;
     ef->step_io = 0;
 }

@@ -23,6 +23,16 @@ int enf_cpu_load(struct enf *ef, struct cpu_view *c)
     return 0;
 }
 
+static int walk_read(void *ctx, uint64_t gpa, void *buf, size_t len)
+{
+    return gmem_read_phys(ctx, gpa, buf, len);
+}
+
+int enf_translate_paging(struct enf *ef, const struct gmem_paging *pg, uint64_t linear, uint64_t *gpa)
+{
+    return gmem_walk(walk_read, ef->vm, pg, linear, 0, gpa);
+}
+
 uint64_t enf_cpu_linear(const struct cpu_view *c, uint64_t ip)
 {
     return x86_cs_linear(&c->sregs, c->mode, ip);
@@ -213,7 +223,8 @@ int enf_page_has_attrs(struct enf *ef, uint64_t page)
 }
 
 /* A page is read-only to KVM while it has attributes, traps, table data
- * the CPU reads without an exit, or a watched range -- and not while an in-place step has it
+ * the CPU reads without an exit, a watched range or paging structures
+ * native code runs through -- and not while an in-place step has it
  * writable (step.c re-protects it when the step ends). */
 int enf_sync_protection(struct enf *ef, uint64_t page)
 {
@@ -221,7 +232,7 @@ int enf_sync_protection(struct enf *ef, uint64_t page)
         if (ef->unprot.v[i].page == page)
             return 0;
     int want = enf_page_has_attrs(ef, page) || enf_trap_count_page(ef->tt, page) != 0 ||
-               enf_is_table_page(&ef->tables, page) || enf_is_watch_page(ef, page);
+               enf_is_table_page(&ef->tables, page) || enf_is_watch_page(ef, page) || enf_is_paging_page(&ef->ptpages, page);
     int is = memslot_is_protected(ef->vm, page);
     if (is < 0)
         return 0;                       /* not RAM: nothing to protect */

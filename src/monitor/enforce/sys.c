@@ -280,16 +280,17 @@ int enf_read_desc(struct enf *ef, const struct cpu_view *c, uint16_t sel, struct
     return 0;
 }
 
-/* Sets the accessed bit of a code or data descriptor if its page is protected. */
+/* Sets the accessed bit of a code or data descriptor, as loading it will. */
 void enf_touch_selector(struct enf *ef, const struct cpu_view *c, uint16_t sel)
 {
     uint64_t lin, gpa;
     uint8_t type;
     if (desc_byte(ef, c, sel, &lin, &type) != 0 || !(type & 0x80) || !(type & 0x10) || (type & 0x01))
         return;                         /* not present, a system descriptor, or accessed already */
-    if (gmem_translate(ef->vm, lin, 1, &gpa) != 0 || memslot_is_protected(ef->vm, PAGE_OF(gpa)) != 1)
+    if (gmem_translate(ef->vm, lin, 1, &gpa) != 0)
         return;
-    type |= 0x01;
+    type |= 0x01;                       /* (even where the page is writable now: the end of this
+                                           exit may make it read-only -- a table page) */
     enf_apply_write(ef, gpa, &type, 1, 0);
 }
 

@@ -2,7 +2,8 @@
  * IDT (or the real-mode IVT) and the GDT/LDT entries of its gates' code
  * segments.  They are followed: their pages are read-only to KVM, and when
  * one changes (a guest write, LIDT/LGDT/LLDT, a mode or paging change) they
- * are read again.  Every handler they lead to is guarded by an ENTRY trap,
+ * are read again, and so are the page-table walks to them and to every
+ * handler (paging.c).  Every handler they lead to is guarded by an ENTRY trap,
  * so an exception or interrupt the CPU delivers on its own -- in the middle
  * of an in-place step too -- arrives at an exit before the handler's first
  * instruction runs; the handler is scanned there, in the mode it is
@@ -39,13 +40,25 @@ static int same_state(const struct enf_tables *t, const struct cpu_view *c)
            t->gdt.limit == s->gdt.limit && t->ldt_base == s->ldt.base && t->ldt_limit == s->ldt.limit;
 }
 
+/* The walk to a linear page the CPU reads or runs without an exit: its
+ * paging-structure pages are kept still too (paging.c). */
+static int keep_walk(struct enf *ef, const struct gmem_paging *pg, uint64_t lin)
+{
+    struct enf_ptpage path[ENF_PATH_MAX];
+    int n = enf_paging_path(ef, pg, lin, path);
+    return enf_paging_want(ef, ENF_PT_TABLES, path, n);
+}
+
 /* The table bytes [lin, lin+len): their pages protected, the bytes
  * themselves remembered (a write elsewhere on such a page -- the BIOS data
  * area beside the IVT -- needs no new look at the tables). */
 static int add_pages(struct enf *ef, struct enf_tables *t, uint64_t lin, uint64_t len)
 {
+    struct gmem_paging pg = { t->cr0, t->cr3, t->cr4, t->efer, 0 };
     for (uint64_t a = PAGE_OF(lin); a < lin + len; a += PAGE_SIZE) {
         uint64_t gpa, lo = a > lin ? a : lin, hi = a + PAGE_SIZE < lin + len ? a + PAGE_SIZE : lin + len;
+        if (keep_walk(ef, &pg, a) != 0)
+            return -1;
         if (gmem_translate(ef->vm, lo, 0, &gpa) != 0 || gpa >= vm_mem_size(ef->vm))
             continue;
         struct enf_range r = { gpa, hi - lo };
@@ -99,6 +112,23 @@ static int guard_entry(struct enf *ef, uint64_t gpa)
     return enf_sync_protection(ef, PAGE_OF(gpa));
 }
 
+/* A task gate: the CPU switches to the TSS's task and runs from its CS:EIP,
+ * under its CR3.  The TSS and its descriptor are table data too. */
+static int task_entry(struct enf *ef, struct enf_tables *t, const struct cpu_view *c, const struct x86_emul_cpu *e,
+                      const struct x86_emul_mem *mem, uint16_t sel, struct x86_target *tg, uint64_t *gpa)
+{
+    uint32_t cr3;
+    uint64_t tss;
+    if (x86_emul_task_target(e, mem, sel, tg, &cr3, &tss) != 0)
+        return -1;
+    if (add_pages(ef, t, c->sregs.gdt.base + (sel & ~7u), 8) != 0 || add_pages(ef, t, tss, 0x68) != 0)
+        return -1;
+    struct gmem_paging pg = { c->sregs.cr0, cr3, c->sregs.cr4, c->sregs.efer, 0 };
+    if (keep_walk(ef, &pg, tg->linear) != 0)
+        return -1;
+    return enf_translate_paging(ef, &pg, tg->linear, gpa);
+}
+
 /* Reads the tables again and brings entries, traps and protection up to date. */
 static void follow(struct enf *ef, const struct cpu_view *c)
 {
@@ -124,6 +154,7 @@ static void follow(struct enf *ef, const struct cpu_view *c)
     memcpy(&old_pages, &t->pages, sizeof(old_pages));
     memset(&t->pages, 0, sizeof(t->pages));
     t->bytes.n = 0;
+    enf_paging_mark_stale(ef, ENF_PT_TABLES);
 
     /* the tables' own bytes: protected, and never a trap byte */
     struct range tab[3];
@@ -145,8 +176,14 @@ static void follow(struct enf *ef, const struct cpu_view *c)
         uint64_t gpa;
         if (real && !REAL_MODE_DELIVERED(v))
             continue;
-        if (x86_emul_vector(&e, &mem, v, &tg) != 0)
-            continue;                   /* not present, a task gate: the CPU faults or switches tasks */
+        int r = x86_emul_vector(&e, &mem, v, &tg);
+        if (r == -2) {
+            if (task_entry(ef, t, c, &e, &mem, tg.selector, &tg, &gpa) != 0)
+                continue;               /* the switch faults: #TS/#GP, to a guarded handler */
+            goto entry;
+        }
+        if (r != 0)
+            continue;                   /* not present: the CPU faults */
         if (!real) {
             /* the descriptor of the gate's code segment is read at every
              * delivery (and its accessed bit written: made first) */
@@ -155,8 +192,14 @@ static void follow(struct enf *ef, const struct cpu_view *c)
                 goto oom;
             enf_touch_selector(ef, c, tg.selector);
         }
-        if (gmem_translate(ef->vm, tg.linear, 0, &gpa) != 0 || enf_in_monitor(ef, gpa))
+        struct gmem_paging pg = { s->cr0, s->cr3, s->cr4, s->efer, 0 };
+        if (keep_walk(ef, &pg, tg.linear) != 0)
+            goto oom;
+        if (gmem_translate(ef->vm, tg.linear, 0, &gpa) != 0)
             continue;                   /* not mapped: delivery faults on the fetch */
+    entry:
+        if (enf_in_monitor(ef, gpa))
+            continue;
         size_t i;
         for (i = 0; i < entries.n && entries.v[i].gpa != gpa; i++)
             ;
@@ -192,6 +235,8 @@ static void follow(struct enf *ef, const struct cpu_view *c)
         if (!enf_is_table_page(t, old_pages.v[i]))
             enf_sync_protection(ef, old_pages.v[i]);
     VEC_FREE(&old_pages);
+    enf_paging_drop_stale(ef);
+    t->dirty = 0;                       /* (the accessed bits set above are no change to follow) */
     if (events_wanted(ef->events)) {
         struct scout_event ev;
         memset(&ev, 0, sizeof(ev));

@@ -204,7 +204,7 @@ int enf_handle_trap(struct enf *ef, struct cpu_view *c, uint64_t linear, uint64_
         /* #UD goes to the guest's handler, whose ENTRY trap guards it */
         ef->st.ud_injected++;
         vexit_event(ef, linear, insn, reason, "inject-ud", 0, 0);
-        if (vcpu_inject_exception(ef->cpu, X86_VEC_UD, 0, 0) != 0) {
+        if (enf_inject_exception(ef, linear, X86_VEC_UD, 0, 0) != 0) {
             enf_fail(ef, "cannot inject #UD at 0x%" PRIx64, linear);
             return -1;
         }

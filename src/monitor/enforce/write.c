@@ -94,6 +94,8 @@ int enf_apply_write(struct enf *ef, uint64_t gpa, const uint8_t *data, size_t le
             enf_emit(ef, &ev);
         if (enf_tables_hit(&ef->tables, a, n))
             ef->tables.dirty = 1;       /* followed again at the end of this exit */
+        if (enf_is_paging_page(&ef->ptpages, page))
+            enf_paging_written(ef, a, n);
         if (enf_sync_protection(ef, page) != 0)
             return -1;
         done += n;

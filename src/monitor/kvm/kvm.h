@@ -113,6 +113,8 @@ int vcpu_get_regs(struct vcpu *cpu, struct kvm_regs *r);
 int vcpu_set_regs(struct vcpu *cpu, const struct kvm_regs *r);
 int vcpu_get_sregs(struct vcpu *cpu, struct kvm_sregs *s);
 int vcpu_set_sregs(struct vcpu *cpu, const struct kvm_sregs *s);
+/* Drops the guest's cached translations (the guest's TLB) before it runs again. */
+int vcpu_flush_tlb(struct vcpu *cpu);
 int vcpu_code_size(struct vcpu *cpu);   /* 16, 32 or 64 (x86_code_size); -1 on error */
 int vcpu_cpl(struct vcpu *cpu);         /* 0..3; -1 on error */
 /* One model-specific register (KVM_GET_MSRS).  0, or -1. */

@@ -100,6 +100,23 @@ int vcpu_set_sregs(struct vcpu *cpu, const struct kvm_sregs *s)
     return 0;
 }
 
+/* KVM has no "flush the guest's TLB" ioctl; a CR4.PGE change makes it drop
+ * every translation (as the CPU does), so CR4 goes out with PGE flipped
+ * now and comes back as it was with the next KVM_RUN. */
+int vcpu_flush_tlb(struct vcpu *cpu)
+{
+    struct kvm_sregs s;
+    if (vcpu_get_sregs(cpu, &s) < 0)
+        return -1;
+    if (!(s.cr0 & X86_CR0_PG))
+        return 0;
+    s.cr4 ^= X86_CR4_PGE;
+    if (vcpu_ioctl(cpu, KVM_SET_SREGS, &s) < 0)
+        return -1;
+    cpu->sregs_dirty = 1;
+    return 0;
+}
+
 /* Before KVM_RUN: dirty state goes back through kvm_dirty_regs (sync) or
  * the SET ioctls. */
 int vcpu_flush(struct vcpu *cpu)

@@ -786,6 +786,44 @@ int x86_emul_far_target(const struct x86_emul_cpu *cpu, const struct x86_emul_me
     return 0;
 }
 
+int x86_emul_task_target(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem, uint16_t sel,
+                         struct x86_target *t, uint32_t *cr3, uint64_t *tss_base)
+{
+    struct x86_desc dd;
+    uint8_t raw[16], tss[0x68];
+    if (cpu->real_mode || cpu->lma || desc_read(cpu, mem, sel, &dd, raw) != 0 || dd.s)
+        return -1;
+    if (dd.type == X86_GATE_TASK) {             /* a task gate: its TSS selector */
+        sel = (uint16_t)(raw[2] | raw[3] << 8);
+        if ((sel & 4) || desc_read(cpu, mem, sel, &dd, raw) != 0 || dd.s)
+            return -1;
+    }
+    if ((dd.type != 0x9 && dd.type != 0xB) || dd.limit < 0x67 || mem->read(mem->ctx, dd.base, tss, sizeof tss) != 0)
+        return -1;                              /* 32-bit TSSs only (16-bit ones: not followed) */
+    uint32_t eip, eflags, tcr3;
+    uint16_t cs, ldt;
+    memcpy(&tcr3, tss + 0x1C, 4);
+    memcpy(&eip, tss + 0x20, 4);
+    memcpy(&eflags, tss + 0x24, 4);
+    memcpy(&cs, tss + 0x4C, 2);
+    memcpy(&ldt, tss + 0x60, 2);
+    struct x86_emul_cpu nt = *cpu;              /* the new task's view: its LDT, its EFLAGS.VM */
+    nt.rflags = eflags;
+    if (ldt & ~3u) {
+        struct x86_desc ld;
+        if ((ldt & 4) || desc_read(cpu, mem, ldt, &ld, raw) != 0 || ld.s || ld.type != 0x2)
+            return -1;
+        nt.ldt_base = ld.base;
+        nt.ldt_limit = ld.limit;
+        nt.ldt_usable = 1;
+    } else {
+        nt.ldt_usable = 0;
+    }
+    *cr3 = tcr3;
+    *tss_base = dd.base;
+    return x86_emul_far_target(&nt, mem, cs, eip, 0, t);
+}
+
 static int code_target(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem, uint16_t sel,
                        uint64_t off, int gates, uint64_t *out)
 {
@@ -818,8 +856,10 @@ int x86_emul_vector(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *m
     if (vec * size + size - 1 > cpu->idt_limit || mem->read(mem->ctx, cpu->idt_base + vec * size, g, size) != 0)
         return -1;
     x86_gate_decode(g, cpu->lma, &gate);
-    if (gate.present && gate.type == X86_GATE_TASK && !cpu->lma)
+    if (gate.present && gate.type == X86_GATE_TASK && !cpu->lma) {
+        t->selector = gate.selector;            /* the TSS: x86_emul_task_target */
         return -2;                              /* a task switch (long mode: #GP) */
+    }
     if (!gate.present || !x86_gate_is_int_or_trap(gate.type))
         return -1;
     struct x86_emul_cpu pm = *cpu;

@@ -339,13 +339,23 @@ int x86_emul_successors(const struct x86_emul_cpu *cpu, const struct x86_emul_me
  * and its base. */
 struct x86_target { uint64_t linear; int bits; uint64_t cs_base; uint16_t selector; };
 /* The handler of an interrupt vector: IVT in real mode, else an interrupt
- * or trap gate of the IDT.  0, -2 (a task gate), or -1 (outside the
- * table, not present, a bad code segment). */
+ * or trap gate of the IDT.  0, -2 (a task gate: t->selector is its TSS
+ * selector), or -1 (outside the table, not present, a bad code segment). */
 int x86_emul_vector(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem, unsigned vector,
                     struct x86_target *t);
 /* The target of selector:offset (a code segment, or a call gate when
  * gates != 0).  0, -2 (a TSS or task gate: a task switch), or -1. */
 int x86_emul_far_target(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem, uint16_t sel,
                         uint64_t off, int gates, struct x86_target *t);
+
+/* Where a task switch to a TSS selector (or through a task gate) resumes:
+ * the new task's CS:EIP from its 32-bit TSS (through its own LDT), and the
+ * CR3 it runs under (the target is translated with it), and where its TSS
+ * is (tss_base: the CPU reads it at every switch).  0 or -1 (not a
+ * present TSS or task gate, a 16-bit TSS, a bad CS: the switch faults).
+ * The TSS and descriptors are read through the current paging, as the CPU
+ * reads them before it switches CR3. */
+int x86_emul_task_target(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem, uint16_t sel,
+                         struct x86_target *t, uint32_t *cr3, uint64_t *tss_base);
 
 #endif

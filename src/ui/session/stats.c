@@ -57,9 +57,9 @@ static void monitor_line(struct out *o, struct session_impl *si, const char *hea
  * nobody trapped (must stay 0), writable steps, table re-reads, split stores. */
 static void guard_line(struct out *o, const struct enf_stats *e)
 {
-    put(o, "guard: entry_hits=%llu native_io=%llu unprotected_steps=%llu table_follows=%llu mmio_fragments=%llu denied_traps=%llu",
+    put(o, "guard: entry_hits=%llu native_io=%llu unprotected_steps=%llu table_follows=%llu mmio_fragments=%llu denied_traps=%llu paging_writes=%llu",
         U(e->entry_hits), U(e->native_io), U(e->unprotected_steps), U(e->table_follows), U(e->mmio_fragments),
-        U(e->denied_traps));
+        U(e->denied_traps), U(e->paging_writes));
     end_line(o);
 }
 
