@@ -1,5 +1,5 @@
 /* common.c — what every file of the enforcement layer uses and that calls
- * nothing back: the error it stops on, and events. */
+ * nothing back: the error it stops on, events, exceptions injected. */
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -29,4 +29,19 @@ int enf_report(struct enf *ef, char *err, size_t errlen)
     snprintf(err, errlen, "%s", ef->errmsg);
     ef->failed = 0;
     return -1;
+}
+
+int enf_inject_exception(struct enf *ef, uint64_t linear, unsigned vector, int has_error, uint32_t error)
+{
+    ef->injected = (struct enf_injected){ 2, linear, vector, has_error, error };
+    return vcpu_inject_exception(ef->cpu, vector, has_error, error);
+}
+
+/* An injection lives for the run that delivers it (after_exit). */
+void enf_injected_after_exit(struct enf *ef, uint32_t exit_reason)
+{
+    if (ef->injected.state == 2)
+        ef->injected.state = 1;
+    else if (exit_reason != KVM_EXIT_SHUTDOWN)
+        ef->injected.state = 0;
 }

@@ -163,6 +163,10 @@ struct cpu_view {
 void enf_fail(struct enf *ef, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int  enf_report(struct enf *ef, char *err, size_t errlen);
 void enf_emit(struct enf *ef, const struct scout_event *ev);
+/* Injects an exception at RIP (linear), remembered so a delivery lost to
+ * a shutdown is made again (retry.c). */
+int  enf_inject_exception(struct enf *ef, uint64_t linear, unsigned vector, int has_error, uint32_t error);
+void enf_injected_after_exit(struct enf *ef, uint32_t exit_reason);
 
 /* sync.c: guest code, CPU state, traps and protection */
 int  enf_cpu_load(struct enf *ef, struct cpu_view *c);
@@ -221,10 +225,6 @@ void enf_paging_free(struct enf *ef);
 /* retry.c: run-loop hooks for what KVM cannot do with a page read-only */
 enum vm_hook_result enf_on_emulation_failure(void *ctx, struct vcpu *cpu);
 enum vm_hook_result enf_on_shutdown(void *ctx, struct vcpu *cpu);
-/* Injects an exception at RIP (linear), remembered so a delivery lost to
- * a shutdown is made again. */
-int  enf_inject_exception(struct enf *ef, uint64_t linear, unsigned vector, int has_error, uint32_t error);
-void enf_injected_after_exit(struct enf *ef, uint32_t exit_reason);
 /* denied.c: a trap the CPU refused at CPL > 0 (#GP: the guest's TSS
  * denies the port), seen at the #GP handler's ENTRY trap: 1 the state is
  * back on the trap (c, *linear, *gpa updated), 0 a real #GP, -1 error. */

@@ -122,21 +122,6 @@ static int unprotect_frames(struct enf *ef, const struct cpu_view *c)
     return 0;
 }
 
-int enf_inject_exception(struct enf *ef, uint64_t linear, unsigned vector, int has_error, uint32_t error)
-{
-    ef->injected = (struct enf_injected){ 2, linear, vector, has_error, error };
-    return vcpu_inject_exception(ef->cpu, vector, has_error, error);
-}
-
-/* An injection lives for the run that delivers it (after_exit). */
-void enf_injected_after_exit(struct enf *ef, uint32_t exit_reason)
-{
-    if (ef->injected.state == 2)
-        ef->injected.state = 1;
-    else if (exit_reason != KVM_EXIT_SHUTDOWN)
-        ef->injected.state = 0;
-}
-
 enum vm_hook_result enf_on_shutdown(void *ctx, struct vcpu *cpu)
 {
     struct enf *ef = ctx;
