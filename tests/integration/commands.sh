@@ -689,7 +689,7 @@ linear range                      size             prot -> physical
 0000000007fc0000-0000000008000000 0000000000040000 -rw  -> 000007fc0000
 00000000fe000000-0000000100000000 0000000002000000 -rw  -> 0000fe000000" "$(out)"
 expect_eq tables_status 0 "$RC"
-sc '-ex' 'info idt 0 1' '-ex' 'info mem' '-ex' 'page 0x7c00' '-ex' 'info gdt 0 1' "$GUESTS/hello_boot.bootsect"
+sc --no-bios '-ex' 'info idt 0 1' '-ex' 'info mem' '-ex' 'page 0x7c00' '-ex' 'info gdt 0 1' "$GUESTS/hello_boot.bootsect"
 expect_eq tables_real_mode "Interrupt Vector Table (base=0x0, limit=0xffff):
 IVT[0x00]=0000:0000
 IVT[0x01]=0000:0000

@@ -39,6 +39,7 @@ struct dev_bus {
     size_t nchips;
     int (*intr)(void *ctx);              /* the 8259's INTR and INTA */
     int (*ack)(void *ctx);
+    void (*vectors)(void *ctx, uint64_t out[4]);
     void *extint_ctx;
     void (*eoi)(void *ctx, unsigned vector);   /* the IOAPIC's */
     void *eoi_ctx;
@@ -236,10 +237,12 @@ void dev_irq_pulse(struct dev_bus *bus, unsigned line)
     dev_irq_set(bus, line, 0);
 }
 
-void dev_bus_set_extint(struct dev_bus *bus, int (*intr)(void *ctx), int (*ack)(void *ctx), void *ctx)
+void dev_bus_set_extint(struct dev_bus *bus, int (*intr)(void *ctx), int (*ack)(void *ctx),
+                        void (*vectors)(void *ctx, uint64_t out[4]), void *ctx)
 {
     bus->intr = intr;
     bus->ack = ack;
+    bus->vectors = vectors;
     bus->extint_ctx = ctx;
 }
 
@@ -264,6 +267,13 @@ void dev_bus_irq_event(struct dev_bus *bus, unsigned vector, int line, const cha
     ev.u.irq.src = src;
     ev.u.irq.rip = vcpu_get_regs(vm_vcpu(bus->vm), &r) == 0 ? r.rip : 0;
     events_emit(bus->events, &ev);
+}
+
+static void bus_vectors(void *ctx, uint64_t out[4])
+{
+    struct dev_bus *bus = ctx;
+    if (bus->vectors)
+        bus->vectors(bus->extint_ctx, out);
 }
 
 static int bus_extint(void *ctx, int ack)
@@ -309,7 +319,7 @@ static int bus_can_wake(void *ctx)
 }
 
 static const struct vm_io_ops bus_ops = { bus_pio, bus_mmio, bus_poll, bus_extint, bus_eoi, bus_apic_idle,
-                                          bus_can_wake };
+                                          bus_can_wake, bus_vectors };
 
 struct dev_bus *dev_bus_new(struct vm *vm, struct events *events)
 {

@@ -1,5 +1,6 @@
 /* loader.h — guest image loaders: ELF32/ELF64, Multiboot v1 (header with
- * a.out-kludge fields, or ELF), 512-byte boot sector, flat binary.
+ * a.out-kludge fields, or ELF), boot sector (a file whose first 512 bytes
+ * end in 55 AA: only those are loaded), flat binary.
  * Parsing is pure (works on a buffer) so it can be unit tested; errors
  * name the field: "ELF program header 2: p_offset+p_filesz beyond end of file". */
 #ifndef SCOUT_MONITOR_LOADER_H

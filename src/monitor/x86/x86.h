@@ -206,7 +206,9 @@ int x86_format_insn(const struct x86_insn *insn, uint64_t address, char *buf, si
  *   RET, RET imm16 (near),
  *   JMP/CALL near indirect through a register or memory (ModRM/SIB/disp,
  *   RIP-relative, segment defaults and overrides),
- *   PUSHF/PUSHFD/PUSHFQ, POPF/POPFD/POPFQ, CLI, STI.
+ *   PUSHF/PUSHFD/PUSHFQ, POPF/POPFD/POPFQ, CLI, STI, PUSHA/PUSHAD (one
+ *   write of the whole frame: KVM would report only the last of its stores
+ *   into a read-only page).
  * Everything else (far branches, IRET, INT, ...) → X86_EMUL_UNSUPPORTED;
  * the monitor then executes the instruction in place natively
  * (x86_emul_successors tells it where the instruction may go).

@@ -92,6 +92,10 @@ static void usage(FILE *f)
         "  --cmdline STRING      multiboot command line\n"
         "  --module 'FILE [ARGS]'    multiboot module (repeatable, up to 16)\n"
         "  --device pc-testdev   add QEMU's pc-testdev (kvm-unit-tests' emulator, realmode)\n"
+        "  --disk FILE           the BIOS's disk (int 13h; default: the boot image);\n"
+        "                        with no GUEST, boot from it\n"
+        "  --keys FILE           keyboard input for the BIOS (int 16h; - = stdin)\n"
+        "  --no-bios             boot sectors and real-mode images without the BIOS\n"
         "  --timeout SECONDS     stop a runaway guest (exit status 124); scout itself\n"
         "                        ends within 2 s more, whatever it waits on\n"
         "  --plugin-timeout SECONDS  a plugin callback running longer ends scout\n"
@@ -306,7 +310,8 @@ static int scout_main(int argc, char **argv)
 {
     enum { O_RAW = 256, O_MEM, O_CPL, O_FORMAT, O_MODE, O_LOAD, O_ENTRY, O_CMDLINE, O_MODULE, O_TIMEOUT,
            O_STATS, O_VERSION, O_HELP, O_DEPTH, O_TRACE, O_TRACE_TIMES, O_POKE, O_MAX_MEMSLOTS,
-           O_X, O_EX, O_BATCH, O_PLUGIN, O_LIST_COMMANDS, O_PLUGIN_TIMEOUT, O_SYMBOLS, O_TRACE_SYMBOLS, O_DEVICE };
+           O_X, O_EX, O_BATCH, O_PLUGIN, O_LIST_COMMANDS, O_PLUGIN_TIMEOUT, O_SYMBOLS, O_TRACE_SYMBOLS, O_DEVICE,
+           O_DISK, O_KEYS, O_NO_BIOS };
     static const struct option opts[] = {
         { "raw", no_argument, 0, O_RAW }, { "mem", required_argument, 0, O_MEM },
         { "cpl", required_argument, 0, O_CPL }, { "format", required_argument, 0, O_FORMAT },
@@ -322,6 +327,8 @@ static int scout_main(int argc, char **argv)
         { "list-commands", no_argument, 0, O_LIST_COMMANDS }, { "device", required_argument, 0, O_DEVICE },
         { "plugin-timeout", required_argument, 0, O_PLUGIN_TIMEOUT },
         { "symbols", required_argument, 0, O_SYMBOLS }, { "trace-symbols", no_argument, 0, O_TRACE_SYMBOLS },
+        { "disk", required_argument, 0, O_DISK }, { "keys", required_argument, 0, O_KEYS },
+        { "no-bios", no_argument, 0, O_NO_BIOS },
         { 0, 0, 0, 0 },
     };
     if (argc >= 2 && strcmp(argv[1], "trace") == 0)
@@ -435,6 +442,9 @@ static int scout_main(int argc, char **argv)
             items[nitems++].text = optarg;
             break;
         case O_BATCH: batch = 1; break;
+        case O_DISK: so.disk = optarg; break;
+        case O_KEYS: so.keys = optarg; break;
+        case O_NO_BIOS: so.no_bios = 1; break;
         case O_VERSION: print_version(); return 0;
         case O_HELP: case 'h': usage(stdout); return 0;
         case O_LIST_COMMANDS: return list_commands();
@@ -447,7 +457,10 @@ static int scout_main(int argc, char **argv)
         eprint("more than one guest image given (see scout --help)");
         return EXIT_SCOUT_ERROR;
     }
-    if (optind == argc) {
+    if (optind == argc && so.disk) {
+        lo->path = so.disk;         /* no guest but a disk: boot from it */
+        so.boot_disk = 1;
+    } else if (optind == argc) {
         /* No guest: the built-in demo (a flat long-mode image). */
         lo->path = DEMO_GUEST_NAME;
         lo->image = demo_guest_image(&lo->image_len);

@@ -15,6 +15,7 @@ struct session_impl {
     struct vm *vm;
     struct vcpu *cpu;
     struct dev_bus *bus;        /* the devices */
+    struct dev_bios *bios;      /* NULL: no BIOS */
     struct enf *ef;             /* NULL in raw mode */
     struct events events;
     struct trace_writer *trace;
