@@ -441,6 +441,10 @@ expect_eq set_errors "-ex 2: set: bad expression \"\$rax =\": term expected afte
 -ex 7: info registers: unknown register \"\$nope\"
 -ex 8: set: cannot access memory at address 0x40000000" "$(err)"
 expect_eq set_errors_status 1 "$RC"
+# a bad name after a good one: one error line (the good one's value is not
+# taken for the bad one's)
+sc '-ex' 'set on-error continue' '-ex' 'info registers rbx' '-ex' 'info registers bogus' "$GUESTS/dbg64.elf64"
+expect_eq info_registers_one_error '-ex 3: info registers: unknown register "$bogus"' "$(err)"
 sc '-ex' 'tbreak add3' '-ex' 'break bump if $rbx == 10' '-ex' 'info breakpoints' '-ex' 'run' '-ex' 'info breakpoints' '-ex' 'c' '-ex' 'p/x counter' '-ex' 'p *(long *)counter' '-ex' 'finish' '-ex' 'display $rbx' '-ex' 'display/x *(long *)counter' '-ex' 'info display' '-ex' 'c' '-ex' 'undisplay 1' '-ex' 'condition 2' '-ex' 'disable 2' '-ex' 'advance value' '-ex' 'until' '-ex' 'until' '-ex' 'x/2xb value' '-ex' 'x' '-ex' 'enable 2' '-ex' 'delete' '-ex' 'kill' '-ex' 'run' "$GUESTS/dbg64.elf64"
 expect_eq tbreak_finish_display "Temporary breakpoint 1 at 0x40006a <add3>: file dbg64.s, line 37.
 Breakpoint 2 at 0x40006f <bump>: file dbg64.s, line 41.

@@ -392,6 +392,7 @@ int loader_load(struct vm *vm, const struct loader_opts *o, struct loader_image 
         r.rdx = 0x80;
     }
     vcpu_set_regs(vm_vcpu(vm), &r);
+    li->file_size = len;
     rc = 0;
 out:
     free(img);

@@ -26,6 +26,7 @@ struct loader_image {
     uint64_t load_end;          /* highest byte loaded + 1 (bss included) */
     int elf_class;              /* 32 or 64 for ELF, 0 otherwise */
     uint32_t mb_flags;          /* multiboot header flags */
+    size_t file_size;           /* the bytes read from the file (or given) */
 };
 
 /* Pure parsers: 0, or -1 with err set to "FIELD: why".  ram_limit: the

@@ -356,7 +356,7 @@ static int scout_main(int argc, char **argv)
             int st = cmd_parse_size(optarg, 1ull << 20, &so.vm.mem_size);
             if (st == CMD_NUM_OVERFLOW) { eprint("--mem %s: too large (guest RAM is at most a few GiB)", optarg); return EXIT_SCOUT_ERROR; }
             if (st != CMD_NUM_OK) { eprint("--mem %s: not a size (e.g. 64M, 1G; a bare number is MiB)", optarg); return EXIT_SCOUT_ERROR; }
-            if (!so.vm.mem_size) { eprint("--mem %s: the guest needs RAM (leave --mem out for the default 64M)", optarg); return EXIT_SCOUT_ERROR; }
+            if (!so.vm.mem_size) { eprint("--mem %s: the guest needs RAM (leave --mem out for the default %lluM)", optarg, VM_DEFAULT_MEM >> 20); return EXIT_SCOUT_ERROR; }
             break;
         }
         case O_CPL:

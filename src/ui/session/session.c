@@ -68,14 +68,17 @@ static int load_guest(struct session_impl *si, const struct session_opts *o, cha
 }
 
 /* The image's bytes (the demo's, or the file's) for the trace's `guest`
- * event: its size and digest ("-" when it cannot be read). */
-static void image_digest(const struct loader_opts *lo, size_t *size, char hex[65])
+ * event: its size and digest.  The file is read again: the digest is "-"
+ * when that does not give the bytes loaded (a pipe, read once already;
+ * a file changed since). */
+static void image_digest(const struct loader_opts *lo, const struct loader_image *im, size_t *size, char hex[65])
 {
     char err[256];
-    uint8_t *buf = lo->image ? NULL : session_file_read(lo->path, size, err, sizeof(err));
+    size_t n = 0;
+    uint8_t *buf = lo->image ? NULL : session_file_read(lo->path, 0, &n, err, sizeof(err));
     snprintf(hex, 65, "-");
-    *size = lo->image ? lo->image_len : buf ? *size : 0;
-    if (lo->image || buf)
+    *size = lo->image ? lo->image_len : im->file_size;
+    if (lo->image || (buf && n == im->file_size))
         session_sha256_hex(lo->image ? lo->image : buf, *size, hex);
     free(buf);
 }
@@ -87,7 +90,7 @@ static void trace_preamble(struct session *s)
     const struct session_opts *o = &si->opts;
     char name[300], hex[65];
     size_t size;
-    image_digest(&o->load, &size, hex);
+    image_digest(&o->load, &si->image, &size, hex);
     trace_escape(name, sizeof(name), si->guest_name);
     trace_emit(si->trace, "guest", "name=%s format=%s size=%zu sha256=%s", name,
                loader_format_name(si->image.format), size, hex);

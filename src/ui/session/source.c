@@ -27,7 +27,7 @@ static int load(struct session_impl *si, const char *file)
     free(src->line);
     memset(src, 0, sizeof(*src));
     size_t len;
-    uint8_t *text = session_file_read(file, &len, err, sizeof(err));
+    uint8_t *text = session_file_read(file, 0, &len, err, sizeof(err));
     if (!text || len > SOURCE_MAX) {
         free(text);
         return -1;

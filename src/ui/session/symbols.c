@@ -20,6 +20,7 @@
 #include <libelf.h>
 
 #include "base/base.h"
+#include "base/text.h"
 
 /* Offsets past a symbol with no size and no section end (nm text) still
  * shown as <sym+off>. */
@@ -64,6 +65,18 @@ static int grow(void **v, size_t *cap, size_t n, size_t size)
     return 0;
 }
 
+/* A name from the file, made safe to print: symbol and file names are the
+ * guest's bytes, and control sequences in them must not reach a terminal
+ * (kept escaped, \xNN: what every front end shows and matches). */
+static char *safe_copy(const char *name)
+{
+    size_t n = base_escape_text(NULL, 0, name, 0);
+    char *copy = malloc(n + 1);
+    if (copy)
+        base_escape_text(copy, n + 1, name, 0);
+    return copy;
+}
+
 static int add_sym(struct session_syms *t, const char *name, uint64_t addr, uint64_t size, uint64_t end, int func,
                    int global)
 {
@@ -71,7 +84,7 @@ static int add_sym(struct session_syms *t, const char *name, uint64_t addr, uint
         return 0;
     if (grow((void **)&t->sym, &t->capsym, t->nsym, sizeof(*t->sym)) != 0)
         return -1;
-    char *copy = strdup(name);
+    char *copy = safe_copy(name);
     if (!copy)
         return -1;
     t->sym[t->nsym++] = (struct sym_ent){ copy, addr, size, end, func, global };
@@ -85,7 +98,7 @@ static unsigned add_file(struct session_syms *t, const char *name)
             return (unsigned)i;
     if (grow((void **)&t->file, &t->capfile, t->nfile, sizeof(*t->file)) != 0)
         return UINT32_MAX;
-    t->file[t->nfile] = strdup(name);
+    t->file[t->nfile] = safe_copy(name);
     if (!t->file[t->nfile])
         return UINT32_MAX;
     return (unsigned)t->nfile++;
@@ -482,7 +495,7 @@ int session_line_addr(const struct session *s, const char *file, unsigned line, 
 long session_symbols_load(struct session *s, const char *path, char *err, size_t errlen)
 {
     size_t n;
-    uint8_t *buf = session_file_read(path, &n, err, errlen);
+    uint8_t *buf = session_file_read(path, BASE_FILE_STREAM, &n, err, errlen);
     if (!buf)
         return -1;
     struct session_syms *t = session_syms_load(path, buf, n, 0, err, errlen);
