@@ -115,4 +115,10 @@ expect_eq symbol_names_escaped 'All functions matching regular expression "^.x1b
 0x000000000040006f  \x1b[2J
 \x1b[2J (code at 0x40006f), dbg64.s:41
    0x40006f <\x1b[2J>:	add [0x0000000000401000], rbx  # <counter>' "$out"
+
+# Source lines are untrusted text too: CRLF ends a line, an ESC is escaped.
+( cd "$D" && printf '.globl _start\r\n_start: mov $1, %%al  # \033[2J here\r\n        out %%al, $0xf4\r\n        hlt\r\n' >evil.s &&
+  as --64 -g -o evil.o evil.s && ld -m elf_x86_64 -Ttext=0x400000 -e _start -o evilsrc.elf evil.o )
+out=$("$SCOUT" --batch -ex 'list _start' "$D/evilsrc.elf" 2>&1)
+expect_eq source_lines_escaped $'1\t.globl _start\n2\t_start: mov $1, %al  # \\x1b[2J here\n3\t        out %al, $0xf4\n4\t        hlt' "$out"
 finish
