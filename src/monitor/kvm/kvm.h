@@ -141,6 +141,17 @@ unsigned vm_memory_map(const struct vm *vm, struct vm_map_entry *out);
  * KVM_RUN return for the devices' deadlines, and now and then to look for
  * a halt nothing can end (HLT blocks inside KVM with its APIC there). */
 
+/* This host's KVM (kvm_pvm) ends an interrupt early: at the first exit
+ * after it delivered one, the next KVM_RUN reports the vector's EOI
+ * (KVM_EXIT_IOAPIC_EOI, the APIC's in-service bit cleared) before the
+ * handler made it.  Raw, that exit is one the guest makes itself (its
+ * port I/O, its MMIO); enforced, the first exit is scout's guard on the
+ * handler's entry, and a level-triggered line still up would be
+ * delivered again.  The enforcement calls this at that guard: an EOI
+ * reported by the next exit is held and given to the IOAPIC after the
+ * guest's next exit of its own (device I/O or MMIO, a kick, a halt),
+ * where raw KVM would have reported it. */
+void vcpu_hold_eoi(struct vcpu *cpu);
 /* Now, in ns (CLOCK_MONOTONIC): the devices' clock. */
 uint64_t vm_now(void);
 /* An MSI (the IOAPIC's delivery): 0, or -1. */

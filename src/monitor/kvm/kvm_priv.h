@@ -35,6 +35,9 @@ struct vcpu {
     int injected;              /* the PIC's vector given to KVM for this run, -1 none */
     int lost;                  /* ... that the run ended in a shutdown with */
     int redeliver;             /* vcpu_redeliver_interrupt: written with the next KVM_RUN */
+    int eoi_hold;              /* vcpu_hold_eoi: an IOAPIC EOI as the next exit is held */
+    unsigned nheld;            /* ... held vectors, given to the IOAPIC at the guest's next exit */
+    uint8_t held_eoi[8];
 };
 
 struct vm {
