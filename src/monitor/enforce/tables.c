@@ -133,7 +133,10 @@ static int task_entry(struct enf *ef, struct enf_tables *t, const struct cpu_vie
     uint64_t tss;
     if (x86_emul_task_target(e, mem, sel, tg, &cr3, &tss) != 0)
         return -1;
-    if (add_pages(ef, t, c->sregs.gdt.base + (sel & ~7u), 8) != 0 || add_pages(ef, t, tss, 0x68) != 0)
+    /* The switch reads the TSS and, in the GDT, the TSS's, the new LDT's
+     * and (mostly) the new CS's descriptors: all of the GDT is followed.
+     * (A CS in the new task's LDT is not: no host here switches tasks.) */
+    if (add_pages(ef, t, c->sregs.gdt.base, (uint64_t)c->sregs.gdt.limit + 1) != 0 || add_pages(ef, t, tss, 0x68) != 0)
         return -1;
     struct gmem_paging pg = { c->sregs.cr0, cr3, c->sregs.cr4, c->sregs.efer, 0 };
     if (keep_walk(ef, &pg, tg->linear) != 0)
