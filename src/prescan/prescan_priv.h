@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <Zydis/Zydis.h>
 
+#include "base/base.h"
+
 #include "prescan/prescan.h"
 
 #define OFF_MASK ((uint64_t)PRESCAN_PAGE_SIZE - 1)
@@ -34,6 +36,7 @@ struct phys_page {
 };
 
 struct pending { uint16_t off, target; };
+struct cascade_item { struct attr_page *pg; uint16_t off; };
 
 struct prescan {
     struct prescan_config cfg;
@@ -48,12 +51,9 @@ struct prescan {
     uint64_t page;
     enum prescan_mode mode;
     struct attr_page *pg;
-    struct prescan_work *work;
-    size_t nwork, capwork;
-    struct pending *pend;
-    size_t npend, cappend;
-    struct { struct attr_page *pg; uint16_t off; } *cascade;   /* overlap cascade stack */
-    size_t capcascade;
+    VEC(struct prescan_work) work;
+    VEC(struct pending) pend;
+    VEC(struct cascade_item) cascade;   /* overlap cascade stack */
 
     struct prescan_stats st;
     const uint8_t *bytes;             /* bytes of the page being scanned: buf or mapped */
