@@ -1,5 +1,5 @@
 /* prescan_priv.h — private to src/prescan: the engine's state and the
- * helpers its files share (policy.c, pages.c, scan.c, write.c). */
+ * helpers its files share (policy.c, decoder.c, pages.c, scan.c, write.c). */
 #ifndef SCOUT_PRESCAN_PRIV_H
 #define SCOUT_PRESCAN_PRIV_H
 #include <stdint.h>
@@ -68,8 +68,10 @@ void prescan_emit(struct prescan *ps, enum prescan_event_type type, uint64_t gpa
 
 /* policy.c */
 void prescan_policy_defaults(uint8_t *policy);
-int  prescan_decoders_init(ZydisDecoder dec[3], int amd_branches);
 int  prescan_mode_index(enum prescan_mode mode);    /* 0, 1, 2; -1 invalid */
+
+/* decoder.c: the engine's 16-, 32- and 64-bit decoders */
+int  prescan_decoders_init(ZydisDecoder dec[3], int amd_branches);
 
 /* pages.c */
 struct phys_page *prescan_phys_find(const struct prescan *ps, uint64_t page);
