@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "monitor/dev/dev.h"
 #include "monitor/events/events.h"
 
@@ -47,8 +48,7 @@ struct dev_bus {
     void *apic_idle_ctx;
     struct dev_console console;
     struct dev_stats stats;
-    void **allocs;              /* device state, freed with the bus */
-    size_t nallocs;
+    VEC(void *) allocs;         /* device state, freed with the bus */
 };
 
 static const struct range *find(const struct range *r, size_t n, uint64_t a)
@@ -96,13 +96,12 @@ int dev_bus_register_mmio(struct dev_bus *bus, uint64_t base, uint64_t len, cons
 
 void *dev_bus_alloc(struct dev_bus *bus, size_t size)
 {
-    void **a = realloc(bus->allocs, (bus->nallocs + 1) * sizeof(*a));
-    if (!a)
+    /* room first: a state block is never left unowned */
+    if (VEC_RESERVE(&bus->allocs, bus->allocs.n + 1) != 0)
         return NULL;
-    bus->allocs = a;
     void *p = calloc(1, size);
     if (p)
-        bus->allocs[bus->nallocs++] = p;
+        bus->allocs.v[bus->allocs.n++] = p;
     return p;
 }
 
@@ -337,8 +336,8 @@ void dev_bus_free(struct dev_bus *bus)
     if (!bus)
         return;
     vm_set_io(bus->vm, NULL, NULL);
-    for (size_t i = 0; i < bus->nallocs; i++)
-        free(bus->allocs[i]);
-    free(bus->allocs);
+    for (size_t i = 0; i < bus->allocs.n; i++)
+        free(bus->allocs.v[i]);
+    VEC_FREE(&bus->allocs);
     free(bus);
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <time.h>
 #include <linux/kvm.h>
+#include "base/base.h"
 #include "monitor/kvm/kvm.h"
 
 struct memslot_region { uint64_t gpa, size; int readonly; unsigned slot; };
@@ -45,8 +46,7 @@ struct vm {
     uint8_t *ram;              /* host mapping of guest RAM [0, mem_size) */
     uint64_t mem_size;
     /* memslots */
-    struct memslot_region *regions;
-    size_t nregions, regions_cap;
+    VEC(struct memslot_region) regions;
     unsigned *free_slots;      /* stack of free slot ids */
     size_t nfree;
     size_t slot_limit;

@@ -188,8 +188,10 @@ int x86_decode(struct x86_insn *insn, int code_size, int amd_branches,
                const uint8_t *bytes, size_t nbytes);
 /* A Zydis decoder for a code size, built once (minimal or full mode). */
 const ZydisDecoder *x86_decoder(int code_size, int amd_branches, int minimal);
-/* Intel-syntax text of a decoded instruction at a runtime address. */
-int x86_format_insn(const struct x86_insn *insn, uint64_t address, char *buf, size_t len);
+/* Intel-syntax text of a decoded instruction at a runtime address;
+ * compact: no zero padding of addresses, displacements and immediates
+ * (narrow panes).  0, or -1 ("(bad)" in buf unless Zydis is unusable). */
+int x86_format_insn(const struct x86_insn *insn, uint64_t address, int compact, char *buf, size_t len);
 
 /* ── The emulator (emul.c): exact emulation of the control-flow and flag/stack
  * sensitive instructions the monitor virtualizes (scan-before-execute:
