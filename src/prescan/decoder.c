@@ -1,5 +1,4 @@
-/* decoder.c — see decoder.h. */
-#include "prescan/decoder.h"
+/* decoder.c — Zydis decoders by code size; see prescan.h ("decoders"). */
 
 #include "prescan/prescan_priv.h"
 

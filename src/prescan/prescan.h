@@ -345,4 +345,16 @@ struct prescan_stats {
 };
 void prescan_get_stats(const struct prescan *ps, struct prescan_stats *out);
 
+/* ── decoders ─────────────────────────────────────────────────────────
+ * A Zydis decoder for 16-, 32- or 64-bit code (decoder.c): the one place
+ * that maps a code size to Zydis's machine mode and stack width.  The
+ * engine (minimal mode, for speed) and the monitor's x86 module (full
+ * decode, for emulation and disassembly) both build theirs here.
+ * code_size: 16, 32 or 64 (anything else: 16).  amd_branches: near
+ * branches decode as an AMD CPU runs them.  minimal: no operand details.
+ * 0, or -1 if Zydis refuses.  (d is a ZydisDecoder; this header does not
+ * include Zydis.) */
+struct ZydisDecoder_;
+int prescan_decoder_init(struct ZydisDecoder_ *d, int code_size, int amd_branches, int minimal);
+
 #endif

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "prescan/decoder.h"
+#include "prescan/prescan.h"
 
 /* ── vectors ───────────────────────────────────────────────────────── */
 
