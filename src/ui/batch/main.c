@@ -6,6 +6,7 @@
 #include "ui/cli/num.h"
 #include "ui/commands/commands.h"
 #include "ui/demo/demo_guest.h"
+#include "ui/gdbstub/gdbstub.h"
 #include "ui/guard/guard.h"
 #include "ui/plugin/plugin.h"
 #include "ui/cli/script.h"
@@ -28,6 +29,7 @@ enum { EXIT_CLEAN = 0, EXIT_SCOUT_ERROR = 2, EXIT_GUEST_CRASH = 4, EXIT_TIMEOUT 
  * (Ctrl-C, --timeout while loading) waits in pending_stop. */
 static struct session *volatile g_session;
 static volatile sig_atomic_t pending_stop;
+static volatile sig_atomic_t sigint_seen;       /* ends a gdb stub's wait */
 
 static void stop_guest(int why)
 {
@@ -42,6 +44,7 @@ static void on_sigint(int sig)
 {
     (void)sig;
     guard_sigint();
+    sigint_seen = 1;
     stop_guest(VM_STOP_INTERRUPTED);
 }
 
@@ -97,6 +100,12 @@ static void usage(FILE *f)
         "  --plugin-timeout SECONDS  a plugin callback running longer ends scout\n"
         "                        (status 2; default %d, 0 = no limit)\n"
         "  --stats               print exit counters on stderr at the end\n"
+        "  --gdb [HOST:]PORT     serve gdb's remote protocol there (HOST default\n"
+        "                        127.0.0.1; PORT 0: any free port, printed); the guest\n"
+        "                        runs until a debugger attaches (one at a time)\n"
+        "  -s                    same as --gdb 1234\n"
+        "  -S                    with --gdb/-s: do not start the guest until the\n"
+        "                        debugger continues it\n"
         "  --plugin PATH[,ARG=VAL...]  load a plugin (repeatable); a bare NAME that is\n"
         "                        not a file here is NAME.so from the installed plugins\n"
         "  --version             print the version and what the host probe found\n"
@@ -256,7 +265,62 @@ struct run_plan {
     const struct cmd_item *items;
     int nitems, batch, stats;
     double timeout;
+    const char *gdb;            /* --gdb [HOST:]PORT, or NULL */
+    int gdb_wait;               /* -S */
 };
+
+/* ── the gdb stub's hooks: `monitor CMD` runs a command of the language ── */
+struct monitor_sink { void (*out)(void *, const char *, size_t); void *arg; };
+
+static void monitor_output(void *arg, enum cmd_stream stream, const char *text, size_t len)
+{
+    struct monitor_sink *m = arg;
+    (void)stream;               /* errors too: gdb shows both */
+    m->out(m->arg, text, len);
+}
+
+static int gdb_monitor(void *arg, const char *line, void (*out)(void *, const char *, size_t), void *oarg)
+{
+    struct front *f = arg;
+    struct monitor_sink m = { out, oarg };
+    cmd_set_output(f->ctx, monitor_output, &m);
+    int rc = cmd_execute_line(f->ctx, line, false);
+    cmd_set_output(f->ctx, NULL, NULL);
+    fflush(stdout);
+    return rc;
+}
+
+static int gdb_must_end(void *arg)
+{
+    (void)arg;
+    return guard_timed_out() ? EXIT_TIMEOUT : sigint_seen ? EXIT_SIGINT : 0;
+}
+
+static void gdb_settled(void *arg)
+{
+    (void)arg;
+    guard_settled();
+}
+
+/* --gdb: the guest under a gdb stub until it ends or gdb kills it. */
+static int run_gdb(struct session *s, struct front *f, const struct run_plan *rp)
+{
+    char err[512];
+    if (session_prepare(s, err, sizeof err) < 0) { eprint("%s", err); return EXIT_SCOUT_ERROR; }
+    struct gdbstub_hooks h = { f, gdb_monitor, gdb_must_end, gdb_settled };
+    struct gdbstub *g = gdbstub_open(s, rp->gdb, &h, err, sizeof err);
+    if (!g) { eprint("--gdb %s", err); return EXIT_SCOUT_ERROR; }
+    eprint("gdb stub listening on %s%s", gdbstub_where(g), rp->gdb_wait ? "; the guest waits for it" : "");
+    guard_phase("serving gdb");
+    int rc = gdbstub_serve(g, rp->gdb_wait);
+    gdbstub_close(g);
+    guard_settled();
+    fflush(stdout);
+    const struct vm_stop *st = session_last_stop(s);
+    if (session_ended(s) && st->why != VM_STOP_EXIT_DEVICE)
+        eprint("%s", st->message);
+    return rc;
+}
 
 /* The commands or the TUI, or a plain run to the guest's end.  Returns
  * the exit status. */
@@ -264,6 +328,14 @@ static int run(struct session *s, struct front *f, const struct run_plan *rp, st
 {
     char err[512];
     set_session(s);
+    if (rp->gdb) {
+        int rc = run_gdb(s, f, rp);
+        set_session(NULL);
+        guard_phase("finishing");
+        if (rp->stats)
+            print_stats(s, plugins);
+        return rc;
+    }
     /* the TUI: a terminal on both ends, no -x/-ex, no --batch */
     int have_tui = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
     if (rp->nitems || (!rp->batch && have_tui)) {
@@ -306,7 +378,8 @@ static int scout_main(int argc, char **argv)
 {
     enum { O_RAW = 256, O_MEM, O_CPL, O_FORMAT, O_MODE, O_LOAD, O_ENTRY, O_CMDLINE, O_MODULE, O_TIMEOUT,
            O_STATS, O_VERSION, O_HELP, O_DEPTH, O_TRACE, O_TRACE_TIMES, O_POKE, O_MAX_MEMSLOTS,
-           O_X, O_EX, O_BATCH, O_PLUGIN, O_LIST_COMMANDS, O_PLUGIN_TIMEOUT, O_SYMBOLS, O_TRACE_SYMBOLS, O_DEVICE };
+           O_X, O_EX, O_BATCH, O_PLUGIN, O_LIST_COMMANDS, O_PLUGIN_TIMEOUT, O_SYMBOLS, O_TRACE_SYMBOLS, O_DEVICE,
+           O_GDB, O_GDB_DEFAULT, O_GDB_WAIT };
     static const struct option opts[] = {
         { "raw", no_argument, 0, O_RAW }, { "mem", required_argument, 0, O_MEM },
         { "cpl", required_argument, 0, O_CPL }, { "format", required_argument, 0, O_FORMAT },
@@ -322,6 +395,9 @@ static int scout_main(int argc, char **argv)
         { "list-commands", no_argument, 0, O_LIST_COMMANDS }, { "device", required_argument, 0, O_DEVICE },
         { "plugin-timeout", required_argument, 0, O_PLUGIN_TIMEOUT },
         { "symbols", required_argument, 0, O_SYMBOLS }, { "trace-symbols", no_argument, 0, O_TRACE_SYMBOLS },
+        /* QEMU's -s and -S: exact matches win over long-option prefixes */
+        { "gdb", required_argument, 0, O_GDB }, { "s", no_argument, 0, O_GDB_DEFAULT },
+        { "S", no_argument, 0, O_GDB_WAIT },
         { 0, 0, 0, 0 },
     };
     if (argc >= 2 && strcmp(argv[1], "trace") == 0)
@@ -339,6 +415,8 @@ static int scout_main(int argc, char **argv)
     int nitems = 0, batch = 0;
     const char *plugin_specs[PLUGINS_MAX];     /* --plugin, loaded after session_open */
     int nplugins = 0;
+    const char *gdb = NULL;
+    int gdb_wait = 0;
     opterr = 0;
     /* _only: gdb-style single-dash long options (-ex, -x, -batch) */
     while ((c = getopt_long_only(argc, argv, "h", opts, NULL)) != -1) {
@@ -435,6 +513,18 @@ static int scout_main(int argc, char **argv)
             items[nitems++].text = optarg;
             break;
         case O_BATCH: batch = 1; break;
+        case O_GDB: {
+            char host[256], perr[256];
+            unsigned port;
+            if (gdbstub_parse_addr(optarg, host, sizeof host, &port, perr, sizeof perr) < 0) {
+                eprint("--gdb %s: %s", optarg, perr);
+                return EXIT_SCOUT_ERROR;
+            }
+            gdb = optarg;
+            break;
+        }
+        case O_GDB_DEFAULT: gdb = "1234"; break;
+        case O_GDB_WAIT: gdb_wait = 1; break;
         case O_VERSION: print_version(); return 0;
         case O_HELP: case 'h': usage(stdout); return 0;
         case O_LIST_COMMANDS: return list_commands();
@@ -461,6 +551,8 @@ static int scout_main(int argc, char **argv)
         lo->path = argv[optind];
     }
     if (lo->format == LOADER_FLAT && !lo->mode) { eprint("%s: flat binary: --mode real|prot32|long64 is required", lo->path); return EXIT_SCOUT_ERROR; }
+    if (gdb_wait && !gdb) { eprint("-S waits for gdb: give --gdb [HOST:]PORT or -s too"); return EXIT_SCOUT_ERROR; }
+    if (gdb && nitems) { eprint("--gdb cannot be combined with -x/-ex (gdb's monitor command runs scout's commands)"); return EXIT_SCOUT_ERROR; }
     if (so.raw && npokes) { eprint("--poke needs scanning (not --raw)"); return EXIT_SCOUT_ERROR; }
     so.pokes = pokes;
     so.npokes = (size_t)npokes;
@@ -499,7 +591,7 @@ static int scout_main(int argc, char **argv)
         if (plugins_load(plugins, plugin_specs[i], err, sizeof err) < 0)
             eprint("%s", err);
     if (!rc)
-        rc = run(&s, &f, &(struct run_plan){ items, nitems, batch, stats, timeout }, plugins);
+        rc = run(&s, &f, &(struct run_plan){ items, nitems, batch, stats, timeout, gdb, gdb_wait }, plugins);
     plugins_free(plugins);      /* exit callbacks (files written) before the session goes */
     front_close(&f);
     if (session_trace_stop(&s, err, sizeof err) < 0) {
