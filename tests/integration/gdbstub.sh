@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# The gdb stub (src/ui/gdbstub/): Debian's gdb in batch mode against
+# scout --gdb on real guests (dbg64: symbols and lines; spin64: a guest
+# that never ends; hello_boot: real mode), and a raw-protocol client
+# (tests/integration/gdbstub_raw.py) for what gdb never sends.  Every
+# stub listens on port 0 (a free loopback port, printed by scout): tests
+# run in parallel.
+source "$TOP/tests/lib.sh"
+require_kvm gdbstub
+command -v gdb >/dev/null || { skip gdbstub "gdb is not installed (make deps)"; exit 0; }
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+DBG="$GUESTS/dbg64.elf64"
+SPIN="$GUESTS/spin64.flat64"
+BOOT="$GUESTS/hello_boot.bootsect"
+
+# stub ARGS...: scout --gdb 0 ARGS in the background; PORT, SPID; its
+# output in $T/sout, $T/serr, its status in $T/src when it ends.
+stub() {
+    rm -f "$T/serr" "$T/src"; : >"$T/serr"
+    ( timeout --foreground 30 "$SCOUT" --gdb 0 "$@" >"$T/sout" 2>"$T/serr"; echo $? >"$T/src" ) &
+    SPID=$!
+    PORT=
+    for _ in $(seq 100); do
+        PORT=$(sed -n 's/.*gdb stub listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/serr")
+        [ -n "$PORT" ] && return 0
+        [ -f "$T/src" ] && break
+        sleep 0.05
+    done
+    echo "scout did not listen: $(cat "$T/serr")"
+}
+# g ARGS...: gdb in batch mode connected to the stub; its output in $OUT
+g() { OUT=$(timeout --foreground 30 gdb -batch -nx -ex "target remote 127.0.0.1:$PORT" "$@" 2>&1); }
+# the stub's status once it ended
+stub_rc() { wait "$SPID" 2>/dev/null; cat "$T/src" 2>/dev/null || echo none; }
+
+# ── break at a symbol, registers, stepi, backtrace, trap bytes, monitor ──
+stub -S "$DBG"
+g -ex 'break add3' -ex c -ex 'info registers rip' -ex bt -ex 'x/1xb 0x40006e' -ex 'monitor attr 0x40006e' \
+  -ex stepi -ex 'p/x $pc' -ex 'x/2i $pc' -ex 'monitor info registers rip rdi' -ex 'monitor nosuchcmd' \
+  -ex 'p $rax' -ex kill "$DBG"
+expect_match gdb_break_symbol $'Breakpoint 1, add3 \\(\\) at tests/guests/dbg64.s:37' "$OUT"
+expect_match gdb_info_registers_rip 'rip +0x40006a +0x40006a <add3>' "$OUT"
+expect_match gdb_backtrace '#0  add3 \(\) at tests/guests/dbg64.s:37.*#1  0x0*400011 in spin \(\)' "$OUT"
+# the ret after add3's lea carries scout's trap byte; gdb reads the guest's own
+expect_match gdb_trap_byte_hidden $'0x40006e <add3\\+4>:\t0xc3\n.*trap virtualize \\(guest byte 0xc3\\)' "$OUT"
+expect_match gdb_stepi '\$1 = 0x40006e' "$OUT"
+expect_match gdb_x_i '=> 0x40006e <add3\+4>:	ret' "$OUT"
+expect_match gdb_monitor_registers 'rip +0x40006e +0x40006e <add3\+4> rdi +0x7 +7' "$(tr '\n' ' ' <<<"$OUT")"
+expect_match gdb_monitor_error 'unknown command "nosuchcmd"' "$OUT"
+expect_match gdb_rax_after_step '\$2 = 10' "$OUT"
+expect_eq gdb_kill_status 0 "$(stub_rc)"
+expect_eq gdb_kill_no_output "" "$(cat "$T/sout")"
+
+# ── a watchpoint on a guest variable, set var as a self-modifying write ──
+stub -S "$DBG"
+g -ex 'watch *(long *)&counter' -ex c -ex c -ex delete -ex 'break value' -ex c \
+  -ex 'set *(char *)(value + 1) = 5' -ex 'x/2xb value' -ex 'monitor map value' -ex 'monitor stats' \
+  -ex 'p $_siginfo' -ex detach "$DBG"
+expect_match gdb_watch_first 'Old value = 0.New value = 10' "$(tr '\n' '.' <<<"$OUT")"
+expect_match gdb_watch_second 'Old value = 10.New value = 20' "$(tr '\n' '.' <<<"$OUT")"
+expect_match gdb_set_var_memory $'0x400077 <value>:\t0xb8\t0x05' "$OUT"
+expect_match gdb_set_var_invalidates 'invalidated: write 0x400078\+1 hit the instruction at 0x400077' "$OUT"
+expect_match gdb_set_var_stats 'writes: invalidations=1 ' "$OUT"
+expect_match gdb_detach 'Inferior 1 \(Remote target\) detached' "$OUT"
+# detached: the guest runs on to its end (patch rewrites value's 5 to 42)
+expect_eq gdb_detach_status 1 "$(stub_rc)"
+expect_eq gdb_detach_output "dbg: counter 0x14 value 0x2a" "$(cat "$T/sout")"
+
+# ── the guest's end reported as gdb's exit code ──
+stub -S "$DBG"
+g -ex c "$DBG"
+expect_match gdb_exit_code 'Inferior 1 \(Remote target\) exited with code 01' "$OUT"
+expect_eq gdb_exit_status 1 "$(stub_rc)"
+
+# ── Ctrl-C interrupts a spinning guest; without -S it runs until gdb attaches ──
+stub --mode long64 "$SPIN"
+sleep 0.3
+g -ex 'p/x $pc' -ex 'shell (sleep 0.5; kill -INT $PPID) &' -ex c -ex 'p/x $pc' -ex kill
+expect_match gdb_attach_running '\$1 = 0x100000' "$OUT"
+expect_match gdb_ctrl_c 'Program received signal SIGINT, Interrupt.*\$2 = 0x100000' "$(tr '\n' ' ' <<<"$OUT")"
+expect_eq gdb_ctrl_c_kill_status 0 "$(stub_rc)"
+
+# ── real mode: 64-bit register file, addresses are linear ──
+stub -S "$BOOT"
+g -ex stepi -ex stepi -ex 'p/x $pc' -ex 'p/x $cs' -ex 'break *0x7c10' -ex c -ex 'p/x $pc' -ex 'x/1xb 0x7c10' \
+  -ex delete -ex c
+expect_match gdb_real_stepi '\$1 = 0x7c03' "$OUT"
+expect_match gdb_real_break 'Breakpoint 1, 0x0*7c10.*\$3 = 0x7c10' "$(tr '\n' ' ' <<<"$OUT")"
+expect_match gdb_real_lodsb $'0x7c10:\t0xac' "$OUT"
+expect_match gdb_real_end 'exited normally' "$OUT"
+expect_eq gdb_real_output "hello from real mode" "$(cat "$T/sout")"
+
+# ── the same RIPs stepped with gdb and with scout's own stepi ──
+stub -S "$DBG"
+printf '%s\n' 'set $i = 0' 'while $i < 40' 'printf "rip %#x\n", $pc' stepi 'set $i = $i + 1' end kill >"$T/loop.gdb"
+g -x "$T/loop.gdb" "$DBG"
+a=$(grep '^rip ' <<<"$OUT" | head -40)
+# scout's stepi prints "=> ADDR <sym>: insn" after each step
+for _ in $(seq 39); do echo si; done >"$T/steps"
+b=$(printf 'rip 0x400000\n'; timeout --foreground 30 "$SCOUT" -x "$T/steps" "$DBG" 2>/dev/null |
+    sed -n 's/^=> \(0x[0-9a-f]*\) .*/rip \1/p')
+expect_eq gdb_stepi_same_rips "$b" "$a"
+stub_rc >/dev/null
+
+# ── raw protocol: malformed packets, binary X, no-ack mode, disconnects ──
+stub -S "$DBG"
+python3 "$TOP/tests/integration/gdbstub_raw.py" "$PORT"
+expect_eq gdb_raw_disconnect_runs_on 1 "$(stub_rc)"
+
+# ── options ──
+err=$(timeout --foreground 10 "$SCOUT" --gdb nonsense "$DBG" 2>&1); rc=$?
+expect_eq gdb_option_bad_port "2 scout: --gdb nonsense: not a port: expected [HOST:]PORT with PORT 0..65535 (0: any free port)" "$rc $err"
+err=$(timeout --foreground 10 "$SCOUT" --gdb 127.0.0.1:70000 "$DBG" 2>&1); rc=$?
+expect_match gdb_option_big_port '^2 scout: --gdb 127.0.0.1:70000: not a port' "$rc $err"
+err=$(timeout --foreground 10 "$SCOUT" --gdb 'no.such.host:1234' "$DBG" 2>&1); rc=$?
+expect_eq gdb_option_bad_host "2 scout: --gdb cannot listen on no.such.host:1234: not a numeric address" "$rc $err"
+err=$(timeout --foreground 10 "$SCOUT" -S "$DBG" 2>&1); rc=$?
+expect_eq gdb_option_S_alone "2 scout: -S waits for gdb: give --gdb [HOST:]PORT or -s too" "$rc $err"
+err=$(timeout --foreground 10 "$SCOUT" -s -ex info "$DBG" 2>&1); rc=$?
+expect_match gdb_option_with_ex '^2 scout: --gdb cannot be combined with -x/-ex' "$rc $err"
+stub -S "$DBG"
+err=$(timeout --foreground 10 "$SCOUT" --gdb "$PORT" "$DBG" 2>&1); rc=$?
+expect_eq gdb_option_port_busy "2 scout: --gdb cannot listen on $PORT: Address already in use" "$rc $err"
+g -ex kill
+stub_rc >/dev/null
+finish
