@@ -90,6 +90,18 @@ expect_match gdb_real_lodsb $'0x7c10:\t0xac' "$OUT"
 expect_match gdb_real_end 'exited normally' "$OUT"
 expect_eq gdb_real_output "hello from real mode" "$(cat "$T/sout")"
 
+# ── real mode as i8086: 16-bit disassembly, i386's registers ──
+stub -S --gdb-arch i8086 "$BOOT"
+g -ex 'x/2i $pc' -ex stepi -ex 'p/x $eip' -ex 'break *0x7c10' -ex c -ex 'x/1i $pc' -ex 'set $eax = 0x1234' \
+  -ex 'monitor info registers rax' -ex kill
+expect_match gdb_i8086_disas $'0x7c01:\txor    %ax,%ax' "$OUT"
+expect_match gdb_i8086_stepi '\$1 = 0x7c01' "$OUT"
+expect_match gdb_i8086_break $'Breakpoint 1, 0x00007c10 in \\?\\? \\(\\)\n=> 0x7c10:\tlods   %ds:\\(%si\\),%al' "$OUT"
+expect_match gdb_i8086_set_eax 'rax +0x1234 ' "$OUT"
+expect_eq gdb_i8086_kill 0 "$(stub_rc)"
+err=$(timeout --foreground 10 "$SCOUT" --gdb 0 --gdb-arch z80 "$BOOT" 2>&1); rc=$?
+expect_eq gdb_option_bad_arch "2 scout: --gdb-arch z80: must be x86-64, i386 or i8086" "$rc $err"
+
 # ── the same RIPs stepped with gdb and with scout's own stepi ──
 stub -S "$DBG"
 printf '%s\n' 'set $i = 0' 'while $i < 40' 'printf "rip %#x\n", $pc' stepi 'set $i = $i + 1' end kill >"$T/loop.gdb"

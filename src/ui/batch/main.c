@@ -106,6 +106,8 @@ static void usage(FILE *f)
         "  -s                    same as --gdb 1234\n"
         "  -S                    with --gdb/-s: do not start the guest until the\n"
         "                        debugger continues it\n"
+        "  --gdb-arch x86-64|i386|i8086  the register file and architecture gdb is\n"
+        "                        served (default x86-64; i8086: 16-bit disassembly)\n"
         "  --plugin PATH[,ARG=VAL...]  load a plugin (repeatable); a bare NAME that is\n"
         "                        not a file here is NAME.so from the installed plugins\n"
         "  --version             print the version and what the host probe found\n"
@@ -266,6 +268,7 @@ struct run_plan {
     int nitems, batch, stats;
     double timeout;
     const char *gdb;            /* --gdb [HOST:]PORT, or NULL */
+    const char *gdb_arch;       /* --gdb-arch */
     int gdb_wait;               /* -S */
 };
 
@@ -308,7 +311,7 @@ static int run_gdb(struct session *s, struct front *f, const struct run_plan *rp
     char err[512];
     if (session_prepare(s, err, sizeof err) < 0) { eprint("%s", err); return EXIT_SCOUT_ERROR; }
     struct gdbstub_hooks h = { f, gdb_monitor, gdb_must_end, gdb_settled };
-    struct gdbstub *g = gdbstub_open(s, rp->gdb, &h, err, sizeof err);
+    struct gdbstub *g = gdbstub_open(s, rp->gdb, rp->gdb_arch, &h, err, sizeof err);
     if (!g) { eprint("--gdb %s", err); return EXIT_SCOUT_ERROR; }
     eprint("gdb stub listening on %s%s", gdbstub_where(g), rp->gdb_wait ? "; the guest waits for it" : "");
     guard_phase("serving gdb");
@@ -379,7 +382,7 @@ static int scout_main(int argc, char **argv)
     enum { O_RAW = 256, O_MEM, O_CPL, O_FORMAT, O_MODE, O_LOAD, O_ENTRY, O_CMDLINE, O_MODULE, O_TIMEOUT,
            O_STATS, O_VERSION, O_HELP, O_DEPTH, O_TRACE, O_TRACE_TIMES, O_POKE, O_MAX_MEMSLOTS,
            O_X, O_EX, O_BATCH, O_PLUGIN, O_LIST_COMMANDS, O_PLUGIN_TIMEOUT, O_SYMBOLS, O_TRACE_SYMBOLS, O_DEVICE,
-           O_GDB, O_GDB_DEFAULT, O_GDB_WAIT };
+           O_GDB, O_GDB_DEFAULT, O_GDB_WAIT, O_GDB_ARCH };
     static const struct option opts[] = {
         { "raw", no_argument, 0, O_RAW }, { "mem", required_argument, 0, O_MEM },
         { "cpl", required_argument, 0, O_CPL }, { "format", required_argument, 0, O_FORMAT },
@@ -397,7 +400,7 @@ static int scout_main(int argc, char **argv)
         { "symbols", required_argument, 0, O_SYMBOLS }, { "trace-symbols", no_argument, 0, O_TRACE_SYMBOLS },
         /* QEMU's -s and -S: exact matches win over long-option prefixes */
         { "gdb", required_argument, 0, O_GDB }, { "s", no_argument, 0, O_GDB_DEFAULT },
-        { "S", no_argument, 0, O_GDB_WAIT },
+        { "S", no_argument, 0, O_GDB_WAIT }, { "gdb-arch", required_argument, 0, O_GDB_ARCH },
         { 0, 0, 0, 0 },
     };
     if (argc >= 2 && strcmp(argv[1], "trace") == 0)
@@ -415,7 +418,7 @@ static int scout_main(int argc, char **argv)
     int nitems = 0, batch = 0;
     const char *plugin_specs[PLUGINS_MAX];     /* --plugin, loaded after session_open */
     int nplugins = 0;
-    const char *gdb = NULL;
+    const char *gdb = NULL, *gdb_arch = NULL;
     int gdb_wait = 0;
     opterr = 0;
     /* _only: gdb-style single-dash long options (-ex, -x, -batch) */
@@ -525,6 +528,10 @@ static int scout_main(int argc, char **argv)
         }
         case O_GDB_DEFAULT: gdb = "1234"; break;
         case O_GDB_WAIT: gdb_wait = 1; break;
+        case O_GDB_ARCH:
+            if (!gdbstub_arch_known(optarg)) { eprint("--gdb-arch %s: must be x86-64, i386 or i8086", optarg); return EXIT_SCOUT_ERROR; }
+            gdb_arch = optarg;
+            break;
         case O_VERSION: print_version(); return 0;
         case O_HELP: case 'h': usage(stdout); return 0;
         case O_LIST_COMMANDS: return list_commands();
@@ -551,6 +558,7 @@ static int scout_main(int argc, char **argv)
         lo->path = argv[optind];
     }
     if (lo->format == LOADER_FLAT && !lo->mode) { eprint("%s: flat binary: --mode real|prot32|long64 is required", lo->path); return EXIT_SCOUT_ERROR; }
+    if (gdb_arch && !gdb) { eprint("--gdb-arch is for the gdb stub: give --gdb [HOST:]PORT or -s too"); return EXIT_SCOUT_ERROR; }
     if (gdb_wait && !gdb) { eprint("-S waits for gdb: give --gdb [HOST:]PORT or -s too"); return EXIT_SCOUT_ERROR; }
     if (gdb && nitems) { eprint("--gdb cannot be combined with -x/-ex (gdb's monitor command runs scout's commands)"); return EXIT_SCOUT_ERROR; }
     if (so.raw && npokes) { eprint("--poke needs scanning (not --raw)"); return EXIT_SCOUT_ERROR; }
@@ -591,7 +599,7 @@ static int scout_main(int argc, char **argv)
         if (plugins_load(plugins, plugin_specs[i], err, sizeof err) < 0)
             eprint("%s", err);
     if (!rc)
-        rc = run(&s, &f, &(struct run_plan){ items, nitems, batch, stats, timeout, gdb, gdb_wait }, plugins);
+        rc = run(&s, &f, &(struct run_plan){ items, nitems, batch, stats, timeout, gdb, gdb_arch, gdb_wait }, plugins);
     plugins_free(plugins);      /* exit callbacks (files written) before the session goes */
     front_close(&f);
     if (session_trace_stop(&s, err, sizeof err) < 0) {

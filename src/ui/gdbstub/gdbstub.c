@@ -35,6 +35,7 @@ struct wp { uint64_t addr, gpa; unsigned len; };
 
 struct gdbstub {
     struct session *s;
+    const struct gdbstub_target *t;
     struct gdbstub_hooks h;
     int lfd, cfd;
     char where[96];
@@ -349,9 +350,9 @@ static int read_regs(struct gdbstub *g)
 {
     size_t n = 0;
     uint8_t b[16];
-    for (size_t i = 0; i < gdbstub_reg_count(); i++) {
-        unsigned k = gdbstub_reg_bytes(i);
-        if (gdbstub_reg_get(g->s, i, b) != 0)
+    for (size_t i = 0; i < gdbstub_reg_count(g->t); i++) {
+        unsigned k = gdbstub_reg_bytes(g->t, i);
+        if (gdbstub_reg_get(g->t, g->s, i, b) != 0)
             return reply_err(g, 1);
         gdbstub_hex_encode(g->reply + n, b, k);
         n += 2 * k;
@@ -364,14 +365,14 @@ static int write_regs(struct gdbstub *g, const char *p)
     char err[256];
     uint8_t b[16];
     int bad = 0;
-    for (size_t i = 0; i < gdbstub_reg_count() && *p; i++) {
-        unsigned k = gdbstub_reg_bytes(i);
+    for (size_t i = 0; i < gdbstub_reg_count(g->t) && *p; i++) {
+        unsigned k = gdbstub_reg_bytes(g->t, i);
         if (strlen(p) < 2 * k || gdbstub_hex_decode(b, p, k) < 0)
             return reply_err(g, 1);
         uint8_t now[16];
         /* registers scout does not serve come back as the zeros sent */
-        if (gdbstub_reg_get(g->s, i, now) != 0 || memcmp(now, b, k))
-            bad |= gdbstub_reg_set(g->s, i, b, err, sizeof err) != 0;
+        if (gdbstub_reg_get(g->t, g->s, i, now) != 0 || memcmp(now, b, k))
+            bad |= gdbstub_reg_set(g->t, g->s, i, b, err, sizeof err) != 0;
         p += 2 * k;
     }
     return bad ? reply_err(g, 1) : reply(g, "OK");
@@ -381,9 +382,9 @@ static int read_reg(struct gdbstub *g, const char *p)
 {
     uint64_t i;
     uint8_t b[16];
-    if (gdbstub_hex_u64(&p, &i) < 0 || *p || !gdbstub_reg_bytes(i) || gdbstub_reg_get(g->s, i, b) != 0)
+    if (gdbstub_hex_u64(&p, &i) < 0 || *p || !gdbstub_reg_bytes(g->t, i) || gdbstub_reg_get(g->t, g->s, i, b) != 0)
         return reply_err(g, 1);
-    gdbstub_hex_encode(g->reply, b, gdbstub_reg_bytes(i));
+    gdbstub_hex_encode(g->reply, b, gdbstub_reg_bytes(g->t, i));
     return reply(g, g->reply);
 }
 
@@ -392,10 +393,10 @@ static int write_reg(struct gdbstub *g, const char *p)
     uint64_t i;
     uint8_t b[16];
     char err[256];
-    if (gdbstub_hex_u64(&p, &i) < 0 || *p++ != '=' || !gdbstub_reg_bytes(i) ||
-        strlen(p) != 2 * gdbstub_reg_bytes(i) || gdbstub_hex_decode(b, p, gdbstub_reg_bytes(i)) < 0)
+    if (gdbstub_hex_u64(&p, &i) < 0 || *p++ != '=' || !gdbstub_reg_bytes(g->t, i) ||
+        strlen(p) != 2 * gdbstub_reg_bytes(g->t, i) || gdbstub_hex_decode(b, p, gdbstub_reg_bytes(g->t, i)) < 0)
         return reply_err(g, 1);
-    return gdbstub_reg_set(g->s, i, b, err, sizeof err) == 0 ? reply(g, "OK") : reply_err(g, 1);
+    return gdbstub_reg_set(g->t, g->s, i, b, err, sizeof err) == 0 ? reply(g, "OK") : reply_err(g, 1);
 }
 
 /* Z/z TYPE,ADDR,KIND: 0 and 1 are scout's breakpoints, 2 a write
@@ -507,7 +508,7 @@ static int xfer(struct gdbstub *g, const char *p)
     p += 11;
     uint64_t off, len;
     size_t xlen;
-    const char *xml = gdbstub_target_xml(&xlen);
+    const char *xml = gdbstub_target_xml(g->t, &xlen);
     if (addr_len(&p, &off, &len) < 0 || *p)
         return reply_err(g, 1);
     if (off > xlen)
@@ -850,11 +851,18 @@ int gdbstub_parse_addr(const char *spec, char *host, size_t hostlen, unsigned *p
     return 0;
 }
 
-struct gdbstub *gdbstub_open(struct session *s, const char *spec, const struct gdbstub_hooks *h,
-                             char *err, size_t errlen)
+int gdbstub_arch_known(const char *arch) { return gdbstub_target_find(arch) != NULL; }
+
+struct gdbstub *gdbstub_open(struct session *s, const char *spec, const char *arch,
+                             const struct gdbstub_hooks *h, char *err, size_t errlen)
 {
     char host[256], ports[8];
     unsigned port;
+    const struct gdbstub_target *t = gdbstub_target_find(arch ? arch : "x86-64");
+    if (!t) {
+        snprintf(err, errlen, "unknown register file %s (x86-64, i386 or i8086)", arch);
+        return NULL;
+    }
     if (gdbstub_parse_addr(spec, host, sizeof host, &port, err, errlen) < 0)
         return NULL;
     snprintf(ports, sizeof ports, "%u", port);
@@ -884,6 +892,7 @@ struct gdbstub *gdbstub_open(struct session *s, const char *spec, const struct g
         return NULL;
     }
     g->s = s;
+    g->t = t;
     if (h)
         g->h = *h;
     g->lfd = fd;

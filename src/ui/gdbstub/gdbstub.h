@@ -10,8 +10,11 @@
  *
  * One client at a time.  Addresses from gdb are linear addresses (in
  * real mode: segment base + offset, as QEMU takes them).  The register
- * file is always x86-64's (64-bit GPRs, rip, eflags, segments, the x87
- * and SSE registers as zeros, fs_base/gs_base, cr0/2/3/4/8, efer). */
+ * file is x86-64's (64-bit GPRs, rip, eflags, segments, the x87 and SSE
+ * registers as zeros, fs_base/gs_base, cr0/2/3/4/8, efer), or i386's
+ * (as qemu-system-i386), or i386's registers with the i8086 architecture
+ * (gdb then disassembles 16-bit code: `set architecture i8086` alone does
+ * not change gdb's disassembly once a target description is in use). */
 #ifndef SCOUT_UI_GDBSTUB_H
 #define SCOUT_UI_GDBSTUB_H
 #include <stddef.h>
@@ -75,9 +78,12 @@ struct gdbstub;
 /* "[HOST:]PORT" (host default 127.0.0.1; PORT 1..65535).  0, or -1 with
  * err. */
 int  gdbstub_parse_addr(const char *spec, char *host, size_t hostlen, unsigned *port, char *err, size_t errlen);
-/* Listens on spec.  NULL with err ("cannot listen on ...: why"). */
-struct gdbstub *gdbstub_open(struct session *s, const char *spec, const struct gdbstub_hooks *h,
-                             char *err, size_t errlen);
+/* "x86-64", "i386" or "i8086" (i386's registers, 16-bit code): 1, else 0. */
+int  gdbstub_arch_known(const char *arch);
+/* Listens on spec, serving arch's register file (NULL: x86-64).  NULL
+ * with err ("cannot listen on ...: why"). */
+struct gdbstub *gdbstub_open(struct session *s, const char *spec, const char *arch,
+                             const struct gdbstub_hooks *h, char *err, size_t errlen);
 /* "127.0.0.1:1234": where it listens. */
 const char *gdbstub_where(const struct gdbstub *g);
 /* Serves clients until the guest ends or a client kills it.  wait: the

@@ -1,9 +1,10 @@
-/* target.c — the register file gdb is given: target.xml, and each
- * register read and written through the session's register table.  It
- * is x86-64's always (gdb cannot change architecture mid-session; QEMU's
- * qemu-system-x86_64 does the same): real-mode and 32-bit code show in
- * the low bits.  scout does not read the x87/SSE state: those registers
- * read as zeros and refuse writes. */
+/* target.c — the register files gdb can be given: target.xml, and each
+ * register read and written through the session's register table.  gdb
+ * cannot change architecture mid-session, so the file is chosen once:
+ * x86-64's by default (as qemu-system-x86_64: real-mode and 32-bit code
+ * show in the low bits), or i386's (as qemu-system-i386: the one gdb lets
+ * `set architecture i8086` use, for real mode).  scout does not read the
+ * x87/SSE state: those registers read as zeros and refuse writes. */
 #include "ui/gdbstub/gdbstub_priv.h"
 
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 struct greg {
     const char *name;           /* gdb's name (also the session's, when served) */
+    const char *sname;          /* the session's name when it differs (eip: rip) */
     unsigned bits;
     const char *type;
     const char *feature;        /* starts a new <feature> when it changes */
@@ -21,59 +23,102 @@ struct greg {
 #define SSE "org.gnu.gdb.i386.sse"
 #define SEGS "org.gnu.gdb.i386.segments"
 #define SYS "org.scout.x86.sys"
-#define GPR(n) { n, 64, "int64", CORE, 1 }
-#define SEG(n) { n, 32, "int32", CORE, 1 }
-#define ST(n) { n, 80, "i387_ext", CORE, 0 }
-#define FPC(n) { n, 32, "int", CORE, 0 }
-#define XMM(n) { n, 128, "vec128", SSE, 0 }
-#define CR(n) { n, 64, "int64", SYS, 1 }
+#define GPR(n) { n, NULL, 64, "int64", CORE, 1 }
+#define GPR32(n) { n, NULL, 32, "int32", CORE, 1 }
+#define SEG(n) { n, NULL, 32, "int32", CORE, 1 }
+#define ST(n) { n, NULL, 80, "i387_ext", CORE, 0 }
+#define FPC(n) { n, NULL, 32, "int", CORE, 0 }
+#define XMM(n) { n, NULL, 128, "vec128", SSE, 0 }
+#define CR(n) { n, NULL, 64, "int64", SYS, 1 }
+#define CR32(n) { n, NULL, 32, "int32", SYS, 1 }
+#define X87 ST("st0"), ST("st1"), ST("st2"), ST("st3"), ST("st4"), ST("st5"), ST("st6"), ST("st7"), \
+    FPC("fctrl"), FPC("fstat"), FPC("ftag"), FPC("fiseg"), FPC("fioff"), FPC("foseg"), FPC("fooff"), FPC("fop")
+#define XMM8 XMM("xmm0"), XMM("xmm1"), XMM("xmm2"), XMM("xmm3"), XMM("xmm4"), XMM("xmm5"), XMM("xmm6"), XMM("xmm7")
+#define SEGS6 SEG("cs"), SEG("ss"), SEG("ds"), SEG("es"), SEG("fs"), SEG("gs")
+#define MXCSR { "mxcsr", NULL, 32, "int", SSE, 0 }
 
-/* In gdb's order: amd64's core registers (GPRs, rip, eflags, segments,
- * x87), SSE, then the segment bases and the system registers. */
-static const struct greg regs[] = {
+/* In gdb's order: the core registers (GPRs, the instruction pointer,
+ * eflags, segments, x87), SSE, then the segment bases and the system
+ * registers. */
+static const struct greg regs64[] = {
     GPR("rax"), GPR("rbx"), GPR("rcx"), GPR("rdx"), GPR("rsi"), GPR("rdi"),
-    { "rbp", 64, "data_ptr", CORE, 1 }, { "rsp", 64, "data_ptr", CORE, 1 },
+    { "rbp", NULL, 64, "data_ptr", CORE, 1 }, { "rsp", NULL, 64, "data_ptr", CORE, 1 },
     GPR("r8"), GPR("r9"), GPR("r10"), GPR("r11"), GPR("r12"), GPR("r13"), GPR("r14"), GPR("r15"),
-    { "rip", 64, "code_ptr", CORE, 1 }, { "eflags", 32, "i386_eflags", CORE, 1 },
-    SEG("cs"), SEG("ss"), SEG("ds"), SEG("es"), SEG("fs"), SEG("gs"),
-    ST("st0"), ST("st1"), ST("st2"), ST("st3"), ST("st4"), ST("st5"), ST("st6"), ST("st7"),
-    FPC("fctrl"), FPC("fstat"), FPC("ftag"), FPC("fiseg"), FPC("fioff"), FPC("foseg"), FPC("fooff"), FPC("fop"),
-    XMM("xmm0"), XMM("xmm1"), XMM("xmm2"), XMM("xmm3"), XMM("xmm4"), XMM("xmm5"), XMM("xmm6"), XMM("xmm7"),
+    { "rip", NULL, 64, "code_ptr", CORE, 1 }, { "eflags", NULL, 32, "i386_eflags", CORE, 1 },
+    SEGS6, X87, XMM8,
     XMM("xmm8"), XMM("xmm9"), XMM("xmm10"), XMM("xmm11"), XMM("xmm12"), XMM("xmm13"), XMM("xmm14"), XMM("xmm15"),
-    { "mxcsr", 32, "int", SSE, 0 },
-    { "fs_base", 64, "int64", SEGS, 1 }, { "gs_base", 64, "int64", SEGS, 1 },
+    MXCSR,
+    { "fs_base", NULL, 64, "int64", SEGS, 1 }, { "gs_base", NULL, 64, "int64", SEGS, 1 },
     CR("cr0"), CR("cr2"), CR("cr3"), CR("cr4"), CR("cr8"), CR("efer"),
 };
+static const struct greg regs32[] = {
+    GPR32("eax"), GPR32("ecx"), GPR32("edx"), GPR32("ebx"),
+    { "esp", NULL, 32, "data_ptr", CORE, 1 }, { "ebp", NULL, 32, "data_ptr", CORE, 1 },
+    GPR32("esi"), GPR32("edi"),
+    { "eip", "rip", 32, "code_ptr", CORE, 1 }, { "eflags", NULL, 32, "i386_eflags", CORE, 1 },
+    SEGS6, X87, XMM8, MXCSR,
+    /* (no segments feature: gdb 13's i386 asserts on fs_base/gs_base) */
+    { "fs_base", NULL, 32, "int32", SYS, 1 }, { "gs_base", NULL, 32, "int32", SYS, 1 },
+    CR32("cr0"), CR32("cr2"), CR32("cr3"), CR32("cr4"), CR("efer"),
+};
 
-size_t gdbstub_reg_count(void) { return sizeof regs / sizeof regs[0]; }
-unsigned gdbstub_reg_bytes(size_t i) { return i < gdbstub_reg_count() ? regs[i].bits / 8 : 0; }
+struct gdbstub_target {
+    const char *name, *arch;    /* --gdb-arch NAME; target.xml's architecture */
+    const struct greg *regs;
+    size_t n;
+    char xml[12288];
+    size_t xml_len;
+};
+static struct gdbstub_target targets[] = {
+    { "x86-64", "i386:x86-64", regs64, sizeof regs64 / sizeof regs64[0], "", 0 },
+    { "i386", "i386", regs32, sizeof regs32 / sizeof regs32[0], "", 0 },
+    /* i386's registers; gdb decodes 16-bit code only when the target
+     * says i8086 itself (`set architecture i8086` alone keeps 32-bit) */
+    { "i8086", "i8086", regs32, sizeof regs32 / sizeof regs32[0], "", 0 },
+};
 
-int gdbstub_reg_get(struct session *s, size_t i, uint8_t *out)
+const struct gdbstub_target *gdbstub_target_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++)
+        if (!strcmp(name, targets[i].name))
+            return &targets[i];
+    return NULL;
+}
+
+static const char *sname(const struct greg *r) { return r->sname ? r->sname : r->name; }
+
+size_t gdbstub_reg_count(const struct gdbstub_target *t) { return t->n; }
+unsigned gdbstub_reg_bytes(const struct gdbstub_target *t, size_t i) { return i < t->n ? t->regs[i].bits / 8 : 0; }
+
+int gdbstub_reg_get(const struct gdbstub_target *t, struct session *s, size_t i, uint8_t *out)
 {
     uint64_t v = 0;
-    if (i >= gdbstub_reg_count())
+    if (i >= t->n)
         return -1;
+    const struct greg *regs = t->regs;
     memset(out, 0, regs[i].bits / 8);
-    if (regs[i].served && session_reg_read(s, regs[i].name, &v) != 0)
+    if (regs[i].served && session_reg_read(s, sname(&regs[i]), &v) != 0)
         return -1;
     for (unsigned b = 0; b < 8 && b < regs[i].bits / 8; b++)
         out[b] = (uint8_t)(v >> (8 * b));
     return 0;
 }
 
-int gdbstub_reg_set(struct session *s, size_t i, const uint8_t *in, char *err, size_t errlen)
+int gdbstub_reg_set(const struct gdbstub_target *t, struct session *s, size_t i, const uint8_t *in,
+                    char *err, size_t errlen)
 {
     uint64_t v = 0;
-    if (i >= gdbstub_reg_count() || !regs[i].served) {
+    const struct greg *regs = t->regs;
+    if (i >= t->n || !regs[i].served) {
         snprintf(err, errlen, "register %zu is not served", i);
         return -1;
     }
     for (unsigned b = 0; b < 8 && b < regs[i].bits / 8; b++)
         v |= (uint64_t)in[b] << (8 * b);
     uint64_t now;
-    if (session_reg_read(s, regs[i].name, &now) == 0 && now == v)
+    if (session_reg_read(s, sname(&regs[i]), &now) == 0 && now == v)
         return 0;               /* unchanged (G writes every register back) */
-    return session_reg_write(s, regs[i].name, v, err, errlen);
+    return session_reg_write(s, sname(&regs[i]), v, err, errlen);
 }
 
 /* The eflags and vec128 types gdb's own amd64 descriptions define. */
@@ -97,27 +142,31 @@ static const char types_sse[] =
     "<field name=\"v4_int32\" type=\"v4i32\"/><field name=\"v2_int64\" type=\"v2i64\"/>"
     "<field name=\"uint128\" type=\"uint128\"/></union>\n";
 
-const char *gdbstub_target_xml(size_t *len)
+const char *gdbstub_target_xml(const struct gdbstub_target *ct, size_t *len)
 {
-    static char xml[12288];
-    static size_t n;
+    struct gdbstub_target *t = &targets[ct - targets];     /* made once, kept */
+    char *xml = t->xml;
+    const size_t size = sizeof t->xml;
+    size_t n = t->xml_len;
+    const struct greg *regs = t->regs;
     if (!n) {
         const char *feature = NULL;
-        n = (size_t)snprintf(xml, sizeof xml, "<?xml version=\"1.0\"?>\n<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
-                             "<target version=\"1.0\">\n<architecture>i386:x86-64</architecture>\n");
-        for (size_t i = 0; i < gdbstub_reg_count(); i++) {
+        n = (size_t)snprintf(xml, size, "<?xml version=\"1.0\"?>\n<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
+                             "<target version=\"1.0\">\n<architecture>%s</architecture>\n", t->arch);
+        for (size_t i = 0; i < t->n; i++) {
             if (!feature || strcmp(feature, regs[i].feature)) {
-                n += (size_t)snprintf(xml + n, sizeof xml - n, "%s<feature name=\"%s\">\n%s", feature ? "</feature>\n" : "",
+                n += (size_t)snprintf(xml + n, size - n, "%s<feature name=\"%s\">\n%s", feature ? "</feature>\n" : "",
                                       regs[i].feature, !strcmp(regs[i].feature, CORE) ? types_core
                                                        : !strcmp(regs[i].feature, SSE) ? types_sse : "");
                 feature = regs[i].feature;
             }
-            n += (size_t)snprintf(xml + n, sizeof xml - n, "<reg name=\"%s\" bitsize=\"%u\" type=\"%s\"%s/>\n",
+            n += (size_t)snprintf(xml + n, size - n, "<reg name=\"%s\" bitsize=\"%u\" type=\"%s\"%s/>\n",
                                   regs[i].name, regs[i].bits, regs[i].type,
                                   !strcmp(regs[i].type, "int") && !strcmp(regs[i].feature, CORE) ? " group=\"float\""
                                   : !strcmp(regs[i].name, "mxcsr") ? " group=\"vector\"" : "");
         }
-        n += (size_t)snprintf(xml + n, sizeof xml - n, "</feature>\n</target>\n");
+        n += (size_t)snprintf(xml + n, size - n, "</feature>\n</target>\n");
+        t->xml_len = n;
     }
     *len = n;
     return xml;
