@@ -30,8 +30,9 @@ stub() {
 }
 # g ARGS...: gdb in batch mode connected to the stub; its output in $OUT
 g() { OUT=$(timeout --foreground 30 gdb -batch -nx -ex "target remote 127.0.0.1:$PORT" "$@" 2>&1); }
-# the stub's status once it ended
-stub_rc() { wait "$SPID" 2>/dev/null; cat "$T/src" 2>/dev/null || echo none; }
+# waits for the stub to end: its status in SRC (not in $(...): a
+# subshell cannot wait for it)
+stub_wait() { wait "$SPID" 2>/dev/null; SRC=$(cat "$T/src" 2>/dev/null || echo none); }
 
 # ── break at a symbol, registers, stepi, backtrace, trap bytes, monitor ──
 stub -S "$DBG"
@@ -48,7 +49,7 @@ expect_match gdb_x_i '=> 0x40006e <add3\+4>:	ret' "$OUT"
 expect_match gdb_monitor_registers 'rip +0x40006e +0x40006e <add3\+4> rdi +0x7 +7' "$(tr '\n' ' ' <<<"$OUT")"
 expect_match gdb_monitor_error 'unknown command "nosuchcmd"' "$OUT"
 expect_match gdb_rax_after_step '\$2 = 10' "$OUT"
-expect_eq gdb_kill_status 0 "$(stub_rc)"
+stub_wait; expect_eq gdb_kill_status 0 "$SRC"
 expect_eq gdb_kill_no_output "" "$(cat "$T/sout")"
 
 # ── a watchpoint on a guest variable, set var as a self-modifying write ──
@@ -63,14 +64,40 @@ expect_match gdb_set_var_invalidates 'invalidated: write 0x400078\+1 hit the ins
 expect_match gdb_set_var_stats 'writes: invalidations=1 ' "$OUT"
 expect_match gdb_detach 'Inferior 1 \(Remote target\) detached' "$OUT"
 # detached: the guest runs on to its end (patch rewrites value's 5 to 42)
-expect_eq gdb_detach_status 1 "$(stub_rc)"
+stub_wait; expect_eq gdb_detach_status 1 "$SRC"
 expect_eq gdb_detach_output "dbg: counter 0x14 value 0x2a" "$(cat "$T/sout")"
+
+# ── hbreak, finish, next ──
+stub -S "$DBG"
+g -ex 'hbreak add3' -ex c -ex finish -ex 'p $rax' -ex next -ex 'p/x $pc' -ex kill "$DBG"
+expect_match gdb_hbreak 'Hardware assisted breakpoint 1 at 0x40006a.*Breakpoint 1, add3 \(\)' "$(tr '\n' ' ' <<<"$OUT")"
+expect_match gdb_finish 'spin \(\) at tests/guests/dbg64.s:17.*\$1 = 10' "$(tr '\n' ' ' <<<"$OUT")"
+expect_match gdb_next '\$2 = 0x400014' "$OUT"
+stub_wait
+
+# ── a guest exception is a signal, then the end; --timeout is SIGALRM ──
+stub -S "$GUESTS/fault64.elf64"
+g -ex c -ex 'p/x $pc' -ex c "$GUESTS/fault64.elf64"
+expect_match gdb_exception_sigsegv 'Program received signal SIGSEGV, Segmentation fault.*\$1 = 0x400000.*Program terminated with signal SIGSEGV' "$(tr '\n' ' ' <<<"$OUT")"
+stub_wait; expect_eq gdb_exception_status 4 "$SRC"
+expect_match gdb_exception_message '#PF at rip=0x400000' "$(cat "$T/serr")"
+stub -S --timeout 1 --mode long64 "$SPIN"
+g -ex c
+expect_match gdb_timeout_sigalrm 'Program terminated with signal SIGALRM' "$OUT"
+stub_wait; expect_eq gdb_timeout_status 124 "$SRC"
+
+# ── --raw: no breakpoints or steps, but continue works ──
+stub -S --raw "$DBG"
+g -ex 'break add3' -ex c -ex delete -ex c "$DBG"
+expect_match gdb_raw_break_refused 'Cannot insert breakpoint 1' "$OUT"
+expect_match gdb_raw_continue 'exited with code 01' "$OUT"
+stub_wait; expect_eq gdb_raw_status 1 "$SRC"
 
 # ── the guest's end reported as gdb's exit code ──
 stub -S "$DBG"
 g -ex c "$DBG"
 expect_match gdb_exit_code 'Inferior 1 \(Remote target\) exited with code 01' "$OUT"
-expect_eq gdb_exit_status 1 "$(stub_rc)"
+stub_wait; expect_eq gdb_exit_status 1 "$SRC"
 
 # ── Ctrl-C interrupts a spinning guest; without -S it runs until gdb attaches ──
 stub --mode long64 "$SPIN"
@@ -78,7 +105,7 @@ sleep 0.3
 g -ex 'p/x $pc' -ex 'shell (sleep 0.5; kill -INT $PPID) &' -ex c -ex 'p/x $pc' -ex kill
 expect_match gdb_attach_running '\$1 = 0x100000' "$OUT"
 expect_match gdb_ctrl_c 'Program received signal SIGINT, Interrupt.*\$2 = 0x100000' "$(tr '\n' ' ' <<<"$OUT")"
-expect_eq gdb_ctrl_c_kill_status 0 "$(stub_rc)"
+stub_wait; expect_eq gdb_ctrl_c_kill_status 0 "$SRC"
 
 # ── real mode: 64-bit register file, addresses are linear ──
 stub -S "$BOOT"
@@ -98,7 +125,7 @@ expect_match gdb_i8086_disas $'0x7c01:\txor    %ax,%ax' "$OUT"
 expect_match gdb_i8086_stepi '\$1 = 0x7c01' "$OUT"
 expect_match gdb_i8086_break $'Breakpoint 1, 0x00007c10 in \\?\\? \\(\\)\n=> 0x7c10:\tlods   %ds:\\(%si\\),%al' "$OUT"
 expect_match gdb_i8086_set_eax 'rax +0x1234 ' "$OUT"
-expect_eq gdb_i8086_kill 0 "$(stub_rc)"
+stub_wait; expect_eq gdb_i8086_kill 0 "$SRC"
 err=$(timeout --foreground 10 "$SCOUT" --gdb 0 --gdb-arch z80 "$BOOT" 2>&1); rc=$?
 expect_eq gdb_option_bad_arch "2 scout: --gdb-arch z80: must be x86-64, i386 or i8086" "$rc $err"
 
@@ -112,12 +139,31 @@ for _ in $(seq 39); do echo si; done >"$T/steps"
 b=$(printf 'rip 0x400000\n'; timeout --foreground 30 "$SCOUT" -x "$T/steps" "$DBG" 2>/dev/null |
     sed -n 's/^=> \(0x[0-9a-f]*\) .*/rip \1/p')
 expect_eq gdb_stepi_same_rips "$b" "$a"
-stub_rc >/dev/null
+stub_wait
 
 # ── raw protocol: malformed packets, binary X, no-ack mode, disconnects ──
 stub -S "$DBG"
 python3 "$TOP/tests/integration/gdbstub_raw.py" "$PORT"
-expect_eq gdb_raw_disconnect_runs_on 1 "$(stub_rc)"
+stub_wait; expect_eq gdb_raw_disconnect_runs_on 1 "$SRC"
+
+# ── the README's examples (port 1234 when it is free) ──
+if python3 -c 'import socket; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", 1234))' 2>/dev/null; then
+    ( cd "$TOP/$BUILD/.." && timeout --foreground 30 "$SCOUT" -s -S "$DBG" >"$T/sout" 2>"$T/serr"; echo $? >"$T/src" ) &
+    SPID=$!; PORT=1234
+    for _ in $(seq 100); do grep -q listening "$T/serr" 2>/dev/null && break; sleep 0.05; done
+    OUT=$(timeout --foreground 30 gdb -batch -nx "$DBG" -ex 'target remote :1234' -ex 'break add3' -ex c -ex kill 2>&1)
+    expect_match readme_gdb_example 'Breakpoint 1, add3 \(\) at tests/guests/dbg64.s:37' "$OUT"
+    expect_eq readme_gdb_listening "scout: gdb stub listening on 127.0.0.1:1234; the guest waits for it" "$(head -1 "$T/serr")"
+    stub_wait
+    ( timeout --foreground 30 "$SCOUT" -s -S --gdb-arch i8086 "$BOOT" >"$T/sout" 2>"$T/serr"; echo $? >"$T/src" ) &
+    SPID=$!
+    for _ in $(seq 100); do grep -q listening "$T/serr" 2>/dev/null && break; sleep 0.05; done
+    OUT=$(timeout --foreground 30 gdb -batch -nx -ex 'target remote :1234' -ex 'break *0x7c10' -ex c -ex 'x/2i $pc' -ex kill 2>&1)
+    expect_match readme_i8086_example $'=> 0x7c10:\tlods   %ds:\\(%si\\),%al\n   0x7c11:\ttest   %al,%al' "$OUT"
+    stub_wait
+else
+    skip readme_gdb_example "port 1234 is in use"
+fi
 
 # ── options ──
 err=$(timeout --foreground 10 "$SCOUT" --gdb nonsense "$DBG" 2>&1); rc=$?
@@ -134,5 +180,5 @@ stub -S "$DBG"
 err=$(timeout --foreground 10 "$SCOUT" --gdb "$PORT" "$DBG" 2>&1); rc=$?
 expect_eq gdb_option_port_busy "2 scout: --gdb cannot listen on $PORT: Address already in use" "$rc $err"
 g -ex kill
-stub_rc >/dev/null
+stub_wait
 finish

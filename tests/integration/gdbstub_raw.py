@@ -170,6 +170,34 @@ def main():
     check("raw_flood", n == 500, "%d replies" % n)
     check("raw_still_unchanged", c.ask(b"m%x,6" % VALUE) == b"b801000000c3")
 
+    # stop replies say why: Z1 hwbreak, Z0 swbreak, Z2 watch (counter is
+    # zeroed above; bump adds rbx = 10 to it)
+    check("raw_z1", c.ask(b"Z1,40006a,1") == b"OK")
+    check("raw_stop_hwbreak", c.ask(b"c") == b"T05hwbreak:;thread:01;")
+    check("raw_z1_remove", c.ask(b"z1,40006a,1") == b"OK")
+    check("raw_z1_remove_again", c.ask(b"z1,40006a,1").startswith(b"E"))
+    check("raw_z0", c.ask(b"Z0,40006f,1") == b"OK")
+    check("raw_stop_swbreak", c.ask(b"vCont;c") == b"T05swbreak:;thread:01;")
+    check("raw_stop_swbreak_rip", c.ask(b"p10") == b"6f00400000000000")
+    check("raw_z0_remove", c.ask(b"z0,40006f,1") == b"OK")
+    check("raw_z2", c.ask(b"Z2,%x,8" % COUNTER) == b"OK")
+    check("raw_stop_watch", c.ask(b"c") == b"T05watch:%x;thread:01;" % COUNTER)
+    check("raw_watch_value", c.ask(b"m%x,8" % COUNTER) == b"0a00000000000000")
+    check("raw_z2_remove", c.ask(b"z2,%x,8" % COUNTER) == b"OK")
+    check("raw_step", c.ask(b"vCont;s:1;c") == b"T05thread:01;")
+    check("raw_step_rip", c.ask(b"p10") == b"1900400000000000")     # bump's ret: back after the call
+    check("raw_question", c.ask(b"?") == b"T05thread:01;")
+
+    # one client at a time: a second is closed at once
+    d = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+    try:
+        second = d.recv(1)
+    except ConnectionResetError:
+        second = b""
+    check("raw_second_client_closed", second == b"", second)
+    d.close()
+    check("raw_first_client_still_served", c.ask(b"?") == b"T05thread:01;")
+
     # a client that goes away mid-packet: the stub carries on (the guest runs)
     c.send(b"$m4000")
     c.s.close()
