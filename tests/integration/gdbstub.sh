@@ -146,6 +146,22 @@ stub -S "$DBG"
 python3 "$TOP/tests/integration/gdbstub_raw.py" "$PORT"
 stub_wait; expect_eq gdb_raw_disconnect_runs_on 1 "$SRC"
 
+# ── the gdbserver command: one client, the prompt back after detach ──
+( timeout --foreground 30 "$SCOUT" -ex 'break add3' -ex run -ex 'gdbserver 0' -ex 'info registers rip' -ex c \
+    "$DBG" >"$T/sout" 2>"$T/serr"; echo $? >"$T/src" ) &
+SPID=$!; PORT=
+for _ in $(seq 100); do
+    PORT=$(sed -n 's/^Listening for gdb on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$T/sout")
+    [ -n "$PORT" ] && break; sleep 0.05
+done
+g -ex 'p/x $pc' -ex stepi -ex 'monitor info breakpoints' -ex 'monitor gdbserver 0' -ex detach "$DBG"
+expect_match gdbserver_stopped_at_break '\$1 = 0x40006a' "$OUT"
+expect_match gdbserver_monitor_scout_breaks '1    breakpoint  keep y   0x000000000040006a' "$OUT"
+expect_match gdbserver_one_stub 'gdbserver: a gdb stub is serving already' "$OUT"
+stub_wait
+expect_eq gdbserver_status 0 "$SRC"
+expect_match gdbserver_prompt_back 'gdbserver: the client left; the guest is stopped at rip=0x40006e.rip +0x40006e .*dbg: counter 0x14' "$(tr '\n' '.' <<<"$(cat "$T/sout")")"
+
 # ── the README's examples (port 1234 when it is free) ──
 if python3 -c 'import socket; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", 1234))' 2>/dev/null; then
     ( cd "$TOP/$BUILD/.." && timeout --foreground 30 "$SCOUT" -s -S "$DBG" >"$T/sout" 2>"$T/serr"; echo $? >"$T/src" ) &

@@ -196,6 +196,7 @@ static int front_open(struct front *f, struct session *s, struct plugins *plugin
     if (!(f->ctx = cmd_ctx_new())) { eprint("out of memory"); return -1; }
     if (!(f->cm = commands_new(f->ctx, s))) { eprint("cannot register the commands"); return -1; }
     if (plugins_attach_commands(plugins, f->ctx) < 0) { eprint("cannot register the plugin commands"); return -1; }
+    if (gdbstub_register_commands(f->ctx, s) < 0) { eprint("cannot register the gdbserver command"); return -1; }
     commands_set_stats_hook(f->cm, plugin_stats, plugins);
     return 0;
 }
@@ -272,27 +273,7 @@ struct run_plan {
     int gdb_wait;               /* -S */
 };
 
-/* ── the gdb stub's hooks: `monitor CMD` runs a command of the language ── */
-struct monitor_sink { void (*out)(void *, const char *, size_t); void *arg; };
-
-static void monitor_output(void *arg, enum cmd_stream stream, const char *text, size_t len)
-{
-    struct monitor_sink *m = arg;
-    (void)stream;               /* errors too: gdb shows both */
-    m->out(m->arg, text, len);
-}
-
-static int gdb_monitor(void *arg, const char *line, void (*out)(void *, const char *, size_t), void *oarg)
-{
-    struct front *f = arg;
-    struct monitor_sink m = { out, oarg };
-    cmd_set_output(f->ctx, monitor_output, &m);
-    int rc = cmd_execute_line(f->ctx, line, false);
-    cmd_set_output(f->ctx, NULL, NULL);
-    fflush(stdout);
-    return rc;
-}
-
+/* ── the gdb stub's hooks (monitor CMD: gdbstub_monitor_ctx) ── */
 static int gdb_must_end(void *arg)
 {
     (void)arg;
@@ -310,12 +291,12 @@ static int run_gdb(struct session *s, struct front *f, const struct run_plan *rp
 {
     char err[512];
     if (session_prepare(s, err, sizeof err) < 0) { eprint("%s", err); return EXIT_SCOUT_ERROR; }
-    struct gdbstub_hooks h = { f, gdb_monitor, gdb_must_end, gdb_settled };
+    struct gdbstub_hooks h = { f->ctx, gdbstub_monitor_ctx, gdb_must_end, gdb_settled };
     struct gdbstub *g = gdbstub_open(s, rp->gdb, rp->gdb_arch, &h, err, sizeof err);
     if (!g) { eprint("--gdb %s", err); return EXIT_SCOUT_ERROR; }
     eprint("gdb stub listening on %s%s", gdbstub_where(g), rp->gdb_wait ? "; the guest waits for it" : "");
     guard_phase("serving gdb");
-    int rc = gdbstub_serve(g, rp->gdb_wait);
+    int rc = gdbstub_serve(g, rp->gdb_wait ? GDBSTUB_WAIT : 0);
     gdbstub_close(g);
     guard_settled();
     fflush(stdout);

@@ -58,6 +58,7 @@ struct gdbstub {
 /* ── SIGIO: input while the guest runs ───────────────────────────────── */
 
 static struct session *volatile sigio_session;
+static int serving;             /* one stub at a time (monitor gdbserver ...) */
 static volatile sig_atomic_t sigio_fired;
 
 static void on_sigio(int sig)
@@ -751,8 +752,10 @@ static int status_now(struct gdbstub *g)
     return session_ended(g->s) ? session_exit_status(session_last_stop(g->s)) : 0;
 }
 
-int gdbstub_serve(struct gdbstub *g, int wait)
+int gdbstub_serve(struct gdbstub *g, unsigned flags)
 {
+    int wait = (flags & GDBSTUB_WAIT) != 0;
+    serving = 1;
     struct sigaction sa, old;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigio;
@@ -801,6 +804,8 @@ int gdbstub_serve(struct gdbstub *g, int wait)
         case ACT_GONE:
             clear_points(g);
             drop_client(g);
+            if (flags & GDBSTUB_ONCE)
+                rc = session_ended(g->s) ? status_now(g) : 0;
             free_run = 1;       /* the guest runs on */
             break;
         case ACT_KILL:
@@ -819,6 +824,7 @@ int gdbstub_serve(struct gdbstub *g, int wait)
         }
     }
     sigaction(SIGIO, &old, NULL);
+    serving = 0;
     return rc;
 }
 
@@ -859,6 +865,10 @@ struct gdbstub *gdbstub_open(struct session *s, const char *spec, const char *ar
     char host[256], ports[8];
     unsigned port;
     const struct gdbstub_target *t = gdbstub_target_find(arch ? arch : "x86-64");
+    if (serving) {
+        snprintf(err, errlen, "a gdb stub is serving already");
+        return NULL;
+    }
     if (!t) {
         snprintf(err, errlen, "unknown register file %s (x86-64, i386 or i8086)", arch);
         return NULL;

@@ -86,12 +86,28 @@ struct gdbstub *gdbstub_open(struct session *s, const char *spec, const char *ar
                              const struct gdbstub_hooks *h, char *err, size_t errlen);
 /* "127.0.0.1:1234": where it listens. */
 const char *gdbstub_where(const struct gdbstub *g);
-/* Serves clients until the guest ends or a client kills it.  wait: the
- * guest stays stopped until a client resumes it (-S); else it runs, and a
- * client that connects stops it.  After a detach the guest runs on.
- * Returns the process exit status (the guest's, as session_exit_status;
- * 0 after a kill; 124 after must_end). */
-int  gdbstub_serve(struct gdbstub *g, int wait);
+/* Serves clients until the guest ends or a client kills it.  flags:
+ *   GDBSTUB_WAIT  the guest stays stopped until a client resumes it (-S);
+ *                 else it runs, and a client that connects stops it;
+ *   GDBSTUB_ONCE  one client: when it detaches or goes, serving ends with
+ *                 the guest stopped where it is (the gdbserver command);
+ *                 else the guest runs on after a detach.
+ * Returns the exit status: the guest's (session_exit_status) once it
+ * ended; 0 after a kill or (ONCE) a detach; must_end's status. */
+enum { GDBSTUB_WAIT = 1u << 0, GDBSTUB_ONCE = 1u << 1 };
+int  gdbstub_serve(struct gdbstub *g, unsigned flags);
 void gdbstub_close(struct gdbstub *g);
+
+/* ══ from the command language (command.c) ═══════════════════════════ */
+
+struct cmd_ctx;
+/* A monitor hook (gdbstub_hooks.monitor) for a command context: runs the
+ * line there (arg is the struct cmd_ctx), its output and errors captured,
+ * the context's own sink put back after. */
+int  gdbstub_monitor_ctx(void *arg, const char *line, void (*out)(void *oarg, const char *text, size_t len),
+                         void *oarg);
+/* Adds `gdbserver [HOST:]PORT` to ctx, over s (one session a process).
+ * 0, or -1. */
+int  gdbstub_register_commands(struct cmd_ctx *ctx, struct session *s);
 
 #endif
