@@ -181,6 +181,16 @@ else
     skip readme_gdb_example "port 1234 is in use"
 fi
 
+# ── a client that goes while the guest runs: as a detach, it runs on ──
+stub -S "$GUESTS/loop64-1000000.elf64"
+python3 -c 'import socket, sys
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+c.sendall(b"$c#63")
+assert c.recv(1) == b"+"
+c.close()' "$PORT"
+stub_wait
+expect_eq gdb_gone_while_running "1 sum=0x000000746a5a2920" "$SRC $(cat "$T/sout")"
+
 # ── options ──
 err=$(timeout --foreground 10 "$SCOUT" --gdb nonsense "$DBG" 2>&1); rc=$?
 expect_eq gdb_option_bad_port "2 scout: --gdb nonsense: not a port: expected [HOST:]PORT with PORT 0..65535 (0: any free port)" "$rc $err"

@@ -798,6 +798,12 @@ int gdbstub_serve(struct gdbstub *g, unsigned flags)
             if (resume(g, act == ACT_STEP) || g->end_status) {
                 linger(g);
                 rc = status_now(g);
+            } else if (g->cfd < 0) {
+                /* the client went while the guest ran: as a detach */
+                clear_points(g);
+                if (flags & GDBSTUB_ONCE)
+                    rc = 0;
+                free_run = 1;
             }
             break;
         case ACT_DETACH:
@@ -815,7 +821,7 @@ int gdbstub_serve(struct gdbstub *g, unsigned flags)
             session_kill(g->s);
             break;
         case ACT_END:
-            send_str(g, "X0e");
+            send_str(g, g->end_status == 130 ? "X02" : "X0e");     /* SIGINT, SIGALRM */
             linger(g);
             rc = g->end_status;
             break;
