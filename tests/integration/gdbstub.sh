@@ -16,6 +16,7 @@ BOOT="$GUESTS/hello_boot.bootsect"
 # stub ARGS...: scout --gdb 0 ARGS in the background; PORT, SPID; its
 # output in $T/sout, $T/serr, its status in $T/src when it ends.
 stub() {
+    [ -n "${SPID:-}" ] && wait "$SPID" 2>/dev/null     # the last one's status file is written
     rm -f "$T/serr" "$T/src"; : >"$T/serr"
     ( timeout --foreground 30 "$SCOUT" --gdb 0 "$@" >"$T/sout" 2>"$T/serr"; echo $? >"$T/src" ) &
     SPID=$!
@@ -115,6 +116,7 @@ expect_match gdb_real_stepi '\$1 = 0x7c03' "$OUT"
 expect_match gdb_real_break 'Breakpoint 1, 0x0*7c10.*\$3 = 0x7c10' "$(tr '\n' ' ' <<<"$OUT")"
 expect_match gdb_real_lodsb $'0x7c10:\t0xac' "$OUT"
 expect_match gdb_real_end 'exited normally' "$OUT"
+stub_wait
 expect_eq gdb_real_output "hello from real mode" "$(cat "$T/sout")"
 
 # ── real mode as i8086: 16-bit disassembly, i386's registers ──
@@ -162,23 +164,33 @@ stub_wait
 expect_eq gdbserver_status 0 "$SRC"
 expect_match gdbserver_prompt_back 'gdbserver: the client left; the guest is stopped at rip=0x40006e.rip +0x40006e .*dbg: counter 0x14' "$(tr '\n' '.' <<<"$(cat "$T/sout")")"
 
-# ── the README's examples (port 1234 when it is free) ──
-if python3 -c 'import socket; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", 1234))' 2>/dev/null; then
-    ( cd "$TOP/$BUILD/.." && timeout --foreground 30 "$SCOUT" -s -S "$DBG" >"$T/sout" 2>"$T/serr"; echo $? >"$T/src" ) &
-    SPID=$!; PORT=1234
-    for _ in $(seq 100); do grep -q listening "$T/serr" 2>/dev/null && break; sleep 0.05; done
+# ── the README's examples (port 1234; skipped when something else has it) ──
+# readme_stub NAME ARGS: scout -s -S ARGS in the background; 0 listening, 1 not
+readme_stub() {
+    local name=$1; shift
+    [ -n "${SPID:-}" ] && wait "$SPID" 2>/dev/null
+    rm -f "$T/src"; : >"$T/serr"
+    ( timeout --foreground 30 "$SCOUT" -s -S "$@" >"$T/sout" 2>"$T/serr"; echo $? >"$T/src" ) &
+    SPID=$!
+    for _ in $(seq 100); do
+        grep -q listening "$T/serr" && return 0
+        [ -f "$T/src" ] && break
+        sleep 0.05
+    done
+    wait "$SPID"
+    grep -q 'Address already in use' "$T/serr" && { skip "$name" "port 1234 is in use"; return 1; }
+    not_ok "$name" "scout did not listen: $(cat "$T/serr")"; return 1
+}
+if readme_stub readme_gdb_example "$DBG"; then
     OUT=$(timeout --foreground 30 gdb -batch -nx "$DBG" -ex 'target remote :1234' -ex 'break add3' -ex c -ex kill 2>&1)
     expect_match readme_gdb_example 'Breakpoint 1, add3 \(\) at tests/guests/dbg64.s:37' "$OUT"
     expect_eq readme_gdb_listening "scout: gdb stub listening on 127.0.0.1:1234; the guest waits for it" "$(head -1 "$T/serr")"
     stub_wait
-    ( timeout --foreground 30 "$SCOUT" -s -S --gdb-arch i8086 "$BOOT" >"$T/sout" 2>"$T/serr"; echo $? >"$T/src" ) &
-    SPID=$!
-    for _ in $(seq 100); do grep -q listening "$T/serr" 2>/dev/null && break; sleep 0.05; done
+fi
+if readme_stub readme_i8086_example --gdb-arch i8086 "$BOOT"; then
     OUT=$(timeout --foreground 30 gdb -batch -nx -ex 'target remote :1234' -ex 'break *0x7c10' -ex c -ex 'x/2i $pc' -ex kill 2>&1)
     expect_match readme_i8086_example $'=> 0x7c10:\tlods   %ds:\\(%si\\),%al\n   0x7c11:\ttest   %al,%al' "$OUT"
     stub_wait
-else
-    skip readme_gdb_example "port 1234 is in use"
 fi
 
 # ── a client that goes while the guest runs: as a detach, it runs on ──
