@@ -82,6 +82,10 @@ g -ex c -ex 'p/x $pc' -ex c "$GUESTS/fault64.elf64"
 expect_match gdb_exception_sigsegv 'Program received signal SIGSEGV, Segmentation fault.*\$1 = 0x400000.*Program terminated with signal SIGSEGV' "$(tr '\n' ' ' <<<"$OUT")"
 stub_wait; expect_eq gdb_exception_status 4 "$SRC"
 expect_match gdb_exception_message '#PF at rip=0x400000' "$(cat "$T/serr")"
+stub -S --gdb-arch i386 --mode prot32 --load 0x200000 "$GUESTS/ud32.flat32"
+g -ex c -ex c
+expect_match gdb_exception_sigill 'Program received signal SIGILL, Illegal instruction.*Program terminated with signal SIGILL' "$(tr '\n' ' ' <<<"$OUT")"
+stub_wait; expect_eq gdb_exception_sigill_status 4 "$SRC"
 stub -S --timeout 1 --mode long64 "$SPIN"
 g -ex c
 expect_match gdb_timeout_sigalrm 'Program terminated with signal SIGALRM' "$OUT"
@@ -130,6 +134,14 @@ expect_match gdb_i8086_set_eax 'rax +0x1234 ' "$OUT"
 stub_wait; expect_eq gdb_i8086_kill 0 "$SRC"
 err=$(timeout --foreground 10 "$SCOUT" --gdb 0 --gdb-arch z80 "$BOOT" 2>&1); rc=$?
 expect_eq gdb_option_bad_arch "2 scout: --gdb-arch z80: must be x86-64, i386 or i8086" "$rc $err"
+
+# ── a 32-bit ELF guest with its symbols: i386's register file ──
+stub -S --gdb-arch i386 "$GUESTS/serial.elf32"
+g -ex 'x/2i $pc' -ex stepi -ex 'info registers eip esp' -ex c "$GUESTS/serial.elf32"
+expect_match gdb_i386_disas $'=> 0x100000 <_start>:\tmov    \\$0x101400,%esp\n   0x100005 <_start\\+5>:\txor    %edi,%edi' "$OUT"
+expect_match gdb_i386_registers 'eip +0x100005 +0x100005 <_start\+5>.esp +0x101400' "$(tr '\n' '.' <<<"$OUT")"
+expect_match gdb_i386_exit 'exited with code 01' "$OUT"
+stub_wait
 
 # ── the same RIPs stepped with gdb and with scout's own stepi ──
 stub -S "$DBG"
