@@ -168,13 +168,16 @@ for _ in $(seq 100); do
     PORT=$(sed -n 's/^Listening for gdb on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$T/sout")
     [ -n "$PORT" ] && break; sleep 0.05
 done
-g -ex 'p/x $pc' -ex stepi -ex 'monitor info breakpoints' -ex 'monitor gdbserver 0' -ex detach "$DBG"
+g -ex 'p/x $pc' -ex stepi -ex 'monitor info breakpoints' -ex 'monitor gdbserver 0' -ex 'monitor break bump' \
+  -ex 'break bump' -ex c -ex delete -ex 'monitor info breakpoints' -ex detach "$DBG"
 expect_match gdbserver_stopped_at_break '\$1 = 0x40006a' "$OUT"
 expect_match gdbserver_monitor_scout_breaks '1    breakpoint  keep y   0x000000000040006a' "$OUT"
 expect_match gdbserver_one_stub 'gdbserver: a gdb stub is serving already' "$OUT"
 stub_wait
 expect_eq gdbserver_status 0 "$SRC"
-expect_match gdbserver_prompt_back 'gdbserver: the client left; the guest is stopped at rip=0x40006e.rip +0x40006e .*dbg: counter 0x14' "$(tr '\n' '.' <<<"$(cat "$T/sout")")"
+# gdb's breakpoint on one of scout's: shared, and scout's stays after delete
+expect_match gdbserver_shared_break 'Breakpoint 1, bump \(\).*2    breakpoint  keep y   0x000000000040006f' "$(tr '\n' ' ' <<<"$OUT")"
+expect_match gdbserver_prompt_back 'gdbserver: the client left; the guest is stopped at rip=0x40006f.rip +0x40006f .*Breakpoint 2, 0x40006f <bump>' "$(tr '\n' '.' <<<"$(cat "$T/sout")")"
 
 # ── the README's examples (port 1234; skipped when something else has it) ──
 # readme_stub NAME ARGS: scout -s -S ARGS in the background; 0 listening, 1 not

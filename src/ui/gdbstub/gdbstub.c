@@ -30,7 +30,9 @@ enum act { ACT_STAY, ACT_CONT, ACT_STEP, ACT_DETACH, ACT_KILL, ACT_GONE, ACT_END
 /* next_event's own results, beside enum gdbstub_rsp_event */
 enum { EV_GONE = 100, EV_END };
 
-struct bp { uint64_t addr, gpa; int sw, hw; };
+/* borrowed: a breakpoint of scout's own commands was there already (it
+ * stops the guest the same way, and stays when gdb removes its own) */
+struct bp { uint64_t addr, gpa; int sw, hw, borrowed; };
 struct wp { uint64_t addr, gpa; unsigned len; };
 
 struct gdbstub {
@@ -413,7 +415,9 @@ static int points(struct gdbstub *g, const char *pkt)
         return reply(g, "");
     if (*p++ != ',' || addr_len(&p, &addr, &kind) < 0 || (*p && *p != ';'))
         return reply_err(g, 1);
-    if (session_ended(g->s) || session_translate(g->s, addr, &gpa) != 0)
+    /* removals use the address translated at insertion (the page tables
+     * may have changed since) and always succeed for gdb's own points */
+    if (insert && (session_ended(g->s) || session_translate(g->s, addr, &gpa) != 0))
         return reply_err(g, 14);
     if (type == '2') {
         if (!kind || kind > 8 || (addr & 4095) + kind > 4096)
@@ -439,16 +443,18 @@ static int points(struct gdbstub *g, const char *pkt)
             return reply_err(g, 2);
         *flag = 0;
         if (!b->sw && !b->hw) {
-            session_break_remove(g->s, b->gpa, err, sizeof err);
+            if (!b->borrowed)
+                session_break_remove(g->s, b->gpa, err, sizeof err);
             *b = g->bps[--g->nbps];
         }
         return reply(g, "OK");
     }
     if (!b) {
-        if (g->nbps == MAX_BPS || session_break_insert(g->s, gpa, err, sizeof err) != 0)
+        int borrowed = (session_trap_kinds(g->s, gpa) & ENF_TRAP_BREAK) != 0;
+        if (g->nbps == MAX_BPS || (!borrowed && session_break_insert(g->s, gpa, err, sizeof err) != 0))
             return reply_err(g, 28);
         b = &g->bps[g->nbps++];
-        *b = (struct bp){ addr, gpa, 0, 0 };
+        *b = (struct bp){ addr, gpa, 0, 0, borrowed };
     }
     *(type == '0' ? &b->sw : &b->hw) = 1;
     return reply(g, "OK");
@@ -459,7 +465,8 @@ static void clear_points(struct gdbstub *g)
 {
     char err[256];
     for (size_t i = 0; i < g->nbps; i++)
-        session_break_remove(g->s, g->bps[i].gpa, err, sizeof err);
+        if (!g->bps[i].borrowed)
+            session_break_remove(g->s, g->bps[i].gpa, err, sizeof err);
     for (size_t i = 0; i < g->nwps; i++)
         session_watch_remove(g->s, g->wps[i].gpa, g->wps[i].len, err, sizeof err);
     g->nbps = g->nwps = 0;
