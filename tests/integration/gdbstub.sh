@@ -179,6 +179,14 @@ expect_eq gdbserver_status 0 "$SRC"
 expect_match gdbserver_shared_break 'Breakpoint 1, bump \(\).*2    breakpoint  keep y   0x000000000040006f' "$(tr '\n' ' ' <<<"$OUT")"
 expect_match gdbserver_prompt_back 'gdbserver: the client left; the guest is stopped at rip=0x40006f.rip +0x40006f .*Breakpoint 2, 0x40006f <bump>' "$(tr '\n' '.' <<<"$(cat "$T/sout")")"
 
+# Ctrl-C gives up waiting for a client (timeout relays SIGINT to scout)
+timeout --foreground 30 "$SCOUT" -ex 'gdbserver 0' -ex 'info registers rip' "$DBG" >"$T/cout" 2>&1 &
+TPID=$!
+for _ in $(seq 100); do grep -q Listening "$T/cout" && break; sleep 0.05; done
+kill -INT "$TPID"
+wait "$TPID"
+expect_match gdbserver_ctrl_c 'gdbserver: interrupted.rip +0x400000 ' "$(tr '\n' '.' <"$T/cout")"
+
 # ── the README's examples (port 1234; skipped when something else has it) ──
 # readme_stub NAME ARGS: scout -s -S ARGS in the background; 0 listening, 1 not
 readme_stub() {

@@ -17,6 +17,18 @@ def csum(b):
     return b"%02x" % (sum(b) & 0xff)
 
 
+def unescape(b):
+    out, i = bytearray(), 0
+    while i < len(b):
+        if b[i] == 0x7d:
+            i += 1
+            out.append(b[i] ^ 0x20)
+        else:
+            out.append(b[i])
+        i += 1
+    return bytes(out)
+
+
 def frame(payload):
     return b"$" + payload + b"#" + csum(payload)
 
@@ -117,6 +129,9 @@ def main():
     check("raw_x_escapes", c.ask(b"X%x,6:" % COUNTER + esc) == b"OK")
     good = data.hex().encode()
     check("raw_x_readback", c.ask(b"m%x,6" % COUNTER) == good)
+    r = c.ask(b"x%x,6" % COUNTER)
+    check("raw_binary_read", r[:1] == b"b" and unescape(r[1:]) == data, r)
+    check("raw_binary_read_code", c.ask(b"x%x,6" % VALUE) == b"b\xb8\x01\x00\x00\x00\xc3")
     # bad writes change nothing
     for name, pkt in (("m_junk", b"M%x,4:zzzzzzzz" % COUNTER), ("m_odd", b"M%x,2:123" % COUNTER),
                       ("m_len", b"M%x,2:112233" % COUNTER), ("m_nocolon", b"M%x,2" % COUNTER),

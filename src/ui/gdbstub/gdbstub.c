@@ -4,7 +4,12 @@
  *
  * While the guest runs, the client's socket (or the listening socket,
  * with no client) is armed with O_ASYNC: input raises SIGIO, whose
- * handler stops the run with session_interrupt, as Ctrl-C does. */
+ * handler stops the run with session_interrupt, as Ctrl-C does.
+ *
+ * Packets: qSupported, ?, g G p P, m M x X, c s C S, vCont? vCont;c/s/t,
+ * Z0-Z2 z0-z2 (Z3/Z4 empty: not supported), qXfer:features:read
+ * (target.xml), qAttached, qC, qfThreadInfo/qsThreadInfo, H, T, qRcmd,
+ * qSymbol, QStartNoAckMode, D, k, vKill; 0x03.  Anything else: empty. */
 #include "ui/gdbstub/gdbstub_priv.h"
 
 #include <errno.h>
@@ -295,7 +300,8 @@ static int addr_len(const char **p, uint64_t *addr, uint64_t *len)
     return gdbstub_hex_u64(p, len);
 }
 
-static int read_mem(struct gdbstub *g, const char *p)
+/* m ADDR,LEN (hex reply) and x ADDR,LEN (binary reply after 'b') */
+static int read_mem(struct gdbstub *g, const char *p, int binary)
 {
     uint64_t a, n;
     if (addr_len(&p, &a, &n) < 0 || *p)
@@ -313,6 +319,12 @@ static int read_mem(struct gdbstub *g, const char *p)
     }
     if (!got && n)
         return reply_err(g, 14);
+    if (binary) {
+        g->reply[0] = 'b';
+        memcpy(g->reply + 1, g->data, got);
+        send_packet(g, g->reply, got + 1);
+        return ACT_STAY;
+    }
     gdbstub_hex_encode(g->reply, g->data, got);
     return reply(g, g->reply);
 }
@@ -559,7 +571,7 @@ static int vcont(struct gdbstub *g, const char *p)
 static int query(struct gdbstub *g, const char *p)
 {
     if (!strncmp(p, "qSupported", 10))
-        return reply(g, "PacketSize=4000;qXfer:features:read+;swbreak+;hwbreak+;vContSupported+;QStartNoAckMode+");
+        return reply(g, "PacketSize=4000;qXfer:features:read+;swbreak+;hwbreak+;vContSupported+;QStartNoAckMode+;binary-upload+");
     if (!strcmp(p, "qAttached") || !strncmp(p, "qAttached:", 10))
         return reply(g, "1");
     if (!strcmp(p, "qC"))
@@ -591,7 +603,8 @@ static int handle(struct gdbstub *g, const char *pkt, size_t len)
     case 'G': return write_regs(g, p);
     case 'p': return read_reg(g, p);
     case 'P': return write_reg(g, p);
-    case 'm': return read_mem(g, p);
+    case 'm': return read_mem(g, p, 0);
+    case 'x': return read_mem(g, p, 1);
     case 'M': return write_mem_hex(g, p);
     case 'X': return write_mem_bin(g, pkt, len);
     case 'c': return resume_at(g, p, ACT_CONT);
