@@ -81,8 +81,11 @@ static void set_async(int fd, int on)
     int fl = fcntl(fd, F_GETFL);
     if (fl < 0)
         return;
-    if (on)
-        fcntl(fd, F_SETOWN, getpid());
+    if (on) {
+        /* this thread (the one in KVM_RUN), not any thread of the process */
+        struct f_owner_ex owner = { F_OWNER_TID, gettid() };
+        fcntl(fd, F_SETOWN_EX, &owner);
+    }
     fcntl(fd, F_SETFL, on ? fl | O_ASYNC : fl & ~O_ASYNC);
 }
 
