@@ -95,7 +95,8 @@ int base_file_open_write(const char *path, unsigned flags, char *err, size_t err
      * O_TRUNC, and say what it is (a FIFO without a reader gives ENXIO). */
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode))
         return base_err(err, errlen, "is %s, not a regular file", kind_of(st.st_mode));
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0666);
+    int mode = flags & BASE_FILE_APPEND ? O_APPEND : O_TRUNC;
+    int fd = open(path, O_WRONLY | O_CREAT | mode | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0666);
     if (fd < 0) {
         int e = errno;
         if (e == ENXIO && stat(path, &st) == 0)

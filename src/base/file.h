@@ -31,11 +31,12 @@ struct base_file {
 
 enum {
     BASE_FILE_STREAM = 1u << 0,     /* pipes and sockets are fine here */
+    BASE_FILE_APPEND = 1u << 1,     /* writing: add to the end, not truncate */
 };
 
 /* Opens path for reading (flags: BASE_FILE_*).  0, or -1 with err. */
 int base_file_open_read(const char *path, unsigned flags, struct base_file *f, char *err, size_t errlen);
-/* Creates or truncates path for writing (a regular file), or opens an
+/* Creates or truncates (or appends to) path for writing (a regular file), or opens an
  * inherited pipe or socket when flags has BASE_FILE_STREAM.  Returns
  * the descriptor (blocking), or -1 with err. */
 int base_file_open_write(const char *path, unsigned flags, char *err, size_t errlen);

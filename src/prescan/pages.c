@@ -54,9 +54,9 @@ void prescan_free(struct prescan *ps)
         }
     }
     free(ps->buckets);
-    free(ps->work);
-    free(ps->pend);
-    free(ps->cascade);
+    VEC_FREE(&ps->work);
+    VEC_FREE(&ps->pend);
+    VEC_FREE(&ps->cascade);
     free(ps);
 }
 

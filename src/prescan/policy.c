@@ -1,5 +1,5 @@
-/* policy.c — names, the policy table (one class per mnemonic), the
- * decoders, and decode modes. */
+/* policy.c — names, the policy table (one class per mnemonic), and
+ * decode modes.  (The decoders: decoder.c.) */
 #include <string.h>
 
 #include "prescan/prescan_priv.h"
@@ -132,23 +132,7 @@ void prescan_policy_defaults(uint8_t *policy)
         policy[default_policy[i].m] = default_policy[i].cls;
 }
 
-/* ---- decoders and modes ------------------------------------------------- */
-
-int prescan_decoders_init(ZydisDecoder dec[3], int amd_branches)
-{
-    static const struct { ZydisMachineMode m; ZydisStackWidth w; } modes[3] = {
-        { ZYDIS_MACHINE_MODE_LEGACY_16, ZYDIS_STACK_WIDTH_16 },
-        { ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32 },
-        { ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64 },
-    };
-    for (int i = 0; i < 3; i++)
-        if (!ZYAN_SUCCESS(ZydisDecoderInit(&dec[i], modes[i].m, modes[i].w)) ||
-            !ZYAN_SUCCESS(ZydisDecoderEnableMode(&dec[i], ZYDIS_DECODER_MODE_MINIMAL, ZYAN_TRUE)) ||
-            !ZYAN_SUCCESS(ZydisDecoderEnableMode(&dec[i], ZYDIS_DECODER_MODE_AMD_BRANCHES,
-                                                 amd_branches ? ZYAN_TRUE : ZYAN_FALSE)))
-            return -1;
-    return 0;
-}
+/* ---- decode modes ------------------------------------------------------ */
 
 enum prescan_mode prescan_mode_window(unsigned lo, unsigned hi)
 {

@@ -1,5 +1,6 @@
 /* prescan.h — the prescan engine: scan-before-execute bookkeeping for x86
- * guest code (DESIGN.md sections 1 and 2).  Pure C, no KVM.  Guest bytes
+ * guest code (the attribute pages and the scans the README describes).
+ * Pure C, no KVM.  Guest bytes
  * arrive through a read callback; all state lives in attribute pages keyed
  * by (guest-physical page, decode mode).
  *
@@ -163,7 +164,7 @@ const char *prescan_path_end_name(enum prescan_path_end e);
    guest wrote them — the monitor undoes its own trap bytes). Returns 0, or -1
    if unreadable. */
 typedef int (*prescan_read_fn)(void *ctx, uint64_t page_gpa, uint8_t *page);
-/* Optional zero-copy alternative to read (added): returns a pointer to the
+/* Optional zero-copy alternative to read: returns a pointer to the
    4096 bytes of page_gpa as the guest wrote them, valid until the engine
    call returns, or NULL if unreadable.  When set, scans use it instead of
    read (saves a 4 KiB copy per scan); read is still required. */

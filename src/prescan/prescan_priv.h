@@ -1,9 +1,11 @@
 /* prescan_priv.h — private to src/prescan: the engine's state and the
- * helpers its files share (policy.c, pages.c, scan.c, write.c). */
+ * helpers its files share (policy.c, decoder.c, pages.c, scan.c, write.c). */
 #ifndef SCOUT_PRESCAN_PRIV_H
 #define SCOUT_PRESCAN_PRIV_H
 #include <stdint.h>
 #include <Zydis/Zydis.h>
+
+#include "base/base.h"
 
 #include "prescan/prescan.h"
 
@@ -34,6 +36,7 @@ struct phys_page {
 };
 
 struct pending { uint16_t off, target; };
+struct cascade_item { struct attr_page *pg; uint16_t off; };
 
 struct prescan {
     struct prescan_config cfg;
@@ -48,12 +51,9 @@ struct prescan {
     uint64_t page;
     enum prescan_mode mode;
     struct attr_page *pg;
-    struct prescan_work *work;
-    size_t nwork, capwork;
-    struct pending *pend;
-    size_t npend, cappend;
-    struct { struct attr_page *pg; uint16_t off; } *cascade;   /* overlap cascade stack */
-    size_t capcascade;
+    VEC(struct prescan_work) work;
+    VEC(struct pending) pend;
+    VEC(struct cascade_item) cascade;   /* overlap cascade stack */
 
     struct prescan_stats st;
     const uint8_t *bytes;             /* bytes of the page being scanned: buf or mapped */
@@ -68,8 +68,10 @@ void prescan_emit(struct prescan *ps, enum prescan_event_type type, uint64_t gpa
 
 /* policy.c */
 void prescan_policy_defaults(uint8_t *policy);
-int  prescan_decoders_init(ZydisDecoder dec[3], int amd_branches);
 int  prescan_mode_index(enum prescan_mode mode);    /* 0, 1, 2; -1 invalid */
+
+/* decoder.c: the engine's 16-, 32- and 64-bit decoders */
+int  prescan_decoders_init(ZydisDecoder dec[3], int amd_branches);
 
 /* pages.c */
 struct phys_page *prescan_phys_find(const struct prescan *ps, uint64_t page);

@@ -154,42 +154,24 @@ void prescan_scan_reset(struct prescan *ps)
 {
     ps->active = 0;
     ps->pg = NULL;
-    ps->nwork = 0;
-    ps->npend = 0;
+    ps->work.n = 0;
+    ps->pend.n = 0;
 }
 
 static int work_push(struct prescan *ps, uint64_t gpa, unsigned depth)
 {
-    if (ps->nwork == ps->capwork) {
-        size_t n = ps->capwork ? ps->capwork * 2 : 64;
-        struct prescan_work *w = realloc(ps->work, n * sizeof *w);
-        if (!w)
-            return -1;
-        ps->work = w;
-        ps->capwork = n;
-    }
-    ps->work[ps->nwork].gpa = gpa;
-    ps->work[ps->nwork].depth = depth;
-    ps->nwork++;
-    if (ps->nwork > ps->st.worklist_high_water)
-        ps->st.worklist_high_water = ps->nwork;
+    struct prescan_work w = { .gpa = gpa, .depth = depth };
+    if (VEC_PUSH(&ps->work, w) != 0)
+        return -1;
+    if (ps->work.n > ps->st.worklist_high_water)
+        ps->st.worklist_high_water = ps->work.n;
     return 0;
 }
 
 static int pend_push(struct prescan *ps, unsigned off, unsigned target)
 {
-    if (ps->npend == ps->cappend) {
-        size_t n = ps->cappend ? ps->cappend * 2 : 64;
-        struct pending *p = realloc(ps->pend, n * sizeof *p);
-        if (!p)
-            return -1;
-        ps->pend = p;
-        ps->cappend = n;
-    }
-    ps->pend[ps->npend].off = (uint16_t)off;
-    ps->pend[ps->npend].target = (uint16_t)target;
-    ps->npend++;
-    return 0;
+    struct pending p = { (uint16_t)off, (uint16_t)target };
+    return VEC_PUSH(&ps->pend, p);
 }
 
 static int scan_begin(struct prescan *ps, uint64_t gpa, enum prescan_mode mode)
@@ -254,19 +236,10 @@ static int force_overlap(struct prescan *ps, struct attr_page *pg, unsigned p)
     return was_native;
 }
 
-static int cascade_push(struct prescan *ps, size_t n, struct attr_page *pg, unsigned off)
+static int cascade_push(struct prescan *ps, struct attr_page *pg, unsigned off)
 {
-    if (n == ps->capcascade) {
-        size_t cap = ps->capcascade ? ps->capcascade * 2 : 64;
-        void *c = realloc(ps->cascade, cap * sizeof *ps->cascade);
-        if (!c)
-            return -1;
-        ps->cascade = c;
-        ps->capcascade = cap;
-    }
-    ps->cascade[n].pg = pg;
-    ps->cascade[n].off = (uint16_t)off;
-    return 0;
+    struct cascade_item c = { pg, (uint16_t)off };
+    return VEC_PUSH(&ps->cascade, c);
 }
 
 /* A virtualize start (or pin) newly appears at `start`: every scanned
@@ -274,22 +247,19 @@ static int cascade_push(struct prescan *ps, size_t n, struct attr_page *pg, unsi
  * (explicit stack). */
 int prescan_overlap_cascade(struct prescan *ps, struct phys_page *pp, unsigned start)
 {
-    size_t n = 0;
-    if (cascade_push(ps, n++, NULL, start) != 0)
+    ps->cascade.n = 0;
+    if (cascade_push(ps, NULL, start) != 0)
         return -1;
-    while (n) {
-        unsigned t = ps->cascade[--n].off;
+    while (ps->cascade.n) {
+        unsigned t = ps->cascade.v[--ps->cascade.n].off;
         unsigned lo = t >= PRESCAN_MAX_INSN_LEN - 1 ? t - (PRESCAN_MAX_INSN_LEN - 1) : 0;
         for (struct attr_page *m = pp->modes; m; m = m->next)
             for (unsigned p = lo; p < t; p++) {
                 uint8_t a = m->attr[p];
                 if (!(a & PRESCAN_ATTR_SCANNED) || p + attr_len(a) <= t)
                     continue;
-                if (force_overlap(ps, m, p)) {
-                    if (cascade_push(ps, n, m, p) != 0)
-                        return -1;
-                    n++;
-                }
+                if (force_overlap(ps, m, p) && cascade_push(ps, m, p) != 0)
+                    return -1;
             }
     }
     return 0;
@@ -366,8 +336,8 @@ static enum prescan_reason reason_of(uint8_t a, enum prescan_reason intrinsic)
 static void resolve_pending(struct prescan *ps)
 {
     struct attr_page *pg = ps->pg;
-    for (size_t i = 0; i < ps->npend; i++) {
-        unsigned off = ps->pend[i].off, t = ps->pend[i].target;
+    for (size_t i = 0; i < ps->pend.n; i++) {
+        unsigned off = ps->pend.v[i].off, t = ps->pend.v[i].target;
         uint8_t a = pg->attr[off];
         if ((a & PRESCAN_ATTR_SCANNED) && (a & PRESCAN_ATTR_VIRTUALIZE) &&
             attr_kind(a) == PRESCAN_KIND_BRANCH && (pg->attr[t] & PRESCAN_ATTR_SCANNED)) {
@@ -377,7 +347,7 @@ static void resolve_pending(struct prescan *ps)
             EMIT(ps, PRESCAN_EV_BRANCH_FLIP, pg->page + off, pg->mode, attr_len(a), 0);
         }
     }
-    ps->npend = 0;
+    ps->pend.n = 0;
 }
 
 static void fill_insn(struct prescan_insn *pi, const struct prescan *ps, uint64_t gpa, const struct decoded *d,
@@ -408,13 +378,13 @@ int prescan_step(struct prescan *ps, struct prescan_step *out)
 {
     if (!ps || !ps->active)
         return 0;
-    if (ps->nwork == 0) {
+    if (ps->work.n == 0) {
         resolve_pending(ps);
         prescan_scan_reset(ps);
         return 0;
     }
     struct attr_page *pg = ps->pg;
-    struct prescan_work w = ps->work[--ps->nwork];
+    struct prescan_work w = ps->work.v[--ps->work.n];
     unsigned off = (unsigned)(w.gpa & OFF_MASK);
     struct prescan_step st;
     struct prescan_step *so = out ? out : (ps->cfg.listen ? &st : NULL);
@@ -435,7 +405,7 @@ int prescan_step(struct prescan *ps, struct prescan_step *out)
             so->reason = reason_of(a, PRESCAN_REASON_NONE);
             so->mnemonic_name = "";
             so->end = PRESCAN_END_ALREADY_SCANNED;
-            so->worklist_len = ps->nwork;
+            so->worklist_len = ps->work.n;
             step_event(ps, so);
         }
         return 1;
@@ -523,7 +493,7 @@ int prescan_step(struct prescan *ps, struct prescan_step *out)
     if (push_target) {
         if (work_push(ps, ps->page + (unsigned)d.target_off, w.depth + 1) != 0)
             return -1;
-        pushed[npushed++] = ps->work[ps->nwork - 1];
+        pushed[npushed++] = ps->work.v[ps->work.n - 1];
     }
     if (end == PRESCAN_END_CONTINUE) {
         unsigned next = off + d.len;
@@ -532,7 +502,7 @@ int prescan_step(struct prescan *ps, struct prescan_step *out)
         } else {
             if (work_push(ps, ps->page + next, w.depth) != 0)
                 return -1;
-            pushed[npushed++] = ps->work[ps->nwork - 1];
+            pushed[npushed++] = ps->work.v[ps->work.n - 1];
         }
     }
 
@@ -556,7 +526,7 @@ int prescan_step(struct prescan *ps, struct prescan_step *out)
         so->npushed = npushed;
         for (unsigned i = 0; i < npushed; i++)
             so->pushed[i] = pushed[i];
-        so->worklist_len = ps->nwork;
+        so->worklist_len = ps->work.n;
         step_event(ps, so);
     }
     return 1;
@@ -593,8 +563,8 @@ int prescan_scan(struct prescan *ps, uint64_t gpa, enum prescan_mode mode)
 size_t prescan_worklist(const struct prescan *ps, const struct prescan_work **items)
 {
     if (items)
-        *items = ps ? ps->work : NULL;
-    return ps && ps->active ? ps->nwork : 0;
+        *items = ps ? ps->work.v : NULL;
+    return ps && ps->active ? ps->work.n : 0;
 }
 
 enum prescan_reason prescan_reason_at(struct prescan *ps, uint64_t gpa, enum prescan_mode mode)

@@ -1,6 +1,7 @@
 /* reader.c — strict trace parser: every error names file, line and why. */
 #include "trace/trace.h"
 
+#include "base/base.h"
 #include "base/file.h"
 
 #include <inttypes.h>
@@ -11,10 +12,8 @@ struct parse {
     const char *name;
     char *err;
     size_t errlen;
-    struct trace_event *events;
-    size_t nevents, events_cap;
-    struct trace_field *fields;
-    size_t nfields, fields_cap;
+    VEC(struct trace_event) events;
+    VEC(struct trace_field) fields;
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -101,18 +100,8 @@ static int parse_header(struct parse *ps, const char *s, size_t n, int *version)
 
 static int add_field(struct parse *ps, char *key, char *value)
 {
-    if (ps->nfields == ps->fields_cap) {
-        size_t cap = ps->fields_cap ? ps->fields_cap * 2 : 256;
-        struct trace_field *f = realloc(ps->fields, cap * sizeof *f);
-        if (!f)
-            return -1;
-        ps->fields = f;
-        ps->fields_cap = cap;
-    }
-    ps->fields[ps->nfields].key = key;
-    ps->fields[ps->nfields].value = value;
-    ps->nfields++;
-    return 0;
+    struct trace_field f = { .key = key, .value = value };
+    return VEC_PUSH(&ps->fields, f);
 }
 
 /* Parses one event line s[0..n) in place (spaces and '=' become NULs). */
@@ -143,9 +132,9 @@ static int parse_event(struct parse *ps, size_t line, char *s, size_t n)
     if (parse_dec(tok, (size_t)(tokend - tok), &seq))
         return fail(ps, line, "bad sequence number '%s' (a junk line?)",
                     shown(buf, sizeof buf, tok, (size_t)(tokend - tok)));
-    uint64_t prev = ps->nevents ? ps->events[ps->nevents - 1].seq : 0;
+    uint64_t prev = ps->events.n ? ps->events.v[ps->events.n - 1].seq : 0;
     if (seq != prev + 1) {
-        if (ps->nevents == 0)
+        if (ps->events.n == 0)
             return fail(ps, line, "first sequence number is %" PRIu64
                         ", expected 1", seq);
         return fail(ps, line, "sequence number %" PRIu64 " after %" PRIu64
@@ -164,15 +153,9 @@ static int parse_event(struct parse *ps, size_t line, char *s, size_t n)
                         shown(buf, sizeof buf, tok, (size_t)(tokend - tok)));
     *tokend = 0;
 
-    if (ps->nevents == ps->events_cap) {
-        size_t cap = ps->events_cap ? ps->events_cap * 2 : 256;
-        struct trace_event *e = realloc(ps->events, cap * sizeof *e);
-        if (!e)
-            return fail(ps, line, "out of memory");
-        ps->events = e;
-        ps->events_cap = cap;
-    }
-    struct trace_event *ev = &ps->events[ps->nevents];
+    if (VEC_RESERVE(&ps->events, ps->events.n + 1) != 0)
+        return fail(ps, line, "out of memory");
+    struct trace_event *ev = &ps->events.v[ps->events.n];
     ev->seq = seq;
     ev->line = line;
     ev->type = tok;
@@ -213,7 +196,7 @@ static int parse_event(struct parse *ps, size_t line, char *s, size_t n)
             return fail(ps, line, "out of memory");
         ev->nfields++;
     }
-    ps->nevents++;
+    ps->events.n++;
     return 0;
 }
 
@@ -269,18 +252,18 @@ static int parse_owned(const char *name, char *text, size_t len,
     }
     /* Each event's fields follow the previous event's in the array. */
     size_t first = 0;
-    for (size_t i = 0; i < ps.nevents; i++) {
-        ps.events[i].fields = ps.fields ? ps.fields + first : NULL;
-        first += ps.events[i].nfields;
+    for (size_t i = 0; i < ps.events.n; i++) {
+        ps.events.v[i].fields = ps.fields.v ? ps.fields.v + first : NULL;
+        first += ps.events.v[i].nfields;
     }
-    tf->events = ps.events;
-    tf->nevents = ps.nevents;
-    tf->fields_ = ps.fields;
+    tf->events = ps.events.v;
+    tf->nevents = ps.events.n;
+    tf->fields_ = ps.fields.v;
     *out = tf;
     return 0;
 bad:
-    free(ps.events);
-    free(ps.fields);
+    VEC_FREE(&ps.events);
+    VEC_FREE(&ps.fields);
     trace_file_free(tf);
     return -1;
 }

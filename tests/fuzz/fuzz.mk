@@ -35,7 +35,8 @@ $(FUZZ_OBJDIR)/%.o: %.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -c $< -o $@
 
-$(FUZZ_LIB): $(FUZZ_OBJS)
+# (the BIOS ROM is a blob of the library, as in libscout.a)
+$(FUZZ_LIB): $(FUZZ_OBJS) $(BUILD)/bios/bios_blob.o
 	rm -f $@ && ar rcs $@ $^
 
 # fuzz_commands needs the demo guest's bytes (a plain data object).

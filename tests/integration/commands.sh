@@ -441,6 +441,10 @@ expect_eq set_errors "-ex 2: set: bad expression \"\$rax =\": term expected afte
 -ex 7: info registers: unknown register \"\$nope\"
 -ex 8: set: cannot access memory at address 0x40000000" "$(err)"
 expect_eq set_errors_status 1 "$RC"
+# a bad name after a good one: one error line (the good one's value is not
+# taken for the bad one's)
+sc '-ex' 'set on-error continue' '-ex' 'info registers rbx' '-ex' 'info registers bogus' "$GUESTS/dbg64.elf64"
+expect_eq info_registers_one_error '-ex 3: info registers: unknown register "$bogus"' "$(err)"
 sc '-ex' 'tbreak add3' '-ex' 'break bump if $rbx == 10' '-ex' 'info breakpoints' '-ex' 'run' '-ex' 'info breakpoints' '-ex' 'c' '-ex' 'p/x counter' '-ex' 'p *(long *)counter' '-ex' 'finish' '-ex' 'display $rbx' '-ex' 'display/x *(long *)counter' '-ex' 'info display' '-ex' 'c' '-ex' 'undisplay 1' '-ex' 'condition 2' '-ex' 'disable 2' '-ex' 'advance value' '-ex' 'until' '-ex' 'until' '-ex' 'x/2xb value' '-ex' 'x' '-ex' 'enable 2' '-ex' 'delete' '-ex' 'kill' '-ex' 'run' "$GUESTS/dbg64.elf64"
 expect_eq tbreak_finish_display "Temporary breakpoint 1 at 0x40006a <add3>: file dbg64.s, line 37.
 Breakpoint 2 at 0x40006f <bump>: file dbg64.s, line 41.
@@ -689,7 +693,7 @@ linear range                      size             prot -> physical
 0000000007fc0000-0000000008000000 0000000000040000 -rw  -> 000007fc0000
 00000000fe000000-0000000100000000 0000000002000000 -rw  -> 0000fe000000" "$(out)"
 expect_eq tables_status 0 "$RC"
-sc '-ex' 'info idt 0 1' '-ex' 'info mem' '-ex' 'page 0x7c00' '-ex' 'info gdt 0 1' "$GUESTS/hello_boot.bootsect"
+sc --no-bios '-ex' 'info idt 0 1' '-ex' 'info mem' '-ex' 'page 0x7c00' '-ex' 'info gdt 0 1' "$GUESTS/hello_boot.bootsect"
 expect_eq tables_real_mode "Interrupt Vector Table (base=0x0, limit=0xffff):
 IVT[0x00]=0000:0000
 IVT[0x01]=0000:0000

@@ -46,6 +46,7 @@ complete_words() {   # words of the command line, the last one being completed
 }
 expect_eq completion_option $'--plugin\n--plugin-timeout' "$(complete_words scout --plu)"
 expect_eq completion_choices "$(printf '%s\n' long64 prot32 real)" "$(complete_words scout --mode '')"
+expect_eq completion_device pc-testdev "$(complete_words scout --device '')"
 expect_eq completion_command "$(printf '%s\n' pstart pstep)" "$(complete_words scout -ex ps)"
 mkdir "$tmp/empty"   # plugin names, then file names from the current folder (none here)
 expect_eq completion_plugin_names "$(printf '%s\n' $plugins | sed 's/\.so$//')" \

@@ -49,7 +49,9 @@ check directory "$D/dir" "is a directory"
 check missing_file "$D/nonexistent" "cannot open: No such file"
 head -c 100 /dev/zero >"$D/junk"
 check unrecognized "$D/junk" "unrecognized image"
-check bootsector_forced "$D/junk" "boot sector: must be exactly 512 bytes" --format bootsector
+check bootsector_forced "$D/junk" "boot sector: the first 512 bytes must end in 55 AA (the file is shorter)" --format bootsector
+head -c 1024 /dev/zero >"$D/junk1k"
+check bootsector_no_signature "$D/junk1k" "boot sector: the first 512 bytes must end in 55 AA (they do not)" --format bootsector
 check flat_outside_ram "$GUESTS/hello_flat.flat32" "--load 0x7fffff00" --mode prot32 --load 0x7fffff00
 check cpl3_needs_64bit "$GUESTS/hello_mb.elf32" "--cpl 3 needs a 64-bit guest" --cpl 3
 finish

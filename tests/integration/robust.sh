@@ -94,4 +94,31 @@ expect_eq plugin_rewrite_status 1 "$rc"
 # puts now prints the first character of each string: "v", then the vendor's
 expect_match plugin_rewrite_runs_the_new_bytes '^v[A-Z]$' "$(head -n1 <<<"$out")"
 expect_eq plugin_rewrite_no_error "abuse: exit" "$(cat "$D/err")"
+
+# A guest read from a pipe: the trace's digest cannot be read again, so it
+# is "-" (not the digest of the nothing left in the pipe); the size is what
+# was loaded.
+size=$(stat -c %s "$G")
+cat "$G" | "$SCOUT" --batch --trace "$D/pipe.trace" /dev/stdin >/dev/null 2>&1
+expect_eq pipe_image_digest "guest name=stdin format=elf size=$size sha256=-" \
+    "$(sed -n 's/^1 //p' "$D/pipe.trace")"
+"$SCOUT" --batch --trace "$D/file.trace" "$G" >/dev/null 2>&1
+expect_eq file_image_digest "sha256=$(sha256sum <"$G" | cut -d' ' -f1)" \
+    "$(sed -n 's/^1 guest .* \(sha256=[0-9a-f-]*\)$/\1/p' "$D/file.trace")"
+
+# Symbol names are the guest's bytes: an escape sequence in one is printed
+# escaped (info functions, info symbol, the disassembly's <name+off>).
+python3 -c "import sys; d=open(sys.argv[1],'rb').read(); open(sys.argv[2],'wb').write(d.replace(b'bump\0', b'\x1b[2J\0'))" \
+    "$GUESTS/dbg64.elf64" "$D/evil.elf64"
+out=$("$SCOUT" --batch -ex 'info functions ^.x1b' -ex 'info symbol 0x40006f' -ex 'x/1i 0x40006f' "$D/evil.elf64" 2>&1)
+expect_eq symbol_names_escaped 'All functions matching regular expression "^.x1b":
+0x000000000040006f  \x1b[2J
+\x1b[2J (code at 0x40006f), dbg64.s:41
+   0x40006f <\x1b[2J>:	add [0x0000000000401000], rbx  # <counter>' "$out"
+
+# Source lines are untrusted text too: CRLF ends a line, an ESC is escaped.
+( cd "$D" && printf '.globl _start\r\n_start: mov $1, %%al  # \033[2J here\r\n        out %%al, $0xf4\r\n        hlt\r\n' >evil.s &&
+  as --64 -g -o evil.o evil.s && ld -m elf_x86_64 -Ttext=0x400000 -e _start -o evilsrc.elf evil.o )
+out=$("$SCOUT" --batch -ex 'list _start' "$D/evilsrc.elf" 2>&1)
+expect_eq source_lines_escaped $'1\t.globl _start\n2\t_start: mov $1, %al  # \\x1b[2J here\n3\t        out %al, $0xf4\n4\t        hlt' "$out"
 finish

@@ -101,7 +101,8 @@ TEST(multiboot_beyond_8k_not_found)
     CHECK_EQ(loader_find_multiboot(buf, sizeof buf, &off), 0);
     buf[510] = 0x55; buf[511] = 0xaa;
     CHECK_EQ(loader_detect(buf, 512), LOADER_BOOTSECTOR);
-    CHECK_EQ(loader_detect(buf, 513), LOADER_AUTO);
+    CHECK_EQ(loader_detect(buf, sizeof buf), LOADER_BOOTSECTOR);   /* a disk image: its first sector boots */
+    CHECK_EQ(loader_detect(buf, 511), LOADER_AUTO);
 }
 
 /* page walker over a plain buffer of "physical memory" */
@@ -191,6 +192,62 @@ TEST(uart_registers)
     CHECK_EQ(dev_uart_write(&u, 0, 'B', &c), 0);
 }
 
+/* the BIOS device's pure parts: disk geometry, CHS, keys, the E820 map */
+TEST(bios_geometry)
+{
+    struct dev_bios_geometry g;
+    dev_bios_geometry(1474560, &g);                 /* 1.44 MB: a diskette */
+    CHECK_EQ(g.floppy, 1);
+    CHECK_EQ(g.cyls, 80); CHECK_EQ(g.heads, 2); CHECK_EQ(g.spt, 18); CHECK_EQ(g.cmos_type, 4);
+    CHECK_EQ(g.sectors, 2880);
+    dev_bios_geometry(368640, &g);                  /* 360 KB */
+    CHECK_EQ(g.floppy, 1); CHECK_EQ(g.cyls, 40); CHECK_EQ(g.spt, 9);
+    dev_bios_geometry(1474560 + 512, &g);           /* not a diskette's size: a hard disk */
+    CHECK_EQ(g.floppy, 0);
+    CHECK_EQ(g.heads, 16); CHECK_EQ(g.spt, 63); CHECK_EQ(g.cyls, 3);   /* 2881 sectors / 1008 */
+    dev_bios_geometry(512, &g);                     /* one sector: still a cylinder */
+    CHECK_EQ(g.sectors, 1); CHECK_EQ(g.cyls, 1);
+    dev_bios_geometry(1000, &g);                    /* a partial last sector counts */
+    CHECK_EQ(g.sectors, 2);
+}
+
+TEST(bios_chs)
+{
+    struct dev_bios_geometry g;
+    uint32_t lba = 99;
+    dev_bios_geometry(1474560, &g);
+    CHECK_EQ(dev_bios_chs(&g, 0, 0, 1, &lba), 0); CHECK_EQ(lba, 0);
+    CHECK_EQ(dev_bios_chs(&g, 0, 1, 1, &lba), 0); CHECK_EQ(lba, 18);
+    CHECK_EQ(dev_bios_chs(&g, 79, 1, 18, &lba), 0); CHECK_EQ(lba, 2879);
+    lba = 99;
+    CHECK_EQ(dev_bios_chs(&g, 0, 0, 0, &lba), 0x01);        /* sectors count from 1 */
+    CHECK_EQ(dev_bios_chs(&g, 0, 0, 19, &lba), 0x01);
+    CHECK_EQ(dev_bios_chs(&g, 0, 2, 1, &lba), 0x01);
+    CHECK_EQ(dev_bios_chs(&g, 80, 0, 1, &lba), 0x01);
+    CHECK_EQ(lba, 99);                                      /* untouched on error */
+}
+
+TEST(bios_keys)
+{
+    CHECK_EQ(dev_bios_key('a'), 0x1e61);
+    CHECK_EQ(dev_bios_key('A'), 0x1e41);
+    CHECK_EQ(dev_bios_key('x'), 0x2d78);
+    CHECK_EQ(dev_bios_key('1'), 0x0231);
+    CHECK_EQ(dev_bios_key('!'), 0x0221);
+    CHECK_EQ(dev_bios_key('0'), 0x0b30);
+    CHECK_EQ(dev_bios_key('?'), 0x353f);
+    CHECK_EQ(dev_bios_key(' '), 0x3920);
+    CHECK_EQ(dev_bios_key('\n'), 0x1c0d);
+    CHECK_EQ(dev_bios_key('\r'), 0x1c0d);
+    CHECK_EQ(dev_bios_key(0x1b), 0x011b);                   /* Esc */
+    CHECK_EQ(dev_bios_key('\b'), 0x0e08);
+    CHECK_EQ(dev_bios_key(0x7f), 0x0e08);                   /* DEL types Backspace */
+    CHECK_EQ(dev_bios_key('\t'), 0x0f09);
+    CHECK_EQ(dev_bios_key(3), 0x2e03);                      /* Ctrl-C: the C key */
+    CHECK_EQ(dev_bios_key(0), 0x0300);
+    CHECK_EQ(dev_bios_key(0xe9), 0x00e9);                   /* no key types it */
+}
+
 int main(void)
 {
     RUN(elf64_parses);
@@ -200,5 +257,8 @@ int main(void)
     RUN(walk_4level);
     RUN(walk_32bit_and_pae_and_none);
     RUN(uart_registers);
+    RUN(bios_geometry);
+    RUN(bios_chs);
+    RUN(bios_keys);
     CHECK_EXIT();
 }

@@ -643,6 +643,37 @@ TEST(jcxz_address_size)
     CHECK_EQ(c.rip, 0x401013);
 }
 
+/* ---------------------------------------------------------------- PUSHA */
+
+TEST(pusha_one_frame)
+{
+    struct x86_emul_cpu c = cpu_mode(16);
+    mem_reset(0);
+    for (unsigned i = 0; i < 8; i++)
+        c.gpr[i] = 0x11111111u * (i + 1);
+    c.gpr[4] = 0x7c00;
+    c.rip = 0x1000;
+    CHECK_EQ(STEP(c, 0x60), X86_EMUL_DONE);                /* pusha: AX at the top, DI at the bottom */
+    CHECK_STR(info.how, "pusha");
+    CHECK_EQ(c.gpr[4], 0x7bf0);
+    CHECK_EQ(peek(0x7bfe, 2), 0x1111);
+    CHECK_EQ(peek(0x7bf6, 2), 0x7c00);                      /* SP as it was */
+    CHECK_EQ(peek(0x7bf0, 2), 0x8888);
+    CHECK_EQ(c.rip, 0x1001);
+    CHECK_EQ(STEP(c, 0x66, 0x60), X86_EMUL_DONE);          /* pushad in 16-bit code */
+    CHECK_EQ(c.gpr[4], 0x7bd0);
+    CHECK_EQ(peek(0x7bec, 4), 0x11111111);
+    CHECK_EQ(peek(0x7be0, 4), 0x44444444);
+    CHECK_EQ(peek(0x7bdc, 4), 0x7bf0);                      /* ESP as it was */
+    CHECK_EQ(peek(0x7bd0, 4), 0x88888888);
+
+    c = cpu_mode(16);                                       /* the frame would wrap SP: stepped instead */
+    c.gpr[4] = 0x8;
+    c.rip = 0x1000;
+    CHECK_EQ(STEP(c, 0x60), X86_EMUL_UNSUPPORTED);
+    CHECK_EQ(c.gpr[4], 0x8);
+}
+
 /* ---------------------------------------------------------------- PUSHF/POPF */
 
 TEST(pushf_widths)
@@ -1122,6 +1153,7 @@ int main(void)
     RUN(indirect_memory_16_segments);
     RUN(loop_variants);
     RUN(jcxz_address_size);
+    RUN(pusha_one_frame);
     RUN(pushf_widths);
     RUN(popf_bits);
     RUN(cli_sti);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "monitor/dev/dev.h"
 #include "monitor/events/events.h"
 
@@ -39,6 +40,7 @@ struct dev_bus {
     size_t nchips;
     int (*intr)(void *ctx);              /* the 8259's INTR and INTA */
     int (*ack)(void *ctx);
+    void (*vectors)(void *ctx, uint64_t out[4]);
     void *extint_ctx;
     void (*eoi)(void *ctx, unsigned vector);   /* the IOAPIC's */
     void *eoi_ctx;
@@ -46,8 +48,7 @@ struct dev_bus {
     void *apic_idle_ctx;
     struct dev_console console;
     struct dev_stats stats;
-    void **allocs;              /* device state, freed with the bus */
-    size_t nallocs;
+    VEC(void *) allocs;         /* device state, freed with the bus */
 };
 
 static const struct range *find(const struct range *r, size_t n, uint64_t a)
@@ -95,13 +96,12 @@ int dev_bus_register_mmio(struct dev_bus *bus, uint64_t base, uint64_t len, cons
 
 void *dev_bus_alloc(struct dev_bus *bus, size_t size)
 {
-    void **a = realloc(bus->allocs, (bus->nallocs + 1) * sizeof(*a));
-    if (!a)
+    /* room first: a state block is never left unowned */
+    if (VEC_RESERVE(&bus->allocs, bus->allocs.n + 1) != 0)
         return NULL;
-    bus->allocs = a;
     void *p = calloc(1, size);
     if (p)
-        bus->allocs[bus->nallocs++] = p;
+        bus->allocs.v[bus->allocs.n++] = p;
     return p;
 }
 
@@ -236,10 +236,12 @@ void dev_irq_pulse(struct dev_bus *bus, unsigned line)
     dev_irq_set(bus, line, 0);
 }
 
-void dev_bus_set_extint(struct dev_bus *bus, int (*intr)(void *ctx), int (*ack)(void *ctx), void *ctx)
+void dev_bus_set_extint(struct dev_bus *bus, int (*intr)(void *ctx), int (*ack)(void *ctx),
+                        void (*vectors)(void *ctx, uint64_t out[4]), void *ctx)
 {
     bus->intr = intr;
     bus->ack = ack;
+    bus->vectors = vectors;
     bus->extint_ctx = ctx;
 }
 
@@ -264,6 +266,13 @@ void dev_bus_irq_event(struct dev_bus *bus, unsigned vector, int line, const cha
     ev.u.irq.src = src;
     ev.u.irq.rip = vcpu_get_regs(vm_vcpu(bus->vm), &r) == 0 ? r.rip : 0;
     events_emit(bus->events, &ev);
+}
+
+static void bus_vectors(void *ctx, uint64_t out[4])
+{
+    struct dev_bus *bus = ctx;
+    if (bus->vectors)
+        bus->vectors(bus->extint_ctx, out);
 }
 
 static int bus_extint(void *ctx, int ack)
@@ -309,7 +318,7 @@ static int bus_can_wake(void *ctx)
 }
 
 static const struct vm_io_ops bus_ops = { bus_pio, bus_mmio, bus_poll, bus_extint, bus_eoi, bus_apic_idle,
-                                          bus_can_wake };
+                                          bus_can_wake, bus_vectors };
 
 struct dev_bus *dev_bus_new(struct vm *vm, struct events *events)
 {
@@ -327,8 +336,8 @@ void dev_bus_free(struct dev_bus *bus)
     if (!bus)
         return;
     vm_set_io(bus->vm, NULL, NULL);
-    for (size_t i = 0; i < bus->nallocs; i++)
-        free(bus->allocs[i]);
-    free(bus->allocs);
+    for (size_t i = 0; i < bus->allocs.n; i++)
+        free(bus->allocs.v[i]);
+    VEC_FREE(&bus->allocs);
     free(bus);
 }

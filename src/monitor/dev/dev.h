@@ -11,7 +11,8 @@
  * 8259 pair (pic.c), the 8254 (pit.c), the IOAPIC (ioapic.c), CMOS/RTC
  * (rtc.c), PCI configuration ports with no devices (pci.c), QEMU's fw_cfg
  * (fwcfg.c), ACPI tables and the PM timer (acpi.c), QEMU's pc-testdev
- * (testdev.c, on request).  KVM's local APIC is the CPU's (kvm/intr.c).
+ * (testdev.c, on request), and the BIOS for real-mode guests (below).
+ * KVM's local APIC is the CPU's (kvm/intr.c).
  * Guest output goes to the console sink.  The UART's register model is
  * pure and unit-tested on its own, and so are the 8259's, the 8254's and
  * the ACPI table builder. */
@@ -94,10 +95,12 @@ struct dev_irq_chip {
 int  dev_bus_add_irq_chip(struct dev_bus *bus, const struct dev_irq_chip *chip);   /* 0 or -1 */
 void dev_irq_set(struct dev_bus *bus, unsigned line, int level);
 void dev_irq_pulse(struct dev_bus *bus, unsigned line);     /* an edge: up, then down */
-/* What the CPU asks the controllers (vm_io_ops.extint and eoi): the
- * 8259's INTR and interrupt acknowledge (the vector, or -1), the IOAPIC's
- * end of interrupt for a level-triggered vector. */
-void dev_bus_set_extint(struct dev_bus *bus, int (*intr)(void *ctx), int (*ack)(void *ctx), void *ctx);
+/* What the CPU asks the controllers (vm_io_ops.extint, vectors and eoi):
+ * the 8259's INTR, interrupt acknowledge (the vector, or -1) and the
+ * vectors it could deliver, the IOAPIC's end of interrupt for a
+ * level-triggered vector. */
+void dev_bus_set_extint(struct dev_bus *bus, int (*intr)(void *ctx), int (*ack)(void *ctx),
+                        void (*vectors)(void *ctx, uint64_t out[4]), void *ctx);
 void dev_bus_set_eoi(struct dev_bus *bus, void (*eoi)(void *ctx, unsigned vector), void *ctx);
 /* The IOAPIC's check of a halted CPU's in-service vectors (vm_io_ops.apic_idle). */
 void dev_bus_set_apic_idle(struct dev_bus *bus, int (*fn)(void *ctx, const uint32_t busy[8]), void *ctx);
@@ -190,5 +193,49 @@ uint64_t dev_pit_next_irq(const struct dev_pit_channel *c, uint64_t now);
 /* The ACPI tables for guest-physical `base` into buf (at least 1 KiB):
  * their length, 0 if buf is too small. */
 size_t dev_acpi_build(uint8_t *buf, size_t size, uint64_t base);
+
+/* ── the BIOS (bios.c; its ROM is bios.s) ──────────────────────────────
+ * For boot sectors and real-mode images: a 64 KiB ROM at F0000 (guest
+ * code like any other), the IVT pointing into it, the BIOS data area, the
+ * EBDA and a blank text screen; int 10h, 11h-13h, 15h, 16h, 18h, 19h, 1Ah.
+ * The ROM reaches scout through the device at DEV_BIOS_PORT: the disk
+ * (int 13h), keyboard input (int 16h), the memory map (int 15h).  The
+ * device never writes guest memory: the ROM stores every byte itself.  The
+ * disk is a file read a sector at a time; the guest's writes go to an
+ * overlay in memory, never to the file. */
+#define DEV_BIOS_PORT  0xAB0u      /* 16 ports */
+#define DEV_BIOS_ROM   0xF0000u    /* to 1 MiB */
+#define DEV_BIOS_EBDA  VM_EBDA_BASE   /* 1 KiB; RAM below it: 639 KiB */
+
+struct dev_bios_config {
+    const char *disk;              /* the image int 13h sees */
+    const char *keys;              /* int 16h's input, a byte a key ("-": stdin); NULL: none */
+};
+struct dev_bios;
+/* Opens the disk and the keyboard input, installs ROM, IVT, BIOS data
+ * area, EBDA and text screen into guest RAM and registers the ports.  NULL
+ * with err ("disk image PATH: why").  Free with dev_bios_free after the bus. */
+struct dev_bios *dev_bios_new(struct dev_bus *bus, struct vm *vm, const struct dev_bios_config *c,
+                              char *err, size_t errlen);
+void dev_bios_free(struct dev_bios *b);
+/* DL at boot: 0x00 for a diskette-sized image, else 0x80 (a hard disk). */
+unsigned dev_bios_boot_drive(const struct dev_bios *b);
+/* The disk's first sector: 0, or -1 when it does not end in 55 AA. */
+int dev_bios_boot_sector(struct dev_bios *b, uint8_t out[512]);
+
+/* Pure parts.  Geometry from the image size: the standard diskettes by
+ * their exact sizes, anything else a hard disk of 16 heads and 63 sectors
+ * a track (sectors: the size rounded up to whole sectors). */
+struct dev_bios_geometry {
+    int floppy;
+    unsigned cyls, heads, spt, cmos_type;
+    uint64_t sectors;
+};
+void dev_bios_geometry(uint64_t bytes, struct dev_bios_geometry *g);
+/* CHS (sector from 1) to LBA: 0, or the BIOS status 01h (out of the geometry). */
+int dev_bios_chs(const struct dev_bios_geometry *g, unsigned c, unsigned h, unsigned s, uint32_t *lba);
+/* A byte of keyboard input as int 16h gives it: scan code << 8 | ASCII
+ * (US layout; LF and CR are Enter, DEL is Backspace). */
+uint16_t dev_bios_key(uint8_t byte);
 
 #endif

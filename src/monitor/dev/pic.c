@@ -297,6 +297,17 @@ static int pic_ack(void *ctx)
     return v;
 }
 
+/* Both blocks of eight, masked lines too (a mask is one OUT away). */
+static void pic_vectors(void *ctx, uint64_t out[4])
+{
+    const struct pic *d = ctx;
+    for (unsigned i = 0; i < 8; i++) {
+        unsigned m = d->pic.m.base + i, s = d->pic.s.base + i;
+        out[m / 64] |= 1ull << (m % 64);
+        out[s / 64] |= 1ull << (s % 64);
+    }
+}
+
 int dev_pic_init(struct dev_bus *bus)
 {
     struct pic *d = dev_bus_alloc(bus, sizeof(*d));
@@ -309,6 +320,6 @@ int dev_pic_init(struct dev_bus *bus)
         dev_bus_register_pio(bus, PIC_SLAVE, 2, "pic", pic_io, d) ||
         dev_bus_register_pio(bus, PIC_ELCR, 2, "pic", pic_io, d) || dev_bus_add_irq_chip(bus, &chip))
         return -1;
-    dev_bus_set_extint(bus, pic_intr, pic_ack, d);
+    dev_bus_set_extint(bus, pic_intr, pic_ack, pic_vectors, d);
     return 0;
 }

@@ -98,7 +98,7 @@ int enf_sync(struct enf *ef, char *err, size_t errlen);
 int enf_inject_write(struct enf *ef, uint64_t gpa, const void *data, size_t len,
                          char *err, size_t errlen);
 
-/* ── plugin hook (plugins branch): a virtualize exit before the default ──
+/* ── plugin hook: a virtualize exit before the default ──
  * handling.  Called at every trap exit counted in enf_stats.vexits, with
  * RIP on the instruction.  Return 0 to let the loop handle it, 1 if the hook
  * handled it and set the registers (RIP past it, or elsewhere) with

@@ -11,6 +11,11 @@
  *   trap.c    what happens at a trap (a breakpoint or a step's end included)
  *   tables.c  the tables the CPU reads without an exit (IDT/IVT, GDT/LDT):
  *             followed, their handlers scanned and guarded by entry traps
+ *   paging.c  the page-table walks to running code, steps and handlers:
+ *             kept read-only, A/D bits preset, the TLB flushed on change
+ *   retry.c   what KVM cannot do into a read-only page (a frame, a store
+ *             it emulates), done again with the page writable
+ *   denied.c  a CPL 3 trap the guest's TSS I/O bitmap denies, undone
  *   sys.c     system instructions computed from CPU state and memory
  *   debug.c   breakpoints and single steps
  *   traps.c   the trap table (pure) */
@@ -52,6 +57,8 @@ struct enf_unprot { uint64_t page; uint8_t *before; };
 /* A handler entry guarded by an ENTRY trap (tables.c). */
 struct enf_entry { uint64_t gpa; unsigned vector, nvectors; int gp; /* #GP leads here too */ };
 
+struct enf_range { uint64_t gpa, len; };
+
 struct enf_tables {
     int valid;
     uint64_t cr0, cr3, cr4, efer;
@@ -60,11 +67,14 @@ struct enf_tables {
     uint32_t ldt_limit;
     VEC(struct enf_entry) entries;
     VEC(uint64_t) pages;        /* pages holding table data the CPU reads: protected */
-    int dirty;                  /* a write hit one of them: follow again */
-    /* real mode: where each vector leads (UINT64_MAX: nowhere guarded), and
-     * the vectors a write changed -- only those are followed again */
+    VEC(struct enf_range) bytes;  /* the table data itself, physical */
+    int dirty;                  /* a write changed some: follow again */
+    /* real mode: where each vector leads (UINT64_MAX: nowhere guarded), the
+     * vectors a write changed -- only those are followed again --, and the
+     * vectors the interrupt controllers could deliver when last followed */
     uint64_t vec_gpa[256];
     uint64_t vec_dirty[4];
+    uint64_t ctl_vectors[4];
 };
 
 /* Whether a page holds table data the CPU reads (protected, followed). */
@@ -235,8 +245,8 @@ int  enf_decode_at(struct enf *ef, const struct cpu_view *c, uint64_t linear, st
 /* tables.c (the state in struct enf_tables is read directly by the files
  * that only ask whether a page holds table data) */
 void enf_tables_check(struct enf *ef, const struct cpu_view *c);
-/* A write changed bytes at gpa in a table page: follow again (only the
- * vectors it touched, for the real-mode IVT). */
+/* A write changed bytes at gpa in a table page: follow again if they are
+ * table bytes (only the vectors it touched, for the real-mode IVT). */
 void enf_tables_written(struct enf *ef, uint64_t gpa, size_t len);
 const struct enf_entry *enf_tables_entry(const struct enf *ef, uint64_t gpa);
 void enf_tables_free(struct enf *ef);

@@ -104,7 +104,7 @@ static int is_port_io(const struct x86_insn *in)
 static int refuse(struct enf *ef, uint64_t linear, const struct x86_insn *in, const char *why)
 {
     char text[96];
-    x86_format_insn(in, linear, text, sizeof text);
+    x86_format_insn(in, linear, 0, text, sizeof text);
     ef->st.refused++;
     enf_fail(ef, "refused to run '%s' at 0x%" PRIx64 " under scan-before-execute: %s", text, linear, why);
     return -1;

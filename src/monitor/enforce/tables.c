@@ -17,7 +17,12 @@
  * The real-mode IVT shares page 0 with data (the BIOS data area, and
  * whatever a guest keeps there): a write elsewhere in the page changes no
  * vector, and a write into the IVT is followed for the vectors it touched
- * only. */
+ * only.  By PC convention vectors 1Dh, 1Eh, 1Fh, 41h, 43h and 46h point at
+ * parameter tables and fonts, not handlers: a trap byte there would change
+ * what the guest reads.  In real mode they are guarded only while an
+ * interrupt controller could deliver them (the 8259's vector blocks); the
+ * CPU's own exceptions are 00h-13h, and INT n is emulated and scans its
+ * target. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +30,18 @@
 #include "monitor/enforce/enforce_priv.h"
 
 struct range { uint64_t lo, hi; };          /* linear, [lo, hi) */
+
+/* PC-convention data pointers among the real-mode vectors (see above) */
+static const uint64_t real_mode_data[4] = { 7ull << 0x1d, 1ull << (0x41 - 64) | 1ull << (0x43 - 64) | 1ull << (0x46 - 64),
+                                            0, 0 };
+
+static int bit(const uint64_t *b, unsigned v) { return (b[v / 64] >> (v % 64)) & 1; }
+
+/* Whether real-mode vector v leads to a handler to guard. */
+static int real_mode_guarded(const struct enf_tables *t, unsigned v)
+{
+    return !bit(real_mode_data, v) || bit(t->ctl_vectors, v);
+}
 
 static int same_state(const struct enf_tables *t, const struct cpu_view *c)
 {
@@ -43,18 +60,33 @@ static int keep_walk(struct enf *ef, const struct gmem_paging *pg, uint64_t lin)
     return enf_paging_want(ef, ENF_PT_TABLES, path, n);
 }
 
+/* The table bytes [lin, lin+len): their pages protected, the bytes
+ * themselves remembered (a write elsewhere on such a page -- the BIOS data
+ * area beside the IVT -- needs no new look at the tables). */
 static int add_pages(struct enf *ef, struct enf_tables *t, uint64_t lin, uint64_t len)
 {
     struct gmem_paging pg = { t->cr0, t->cr3, t->cr4, t->efer, 0 };
     for (uint64_t a = PAGE_OF(lin); a < lin + len; a += PAGE_SIZE) {
-        uint64_t gpa;
+        uint64_t gpa, lo = a > lin ? a : lin, hi = a + PAGE_SIZE < lin + len ? a + PAGE_SIZE : lin + len;
         if (keep_walk(ef, &pg, a) != 0)
             return -1;
-        if (gmem_translate(ef->vm, a, 0, &gpa) != 0 || gpa >= vm_mem_size(ef->vm) || enf_is_table_page(t, PAGE_OF(gpa)))
+        if (gmem_translate(ef->vm, lo, 0, &gpa) != 0 || gpa >= vm_mem_size(ef->vm))
             continue;
-        if (VEC_PUSH(&t->pages, PAGE_OF(gpa)) != 0)
+        struct enf_range r = { gpa, hi - lo };
+        if (VEC_PUSH(&t->bytes, r) != 0)
+            return -1;
+        if (!enf_is_table_page(t, PAGE_OF(gpa)) && VEC_PUSH(&t->pages, PAGE_OF(gpa)) != 0)
             return -1;
     }
+    return 0;
+}
+
+/* Whether [gpa, gpa+len) overlaps table bytes (not just their pages). */
+static int tables_hit(const struct enf_tables *t, uint64_t gpa, uint64_t len)
+{
+    for (size_t i = 0; i < t->bytes.n; i++)
+        if (gpa < t->bytes.v[i].gpa + t->bytes.v[i].len && t->bytes.v[i].gpa < gpa + len)
+            return 1;
     return 0;
 }
 
@@ -101,7 +133,10 @@ static int task_entry(struct enf *ef, struct enf_tables *t, const struct cpu_vie
     uint64_t tss;
     if (x86_emul_task_target(e, mem, sel, tg, &cr3, &tss) != 0)
         return -1;
-    if (add_pages(ef, t, c->sregs.gdt.base + (sel & ~7u), 8) != 0 || add_pages(ef, t, tss, 0x68) != 0)
+    /* The switch reads the TSS and, in the GDT, the TSS's, the new LDT's
+     * and (mostly) the new CS's descriptors: all of the GDT is followed.
+     * (A CS in the new task's LDT is not: no host here switches tasks.) */
+    if (add_pages(ef, t, c->sregs.gdt.base, (uint64_t)c->sregs.gdt.limit + 1) != 0 || add_pages(ef, t, tss, 0x68) != 0)
         return -1;
     struct gmem_paging pg = { c->sregs.cr0, cr3, c->sregs.cr4, c->sregs.efer, 0 };
     if (keep_walk(ef, &pg, tg->linear) != 0)
@@ -148,10 +183,12 @@ static void follow(struct enf *ef, const struct cpu_view *c)
     t->ldt_limit = s->ldt.limit;
     memcpy(&old_pages, &t->pages, sizeof(old_pages));
     memset(&t->pages, 0, sizeof(t->pages));
+    t->bytes.n = 0;
     enf_paging_mark_stale(ef, ENF_PT_TABLES);
     for (unsigned v = 0; v < 256; v++)
         t->vec_gpa[v] = UINT64_MAX;
     memset(t->vec_dirty, 0, sizeof(t->vec_dirty));
+    vm_intr_vectors(ef->vm, t->ctl_vectors);
 
     /* the tables' own bytes: protected, and never a trap byte */
     struct range tab[3];
@@ -171,6 +208,8 @@ static void follow(struct enf *ef, const struct cpu_view *c)
     for (unsigned v = 0; v < 256 && (uint64_t)v * size + size <= idt_len; v++) {
         struct x86_target tg;
         uint64_t gpa;
+        if (real && !real_mode_guarded(t, v))
+            continue;
         int r = x86_emul_vector(&e, &mem, v, &tg);
         if (r == -2) {
             if (task_entry(ef, t, c, &e, &mem, tg.selector, &tg, &gpa) != 0)
@@ -254,6 +293,8 @@ static uint64_t ivt_end(const struct enf_tables *t)
 void enf_tables_written(struct enf *ef, uint64_t gpa, size_t len)
 {
     struct enf_tables *t = &ef->tables;
+    if (!tables_hit(t, gpa, len))
+        return;                         /* data beside the tables (the BIOS data area) */
     if (!real_ivt(t)) {
         t->dirty = 1;
         return;
@@ -325,7 +366,8 @@ static void follow_vectors(struct enf *ef, const struct cpu_view *c)
         struct x86_target tg;
         uint64_t gpa;
         if (x86_emul_vector(&e, &mem, v, &tg) != 0 || gmem_translate(ef->vm, tg.linear, 0, &gpa) != 0 ||
-            enf_in_monitor(ef, gpa) || (tg.linear >= t->idt.base && tg.linear < ivt_end(t)))
+            enf_in_monitor(ef, gpa) || (tg.linear >= t->idt.base && tg.linear < ivt_end(t)) ||
+            !real_mode_guarded(t, v))
             gpa = UINT64_MAX;           /* as follow() leaves them: nothing to guard */
         changed |= move_vector(ef, v, gpa);
     }
@@ -336,10 +378,24 @@ static void follow_vectors(struct enf *ef, const struct cpu_view *c)
     }
 }
 
+/* Whether the controllers' vectors changed over a data-convention vector
+ * (real mode: guarded now, or no longer). */
+static int controllers_moved(struct enf *ef)
+{
+    uint64_t now[4];
+    if (!real_ivt(&ef->tables))
+        return 0;
+    vm_intr_vectors(ef->vm, now);
+    for (unsigned i = 0; i < 4; i++)
+        if ((now[i] ^ ef->tables.ctl_vectors[i]) & real_mode_data[i])
+            return 1;
+    return 0;
+}
+
 void enf_tables_check(struct enf *ef, const struct cpu_view *c)
 {
     const uint64_t *d = ef->tables.vec_dirty;
-    if (ef->tables.dirty || !same_state(&ef->tables, c))
+    if (ef->tables.dirty || !same_state(&ef->tables, c) || controllers_moved(ef))
         follow(ef, c);
     else if (d[0] | d[1] | d[2] | d[3])
         follow_vectors(ef, c);
@@ -349,4 +405,5 @@ void enf_tables_free(struct enf *ef)
 {
     VEC_FREE(&ef->tables.entries);
     VEC_FREE(&ef->tables.pages);
+    VEC_FREE(&ef->tables.bytes);
 }

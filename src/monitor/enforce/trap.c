@@ -163,8 +163,10 @@ int enf_handle_trap(struct enf *ef, struct cpu_view *c, uint64_t linear, uint64_
     if (debug_trap_hit(ef, kinds, c, linear, gpa))
         return ef->failed ? -1 : 0;     /* a breakpoint or the end of a stepi: stop here */
     enf_end_step(ef);
-    if (kinds & ENF_TRAP_ENTRY)
+    if (kinds & ENF_TRAP_ENTRY) {
         entry_event(ef, linear, gpa);
+        vcpu_hold_eoi(ef->cpu);         /* this guard is an exit raw KVM would not make */
+    }
     if (!(kinds & ENF_TRAP_VIRTUALIZE)) {
         if (kinds & (ENF_TRAP_BREAK | ENF_TRAP_ENTRY))
             return run_native_once(ef, c, linear, gpa);

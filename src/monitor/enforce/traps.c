@@ -3,6 +3,8 @@
  * and the guest's original byte. */
 #include "monitor/enforce/enforce.h"
 
+#include "base/base.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,8 +25,7 @@ struct enf_trap_table {
     struct trap_page **slots;       /* open addressing; NULL = empty */
     size_t nslots, npages, ntraps;
     size_t nkind[4];                /* bytes holding each kind (bit i of KIND_MASK) */
-    uint64_t *suspended;            /* gpas whose trap is suspended */
-    size_t nsuspended, suspended_cap;
+    VEC(uint64_t) suspended;        /* gpas whose trap is suspended */
 };
 
 static size_t slot_of(const struct enf_trap_table *tt, uint64_t page_gpa)
@@ -124,7 +125,7 @@ void enf_trap_table_free(struct enf_trap_table *tt)
     for (size_t i = 0; i < tt->nslots; i++)
         free(tt->slots[i]);
     free(tt->slots);
-    free(tt->suspended);
+    VEC_FREE(&tt->suspended);
     free(tt);
 }
 
@@ -191,9 +192,9 @@ static int trap_clear(struct enf_trap_table *tt, struct trap_page *p, unsigned o
     if (!(p->kinds[off] & SUSPENDED))
         rc = tt->mem.write(tt->mem.ctx, p->page_gpa + off, &p->orig[off], 1);
     else
-        for (size_t i = 0; i < tt->nsuspended; i++)
-            if (tt->suspended[i] == p->page_gpa + off)
-                tt->suspended[i] = tt->suspended[--tt->nsuspended];
+        for (size_t i = 0; i < tt->suspended.n; i++)
+            if (tt->suspended.v[i] == p->page_gpa + off)
+                tt->suspended.v[i] = tt->suspended.v[--tt->suspended.n];
     recount(tt, p->kinds[off] & KIND_MASK, 0);
     p->kinds[off] = 0;
     p->count--;
@@ -312,18 +313,13 @@ int enf_trap_suspend_range(struct enf_trap_table *tt, uint64_t gpa, size_t len)
         unsigned off = (unsigned)(a & (PAGE_SIZE - 1));
         if (!p || !(p->kinds[off] & KIND_MASK) || (p->kinds[off] & SUSPENDED))
             continue;
-        if (tt->nsuspended == tt->suspended_cap) {
-            size_t cap = tt->suspended_cap ? tt->suspended_cap * 2 : 16;
-            uint64_t *s = realloc(tt->suspended, cap * sizeof(*s));
-            if (!s)
-                return -1;
-            tt->suspended = s;
-            tt->suspended_cap = cap;
-        }
+        /* room first: a restored byte is always on the list */
+        if (VEC_RESERVE(&tt->suspended, tt->suspended.n + 1) != 0)
+            return -1;
         if (tt->mem.write(tt->mem.ctx, a, &p->orig[off], 1) != 0)
             return -1;
         p->kinds[off] |= SUSPENDED;
-        tt->suspended[tt->nsuspended++] = a;
+        tt->suspended.v[tt->suspended.n++] = a;
     }
     return 0;
 }
@@ -331,8 +327,8 @@ int enf_trap_suspend_range(struct enf_trap_table *tt, uint64_t gpa, size_t len)
 int enf_trap_rearm_suspended(struct enf_trap_table *tt)
 {
     int rc = 0;
-    while (tt->nsuspended) {
-        uint64_t a = tt->suspended[--tt->nsuspended];
+    while (tt->suspended.n) {
+        uint64_t a = tt->suspended.v[--tt->suspended.n];
         struct trap_page *p = page_find(tt, a & ~(uint64_t)(PAGE_SIZE - 1));
         unsigned off = (unsigned)(a & (PAGE_SIZE - 1));
         if (!p || !(p->kinds[off] & SUSPENDED))
@@ -344,7 +340,7 @@ int enf_trap_rearm_suspended(struct enf_trap_table *tt)
     return rc;
 }
 
-int enf_trap_has_suspended(const struct enf_trap_table *tt) { return tt->nsuspended != 0; }
+int enf_trap_has_suspended(const struct enf_trap_table *tt) { return tt->suspended.n != 0; }
 size_t enf_trap_count(const struct enf_trap_table *tt) { return tt->ntraps; }
 
 size_t enf_trap_count_page(const struct enf_trap_table *tt, uint64_t page_gpa)

@@ -288,6 +288,13 @@ int vcpu_intr_before_run(struct vcpu *cpu, struct vm_stop *stop)
 
 /* ── MSIs and STI ─────────────────────────────────────────────────────── */
 
+void vm_intr_vectors(const struct vm *vm, uint64_t out[4])
+{
+    memset(out, 0, 4 * sizeof(out[0]));
+    if (vm->io && vm->io->vectors)
+        vm->io->vectors(vm->io_ctx, out);
+}
+
 int vm_signal_msi(struct vm *vm, uint32_t addr, uint32_t data)
 {
     struct kvm_msi msi;

@@ -98,6 +98,9 @@ struct vm_io_ops {
      * interrupts enabled ends the run when neither this nor the local
      * APIC's timer can wake it. */
     int (*can_wake)(void *ctx);
+    /* The vectors the interrupt controllers scout runs could deliver now
+     * (the 8259 pair's two blocks of eight): bit v of out. */
+    void (*vectors)(void *ctx, uint64_t out[4]);
 };
 void vm_set_io(struct vm *vm, const struct vm_io_ops *ops, void *ctx);
 /* A store outside RAM that scout makes for the guest (an emulated
@@ -138,10 +141,23 @@ unsigned vm_memory_map(const struct vm *vm, struct vm_map_entry *out);
  * KVM_RUN return for the devices' deadlines, and now and then to look for
  * a halt nothing can end (HLT blocks inside KVM with its APIC there). */
 
+/* This host's KVM (kvm_pvm) ends an interrupt early: at the first exit
+ * after it delivered one, the next KVM_RUN reports the vector's EOI
+ * (KVM_EXIT_IOAPIC_EOI, the APIC's in-service bit cleared) before the
+ * handler made it.  Raw, that exit is one the guest makes itself (its
+ * port I/O, its MMIO); enforced, the first exit is scout's guard on the
+ * handler's entry, and a level-triggered line still up would be
+ * delivered again.  The enforcement calls this at that guard: an EOI
+ * reported by the next exit is held and given to the IOAPIC after the
+ * guest's next exit of its own (device I/O or MMIO, a kick, a halt),
+ * where raw KVM would have reported it. */
+void vcpu_hold_eoi(struct vcpu *cpu);
 /* Now, in ns (CLOCK_MONOTONIC): the devices' clock. */
 uint64_t vm_now(void);
 /* An MSI (the IOAPIC's delivery): 0, or -1. */
 int vm_signal_msi(struct vm *vm, uint32_t addr, uint32_t data);
+/* vm_io_ops.vectors, or none. */
+void vm_intr_vectors(const struct vm *vm, uint64_t out[4]);
 /* The IOAPIC's pins as MSI routes (GSI = pin), so the local APIC reports
  * the EOI of a level-triggered one (the eoi callback).  0, or -1. */
 int vm_set_msi_routes(struct vm *vm, unsigned n, const uint32_t *addr, const uint32_t *data);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <time.h>
 #include <linux/kvm.h>
+#include "base/base.h"
 #include "monitor/kvm/kvm.h"
 
 struct memslot_region { uint64_t gpa, size; int readonly; unsigned slot; };
@@ -35,6 +36,9 @@ struct vcpu {
     int injected;              /* the PIC's vector given to KVM for this run, -1 none */
     int lost;                  /* ... that the run ended in a shutdown with */
     int redeliver;             /* vcpu_redeliver_interrupt: written with the next KVM_RUN */
+    int eoi_hold;              /* vcpu_hold_eoi: an IOAPIC EOI as the next exit is held */
+    unsigned nheld;            /* ... held vectors, given to the IOAPIC at the guest's next exit */
+    uint8_t held_eoi[8];
 };
 
 struct vm {
@@ -42,8 +46,7 @@ struct vm {
     uint8_t *ram;              /* host mapping of guest RAM [0, mem_size) */
     uint64_t mem_size;
     /* memslots */
-    struct memslot_region *regions;
-    size_t nregions, regions_cap;
+    VEC(struct memslot_region) regions;
     unsigned *free_slots;      /* stack of free slot ids */
     size_t nfree;
     size_t slot_limit;

@@ -23,32 +23,30 @@ int memslot_init(struct vm *vm, size_t limit)
     if (limit > 32768) limit = 32768;
     vm->slot_limit = limit;
     vm->free_slots = calloc(limit, sizeof *vm->free_slots);
-    vm->regions_cap = 16;
-    vm->regions = calloc(vm->regions_cap, sizeof *vm->regions);
-    if (!vm->free_slots || !vm->regions) { errno = ENOMEM; return -1; }
+    if (!vm->free_slots || VEC_RESERVE(&vm->regions, 16) != 0) { errno = ENOMEM; return -1; }
     for (size_t i = 0; i < limit; i++) vm->free_slots[i] = (unsigned)(limit - 1 - i);
     vm->nfree = limit;
-    vm->regions[0] = (struct memslot_region){ 0, vm->mem_size, 0, vm->free_slots[--vm->nfree] };
-    vm->nregions = 1;
-    return kvm_slot(vm, vm->regions[0].slot, 0, vm->mem_size, 0) < 0 ? -1 : 0;
+    vm->regions.v[0] = (struct memslot_region){ 0, vm->mem_size, 0, vm->free_slots[--vm->nfree] };
+    vm->regions.n = 1;
+    return kvm_slot(vm, vm->regions.v[0].slot, 0, vm->mem_size, 0) < 0 ? -1 : 0;
 }
 
 void memslot_fini(struct vm *vm)
 {
-    free(vm->regions); vm->regions = NULL; vm->nregions = 0;
+    VEC_FREE(&vm->regions);
     free(vm->free_slots); vm->free_slots = NULL; vm->nfree = 0;
 }
 
-size_t memslot_count(struct vm *vm) { return vm->nregions; }
+size_t memslot_count(struct vm *vm) { return vm->regions.n; }
 size_t memslot_limit(struct vm *vm) { return vm->slot_limit; }
 uint64_t memslot_ioctls(struct vm *vm) { return vm->slot_ioctls; }
 
 static long find_region(struct vm *vm, uint64_t gpa)
 {
-    size_t lo = 0, hi = vm->nregions;
+    size_t lo = 0, hi = vm->regions.n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        const struct memslot_region *r = &vm->regions[mid];
+        const struct memslot_region *r = &vm->regions.v[mid];
         if (gpa < r->gpa) hi = mid;
         else if (gpa >= r->gpa + r->size) lo = mid + 1;
         else return (long)mid;
@@ -59,32 +57,27 @@ static long find_region(struct vm *vm, uint64_t gpa)
 int memslot_is_protected(struct vm *vm, uint64_t page_gpa)
 {
     long i = find_region(vm, page_gpa & ~0xfffull);
-    return i < 0 ? -1 : vm->regions[i].readonly;
+    return i < 0 ? -1 : vm->regions.v[i].readonly;
 }
 
 /* Replace regions [first, last] by the `n` new runs in `nr` (slots unset). */
 static int replace(struct vm *vm, size_t first, size_t last, struct memslot_region *nr, size_t n)
 {
     size_t old = last - first + 1;
-    if (vm->nregions - old + n > vm->slot_limit || vm->nfree + old < n) { errno = ENOSPC; return -1; }
-    if (vm->nregions - old + n > vm->regions_cap) {
-        size_t cap = vm->regions_cap * 2 + n;
-        struct memslot_region *r = realloc(vm->regions, cap * sizeof *r);
-        if (!r) { errno = ENOMEM; return -1; }
-        vm->regions = r; vm->regions_cap = cap;
-    }
+    if (vm->regions.n - old + n > vm->slot_limit || vm->nfree + old < n) { errno = ENOSPC; return -1; }
+    if (VEC_RESERVE(&vm->regions, vm->regions.n - old + n) != 0) { errno = ENOMEM; return -1; }
     /* delete old slots, then create new ones */
     for (size_t i = first; i <= last; i++) {
-        if (kvm_slot(vm, vm->regions[i].slot, vm->regions[i].gpa, 0, 0) < 0) return -1;
-        vm->free_slots[vm->nfree++] = vm->regions[i].slot;
+        if (kvm_slot(vm, vm->regions.v[i].slot, vm->regions.v[i].gpa, 0, 0) < 0) return -1;
+        vm->free_slots[vm->nfree++] = vm->regions.v[i].slot;
     }
     for (size_t i = 0; i < n; i++) {
         nr[i].slot = vm->free_slots[--vm->nfree];
         if (kvm_slot(vm, nr[i].slot, nr[i].gpa, nr[i].size, nr[i].readonly) < 0) return -1;
     }
-    memmove(&vm->regions[first + n], &vm->regions[last + 1], (vm->nregions - last - 1) * sizeof *vm->regions);
-    memcpy(&vm->regions[first], nr, n * sizeof *nr);
-    vm->nregions = vm->nregions - old + n;
+    memmove(&vm->regions.v[first + n], &vm->regions.v[last + 1], (vm->regions.n - last - 1) * sizeof *vm->regions.v);
+    memcpy(&vm->regions.v[first], nr, n * sizeof *nr);
+    vm->regions.n = vm->regions.n - old + n;
     return 0;
 }
 
@@ -93,15 +86,15 @@ static int set_page(struct vm *vm, uint64_t gpa, int ro)
     if (gpa & 0xfff) { errno = EINVAL; return -1; }
     long i = find_region(vm, gpa);
     if (i < 0) { errno = EINVAL; return -1; }
-    struct memslot_region r = vm->regions[i];
+    struct memslot_region r = vm->regions.v[i];
     if (r.readonly == ro) return 0;
     struct memslot_region nr[3];
     size_t n = 0, first = (size_t)i, last = (size_t)i;
     uint64_t pstart = gpa, pend = gpa + 4096;
     /* merge with neighbours of the new protection when the page touches them */
-    if (gpa == r.gpa && i > 0 && vm->regions[i - 1].readonly == ro) { first--; pstart = vm->regions[first].gpa; }
-    if (pend == r.gpa + r.size && (size_t)i + 1 < vm->nregions && vm->regions[i + 1].readonly == ro) {
-        last++; pend = vm->regions[last].gpa + vm->regions[last].size;
+    if (gpa == r.gpa && i > 0 && vm->regions.v[i - 1].readonly == ro) { first--; pstart = vm->regions.v[first].gpa; }
+    if (pend == r.gpa + r.size && (size_t)i + 1 < vm->regions.n && vm->regions.v[i + 1].readonly == ro) {
+        last++; pend = vm->regions.v[last].gpa + vm->regions.v[last].size;
     }
     if (gpa > r.gpa) nr[n++] = (struct memslot_region){ r.gpa, gpa - r.gpa, r.readonly, 0 };
     nr[n++] = (struct memslot_region){ pstart, pend - pstart, ro, 0 };

@@ -186,6 +186,18 @@ static void hook_stop(struct vm_stop *stop, const char *fmt, unsigned long long 
     snprintf(stop->message, sizeof stop->message, fmt, what);
 }
 
+void vcpu_hold_eoi(struct vcpu *cpu) { cpu->eoi_hold = 1; }
+
+/* The held EOIs (vcpu_hold_eoi) go to the IOAPIC now. */
+static void release_eoi(struct vcpu *cpu)
+{
+    struct vm *vm = cpu->vm;
+    for (unsigned i = 0; i < cpu->nheld; i++)
+        if (vm->io && vm->io->eoi)
+            vm->io->eoi(vm->io_ctx, cpu->held_eoi[i]);
+    cpu->nheld = 0;
+}
+
 /* returns 1 when the run stops */
 static int handle_io(struct vcpu *cpu, const struct vm_hooks *h, struct vm_stop *stop)
 {
@@ -229,6 +241,7 @@ static int handle_io(struct vcpu *cpu, const struct vm_hooks *h, struct vm_stop 
             continue;
         }
         if (vm->io->pio(vm->io_ctx, port, out, size, d, &status) == VM_IO_EXIT) {
+            release_eoi(cpu);
             vcpu_complete_io(cpu);
             stop->why = VM_STOP_EXIT_DEVICE;
             stop->exit_status = status;
@@ -237,6 +250,7 @@ static int handle_io(struct vcpu *cpu, const struct vm_hooks *h, struct vm_stop 
             return 1;
         }
     }
+    release_eoi(cpu);                   /* (the guest's own I/O: raw KVM would report it now) */
     return 0;
 }
 
@@ -263,7 +277,9 @@ static int handle_mmio(struct vcpu *cpu, const struct vm_hooks *h, struct vm_sto
                 memset(run->mmio.data, 0xff, sizeof run->mmio.data);
             return 0;
         }
-        if (vm->io->mmio(vm->io_ctx, gpa, run->mmio.is_write, len, run->mmio.data, &status) == VM_IO_EXIT) {
+        int rc = vm->io->mmio(vm->io_ctx, gpa, run->mmio.is_write, len, run->mmio.data, &status);
+        release_eoi(cpu);
+        if (rc == VM_IO_EXIT) {
             vcpu_complete_io(cpu);
             stop->why = VM_STOP_EXIT_DEVICE;
             stop->exit_status = status;
@@ -319,6 +335,7 @@ static int run_loop(struct vcpu *cpu, const struct vm_hooks *h, struct vm_stop *
             cpu->io_pending = 0;
             if (rc < 0) {
                 if (e == EINTR || e == EAGAIN) {
+                    release_eoi(cpu);
                     vcpu_intr_after_kick(cpu);
                     continue;
                 }
@@ -332,7 +349,8 @@ static int run_loop(struct vcpu *cpu, const struct vm_hooks *h, struct vm_stop *
         uint32_t reason = cpu->run->exit_reason;
         stop->exit_reason = reason;
         cpu->stats.exits[reason < VCPU_STATS_REASONS ? reason : VCPU_STATS_REASONS - 1]++;
-        int stopped = 0;
+        int stopped = 0, hold = cpu->eoi_hold;
+        cpu->eoi_hold = 0;
         struct kvm_regs r = { 0 };
         switch (reason) {
         case KVM_EXIT_IO:
@@ -342,12 +360,17 @@ static int run_loop(struct vcpu *cpu, const struct vm_hooks *h, struct vm_stop *
             stopped = handle_mmio(cpu, h, stop);
             break;
         case KVM_EXIT_INTR:
+            release_eoi(cpu);
             break;
         /* Not the guest's doing, nothing ran: no hooks (an in-place step
          * goes on; an interrupt arriving now lands on a handler's guard). */
         case KVM_EXIT_IRQ_WINDOW_OPEN:
             continue;                   /* the PIC's vector goes in before the next run */
         case KVM_EXIT_IOAPIC_EOI:
+            if (hold && cpu->nheld < sizeof cpu->held_eoi) {
+                cpu->held_eoi[cpu->nheld++] = cpu->run->eoi.vector;     /* vcpu_hold_eoi */
+                continue;
+            }
             if (cpu->vm->io && cpu->vm->io->eoi)
                 cpu->vm->io->eoi(cpu->vm->io_ctx, cpu->run->eoi.vector);
             continue;

@@ -55,7 +55,8 @@ enum loader_format loader_detect(const uint8_t *img, size_t len)
     size_t off;
     if (loader_find_multiboot(img, len, &off) != 0) return LOADER_MULTIBOOT;
     if (is_elf(img, len)) return LOADER_ELF;
-    if (len == 512 && img[510] == 0x55 && img[511] == 0xAA) return LOADER_BOOTSECTOR;
+    /* a boot sector, or a disk image whose first sector is one */
+    if (len >= 512 && img[510] == 0x55 && img[511] == 0xAA) return LOADER_BOOTSECTOR;
     return LOADER_AUTO;
 }
 
@@ -335,7 +336,7 @@ int loader_load(struct vm *vm, const struct loader_opts *o, struct loader_image 
     switch (fmt) {
     case LOADER_AUTO:
         base_err(err, errlen, "%s: unrecognized image: no Multiboot header in the first 8 KiB, no ELF header, "
-               "not a 512-byte boot sector ending in 55 AA (use --mode real|prot32|long64 for a flat binary)", o->path);
+               "no boot sector (first 512 bytes ending in 55 AA) (use --mode real|prot32|long64 for a flat binary)", o->path);
         goto out;
     case LOADER_ELF:
         if (loader_parse_elf(img, len, limit, li, e2, sizeof e2) < 0) { base_err(err, errlen, "%s: %s", o->path, e2); goto out; }
@@ -344,8 +345,9 @@ int loader_load(struct vm *vm, const struct loader_opts *o, struct loader_image 
         if (loader_parse_multiboot(img, len, limit, li, e2, sizeof e2) < 0) { base_err(err, errlen, "%s: %s", o->path, e2); goto out; }
         break;
     case LOADER_BOOTSECTOR:
-        if (len != 512 || img[510] != 0x55 || img[511] != 0xAA) {
-            base_err(err, errlen, "%s: boot sector: must be exactly 512 bytes ending in 55 AA (is %zu bytes)", o->path, len);
+        if (len < 512 || img[510] != 0x55 || img[511] != 0xAA) {
+            base_err(err, errlen, "%s: boot sector: the first 512 bytes must end in 55 AA (%s)", o->path,
+                     len < 512 ? "the file is shorter" : "they do not");
             goto out;
         }
         li->format = LOADER_BOOTSECTOR; li->mode = VM_MODE_REAL; li->entry = 0x7c00;
@@ -390,6 +392,7 @@ int loader_load(struct vm *vm, const struct loader_opts *o, struct loader_image 
         r.rdx = 0x80;
     }
     vcpu_set_regs(vm_vcpu(vm), &r);
+    li->file_size = len;
     rc = 0;
 out:
     free(img);

@@ -1,5 +1,6 @@
 /* loader.h — guest image loaders: ELF32/ELF64, Multiboot v1 (header with
- * a.out-kludge fields, or ELF), 512-byte boot sector, flat binary.
+ * a.out-kludge fields, or ELF), boot sector (a file whose first 512 bytes
+ * end in 55 AA: only those are loaded), flat binary.
  * Parsing is pure (works on a buffer) so it can be unit tested; errors
  * name the field: "ELF program header 2: p_offset+p_filesz beyond end of file". */
 #ifndef SCOUT_MONITOR_LOADER_H
@@ -25,6 +26,7 @@ struct loader_image {
     uint64_t load_end;          /* highest byte loaded + 1 (bss included) */
     int elf_class;              /* 32 or 64 for ELF, 0 otherwise */
     uint32_t mb_flags;          /* multiboot header flags */
+    size_t file_size;           /* the bytes read from the file (or given) */
 };
 
 /* Pure parsers: 0, or -1 with err set to "FIELD: why".  ram_limit: the

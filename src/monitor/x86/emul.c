@@ -35,7 +35,7 @@
 
 enum kind {
     K_NONE, K_JMP_REL, K_JCC, K_CALL_REL, K_LOOP, K_LOOPE, K_LOOPNE, K_JCXZ,
-    K_RET, K_JMP_IND, K_CALL_IND, K_PUSHF, K_POPF, K_CLI, K_STI,
+    K_RET, K_JMP_IND, K_CALL_IND, K_PUSHF, K_POPF, K_CLI, K_STI, K_PUSHA,
     K_FAR_JMP_PTR, K_FAR_CALL_PTR, K_FAR_JMP_MEM, K_FAR_CALL_MEM, K_RETF, K_IRET,
     K_NO_SUCCESSOR, K_INTO, K_INT, K_INT3, K_FAULTS,
 };
@@ -50,7 +50,7 @@ struct outcome {                 /* everything emulate() decided */
     struct x86_emul_cpu cpu;    /* the new state */
     int has_write;
     uint64_t write_addr;
-    uint8_t write_buf[16];
+    uint8_t write_buf[32];      /* (PUSHAD's eight dwords) */
     unsigned write_len;
     struct x86_emul_info info;
     int conditional;             /* Jcc/LOOPcc/JCXZ: target not necessarily taken */
@@ -137,6 +137,7 @@ static int decode(const struct x86_emul_cpu *cpu, const uint8_t *bytes, size_t n
     case 0xEA: d->kind = K_FAR_JMP_PTR; break;
     case 0x9A: d->kind = K_FAR_CALL_PTR; break;
     case 0x9C: d->kind = K_PUSHF; break;
+    case 0x60: d->kind = K_PUSHA; break;           /* (not an opcode in 64-bit mode) */
     case 0x9D: d->kind = K_POPF; break;
     case 0xFA: d->kind = K_CLI; break;
     case 0xFB: d->kind = K_STI; break;
@@ -603,6 +604,17 @@ static int emulate(const struct x86_emul_cpu *cpu, const struct x86_emul_mem *me
         v = ((fl & FL_DEFINED) | FL_FIXED1) & ~(FL_RF | FL_VM);
         r = plan_push(o, v, nb);
         break;
+    case K_PUSHA: {
+        /* AX CX DX BX, SP as it was, BP SI DI: the gprs in their order */
+        uint64_t vals[8];
+        o->info.how = "pusha";
+        if (nb != 2 && nb != 4)
+            return R_UNSUP;
+        for (unsigned i = 0; i < 8; i++)
+            vals[i] = cpu->gpr[i] & width_mask(opw);
+        r = plan_push_frame(o, vals, 8, nb);
+        break;
+    }
     case K_POPF: {
         uint64_t m = nb == 2 ? FL_POPF16 : FL_POPF32;
         unsigned iopl = (unsigned)((fl & FL_IOPL) >> 12);

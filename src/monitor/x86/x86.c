@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "prescan/decoder.h"
+
 /* ── vectors ───────────────────────────────────────────────────────── */
 
 const char *x86_vector_name(unsigned v)
@@ -308,13 +310,7 @@ const ZydisDecoder *x86_decoder(int code_size, int amd_branches, int minimal)
     static int ready[3][2][2];
     int si = code_size == 64 ? 2 : code_size == 32 ? 1 : 0, a = !!amd_branches, m = !!minimal;
     if (!ready[si][a][m]) {
-        static const ZydisMachineMode mm[3] = { ZYDIS_MACHINE_MODE_LEGACY_16, ZYDIS_MACHINE_MODE_LEGACY_32,
-                                                ZYDIS_MACHINE_MODE_LONG_64 };
-        static const ZydisStackWidth sw[3] = { ZYDIS_STACK_WIDTH_16, ZYDIS_STACK_WIDTH_32, ZYDIS_STACK_WIDTH_64 };
-        ZydisDecoder *d = &dec[si][a][m];
-        if (!ZYAN_SUCCESS(ZydisDecoderInit(d, mm[si], sw[si])) ||
-            !ZYAN_SUCCESS(ZydisDecoderEnableMode(d, ZYDIS_DECODER_MODE_AMD_BRANCHES, a ? ZYAN_TRUE : ZYAN_FALSE)) ||
-            !ZYAN_SUCCESS(ZydisDecoderEnableMode(d, ZYDIS_DECODER_MODE_MINIMAL, m ? ZYAN_TRUE : ZYAN_FALSE)))
+        if (prescan_decoder_init(&dec[si][a][m], code_size, a, m) != 0)
             return NULL;
         ready[si][a][m] = 1;
     }
@@ -338,20 +334,40 @@ int x86_decode(struct x86_insn *in, int code_size, int amd_branches, const uint8
     return 0;
 }
 
-int x86_format_insn(const struct x86_insn *in, uint64_t address, char *buf, size_t len)
+/* Intel syntax, built once per style: [0] Zydis's default padding (the
+ * commands'), [1] no zero padding of addresses, displacements and
+ * immediates. */
+static const ZydisFormatter *formatter(int compact)
 {
-    static ZydisFormatter fmt;
-    static int ready;
+    static ZydisFormatter fmt[2];
+    static int ready[2];
+    int c = !!compact;
+    if (!ready[c]) {
+        ZydisFormatter *f = &fmt[c];
+        if (!ZYAN_SUCCESS(ZydisFormatterInit(f, ZYDIS_FORMATTER_STYLE_INTEL)))
+            return NULL;
+        if (c && (!ZYAN_SUCCESS(ZydisFormatterSetProperty(f, ZYDIS_FORMATTER_PROP_ADDR_PADDING_ABSOLUTE,
+                                                          ZYDIS_PADDING_DISABLED)) ||
+                  !ZYAN_SUCCESS(ZydisFormatterSetProperty(f, ZYDIS_FORMATTER_PROP_DISP_PADDING,
+                                                          ZYDIS_PADDING_DISABLED)) ||
+                  !ZYAN_SUCCESS(ZydisFormatterSetProperty(f, ZYDIS_FORMATTER_PROP_IMM_PADDING,
+                                                          ZYDIS_PADDING_DISABLED))))
+            return NULL;
+        ready[c] = 1;
+    }
+    return &fmt[c];
+}
+
+int x86_format_insn(const struct x86_insn *in, uint64_t address, int compact, char *buf, size_t len)
+{
     if (!in->ok) {
         snprintf(buf, len, "(bad)");
         return -1;
     }
-    if (!ready) {
-        if (!ZYAN_SUCCESS(ZydisFormatterInit(&fmt, ZYDIS_FORMATTER_STYLE_INTEL)))
-            return -1;
-        ready = 1;
-    }
-    if (!ZYAN_SUCCESS(ZydisFormatterFormatInstruction(&fmt, &in->zi, in->ops, in->zi.operand_count_visible,
+    const ZydisFormatter *fmt = formatter(compact);
+    if (!fmt)
+        return -1;
+    if (!ZYAN_SUCCESS(ZydisFormatterFormatInstruction(fmt, &in->zi, in->ops, in->zi.operand_count_visible,
                                                       buf, len, address, NULL))) {
         snprintf(buf, len, "(bad)");
         return -1;

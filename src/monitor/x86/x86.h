@@ -188,8 +188,10 @@ int x86_decode(struct x86_insn *insn, int code_size, int amd_branches,
                const uint8_t *bytes, size_t nbytes);
 /* A Zydis decoder for a code size, built once (minimal or full mode). */
 const ZydisDecoder *x86_decoder(int code_size, int amd_branches, int minimal);
-/* Intel-syntax text of a decoded instruction at a runtime address. */
-int x86_format_insn(const struct x86_insn *insn, uint64_t address, char *buf, size_t len);
+/* Intel-syntax text of a decoded instruction at a runtime address;
+ * compact: no zero padding of addresses, displacements and immediates
+ * (narrow panes).  0, or -1 ("(bad)" in buf unless Zydis is unusable). */
+int x86_format_insn(const struct x86_insn *insn, uint64_t address, int compact, char *buf, size_t len);
 
 /* ── The emulator (emul.c): exact emulation of the control-flow and flag/stack
  * sensitive instructions the monitor virtualizes (scan-before-execute:
@@ -206,7 +208,9 @@ int x86_format_insn(const struct x86_insn *insn, uint64_t address, char *buf, si
  *   RET, RET imm16 (near),
  *   JMP/CALL near indirect through a register or memory (ModRM/SIB/disp,
  *   RIP-relative, segment defaults and overrides),
- *   PUSHF/PUSHFD/PUSHFQ, POPF/POPFD/POPFQ, CLI, STI.
+ *   PUSHF/PUSHFD/PUSHFQ, POPF/POPFD/POPFQ, CLI, STI, PUSHA/PUSHAD (one
+ *   write of the whole frame: KVM would report only the last of its stores
+ *   into a read-only page).
  * Everything else (far branches, IRET, INT, ...) → X86_EMUL_UNSUPPORTED;
  * the monitor then executes the instruction in place natively
  * (x86_emul_successors tells it where the instruction may go).

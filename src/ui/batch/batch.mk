@@ -26,7 +26,7 @@ $(MAN_PAGE): $(BUILD)/man/scout.h2m $(BUILD)/scout
 $(COMPLETION): src/ui/batch/scout-completion.bash $(BUILD)/scout
 	@mkdir -p $(dir $@)
 	$(BUILD)/scout --help | grep -E '^ +-' | grep -oE '(^| )--?[a-z][a-z-]*' | tr -d ' ' | sort -u | paste -sd' ' >$@.opts
-	$(BUILD)/scout --help | sed -n 's/^ *\(--[a-z-]*\) \([a-z0-9]*\(|[a-z0-9]*\)\{1,\}\) .*/        \1) words="\2" ;;/p' | tr '|' ' ' >$@.choices
+	$(BUILD)/scout --help | sed -n 's/^ *\(--[a-z-]*\) \([a-z0-9-]\{1,\}\(|[a-z0-9-]*\)*\) .*/        \1) words="\2" ;;/p' | tr '|' ' ' >$@.choices
 	$(BUILD)/scout --help | grep -E '^ +-' | grep -oE '(^| )--?[a-z][a-z-]* [^ a-z]' | cut -d' ' -f2 | sort -u | paste -sd'|' >$@.args
 	$(BUILD)/scout --list-commands | sed -n 's/^  \([^ ]*\) -- .*/\1/p' | paste -sd' ' >$@.cmds
 	sed -e "s/@OPTIONS@/$$(cat $@.opts)/" -e "s/@COMMANDS@/$$(cat $@.cmds)/" -e "s/@ARGOPTS@/$$(cat $@.args)/" \

@@ -95,6 +95,10 @@ static void usage(FILE *f)
         "  --cmdline STRING      multiboot command line\n"
         "  --module 'FILE [ARGS]'    multiboot module (repeatable, up to 16)\n"
         "  --device pc-testdev   add QEMU's pc-testdev (kvm-unit-tests' emulator, realmode)\n"
+        "  --disk FILE           the BIOS's disk (int 13h; default: the boot image);\n"
+        "                        with no GUEST, boot from it\n"
+        "  --keys FILE           keyboard input for the BIOS (int 16h; - = stdin)\n"
+        "  --no-bios             boot sectors and real-mode images without the BIOS\n"
         "  --timeout SECONDS     stop a runaway guest (exit status 124); scout itself\n"
         "                        ends within 2 s more, whatever it waits on\n"
         "  --plugin-timeout SECONDS  a plugin callback running longer ends scout\n"
@@ -363,7 +367,7 @@ static int scout_main(int argc, char **argv)
     enum { O_RAW = 256, O_MEM, O_CPL, O_FORMAT, O_MODE, O_LOAD, O_ENTRY, O_CMDLINE, O_MODULE, O_TIMEOUT,
            O_STATS, O_VERSION, O_HELP, O_DEPTH, O_TRACE, O_TRACE_TIMES, O_POKE, O_MAX_MEMSLOTS,
            O_X, O_EX, O_BATCH, O_PLUGIN, O_LIST_COMMANDS, O_PLUGIN_TIMEOUT, O_SYMBOLS, O_TRACE_SYMBOLS, O_DEVICE,
-           O_GDB, O_GDB_DEFAULT, O_GDB_WAIT, O_GDB_ARCH };
+           O_DISK, O_KEYS, O_NO_BIOS, O_GDB, O_GDB_DEFAULT, O_GDB_WAIT, O_GDB_ARCH };
     static const struct option opts[] = {
         { "raw", no_argument, 0, O_RAW }, { "mem", required_argument, 0, O_MEM },
         { "cpl", required_argument, 0, O_CPL }, { "format", required_argument, 0, O_FORMAT },
@@ -379,6 +383,8 @@ static int scout_main(int argc, char **argv)
         { "list-commands", no_argument, 0, O_LIST_COMMANDS }, { "device", required_argument, 0, O_DEVICE },
         { "plugin-timeout", required_argument, 0, O_PLUGIN_TIMEOUT },
         { "symbols", required_argument, 0, O_SYMBOLS }, { "trace-symbols", no_argument, 0, O_TRACE_SYMBOLS },
+        { "disk", required_argument, 0, O_DISK }, { "keys", required_argument, 0, O_KEYS },
+        { "no-bios", no_argument, 0, O_NO_BIOS },
         /* QEMU's -s and -S: exact matches win over long-option prefixes */
         { "gdb", required_argument, 0, O_GDB }, { "s", no_argument, 0, O_GDB_DEFAULT },
         { "S", no_argument, 0, O_GDB_WAIT }, { "gdb-arch", required_argument, 0, O_GDB_ARCH },
@@ -411,7 +417,7 @@ static int scout_main(int argc, char **argv)
             int st = cmd_parse_size(optarg, 1ull << 20, &so.vm.mem_size);
             if (st == CMD_NUM_OVERFLOW) { eprint("--mem %s: too large (guest RAM is at most a few GiB)", optarg); return EXIT_SCOUT_ERROR; }
             if (st != CMD_NUM_OK) { eprint("--mem %s: not a size (e.g. 64M, 1G; a bare number is MiB)", optarg); return EXIT_SCOUT_ERROR; }
-            if (!so.vm.mem_size) { eprint("--mem %s: the guest needs RAM (leave --mem out for the default 64M)", optarg); return EXIT_SCOUT_ERROR; }
+            if (!so.vm.mem_size) { eprint("--mem %s: the guest needs RAM (leave --mem out for the default %lluM)", optarg, VM_DEFAULT_MEM >> 20); return EXIT_SCOUT_ERROR; }
             break;
         }
         case O_CPL:
@@ -497,6 +503,9 @@ static int scout_main(int argc, char **argv)
             items[nitems++].text = optarg;
             break;
         case O_BATCH: batch = 1; break;
+        case O_DISK: so.disk = optarg; break;
+        case O_KEYS: so.keys = optarg; break;
+        case O_NO_BIOS: so.no_bios = 1; break;
         case O_GDB: {
             char host[256], perr[256];
             unsigned port;
@@ -525,7 +534,10 @@ static int scout_main(int argc, char **argv)
         eprint("more than one guest image given (see scout --help)");
         return EXIT_SCOUT_ERROR;
     }
-    if (optind == argc) {
+    if (optind == argc && so.disk) {
+        lo->path = so.disk;         /* no guest but a disk: boot from it */
+        so.boot_disk = 1;
+    } else if (optind == argc) {
         /* No guest: the built-in demo (a flat long-mode image). */
         lo->path = DEMO_GUEST_NAME;
         lo->image = demo_guest_image(&lo->image_len);

@@ -60,8 +60,8 @@ static int run_show(struct cmd_ctx *ctx, int argc, char **argv)
     if (argc > 2)
         return cmd_error(ctx, "unexpected \"%s\"", argv[2]);
     if (argc == 1) {
-        for (size_t i = 0; i < ctx->nvars; i++)
-            show_one(ctx, &ctx->vars[i]);
+        for (size_t i = 0; i < ctx->vars.n; i++)
+            show_one(ctx, &ctx->vars.v[i]);
         return 0;
     }
     if (strcmp(argv[1], "logging") == 0) {

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "ui/cli/command.h"
 
 struct cmd_node {
@@ -33,8 +34,7 @@ struct cmd_node {
     const struct cmd_def *owner;/* def that created this node (not implicit) */
     struct cmd_node *target;    /* alias: what it stands for */
     struct cmd_node *parent;
-    struct cmd_node **kids;
-    size_t nkids, cap;
+    VEC(struct cmd_node *) kids;  /* sorted by word */
 };
 
 struct cmd_var {
@@ -47,8 +47,7 @@ struct cmd_var {
 
 struct cmd_ctx {
     struct cmd_node root;
-    struct cmd_var *vars;       /* sorted by name */
-    size_t nvars, capvars;
+    VEC(struct cmd_var) vars;   /* sorted by name */
     cmd_output_fn out;
     void *out_arg;
     void *user;
@@ -102,8 +101,7 @@ static inline const char *cmd_skip_blanks(const char *p)
 /* ── strlist.c: a growable list of strings (candidates) ────────────── */
 
 struct cmd_strlist {
-    char **v;
-    size_t n, cap;
+    VEC(char *);                /* unnamed: l->v, l->n, l->cap */
     bool oom;
 };
 void cmd_strlist_add(struct cmd_strlist *l, const char *s);
@@ -115,7 +113,7 @@ void cmd_strlist_join(const struct cmd_strlist *l, char *buf, size_t size);
 /* ── tree.c ────────────────────────────────────────────────────────── */
 
 static inline const struct cmd_node *cmd_node_target(const struct cmd_node *n) { return n->target ? n->target : n; }
-static inline bool cmd_node_has_kids(const struct cmd_node *n) { return n->nkids > 0; }
+static inline bool cmd_node_has_kids(const struct cmd_node *n) { return n->kids.n > 0; }
 
 enum cmd_lookup { CMD_LOOK_FOUND, CMD_LOOK_NONE, CMD_LOOK_AMBIGUOUS };
 /* Exact name/alias first, then a unique prefix (counting targets, not

@@ -10,9 +10,9 @@
 
 static void complete_kids(const struct cmd_node *n, const char *word, size_t len, struct cmd_strlist *l)
 {
-    for (size_t i = 0; i < n->nkids; i++)
-        if (strncmp(n->kids[i]->word, word, len) == 0)
-            cmd_strlist_add(l, n->kids[i]->word);
+    for (size_t i = 0; i < n->kids.n; i++)
+        if (strncmp(n->kids.v[i]->word, word, len) == 0)
+            cmd_strlist_add(l, n->kids.v[i]->word);
 }
 
 static void complete_files(const char *word, struct cmd_strlist *l)
@@ -165,23 +165,23 @@ static void complete_in(struct cmd_ctx *ctx, const char *text, size_t wstart, st
     case CMD_COMPLETE_VARIABLE:
     case CMD_COMPLETE_SETTING:
         if (argi == 0) {
-            for (size_t i = 0; i < ctx->nvars; i++)
-                if (strncmp(ctx->vars[i].def->name, word, wlen) == 0)
-                    cmd_strlist_add(l, ctx->vars[i].def->name);
+            for (size_t i = 0; i < ctx->vars.n; i++)
+                if (strncmp(ctx->vars.v[i].def->name, word, wlen) == 0)
+                    cmd_strlist_add(l, ctx->vars.v[i].def->name);
         } else if (argi == 1 && node->def->complete == CMD_COMPLETE_SETTING) {
             const struct cmd_var *v = NULL;
-            for (size_t i = 0; i < ctx->nvars && !v; i++)
-                if (strlen(ctx->vars[i].def->name) == first_len &&
-                    memcmp(ctx->vars[i].def->name, first_arg, first_len) == 0)
-                    v = &ctx->vars[i];
+            for (size_t i = 0; i < ctx->vars.n && !v; i++)
+                if (strlen(ctx->vars.v[i].def->name) == first_len &&
+                    memcmp(ctx->vars.v[i].def->name, first_arg, first_len) == 0)
+                    v = &ctx->vars.v[i];
             if (!v) {
-                for (size_t i = 0; i < ctx->nvars; i++)
-                    if (strncmp(ctx->vars[i].def->name, first_arg, first_len) == 0) {
+                for (size_t i = 0; i < ctx->vars.n; i++)
+                    if (strncmp(ctx->vars.v[i].def->name, first_arg, first_len) == 0) {
                         if (v) {
                             v = NULL;
                             break;
                         }
-                        v = &ctx->vars[i];
+                        v = &ctx->vars.v[i];
                     }
             }
             if (v && v->def->type == CMD_VAR_ENUM) {

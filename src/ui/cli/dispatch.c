@@ -143,11 +143,11 @@ static int execute(struct cmd_ctx *ctx, const char *line, bool interactive, bool
         /* a prefix command without a handler */
         char list[512] = "";
         size_t used = 0;
-        for (size_t i = 0; i < node->nkids && used < sizeof list; i++) {
-            if (node->kids[i]->target)
+        for (size_t i = 0; i < node->kids.n && used < sizeof list; i++) {
+            if (node->kids.v[i]->target)
                 continue;
             int k = snprintf(list + used, sizeof list - used, "%s%s", used ? ", " : "",
-                             node->kids[i]->word);
+                             node->kids.v[i]->word);
             if (k < 0)
                 break;
             used += (size_t)k;

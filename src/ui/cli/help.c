@@ -14,9 +14,9 @@ static enum cmd_class node_class(const struct cmd_node *n)
 {
     if (n->def)
         return n->def->cls < CMD_CLASS_COUNT ? n->def->cls : CMD_CLASS_SESSION;
-    for (size_t i = 0; i < n->nkids; i++)
-        if (!n->kids[i]->target)
-            return node_class(n->kids[i]);
+    for (size_t i = 0; i < n->kids.n; i++)
+        if (!n->kids.v[i]->target)
+            return node_class(n->kids.v[i]);
     return CMD_CLASS_SESSION;
 }
 
@@ -50,8 +50,8 @@ static void var_type_text(const struct cmd_var_def *d, char *buf, size_t size)
 
 static void collect_aliases(const struct cmd_node *x, const struct cmd_node *target, struct cmd_strlist *l)
 {
-    for (size_t i = 0; i < x->nkids; i++) {
-        const struct cmd_node *k = x->kids[i];
+    for (size_t i = 0; i < x->kids.n; i++) {
+        const struct cmd_node *k = x->kids.v[i];
         if (k->target == target)
             cmd_strlist_add(l, k->path);
         else if (!k->target)
@@ -66,8 +66,8 @@ int cmd_help_run(struct cmd_ctx *ctx, int argc, char **argv)
         cmd_printf(ctx, "List of commands:\n");
         for (int c = 0; c < CMD_CLASS_COUNT; c++) {
             bool head = false;
-            for (size_t i = 0; i < ctx->root.nkids; i++) {
-                const struct cmd_node *k = ctx->root.kids[i];
+            for (size_t i = 0; i < ctx->root.kids.n; i++) {
+                const struct cmd_node *k = ctx->root.kids.v[i];
                 if (k->target || node_class(k) != (enum cmd_class)c)
                     continue;
                 if (!head)
@@ -110,17 +110,17 @@ int cmd_help_run(struct cmd_ctx *ctx, int argc, char **argv)
     cmd_strlist_free(&al);
     if (cmd_node_has_kids(n)) {
         cmd_printf(ctx, "Subcommands:\n");
-        for (size_t i = 0; i < n->nkids; i++)
-            if (!n->kids[i]->target)
-                help_line(ctx, n->kids[i]);
+        for (size_t i = 0; i < n->kids.n; i++)
+            if (!n->kids.v[i]->target)
+                help_line(ctx, n->kids.v[i]);
     }
-    if (d && (d->complete == CMD_COMPLETE_VARIABLE || d->complete == CMD_COMPLETE_SETTING) && ctx->nvars) {
+    if (d && (d->complete == CMD_COMPLETE_VARIABLE || d->complete == CMD_COMPLETE_SETTING) && ctx->vars.n) {
         cmd_printf(ctx, "Variables:\n");
-        for (size_t i = 0; i < ctx->nvars; i++) {
+        for (size_t i = 0; i < ctx->vars.n; i++) {
             char t[256];
-            var_type_text(ctx->vars[i].def, t, sizeof t);
-            cmd_printf(ctx, "  %s (%s) -- %s\n", ctx->vars[i].def->name, t,
-                       ctx->vars[i].def->help ? ctx->vars[i].def->help : "");
+            var_type_text(ctx->vars.v[i].def, t, sizeof t);
+            cmd_printf(ctx, "  %s (%s) -- %s\n", ctx->vars.v[i].def->name, t,
+                       ctx->vars.v[i].def->help ? ctx->vars.v[i].def->help : "");
         }
     }
     return 0;

@@ -8,6 +8,9 @@
 #include "ui/cli/cli_priv.h"
 
 #include <errno.h>
+#include <unistd.h>
+
+#include "base/file.h"
 
 #define DEFAULT_LOG "scout.txt"
 
@@ -30,9 +33,16 @@ static int start(struct cmd_ctx *ctx)
 {
     if (ctx->log)
         return cmd_error(ctx, "already logging to %s", log_file(ctx));
-    FILE *f = fopen(log_file(ctx), ctx->log_overwrite ? "w" : "a");
-    if (!f)
-        return cmd_error(ctx, "cannot open %s: %s", log_file(ctx), strerror(errno));
+    /* as every file scout writes: no hang on a FIFO, no device */
+    char why[256];
+    int fd = base_file_open_write(log_file(ctx), BASE_FILE_STREAM | (ctx->log_overwrite ? 0 : BASE_FILE_APPEND), why,
+                                  sizeof why);
+    FILE *f = fd < 0 ? NULL : fdopen(fd, ctx->log_overwrite ? "w" : "a");
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
+        return cmd_error(ctx, "cannot open %s: %s", log_file(ctx), fd < 0 ? why : strerror(errno));
+    }
     cmd_printf(ctx, "Copying output to %s.\n", log_file(ctx));
     if (ctx->log_redirect)
         cmd_printf(ctx, "Redirecting output to %s.\n", log_file(ctx));

@@ -13,22 +13,11 @@ static int cmp_str(const void *a, const void *b)
 
 void cmd_strlist_add(struct cmd_strlist *l, const char *s)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        char **v = realloc(l->v, cap * sizeof *v);
-        if (!v) {
-            l->oom = true;
-            return;
-        }
-        l->v = v;
-        l->cap = cap;
-    }
     char *d = strdup(s);
-    if (!d) {
+    if (!d || VEC_PUSH(l, d) != 0) {
+        free(d);
         l->oom = true;
-        return;
     }
-    l->v[l->n++] = d;
 }
 
 void cmd_strlist_sort(struct cmd_strlist *l)

@@ -10,8 +10,8 @@
 
 static struct cmd_node *find_exact(const struct cmd_node *parent, const char *word, size_t len)
 {
-    for (size_t i = 0; i < parent->nkids; i++) {
-        struct cmd_node *k = parent->kids[i];
+    for (size_t i = 0; i < parent->kids.n; i++) {
+        struct cmd_node *k = parent->kids.v[i];
         if (strlen(k->word) == len && memcmp(k->word, word, len) == 0)
             return k;
     }
@@ -28,8 +28,8 @@ enum cmd_lookup cmd_tree_lookup(const struct cmd_node *parent, const char *word,
     }
     const struct cmd_node *found = NULL;
     bool many = false;
-    for (size_t i = 0; i < parent->nkids; i++) {
-        const struct cmd_node *k = parent->kids[i];
+    for (size_t i = 0; i < parent->kids.n; i++) {
+        const struct cmd_node *k = parent->kids.v[i];
         if (strncmp(k->word, word, len) != 0)
             continue;
         if (cands)
@@ -52,27 +52,19 @@ enum cmd_lookup cmd_tree_lookup(const struct cmd_node *parent, const char *word,
 
 void cmd_tree_free(struct cmd_node *n)
 {
-    for (size_t i = 0; i < n->nkids; i++) {
-        cmd_tree_free(n->kids[i]);
-        free(n->kids[i]);
+    for (size_t i = 0; i < n->kids.n; i++) {
+        cmd_tree_free(n->kids.v[i]);
+        free(n->kids.v[i]);
     }
-    free(n->kids);
+    VEC_FREE(&n->kids);
     free(n->word);
     free(n->path);
-    n->kids = NULL;
-    n->nkids = n->cap = 0;
 }
 
 static struct cmd_node *node_add(struct cmd_node *parent, const char *word, size_t len)
 {
-    if (parent->nkids == parent->cap) {
-        size_t cap = parent->cap ? parent->cap * 2 : 8;
-        struct cmd_node **kids = realloc(parent->kids, cap * sizeof *kids);
-        if (!kids)
-            return NULL;
-        parent->kids = kids;
-        parent->cap = cap;
-    }
+    if (VEC_RESERVE(&parent->kids, parent->kids.n + 1) != 0)
+        return NULL;
     struct cmd_node *n = calloc(1, sizeof *n);
     if (!n)
         return NULL;
@@ -91,12 +83,12 @@ static struct cmd_node *node_add(struct cmd_node *parent, const char *word, size
         sprintf(n->path, "%.*s", (int)len, word);
     n->parent = parent;
     /* keep kids sorted by word for listings */
-    size_t at = parent->nkids;
-    while (at > 0 && strcmp(parent->kids[at - 1]->word, n->word) > 0)
+    size_t at = parent->kids.n;
+    while (at > 0 && strcmp(parent->kids.v[at - 1]->word, n->word) > 0)
         at--;
-    memmove(parent->kids + at + 1, parent->kids + at, (parent->nkids - at) * sizeof *parent->kids);
-    parent->kids[at] = n;
-    parent->nkids++;
+    memmove(parent->kids.v + at + 1, parent->kids.v + at, (parent->kids.n - at) * sizeof *parent->kids.v);
+    parent->kids.v[at] = n;
+    parent->kids.n++;
     return n;
 }
 
@@ -324,11 +316,11 @@ static bool owned_by(const struct cmd_node *n, const struct cmd_def *defs, size_
 /* Frees n's i-th subtree and closes the gap. */
 static void drop_kid(struct cmd_node *n, size_t i)
 {
-    struct cmd_node *k = n->kids[i];
+    struct cmd_node *k = n->kids.v[i];
     cmd_tree_free(k);
     free(k);
-    memmove(n->kids + i, n->kids + i + 1, (n->nkids - i - 1) * sizeof *n->kids);
-    n->nkids--;
+    memmove(n->kids.v + i, n->kids.v + i + 1, (n->kids.n - i - 1) * sizeof *n->kids.v);
+    n->kids.n--;
 }
 
 /* Removes nodes owned by defs (and aliases pointing into removed nodes);
@@ -336,8 +328,8 @@ static void drop_kid(struct cmd_node *n, size_t i)
  * prefix; implicit prefixes left without subcommands go away. */
 static void prune(struct cmd_node *n, const struct cmd_def *defs, size_t ndefs, size_t *removed)
 {
-    for (size_t i = 0; i < n->nkids;) {
-        struct cmd_node *k = n->kids[i];
+    for (size_t i = 0; i < n->kids.n;) {
+        struct cmd_node *k = n->kids.v[i];
         prune(k, defs, ndefs, removed);
         bool drop = false;
         if (owned_by(k, defs, ndefs)) {
@@ -345,8 +337,8 @@ static void prune(struct cmd_node *n, const struct cmd_def *defs, size_t ndefs, 
                 (*removed)++;
             k->def = NULL;
             k->owner = NULL;
-            drop = k->target != NULL || k->nkids == 0;
-        } else if (!k->def && !k->target && k->nkids == 0) {
+            drop = k->target != NULL || k->kids.n == 0;
+        } else if (!k->def && !k->target && k->kids.n == 0) {
             drop = true;        /* empty implicit prefix */
         }
         if (drop)
@@ -359,8 +351,8 @@ static void prune(struct cmd_node *n, const struct cmd_def *defs, size_t ndefs, 
 /* Aliases whose target lost its def (and became implicit) are dropped. */
 static void prune_dangling(struct cmd_node *root, struct cmd_node *n)
 {
-    for (size_t i = 0; i < n->nkids;) {
-        struct cmd_node *k = n->kids[i];
+    for (size_t i = 0; i < n->kids.n;) {
+        struct cmd_node *k = n->kids.v[i];
         prune_dangling(root, k);
         if (k->target && !k->target->def)
             drop_kid(n, i);

@@ -10,9 +10,9 @@
 
 static struct cmd_var *var_find(const struct cmd_ctx *ctx, const char *name, size_t len)
 {
-    for (size_t i = 0; i < ctx->nvars; i++)
-        if (strlen(ctx->vars[i].def->name) == len && memcmp(ctx->vars[i].def->name, name, len) == 0)
-            return &ctx->vars[i];
+    for (size_t i = 0; i < ctx->vars.n; i++)
+        if (strlen(ctx->vars.v[i].def->name) == len && memcmp(ctx->vars.v[i].def->name, name, len) == 0)
+            return &ctx->vars.v[i];
     return NULL;
 }
 
@@ -203,26 +203,18 @@ int cmd_var_register(struct cmd_ctx *ctx, const struct cmd_var_def *defs, size_t
         if (cmd_var_assign(ctx, &tmp, defs[i].init, true) < 0)
             return cmd_error(ctx, "cannot register variable \"%s\": bad initial value", name);
     }
-    if (ctx->nvars + n > ctx->capvars) {
-        size_t cap = ctx->capvars ? ctx->capvars : 16;
-        while (cap < ctx->nvars + n)
-            cap *= 2;
-        struct cmd_var *v = realloc(ctx->vars, cap * sizeof *v);
-        if (!v)
-            return cmd_error(ctx, "cannot register variables: out of memory");
-        ctx->vars = v;
-        ctx->capvars = cap;
-    }
+    if (VEC_RESERVE(&ctx->vars, ctx->vars.n + n) != 0)
+        return cmd_error(ctx, "cannot register variables: out of memory");
     for (size_t i = 0; i < n; i++) {
         struct cmd_var v = { .def = &defs[i] };
         if (cmd_var_assign(ctx, &v, defs[i].init, false) < 0)
             return -1;          /* cannot happen after the dry run, except OOM */
-        size_t at = ctx->nvars;
-        while (at > 0 && strcmp(ctx->vars[at - 1].def->name, v.def->name) > 0)
+        size_t at = ctx->vars.n;
+        while (at > 0 && strcmp(ctx->vars.v[at - 1].def->name, v.def->name) > 0)
             at--;
-        memmove(ctx->vars + at + 1, ctx->vars + at, (ctx->nvars - at) * sizeof v);
-        ctx->vars[at] = v;
-        ctx->nvars++;
+        memmove(ctx->vars.v + at + 1, ctx->vars.v + at, (ctx->vars.n - at) * sizeof v);
+        ctx->vars.v[at] = v;
+        ctx->vars.n++;
     }
     return 0;
 }
@@ -334,9 +326,9 @@ struct cmd_var *cmd_var_lookup(struct cmd_ctx *ctx, const char *name, size_t len
         return ex;
     struct cmd_strlist c = { 0 };
     struct cmd_var *found = NULL;
-    for (size_t i = 0; i < ctx->nvars; i++)
-        if (strncmp(ctx->vars[i].def->name, name, len) == 0) {
-            found = &ctx->vars[i];
+    for (size_t i = 0; i < ctx->vars.n; i++)
+        if (strncmp(ctx->vars.v[i].def->name, name, len) == 0) {
+            found = &ctx->vars.v[i];
             cmd_strlist_add(&c, found->def->name);
         }
     if (c.n == 1) {
@@ -356,9 +348,7 @@ struct cmd_var *cmd_var_lookup(struct cmd_ctx *ctx, const char *name, size_t len
 
 void cmd_vars_free(struct cmd_ctx *ctx)
 {
-    for (size_t i = 0; i < ctx->nvars; i++)
-        free(ctx->vars[i].sval);
-    free(ctx->vars);
-    ctx->vars = NULL;
-    ctx->nvars = ctx->capvars = 0;
+    for (size_t i = 0; i < ctx->vars.n; i++)
+        free(ctx->vars.v[i].sval);
+    VEC_FREE(&ctx->vars);
 }

@@ -26,10 +26,12 @@ static int some_registers(struct cmd_ctx *ctx, int argc, char **argv)
         struct cmd_value v;
         char name[40], text[300];
         snprintf(name, sizeof name, "$%s", argv[i][0] == '$' ? argv[i] + 1 : argv[i]);
-        if (strlen(argv[i]) > 32 || cmd_eval(ctx, name, 0, &v) != 0 || v.lvalue != CMD_LVALUE_REG ||
-            isdigit((unsigned char)v.reg[0]))
-            return v.lvalue == CMD_LVALUE_REG || strlen(argv[i]) > 32 ? cmd_error(ctx, "invalid register \"%s\"", argv[i])
-                                                                       : -1;
+        if (strlen(argv[i]) > 32)
+            return cmd_error(ctx, "invalid register \"%s\"", argv[i]);
+        if (cmd_eval(ctx, name, 0, &v) != 0)
+            return -1;                  /* (the evaluation said why) */
+        if (v.lvalue != CMD_LVALUE_REG || isdigit((unsigned char)v.reg[0]))
+            return cmd_error(ctx, "invalid register \"%s\"", argv[i]);
         cmds_format_value(c, &v, 0, text, sizeof text);
         cmd_printf(ctx, "%-14s 0x%-18" PRIx64 " %s\n", name + 1, v.v & (v.size >= 8 ? UINT64_MAX : (UINT64_C(1) << (v.size * 8)) - 1), text);
     }

@@ -115,28 +115,6 @@ uint64_t session_rip_linear(struct session *s)
 
 /* ── disassembly ────────────────────────────────────────────────────── */
 
-/* x86_format_insn without zero padding of addresses, displacements and
- * immediates: the TUI's narrow disassembly pane.  (A style argument to
- * x86_format_insn would let this formatter go.) */
-static int format_compact(const struct x86_insn *xi, uint64_t address, char *buf, size_t len)
-{
-    static ZydisFormatter fmt;
-    static int ready;
-    if (!ready) {
-        if (!ZYAN_SUCCESS(ZydisFormatterInit(&fmt, ZYDIS_FORMATTER_STYLE_INTEL)) ||
-            !ZYAN_SUCCESS(ZydisFormatterSetProperty(&fmt, ZYDIS_FORMATTER_PROP_ADDR_PADDING_ABSOLUTE,
-                                                    ZYDIS_PADDING_DISABLED)) ||
-            !ZYAN_SUCCESS(ZydisFormatterSetProperty(&fmt, ZYDIS_FORMATTER_PROP_DISP_PADDING, ZYDIS_PADDING_DISABLED)) ||
-            !ZYAN_SUCCESS(ZydisFormatterSetProperty(&fmt, ZYDIS_FORMATTER_PROP_IMM_PADDING, ZYDIS_PADDING_DISABLED)))
-            return -1;
-        ready = 1;
-    }
-    if (!ZYAN_SUCCESS(ZydisFormatterFormatInstruction(&fmt, &xi->zi, xi->ops, xi->zi.operand_count_visible, buf,
-                                                      len, address, NULL)))
-        return -1;
-    return 0;
-}
-
 /* " <sym+off>" after a branch target, "  # <sym+off>" after a RIP-relative
  * operand's address, when a symbol is there. */
 static void annotate(struct session *s, const struct x86_insn *xi, uint64_t linear, char *text, size_t len)
@@ -178,8 +156,7 @@ unsigned session_disasm(struct session *s, uint64_t linear, int mode, unsigned f
         snprintf(insn->text, sizeof(insn->text), "(bad)");
         return 0;
     }
-    if ((flags & SESSION_DISASM_COMPACT) ? format_compact(&xi, linear, insn->text, sizeof(insn->text)) != 0
-                                         : x86_format_insn(&xi, linear, insn->text, sizeof(insn->text)) != 0)
+    if (x86_format_insn(&xi, linear, !!(flags & SESSION_DISASM_COMPACT), insn->text, sizeof(insn->text)) != 0)
         snprintf(insn->text, sizeof(insn->text), "(bad)");
     else if (flags & SESSION_DISASM_SYMBOLS)
         annotate(s, &xi, linear, insn->text, sizeof(insn->text));

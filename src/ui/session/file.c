@@ -1,45 +1,30 @@
-/* file.c — a whole file into memory (symbol files, the guest image's
- * digest).  See session_priv.h. */
+/* file.c — a whole file into memory (symbol files, source files, the guest
+ * image's digest), opened and read as every file scout is given is
+ * (base/file.h: never blocking in open, FIFOs and devices refused, a
+ * bound on what is read).  See session_priv.h. */
 #include "ui/session/session_priv.h"
 
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "base/base.h"
+#include "base/file.h"
 
 #define FILE_MAX (1ull << 30)
 
-uint8_t *session_file_read(const char *path, size_t *len, char *err, size_t errlen)
+uint8_t *session_file_read(const char *path, unsigned flags, size_t *len, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        base_err(err, errlen, "%s: %s", path, strerror(errno));
+    struct base_file f;
+    char why[256], *buf;
+    *len = 0;
+    if (base_file_open_read(path, flags, &f, why, sizeof why) < 0) {
+        base_err(err, errlen, "%s: %s", path, why);
         return NULL;
     }
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *buf = malloc(cap);
-    for (size_t k; buf && (k = fread(buf + n, 1, cap - n, f)) > 0;) {
-        n += k;
-        if (n == cap) {
-            uint8_t *b2 = cap < FILE_MAX ? realloc(buf, cap * 2) : NULL;
-            if (!b2) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = b2;
-            cap *= 2;
-        }
+    int rc = base_file_read_all(&f, FILE_MAX, NULL, NULL, &buf, len, why, sizeof why);
+    base_file_close(&f);
+    if (rc < 0) {
+        base_err(err, errlen, "%s: cannot read it: %s", path, why);
+        return NULL;
     }
-    if (buf && ferror(f)) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (!buf)
-        base_err(err, errlen, "%s: cannot read it (or it is larger than 1 GiB)", path);
-    *len = n;
-    return buf;
+    return (uint8_t *)buf;
 }

@@ -2,6 +2,7 @@
  * console and the event hub.  See session.h. */
 #include "ui/session/session_priv.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,15 +11,74 @@
 
 #include "base/base.h"
 
+/* The BIOS is for boot sectors, and for real-mode images that leave its
+ * memory alone (IVT and BIOS data area, EBDA, text screen, ROM). */
+static int bios_wanted(const struct loader_image *im)
+{
+    static const uint64_t busy[][2] = {
+        { 0, 0x500 }, { DEV_BIOS_EBDA, 0xA0000 }, { 0xB8000, 0xC0000 }, { DEV_BIOS_ROM, 0x100000 },
+    };
+    if (im->format == LOADER_BOOTSECTOR)
+        return 1;
+    if (im->format != LOADER_FLAT || im->mode != VM_MODE_REAL)
+        return 0;
+    for (unsigned i = 0; i < im->nseg; i++)
+        for (unsigned k = 0; k < sizeof(busy) / sizeof(busy[0]); k++)
+            if (im->seg[i].paddr < busy[k][1] && busy[k][0] < im->seg[i].paddr + im->seg[i].memsz)
+                return 0;
+    return 1;
+}
+
+static int bios_open(struct session_impl *si, const struct session_opts *o, char *err, size_t errlen)
+{
+    struct dev_bios_config bc = { o->disk ? o->disk : o->load.path, o->keys };
+    si->bios = dev_bios_new(si->bus, si->vm, &bc, err, errlen);
+    return si->bios ? 0 : -1;
+}
+
+/* Loads the guest, and the BIOS it gets (with DL = its boot drive). */
+static int load_guest(struct session_impl *si, const struct session_opts *o, char *err, size_t errlen)
+{
+    struct loader_opts lo = o->load;
+    uint8_t sector[512];
+    if (o->boot_disk) {
+        if (bios_open(si, o, err, errlen) < 0)
+            return -1;
+        if (dev_bios_boot_sector(si->bios, sector) < 0)
+            return base_err(err, errlen, "disk image %s: not bootable: its first sector does not end in 55 AA", o->disk);
+        lo.image = sector;
+        lo.image_len = sizeof(sector);
+        lo.format = LOADER_BOOTSECTOR;
+    }
+    if (loader_load(si->vm, &lo, &si->image, err, errlen) < 0)
+        return -1;
+    if (!si->bios && !o->no_bios && bios_wanted(&si->image) && bios_open(si, o, err, errlen) < 0)
+        return -1;
+    if (!si->bios && (o->disk || o->keys))
+        return base_err(err, errlen, "%s: only a guest with the BIOS has one (boot sectors and real-mode images%s)",
+                        o->disk ? "--disk" : "--keys", o->no_bios ? "; not with --no-bios" : " that leave its memory free");
+    if (si->bios && si->image.format == LOADER_BOOTSECTOR) {
+        struct kvm_regs r;
+        if (vcpu_get_regs(si->cpu, &r) < 0)
+            return base_err(err, errlen, "KVM_GET_REGS: %s", strerror(errno));
+        r.rdx = dev_bios_boot_drive(si->bios);
+        vcpu_set_regs(si->cpu, &r);
+    }
+    return 0;
+}
+
 /* The image's bytes (the demo's, or the file's) for the trace's `guest`
- * event: its size and digest ("-" when it cannot be read). */
-static void image_digest(const struct loader_opts *lo, size_t *size, char hex[65])
+ * event: its size and digest.  The file is read again: the digest is "-"
+ * when that does not give the bytes loaded (a pipe, read once already;
+ * a file changed since). */
+static void image_digest(const struct loader_opts *lo, const struct loader_image *im, size_t *size, char hex[65])
 {
     char err[256];
-    uint8_t *buf = lo->image ? NULL : session_file_read(lo->path, size, err, sizeof(err));
+    size_t n = 0;
+    uint8_t *buf = lo->image ? NULL : session_file_read(lo->path, 0, &n, err, sizeof(err));
     snprintf(hex, 65, "-");
-    *size = lo->image ? lo->image_len : buf ? *size : 0;
-    if (lo->image || buf)
+    *size = lo->image ? lo->image_len : im->file_size;
+    if (lo->image || (buf && n == im->file_size))
         session_sha256_hex(lo->image ? lo->image : buf, *size, hex);
     free(buf);
 }
@@ -30,7 +90,7 @@ static void trace_preamble(struct session *s)
     const struct session_opts *o = &si->opts;
     char name[300], hex[65];
     size_t size;
-    image_digest(&o->load, &size, hex);
+    image_digest(&o->load, &si->image, &size, hex);
     trace_escape(name, sizeof(name), si->guest_name);
     trace_emit(si->trace, "guest", "name=%s format=%s size=%zu sha256=%s", name,
                loader_format_name(si->image.format), size, hex);
@@ -79,7 +139,7 @@ static int open_guest(struct session_impl *si, char *err, size_t errlen)
     struct dev_pc_config pc = { vm_mem_size(si->vm), o->load.cmdline, o->pc_testdev };
     if (!si->bus || dev_pc_init(si->bus, &pc) != 0)
         return base_err(err, errlen, "cannot set up the devices: out of memory");
-    if (loader_load(si->vm, &o->load, &si->image, e2, sizeof(e2)) < 0)
+    if (load_guest(si, o, e2, sizeof(e2)) < 0)
         return base_err(err, errlen, "%s", e2);
     if (!si->raw) {
         struct enf_config ec = { o->depth, 0, si->probe.amd_branches };
@@ -137,6 +197,8 @@ static void close_guest(struct session_impl *si)
     si->ef = NULL;
     dev_bus_free(si->bus);
     si->bus = NULL;
+    dev_bios_free(si->bios);    /* (after the bus, whose ports it registered) */
+    si->bios = NULL;
     if (si->vm)
         vm_destroy(si->vm);
     si->vm = NULL;

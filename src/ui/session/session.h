@@ -58,6 +58,11 @@ struct session_opts {
     const struct session_poke *pokes;
     size_t npokes;
     int pc_testdev;             /* --device pc-testdev */
+    /* the BIOS (boot sectors, real-mode images): */
+    const char *disk;           /* --disk FILE: the disk int 13h sees (default: the image) */
+    int boot_disk;              /* boot the disk's first sector (no image given) */
+    const char *keys;           /* --keys FILE: int 16h's input ("-": stdin) */
+    int no_bios;                /* --no-bios */
 };
 
 /* A session.  Its state is private to src/ui/session/ (session_priv.h). */

@@ -2,6 +2,7 @@
  * Front ends see only struct session's opaque pointer (session.h). */
 #ifndef SCOUT_UI_SESSION_PRIV_H
 #define SCOUT_UI_SESSION_PRIV_H
+#include "base/file.h"
 #include "ui/session/session.h"
 #include "trace/trace.h"
 #include "trace/trace_events.h"
@@ -15,6 +16,7 @@ struct session_impl {
     struct vm *vm;
     struct vcpu *cpu;
     struct dev_bus *bus;        /* the devices */
+    struct dev_bios *bios;      /* NULL: no BIOS */
     struct enf *ef;             /* NULL in raw mode */
     struct events events;
     struct trace_writer *trace;
@@ -62,8 +64,9 @@ void session_marks_free(struct session *s);
 void session_marks_reset(struct session_marks *m);
 /* source.c: frees the cached file. */
 void session_source_free(struct session_impl *si);
-/* file.c: a whole file (up to 1 GiB), malloc'ed; NULL with err. */
-uint8_t *session_file_read(const char *path, size_t *len, char *err, size_t errlen);
+/* file.c: a whole file (up to 1 GiB), malloc'ed; NULL with err ("PATH:
+ * why").  flags: BASE_FILE_STREAM when an inherited pipe will do. */
+uint8_t *session_file_read(const char *path, unsigned flags, size_t *len, char *err, size_t errlen);
 /* sha256.c: the hex digest (64 characters and a NUL). */
 void session_sha256_hex(const void *data, size_t len, char out[65]);
 

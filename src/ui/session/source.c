@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/text.h"
+
 #define SOURCE_MAX (64u << 20)
 
 struct session_source {
@@ -27,11 +29,28 @@ static int load(struct session_impl *si, const char *file)
     free(src->line);
     memset(src, 0, sizeof(*src));
     size_t len;
-    uint8_t *text = session_file_read(file, &len, err, sizeof(err));
-    if (!text || len > SOURCE_MAX) {
+    uint8_t *text = session_file_read(file, 0, &len, err, sizeof(err));
+    if (!text || len > SOURCE_MAX || memchr(text, 0, len)) {
+        free(text);
+        return -1;                      /* (with a NUL it is no source file) */
+    }
+    /* The lines as a terminal may show them: CRLF ends a line too, and any
+     * other control is escaped (\xNN), as in every untrusted text. */
+    size_t k = 0;
+    for (size_t i = 0; i < len; i++)
+        if (!(text[i] == '\r' && i + 1 < len && text[i + 1] == '\n'))
+            text[k++] = text[i];
+    text[k] = 0;                        /* (session_file_read leaves room for it) */
+    size_t need = base_escape_text(NULL, 0, (const char *)text, BASE_TEXT_NEWLINE);
+    uint8_t *safe = malloc(need + 1);
+    if (!safe) {
         free(text);
         return -1;
     }
+    base_escape_text((char *)safe, need + 1, (const char *)text, BASE_TEXT_NEWLINE);
+    free(text);
+    text = safe;
+    len = need;
     size_t lines = 1;
     for (size_t i = 0; i < len; i++)
         lines += text[i] == '\n';

@@ -20,6 +20,7 @@
 #include <libelf.h>
 
 #include "base/base.h"
+#include "base/text.h"
 
 /* Offsets past a symbol with no size and no section end (nm text) still
  * shown as <sym+off>. */
@@ -39,29 +40,25 @@ struct line_ent {
 };
 
 struct session_syms {
-    struct sym_ent *sym;        /* sorted by address (globals first at one address) */
-    size_t nsym, capsym;
+    VEC(struct sym_ent) sym;    /* sorted by address (globals first at one address) */
     size_t *by_name;            /* indexes sorted by name */
-    struct line_ent *line;      /* sorted by address */
-    size_t nline, capline;
-    char **file;
-    size_t nfile, capfile;
+    VEC(struct line_ent) line;  /* sorted by address */
+    VEC(char *) file;
     char source[512];           /* what was loaded, for messages */
 };
 
 /* ── building ───────────────────────────────────────────────────────── */
 
-static int grow(void **v, size_t *cap, size_t n, size_t size)
+/* A name from the file, made safe to print: symbol and file names are the
+ * guest's bytes, and control sequences in them must not reach a terminal
+ * (kept escaped, \xNN: what every front end shows and matches). */
+static char *safe_copy(const char *name)
 {
-    if (n < *cap)
-        return 0;
-    size_t nc = *cap ? *cap * 2 : 64;
-    void *p = realloc(*v, nc * size);
-    if (!p)
-        return -1;
-    *v = p;
-    *cap = nc;
-    return 0;
+    size_t n = base_escape_text(NULL, 0, name, 0);
+    char *copy = malloc(n + 1);
+    if (copy)
+        base_escape_text(copy, n + 1, name, 0);
+    return copy;
 }
 
 static int add_sym(struct session_syms *t, const char *name, uint64_t addr, uint64_t size, uint64_t end, int func,
@@ -69,26 +66,26 @@ static int add_sym(struct session_syms *t, const char *name, uint64_t addr, uint
 {
     if (!*name || name[0] == '$' || strncmp(name, ".L", 2) == 0)
         return 0;
-    if (grow((void **)&t->sym, &t->capsym, t->nsym, sizeof(*t->sym)) != 0)
+    if (VEC_RESERVE(&t->sym, t->sym.n + 1) != 0)
         return -1;
-    char *copy = strdup(name);
+    char *copy = safe_copy(name);
     if (!copy)
         return -1;
-    t->sym[t->nsym++] = (struct sym_ent){ copy, addr, size, end, func, global };
+    t->sym.v[t->sym.n++] = (struct sym_ent){ copy, addr, size, end, func, global };
     return 0;
 }
 
 static unsigned add_file(struct session_syms *t, const char *name)
 {
-    for (size_t i = 0; i < t->nfile; i++)
-        if (strcmp(t->file[i], name) == 0)
+    for (size_t i = 0; i < t->file.n; i++)
+        if (strcmp(t->file.v[i], name) == 0)
             return (unsigned)i;
-    if (grow((void **)&t->file, &t->capfile, t->nfile, sizeof(*t->file)) != 0)
+    if (VEC_RESERVE(&t->file, t->file.n + 1) != 0)
         return UINT32_MAX;
-    t->file[t->nfile] = strdup(name);
-    if (!t->file[t->nfile])
+    t->file.v[t->file.n] = safe_copy(name);
+    if (!t->file.v[t->file.n])
         return UINT32_MAX;
-    return (unsigned)t->nfile++;
+    return (unsigned)t->file.n++;
 }
 
 static const struct session_syms *order_ctx;
@@ -107,7 +104,7 @@ static int sym_cmp(const void *a, const void *b)
 
 static int name_cmp(const void *a, const void *b)
 {
-    const struct sym_ent *x = &order_ctx->sym[*(const size_t *)a], *y = &order_ctx->sym[*(const size_t *)b];
+    const struct sym_ent *x = &order_ctx->sym.v[*(const size_t *)a], *y = &order_ctx->sym.v[*(const size_t *)b];
     int c = strcmp(x->name, y->name);
     if (c)
         return c;
@@ -125,19 +122,19 @@ static int line_cmp(const void *a, const void *b)
 /* Sorts, and indexes by name. */
 static int finish(struct session_syms *t)
 {
-    if (t->nsym)
-        qsort(t->sym, t->nsym, sizeof(*t->sym), sym_cmp);
-    if (t->nline)
-        qsort(t->line, t->nline, sizeof(*t->line), line_cmp);
+    if (t->sym.n)
+        qsort(t->sym.v, t->sym.n, sizeof(*t->sym.v), sym_cmp);
+    if (t->line.n)
+        qsort(t->line.v, t->line.n, sizeof(*t->line.v), line_cmp);
     free(t->by_name);
-    t->by_name = malloc((t->nsym ? t->nsym : 1) * sizeof(*t->by_name));
+    t->by_name = malloc((t->sym.n ? t->sym.n : 1) * sizeof(*t->by_name));
     if (!t->by_name)
         return -1;
-    for (size_t i = 0; i < t->nsym; i++)
+    for (size_t i = 0; i < t->sym.n; i++)
         t->by_name[i] = i;
     order_ctx = t;
-    if (t->nsym)
-        qsort(t->by_name, t->nsym, sizeof(*t->by_name), name_cmp);
+    if (t->sym.n)
+        qsort(t->by_name, t->sym.n, sizeof(*t->by_name), name_cmp);
     order_ctx = NULL;
     return 0;
 }
@@ -224,11 +221,11 @@ static int elf_lines(struct session_syms *t, Elf *elf)
                 last_file = add_file(t, path);
                 last_src = src;
             }
-            if (last_file == UINT32_MAX || grow((void **)&t->line, &t->capline, t->nline, sizeof(*t->line)) != 0) {
+            if (last_file == UINT32_MAX || VEC_RESERVE(&t->line, t->line.n + 1) != 0) {
                 rc = -1;
                 break;
             }
-            t->line[t->nline++] = (struct line_ent){ a, last_file, (unsigned)ln, stmt, end };
+            t->line.v[t->line.n++] = (struct line_ent){ a, last_file, (unsigned)ln, stmt, end };
         }
     }
     dwarf_end(dw);
@@ -280,14 +277,14 @@ void session_syms_free(struct session_syms *t)
 {
     if (!t)
         return;
-    for (size_t i = 0; i < t->nsym; i++)
-        free(t->sym[i].name);
-    for (size_t i = 0; i < t->nfile; i++)
-        free(t->file[i]);
-    free(t->sym);
+    for (size_t i = 0; i < t->sym.n; i++)
+        free(t->sym.v[i].name);
+    for (size_t i = 0; i < t->file.n; i++)
+        free(t->file.v[i]);
+    VEC_FREE(&t->sym);
     free(t->by_name);
-    free(t->line);
-    free(t->file);
+    VEC_FREE(&t->line);
+    VEC_FREE(&t->file);
     free(t);
 }
 
@@ -340,11 +337,11 @@ static const struct session_syms *syms(const struct session *s) { return s->impl
 
 const char *session_symbols_source(const struct session *s)
 {
-    return syms(s) && (syms(s)->nsym || syms(s)->nline) ? syms(s)->source : "";
+    return syms(s) && (syms(s)->sym.n || syms(s)->line.n) ? syms(s)->source : "";
 }
 
-size_t session_sym_count(const struct session *s) { return syms(s) ? syms(s)->nsym : 0; }
-int session_have_lines(const struct session *s) { return syms(s) && syms(s)->nline; }
+size_t session_sym_count(const struct session *s) { return syms(s) ? syms(s)->sym.n : 0; }
+int session_have_lines(const struct session *s) { return syms(s) && syms(s)->line.n; }
 
 static void fill(const struct sym_ent *e, struct session_sym *out)
 {
@@ -357,36 +354,36 @@ static void fill(const struct sym_ent *e, struct session_sym *out)
 int session_sym_get(const struct session *s, size_t i, struct session_sym *out)
 {
     const struct session_syms *t = syms(s);
-    if (!t || i >= t->nsym)
+    if (!t || i >= t->sym.n)
         return -1;
-    fill(&t->sym[i], out);
+    fill(&t->sym.v[i], out);
     return 0;
 }
 
 int session_sym_lookup(const struct session *s, const char *name, struct session_sym *out)
 {
     const struct session_syms *t = syms(s);
-    size_t lo = 0, hi = t ? t->nsym : 0;
+    size_t lo = 0, hi = t ? t->sym.n : 0;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (strcmp(t->sym[t->by_name[mid]].name, name) < 0)
+        if (strcmp(t->sym.v[t->by_name[mid]].name, name) < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    if (!t || lo == t->nsym || strcmp(t->sym[t->by_name[lo]].name, name) != 0)
+    if (!t || lo == t->sym.n || strcmp(t->sym.v[t->by_name[lo]].name, name) != 0)
         return -1;
-    fill(&t->sym[t->by_name[lo]], out);   /* the global one first when a name repeats */
+    fill(&t->sym.v[t->by_name[lo]], out);   /* the global one first when a name repeats */
     return 0;
 }
 
 int session_sym_at(const struct session *s, uint64_t addr, struct session_sym *out, uint64_t *off)
 {
     const struct session_syms *t = syms(s);
-    size_t lo = 0, hi = t ? t->nsym : 0;
+    size_t lo = 0, hi = t ? t->sym.n : 0;
     while (lo < hi) {                   /* first symbol above addr */
         size_t mid = (lo + hi) / 2;
-        if (t->sym[mid].addr <= addr)
+        if (t->sym.v[mid].addr <= addr)
             lo = mid + 1;
         else
             hi = mid;
@@ -394,12 +391,12 @@ int session_sym_at(const struct session *s, uint64_t addr, struct session_sym *o
     /* the nearest below whose span holds addr; at one address the first
      * (global) one */
     for (size_t i = lo; i-- > 0;) {
-        uint64_t a = t->sym[i].addr;
-        while (i > 0 && t->sym[i - 1].addr == a)
+        uint64_t a = t->sym.v[i].addr;
+        while (i > 0 && t->sym.v[i - 1].addr == a)
             i--;
-        for (size_t k = i; k < t->nsym && t->sym[k].addr == a; k++)
-            if (addr < t->sym[k].end) {
-                fill(&t->sym[k], out);
+        for (size_t k = i; k < t->sym.n && t->sym.v[k].addr == a; k++)
+            if (addr < t->sym.v[k].end) {
+                fill(&t->sym.v[k], out);
                 *off = addr - a;
                 return 0;
             }
@@ -428,21 +425,21 @@ size_t session_sym_format(const struct session *s, uint64_t addr, char *buf, siz
 int session_line_at(const struct session *s, uint64_t addr, struct session_line *out)
 {
     const struct session_syms *t = syms(s);
-    size_t lo = 0, hi = t ? t->nline : 0;
+    size_t lo = 0, hi = t ? t->line.n : 0;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (t->line[mid].addr <= addr)
+        if (t->line.v[mid].addr <= addr)
             lo = mid + 1;
         else
             hi = mid;
     }
-    if (!t || lo == 0 || t->line[lo - 1].end_seq)
+    if (!t || lo == 0 || t->line.v[lo - 1].end_seq)
         return -1;
-    const struct line_ent *l = &t->line[lo - 1];
-    out->file = t->file[l->file];
+    const struct line_ent *l = &t->line.v[lo - 1];
+    out->file = t->file.v[l->file];
     out->line = l->line;
     out->start = l->addr;
-    out->end = lo < t->nline ? t->line[lo].addr : l->addr + 1;
+    out->end = lo < t->line.n ? t->line.v[lo].addr : l->addr + 1;
     return 0;
 }
 
@@ -462,15 +459,15 @@ int session_line_addr(const struct session *s, const char *file, unsigned line, 
     const struct session_syms *t = syms(s);
     unsigned best_line = 0;
     uint64_t best = 0;
-    for (size_t i = 0; t && i < t->nline; i++) {
-        const struct line_ent *l = &t->line[i];
-        if (l->end_seq || !l->stmt || l->line < line || (file && !file_matches(t->file[l->file], file)))
+    for (size_t i = 0; t && i < t->line.n; i++) {
+        const struct line_ent *l = &t->line.v[i];
+        if (l->end_seq || !l->stmt || l->line < line || (file && !file_matches(t->file.v[l->file], file)))
             continue;
         if (!best_line || l->line < best_line || (l->line == best_line && l->addr < best)) {
             best_line = l->line;
             best = l->addr;
             if (full)
-                *full = t->file[l->file];
+                *full = t->file.v[l->file];
         }
     }
     if (!best_line)
@@ -482,7 +479,7 @@ int session_line_addr(const struct session *s, const char *file, unsigned line, 
 long session_symbols_load(struct session *s, const char *path, char *err, size_t errlen)
 {
     size_t n;
-    uint8_t *buf = session_file_read(path, &n, err, errlen);
+    uint8_t *buf = session_file_read(path, BASE_FILE_STREAM, &n, err, errlen);
     if (!buf)
         return -1;
     struct session_syms *t = session_syms_load(path, buf, n, 0, err, errlen);
@@ -491,5 +488,5 @@ long session_symbols_load(struct session *s, const char *path, char *err, size_t
         return -1;
     session_syms_free(s->impl->syms);
     s->impl->syms = t;
-    return (long)t->nsym;
+    return (long)t->sym.n;
 }

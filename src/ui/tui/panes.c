@@ -544,17 +544,17 @@ static void draw_pages(struct tui *t, struct tui_canvas *c, struct rect r, uint6
     }
     int wide = r.w >= 44, medium = r.w >= 20;
     if (wide)
-        title(c, r, "pages (%zu) scanned       virt   exits inval dwrite", t->npages);
+        title(c, r, "pages (%zu) scanned       virt   exits inval dwrite", t->pages.n);
     else
-        title(c, r, medium ? "pages (%zu) scan exits inval" : "page scn x i", t->npages);
+        title(c, r, medium ? "pages (%zu) scan exits inval" : "page scn x i", t->pages.n);
     int rows = r.h - 1;
     /* keep the current page visible: start so that it is in the window */
     size_t first = 0;
-    for (size_t i = 0; i < t->npages; i++)
-        if (t->pages[i].page == cur_page && (int)i >= rows)
+    for (size_t i = 0; i < t->pages.n; i++)
+        if (t->pages.v[i].page == cur_page && (int)i >= rows)
             first = i - (size_t)rows + 1;
-    for (int k = 0; k < rows && first + (size_t)k < t->npages; k++) {
-        const struct tui_page *p = &t->pages[first + (size_t)k];
+    for (int k = 0; k < rows && first + (size_t)k < t->pages.n; k++) {
+        const struct tui_page *p = &t->pages.v[first + (size_t)k];
         unsigned sc = 0, vi = 0;
         int alive = 0;
         for (size_t i = 0; i < live; i++)

@@ -27,6 +27,7 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
+#include "base/base.h"
 #include "ui/cli/command.h"
 #include "ui/guard/guard.h"
 
@@ -320,19 +321,14 @@ static void on_line(char *line)
 }
 
 /* completion through the command framework */
-struct comp { char **v; size_t n, cap; };
+/* readline's list: v[0] the common prefix, v[1..n] the candidates, NULL */
+typedef VEC(char *) comp_list;
 
 static void comp_cb(void *arg, const char *cand)
 {
-    struct comp *c = arg;
-    if (c->n + 2 >= c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 16;
-        char **v = realloc(c->v, cap * sizeof(*v));
-        if (!v)
-            return;
-        c->v = v;
-        c->cap = cap;
-    }
+    comp_list *c = arg;
+    if (VEC_RESERVE(c, c->n + 3) != 0)      /* v[0], this one, the NULL */
+        return;
     char *d = strdup(cand);
     if (d)
         c->v[1 + c->n++] = d;
@@ -342,7 +338,7 @@ static char **attempt_completion(const char *text, int start, int end)
 {
     (void)text;
     rl_attempted_completion_over = 1;
-    struct comp c = {0};
+    comp_list c = {0};
     size_t ws = (size_t)start;
     cmd_complete(g_tui->ctx, rl_line_buffer, (size_t)end, &ws, comp_cb, &c);
     if (!c.n) {

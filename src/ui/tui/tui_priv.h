@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "base/base.h"
 #include "trace/trace_events.h"
 #include "ui/session/session.h"
 #include "ui/tui/tui.h"
@@ -91,8 +92,7 @@ struct tui {
     char con_partial[512];
     size_t con_plen;
 
-    struct tui_page *pages;
-    size_t npages, cap_pages;
+    VEC(struct tui_page) pages;    /* sorted by page */
 
     /* where the map looks: the page of the last scan / write event, until
      * RIP moves */

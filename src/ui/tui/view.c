@@ -31,29 +31,23 @@ double tui_now(void)
 
 int tui_page_note(struct tui *t, uint64_t page, int inval, int dwrite, int exits)
 {
-    size_t lo = 0, hi = t->npages;
+    size_t lo = 0, hi = t->pages.n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (t->pages[mid].page < page) lo = mid + 1;
+        if (t->pages.v[mid].page < page) lo = mid + 1;
         else hi = mid;
     }
-    if (lo == t->npages || t->pages[lo].page != page) {
-        if (t->npages == t->cap_pages) {
-            size_t cap = t->cap_pages ? t->cap_pages * 2 : 16;
-            struct tui_page *p = realloc(t->pages, cap * sizeof(*p));
-            if (!p)
-                return -1;
-            t->pages = p;
-            t->cap_pages = cap;
-        }
-        memmove(&t->pages[lo + 1], &t->pages[lo], (t->npages - lo) * sizeof(*t->pages));
-        t->npages++;
-        memset(&t->pages[lo], 0, sizeof(*t->pages));
-        t->pages[lo].page = page;
+    if (lo == t->pages.n || t->pages.v[lo].page != page) {
+        if (VEC_RESERVE(&t->pages, t->pages.n + 1) != 0)
+            return -1;
+        memmove(&t->pages.v[lo + 1], &t->pages.v[lo], (t->pages.n - lo) * sizeof(*t->pages.v));
+        t->pages.n++;
+        memset(&t->pages.v[lo], 0, sizeof(*t->pages.v));
+        t->pages.v[lo].page = page;
     }
-    t->pages[lo].invalidations += (unsigned long)inval;
-    t->pages[lo].data_writes += (unsigned long)dwrite;
-    t->pages[lo].exits += (unsigned long)exits;
+    t->pages.v[lo].invalidations += (unsigned long)inval;
+    t->pages.v[lo].data_writes += (unsigned long)dwrite;
+    t->pages.v[lo].exits += (unsigned long)exits;
     return 0;
 }
 
@@ -267,6 +261,5 @@ void tui_view_fini(struct tui *t)
     tui_ring_free(&t->out);
     tui_ring_free(&t->con);
     tui_ring_free(&t->important);
-    free(t->pages);
-    t->pages = NULL;
+    VEC_FREE(&t->pages);
 }
