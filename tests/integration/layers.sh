@@ -24,7 +24,7 @@ layer_of() {        # top folder under src/ -> rank
         base) echo 0 ;; prescan) echo 1 ;; monitor) echo 2 ;; trace) echo 3 ;; ui) echo 4 ;; *) echo -1 ;;
     esac
 }
-FRONT_ENDS="cli commands tui plugin batch demo guard"
+FRONT_ENDS="cli commands tui plugin batch demo guard gdbstub"
 
 # ── includes ──────────────────────────────────────────────────────────────
 bad=0 nfiles=0
@@ -92,6 +92,7 @@ prefixes_of() {     # unit -> allowed prefixes (a trailing $ means the exact nam
         ui/tui/*) echo "tui_" ;;
         ui/plugin/*) echo "plugin_ plugins_ scout_plugin_" ;;
         ui/guard/*) echo "guard_" ;;
+        ui/gdbstub/*) echo "gdbstub_" ;;
         ui/demo/*) echo "demo_" ;;
         ui/batch/*) echo "main$" ;;
         *) echo "" ;;

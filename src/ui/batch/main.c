@@ -6,6 +6,7 @@
 #include "ui/cli/num.h"
 #include "ui/commands/commands.h"
 #include "ui/demo/demo_guest.h"
+#include "ui/gdbstub/gdbstub.h"
 #include "ui/guard/guard.h"
 #include "ui/plugin/plugin.h"
 #include "ui/cli/script.h"
@@ -28,6 +29,7 @@ enum { EXIT_CLEAN = 0, EXIT_SCOUT_ERROR = 2, EXIT_GUEST_CRASH = 4, EXIT_TIMEOUT 
  * (Ctrl-C, --timeout while loading) waits in pending_stop. */
 static struct session *volatile g_session;
 static volatile sig_atomic_t pending_stop;
+static volatile sig_atomic_t sigint_seen;       /* ends a gdb stub's wait */
 
 static void stop_guest(int why)
 {
@@ -42,6 +44,7 @@ static void on_sigint(int sig)
 {
     (void)sig;
     guard_sigint();
+    sigint_seen = 1;
     stop_guest(VM_STOP_INTERRUPTED);
 }
 
@@ -101,6 +104,14 @@ static void usage(FILE *f)
         "  --plugin-timeout SECONDS  a plugin callback running longer ends scout\n"
         "                        (status 2; default %d, 0 = no limit)\n"
         "  --stats               print exit counters on stderr at the end\n"
+        "  --gdb [HOST:]PORT     serve gdb's remote protocol there (HOST default\n"
+        "                        127.0.0.1; PORT 0: any free port, printed); the guest\n"
+        "                        runs until a debugger attaches (one at a time)\n"
+        "  -s                    same as --gdb 1234\n"
+        "  -S                    with --gdb/-s: do not start the guest until the\n"
+        "                        debugger continues it\n"
+        "  --gdb-arch ARCH       the register file gdb is served: x86-64 (default),\n"
+        "                        i386 (32-bit guests), i8086 (i386's, 16-bit code)\n"
         "  --plugin PATH[,ARG=VAL...]  load a plugin (repeatable); a bare NAME that is\n"
         "                        not a file here is NAME.so from the installed plugins\n"
         "  --version             print the version and what the host probe found\n"
@@ -189,6 +200,7 @@ static int front_open(struct front *f, struct session *s, struct plugins *plugin
     if (!(f->ctx = cmd_ctx_new())) { eprint("out of memory"); return -1; }
     if (!(f->cm = commands_new(f->ctx, s))) { eprint("cannot register the commands"); return -1; }
     if (plugins_attach_commands(plugins, f->ctx) < 0) { eprint("cannot register the plugin commands"); return -1; }
+    if (gdbstub_register_commands(f->ctx, s) < 0) { eprint("cannot register the gdbserver command"); return -1; }
     commands_set_stats_hook(f->cm, plugin_stats, plugins);
     return 0;
 }
@@ -260,7 +272,43 @@ struct run_plan {
     const struct cmd_item *items;
     int nitems, batch, stats;
     double timeout;
+    const char *gdb;            /* --gdb [HOST:]PORT, or NULL */
+    const char *gdb_arch;       /* --gdb-arch */
+    int gdb_wait;               /* -S */
 };
+
+/* ── the gdb stub's hooks (monitor CMD: gdbstub_monitor_ctx) ── */
+static int gdb_must_end(void *arg)
+{
+    (void)arg;
+    return guard_timed_out() ? EXIT_TIMEOUT : sigint_seen ? EXIT_SIGINT : 0;
+}
+
+static void gdb_settled(void *arg)
+{
+    (void)arg;
+    guard_settled();
+}
+
+/* --gdb: the guest under a gdb stub until it ends or gdb kills it. */
+static int run_gdb(struct session *s, struct front *f, const struct run_plan *rp)
+{
+    char err[512];
+    if (session_prepare(s, err, sizeof err) < 0) { eprint("%s", err); return EXIT_SCOUT_ERROR; }
+    struct gdbstub_hooks h = { f->ctx, gdbstub_monitor_ctx, gdb_must_end, gdb_settled };
+    struct gdbstub *g = gdbstub_open(s, rp->gdb, rp->gdb_arch, &h, err, sizeof err);
+    if (!g) { eprint("--gdb %s", err); return EXIT_SCOUT_ERROR; }
+    eprint("gdb stub listening on %s%s", gdbstub_where(g), rp->gdb_wait ? "; the guest waits for it" : "");
+    guard_phase("serving gdb");
+    int rc = gdbstub_serve(g, rp->gdb_wait ? GDBSTUB_WAIT : 0);
+    gdbstub_close(g);
+    guard_settled();
+    fflush(stdout);
+    const struct vm_stop *st = session_last_stop(s);
+    if (session_ended(s) && st->why != VM_STOP_EXIT_DEVICE)
+        eprint("%s", st->message);
+    return rc;
+}
 
 /* The commands or the TUI, or a plain run to the guest's end.  Returns
  * the exit status. */
@@ -268,6 +316,14 @@ static int run(struct session *s, struct front *f, const struct run_plan *rp, st
 {
     char err[512];
     set_session(s);
+    if (rp->gdb) {
+        int rc = run_gdb(s, f, rp);
+        set_session(NULL);
+        guard_phase("finishing");
+        if (rp->stats)
+            print_stats(s, plugins);
+        return rc;
+    }
     /* the TUI: a terminal on both ends, no -x/-ex, no --batch */
     int have_tui = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
     if (rp->nitems || (!rp->batch && have_tui)) {
@@ -311,7 +367,7 @@ static int scout_main(int argc, char **argv)
     enum { O_RAW = 256, O_MEM, O_CPL, O_FORMAT, O_MODE, O_LOAD, O_ENTRY, O_CMDLINE, O_MODULE, O_TIMEOUT,
            O_STATS, O_VERSION, O_HELP, O_DEPTH, O_TRACE, O_TRACE_TIMES, O_POKE, O_MAX_MEMSLOTS,
            O_X, O_EX, O_BATCH, O_PLUGIN, O_LIST_COMMANDS, O_PLUGIN_TIMEOUT, O_SYMBOLS, O_TRACE_SYMBOLS, O_DEVICE,
-           O_DISK, O_KEYS, O_NO_BIOS };
+           O_DISK, O_KEYS, O_NO_BIOS, O_GDB, O_GDB_DEFAULT, O_GDB_WAIT, O_GDB_ARCH };
     static const struct option opts[] = {
         { "raw", no_argument, 0, O_RAW }, { "mem", required_argument, 0, O_MEM },
         { "cpl", required_argument, 0, O_CPL }, { "format", required_argument, 0, O_FORMAT },
@@ -329,6 +385,9 @@ static int scout_main(int argc, char **argv)
         { "symbols", required_argument, 0, O_SYMBOLS }, { "trace-symbols", no_argument, 0, O_TRACE_SYMBOLS },
         { "disk", required_argument, 0, O_DISK }, { "keys", required_argument, 0, O_KEYS },
         { "no-bios", no_argument, 0, O_NO_BIOS },
+        /* QEMU's -s and -S: exact matches win over long-option prefixes */
+        { "gdb", required_argument, 0, O_GDB }, { "s", no_argument, 0, O_GDB_DEFAULT },
+        { "S", no_argument, 0, O_GDB_WAIT }, { "gdb-arch", required_argument, 0, O_GDB_ARCH },
         { 0, 0, 0, 0 },
     };
     if (argc >= 2 && strcmp(argv[1], "trace") == 0)
@@ -346,6 +405,8 @@ static int scout_main(int argc, char **argv)
     int nitems = 0, batch = 0;
     const char *plugin_specs[PLUGINS_MAX];     /* --plugin, loaded after session_open */
     int nplugins = 0;
+    const char *gdb = NULL, *gdb_arch = NULL;
+    int gdb_wait = 0;
     opterr = 0;
     /* _only: gdb-style single-dash long options (-ex, -x, -batch) */
     while ((c = getopt_long_only(argc, argv, "h", opts, NULL)) != -1) {
@@ -445,6 +506,22 @@ static int scout_main(int argc, char **argv)
         case O_DISK: so.disk = optarg; break;
         case O_KEYS: so.keys = optarg; break;
         case O_NO_BIOS: so.no_bios = 1; break;
+        case O_GDB: {
+            char host[256], perr[256];
+            unsigned port;
+            if (gdbstub_parse_addr(optarg, host, sizeof host, &port, perr, sizeof perr) < 0) {
+                eprint("--gdb %s: %s", optarg, perr);
+                return EXIT_SCOUT_ERROR;
+            }
+            gdb = optarg;
+            break;
+        }
+        case O_GDB_DEFAULT: gdb = "1234"; break;
+        case O_GDB_WAIT: gdb_wait = 1; break;
+        case O_GDB_ARCH:
+            if (!gdbstub_arch_known(optarg)) { eprint("--gdb-arch %s: must be x86-64, i386 or i8086", optarg); return EXIT_SCOUT_ERROR; }
+            gdb_arch = optarg;
+            break;
         case O_VERSION: print_version(); return 0;
         case O_HELP: case 'h': usage(stdout); return 0;
         case O_LIST_COMMANDS: return list_commands();
@@ -474,6 +551,9 @@ static int scout_main(int argc, char **argv)
         lo->path = argv[optind];
     }
     if (lo->format == LOADER_FLAT && !lo->mode) { eprint("%s: flat binary: --mode real|prot32|long64 is required", lo->path); return EXIT_SCOUT_ERROR; }
+    if (gdb_arch && !gdb) { eprint("--gdb-arch is for the gdb stub: give --gdb [HOST:]PORT or -s too"); return EXIT_SCOUT_ERROR; }
+    if (gdb_wait && !gdb) { eprint("-S waits for gdb: give --gdb [HOST:]PORT or -s too"); return EXIT_SCOUT_ERROR; }
+    if (gdb && nitems) { eprint("--gdb cannot be combined with -x/-ex (gdb's monitor command runs scout's commands)"); return EXIT_SCOUT_ERROR; }
     if (so.raw && npokes) { eprint("--poke needs scanning (not --raw)"); return EXIT_SCOUT_ERROR; }
     so.pokes = pokes;
     so.npokes = (size_t)npokes;
@@ -512,7 +592,7 @@ static int scout_main(int argc, char **argv)
         if (plugins_load(plugins, plugin_specs[i], err, sizeof err) < 0)
             eprint("%s", err);
     if (!rc)
-        rc = run(&s, &f, &(struct run_plan){ items, nitems, batch, stats, timeout }, plugins);
+        rc = run(&s, &f, &(struct run_plan){ items, nitems, batch, stats, timeout, gdb, gdb_arch, gdb_wait }, plugins);
     plugins_free(plugins);      /* exit callbacks (files written) before the session goes */
     front_close(&f);
     if (session_trace_stop(&s, err, sizeof err) < 0) {

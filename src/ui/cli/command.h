@@ -124,6 +124,8 @@ typedef void (*cmd_output_fn)(void *arg, enum cmd_stream stream,
                               const char *text, size_t len);
 /* Default sink: CMD_OUT to stdout, CMD_ERR to stderr.  fn NULL restores it. */
 void cmd_set_output(struct cmd_ctx *ctx, cmd_output_fn fn, void *arg);
+/* The sink now (to put it back after capturing a command's output). */
+void cmd_get_output(const struct cmd_ctx *ctx, cmd_output_fn *fn, void **arg);
 
 void cmd_write(struct cmd_ctx *ctx, const char *text, size_t len);
 void cmd_printf(struct cmd_ctx *ctx, const char *fmt, ...)

@@ -26,6 +26,12 @@ void cmd_set_output(struct cmd_ctx *ctx, cmd_output_fn fn, void *arg)
     ctx->out_arg = fn ? arg : NULL;
 }
 
+void cmd_get_output(const struct cmd_ctx *ctx, cmd_output_fn *fn, void **arg)
+{
+    *fn = ctx->out;
+    *arg = ctx->out_arg;
+}
+
 /* To the sink, and to the log file while `set logging` is on (only to
  * the file with `set logging redirect on`, errors excepted). */
 static void emit(struct cmd_ctx *ctx, enum cmd_stream stream, const char *text, size_t len)

@@ -245,6 +245,11 @@ void session_cancel_interrupt(struct session *s)
     }
 }
 
+int session_interrupt_pending(const struct session *s)
+{
+    return s && s->impl && s->impl->vm && s->impl->interrupt_pending;
+}
+
 void session_set_tick(struct session *s, void (*fn)(void *ctx), void *ctx)
 {
     s->impl->tick = fn;

@@ -136,6 +136,10 @@ int  session_step(struct session *s, struct vm_stop *stop);
 void session_interrupt(struct session *s, int why);
 /* Forgets an interrupt nobody took (a front end's command ended first). */
 void session_cancel_interrupt(struct session *s);
+/* 1 while an interrupt is asked and no run or step took it yet (a front
+ * end that waits on something else than the guest, e.g. the gdb stub on
+ * its socket, stops waiting). */
+int  session_interrupt_pending(const struct session *s);
 /* Runs the tick hook if a tick was asked for (session_request_tick) while
  * no session_run was there to take it: a front end's loop of many steps
  * calls this between them, so the screen follows. */
