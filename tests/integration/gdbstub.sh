@@ -113,7 +113,7 @@ expect_match gdb_ctrl_c 'Program received signal SIGINT, Interrupt.*\$2 = 0x1000
 stub_wait; expect_eq gdb_ctrl_c_kill_status 0 "$SRC"
 
 # ── real mode: 64-bit register file, addresses are linear ──
-stub -S "$BOOT"
+stub -S --gdb-arch x86-64 "$BOOT"
 g -ex stepi -ex stepi -ex 'p/x $pc' -ex 'p/x $cs' -ex 'break *0x7c10' -ex c -ex 'p/x $pc' -ex 'x/1xb 0x7c10' \
   -ex delete -ex c
 expect_match gdb_real_stepi '\$1 = 0x7c03' "$OUT"
@@ -134,6 +134,16 @@ expect_match gdb_i8086_set_eax 'rax +0x1234 ' "$OUT"
 stub_wait; expect_eq gdb_i8086_kill 0 "$SRC"
 err=$(timeout --foreground 10 "$SCOUT" --gdb 0 --gdb-arch z80 "$BOOT" 2>&1); rc=$?
 expect_eq gdb_option_bad_arch "2 scout: --gdb-arch z80: must be x86-64, i386 or i8086" "$rc $err"
+
+# ── with no --gdb-arch, the mode the guest starts in picks it ──
+stub -S "$BOOT"
+g -ex 'x/2i $pc' -ex kill
+expect_match gdb_default_arch_real_16bit $'0x7c01:\txor    %ax,%ax' "$OUT"
+stub_wait
+stub -S "$GUESTS/serial.elf32"
+g -ex 'info registers eip' -ex kill "$GUESTS/serial.elf32"
+expect_match gdb_default_arch_i386 'eip +0x100000 +0x100000 <_start>' "$OUT"
+stub_wait
 
 # ── a 32-bit ELF guest with its symbols: i386's register file ──
 stub -S --gdb-arch i386 "$GUESTS/serial.elf32"
@@ -210,7 +220,7 @@ if readme_stub readme_gdb_example "$DBG"; then
     expect_eq readme_gdb_listening "scout: gdb stub listening on 127.0.0.1:1234; the guest waits for it" "$(head -1 "$T/serr")"
     stub_wait
 fi
-if readme_stub readme_i8086_example --gdb-arch i8086 "$BOOT"; then
+if readme_stub readme_i8086_example "$BOOT"; then
     OUT=$(timeout --foreground 30 gdb -batch -nx -ex 'target remote :1234' -ex 'break *0x7c10' -ex c -ex 'x/2i $pc' -ex kill 2>&1)
     expect_match readme_i8086_example $'=> 0x7c10:\tlods   %ds:\\(%si\\),%al\n   0x7c11:\ttest   %al,%al' "$OUT"
     stub_wait

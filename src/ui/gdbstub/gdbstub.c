@@ -893,7 +893,10 @@ struct gdbstub *gdbstub_open(struct session *s, const char *spec, const char *ar
 {
     char host[256], ports[8];
     unsigned port;
-    const struct gdbstub_target *t = gdbstub_target_find(arch ? arch : "x86-64");
+    /* No arch given: the guest's mode now (gdb cannot switch later). */
+    int mode = session_mode(s);
+    const char *dflt = mode == 16 ? "i8086" : mode == 32 ? "i386" : "x86-64";
+    const struct gdbstub_target *t = gdbstub_target_find(arch ? arch : dflt);
     if (serving) {
         snprintf(err, errlen, "a gdb stub is serving already");
         return NULL;

@@ -80,7 +80,8 @@ struct gdbstub;
 int  gdbstub_parse_addr(const char *spec, char *host, size_t hostlen, unsigned *port, char *err, size_t errlen);
 /* "x86-64", "i386" or "i8086" (i386's registers, 16-bit code): 1, else 0. */
 int  gdbstub_arch_known(const char *arch);
-/* Listens on spec, serving arch's register file (NULL: x86-64).  NULL
+/* Listens on spec, serving arch's register file (NULL: the one for the
+ * mode the guest is in now: i8086, i386 or x86-64).  NULL
  * with err ("cannot listen on ...: why"). */
 struct gdbstub *gdbstub_open(struct session *s, const char *spec, const char *arch,
                              const struct gdbstub_hooks *h, char *err, size_t errlen);
