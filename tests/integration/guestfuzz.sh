@@ -6,7 +6,9 @@
 source "$TOP/tests/lib.sh"
 require_kvm guestfuzz
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-REGRESS=""
+# 1796071582045: INT3 run in place at CPL 0 with no #BP gate: the triple
+# fault's state kept the RF scout had set (raw: clear)
+REGRESS="1796071582045:1796071582046"
 for range in 0:60 $REGRESS; do
     out=$(python3 "$TOP/tests/fuzz/guestfuzz.py" --scout "$SCOUT" --seeds "$range" --out "$T" 2>&1); rc=$?
     expect_eq "guestfuzz seeds $range" 0 "$rc"

@@ -42,6 +42,7 @@ static void resume_with_rf(struct enf *ef, uint64_t linear)
         c.regs.rflags |= X86_RFLAGS_RF;
         if (vcpu_set_regs(ef->cpu, &c.regs) != 0)
             enf_fail(ef, "cannot set RFLAGS.RF");
+        ef->rf_runs = vcpu_get_stats(ef->cpu)->runs;
     }
 }
 
