@@ -124,24 +124,12 @@ static int unprotect_frames(struct enf *ef, const struct cpu_view *c)
     return 0;
 }
 
-/* A shutdown in the run right after scout resumed with RF set (loop.c;
- * RIP may be past the instruction: INT3's #BP is a trap): RF is scout's,
- * not the guest's -- raw, the CPU would not have it --, and goes before
- * the state is reported. */
-static void clear_own_rf(struct enf *ef)
+enum vm_hook_result enf_on_shutdown(void *ctx, struct vcpu *cpu)
 {
-    struct cpu_view c;
-    if (!ef->rf_runs || vcpu_get_stats(ef->cpu)->runs > ef->rf_runs + 2 || enf_cpu_load(ef, &c) != 0 ||
-        !(c.regs.rflags & X86_RFLAGS_RF))
-        return;
-    c.regs.rflags &= ~X86_RFLAGS_RF;
-    (void)vcpu_set_regs(ef->cpu, &c.regs);
-}
-
-static enum vm_hook_result shutdown(struct enf *ef)
-{
+    struct enf *ef = ctx;
     struct cpu_view c;
     uint64_t lin;
+    (void)cpu;
     uint64_t gpa;
     if (enf_cpu_load(ef, &c) != 0)
         return VM_HOOK_STOP;
@@ -175,14 +163,4 @@ static enum vm_hook_result shutdown(struct enf *ef)
     ef->step_rip = lin;
     ef->step_io = 0;
     return VM_HOOK_HANDLED;
-}
-
-enum vm_hook_result enf_on_shutdown(void *ctx, struct vcpu *cpu)
-{
-    struct enf *ef = ctx;
-    (void)cpu;
-    enum vm_hook_result r = shutdown(ef);
-    if (r == VM_HOOK_PASS)
-        clear_own_rf(ef);               /* the guest's end, as raw shows it */
-    return r;
 }
