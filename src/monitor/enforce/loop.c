@@ -84,6 +84,7 @@ static enum vm_hook_result on_io(void *ctx, struct vcpu *cpu, uint16_t port, int
     }
     if (ef->stepi == ENF_STEPI_IN_FLIGHT && !(out && port >= DEV_EXIT_PORT && port < DEV_EXIT_PORT + 4))
         ef->stepi = ENF_STEPI_AFTER_IO; /* the stepped instruction's own I/O: stop after it */
+    ef->io_own = 1;                     /* (an instruction's own I/O: it may not be over) */
     return ef->failed ? VM_HOOK_STOP : VM_HOOK_PASS;
 }
 
@@ -145,8 +146,15 @@ static void on_after_exit(void *ctx, struct vcpu *cpu, uint32_t exit_reason)
         enf_step_begin(ef);             /* the step runs now */
     else
         enf_end_step(ef);
-    if (exit_reason != KVM_EXIT_INTERNAL_ERROR && exit_reason != KVM_EXIT_SHUTDOWN)
-        ef->retry_rip = 0;            /* the retried instruction or delivery got through */
+    /* The retried instruction or delivery got through -- not when this
+     * exit is its own port I/O or MMIO, in the middle of it, nor its own
+     * trap hit again (an INSB whose store faults with no handler would be
+     * retried for ever). */
+    int own_io = (exit_reason == KVM_EXIT_IO && ef->io_own) || exit_reason == KVM_EXIT_MMIO;
+    ef->io_own = 0;
+    if (exit_reason != KVM_EXIT_INTERNAL_ERROR && exit_reason != KVM_EXIT_SHUTDOWN && !own_io && ef->retry_rip &&
+        (enf_cpu_load(ef, &c) != 0 || enf_cpu_linear(&c, c.regs.rip) + 1 != ef->retry_rip))
+        ef->retry_rip = 0;
     enf_injected_after_exit(ef, exit_reason);
     /* The run ends at these: nothing will execute at RIP, so nothing to scan. */
     if (exit_reason == KVM_EXIT_HLT || exit_reason == KVM_EXIT_SHUTDOWN ||
