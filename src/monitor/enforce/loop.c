@@ -71,7 +71,8 @@ static enum vm_hook_result on_io(void *ctx, struct vcpu *cpu, uint16_t port, int
                 return VM_HOOK_STOP;
             if (ef->failed || ef->stop_now)
                 return VM_HOOK_STOP;
-            resume_with_rf(ef, cand);
+            if (!(ef->injected.state == 2 && ef->injected.linear == cand))
+                resume_with_rf(ef, cand);   /* (an exception injected here: nothing runs) */
             return VM_HOOK_HANDLED;
         }
     }

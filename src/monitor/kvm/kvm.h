@@ -222,9 +222,6 @@ int vcpu_code_size(struct vcpu *cpu);   /* 16, 32 or 64 (x86_code_size); -1 on e
 int vcpu_cpl(struct vcpu *cpu);         /* 0..3; -1 on error */
 /* One model-specific register (KVM_GET_MSRS).  0, or -1. */
 int vcpu_get_msr(struct vcpu *cpu, uint32_t index, uint64_t *value);
-/* Delivers exception `vector` at the next KVM_RUN, as KVM delivers its
- * own: a fault (any vector but #DB, #BP, #OF, #DF, #MC) sets RFLAGS.RF
- * first, so the frame's image has it.  0, or -1. */
 int vcpu_inject_exception(struct vcpu *cpu, unsigned vector, int has_error, uint32_t error);
 /* Multi-line register dump (x86_format_state of the current state). */
 void vcpu_format_state(struct vcpu *cpu, char *buf, size_t len);

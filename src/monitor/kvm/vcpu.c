@@ -233,18 +233,7 @@ int vcpu_inject_exception(struct vcpu *cpu, unsigned vector, int has_error, uint
         errno = EINVAL;
         return -1;
     }
-    /* KVM's exception_type(): it sets RF for a fault it delivers itself
-     * (one it makes pending); one given to it as injected it does not. */
-    const uint32_t not_fault = 1u << 1 | 1u << 3 | 1u << 4 | 1u << 8 | 1u << 18;
-    if (!(not_fault & (1u << vector))) {
-        struct kvm_regs r;
-        if (vcpu_get_regs(cpu, &r) < 0)
-            return -1;
-        r.rflags |= X86_RFLAGS_RF;
-        if (vcpu_set_regs(cpu, &r) < 0)
-            return -1;
-    }
-    /* The cache (and any pending write-back) stays. */
+    /* Registers are untouched: the cache (and any pending write-back) stays. */
     if (vcpu_ioctl(cpu, KVM_GET_VCPU_EVENTS, &ev) < 0)
         return -1;
     ev.exception.injected = 1;
