@@ -77,14 +77,18 @@ static int add_sym(struct session_syms *t, const char *name, uint64_t addr, uint
 
 static unsigned add_file(struct session_syms *t, const char *name)
 {
+    /* kept escaped, so compared escaped (a copy only for a name that needs it) */
+    char *safe = base_is_text(name, strlen(name), 0) ? NULL : safe_copy(name);
+    const char *key = safe ? safe : name;
     for (size_t i = 0; i < t->file.n; i++)
-        if (strcmp(t->file.v[i], name) == 0)
+        if (strcmp(t->file.v[i], key) == 0) {
+            free(safe);
             return (unsigned)i;
-    if (VEC_RESERVE(&t->file, t->file.n + 1) != 0)
+        }
+    if (VEC_RESERVE(&t->file, t->file.n + 1) != 0 || !(t->file.v[t->file.n] = safe ? safe : safe_copy(name))) {
+        free(safe);
         return UINT32_MAX;
-    t->file.v[t->file.n] = safe_copy(name);
-    if (!t->file.v[t->file.n])
-        return UINT32_MAX;
+    }
     return (unsigned)t->file.n++;
 }
 
