@@ -41,11 +41,10 @@ static void resume_with_rf(struct enf *ef, uint64_t linear)
 {
     struct cpu_view c;
     uint8_t op = 0;
-    (void)enf_emul_read(ef, linear, &op, 1);
-    if (op == 0xcc || op == 0xcd || op == 0xce || op == 0xf1)
+    if (enf_cpu_load(ef, &c) != 0 || enf_cpu_linear(&c, c.regs.rip) != linear || (c.regs.rflags & X86_RFLAGS_RF))
         return;
-    if (enf_cpu_load(ef, &c) == 0 && enf_cpu_linear(&c, c.regs.rip) == linear &&
-        !(c.regs.rflags & X86_RFLAGS_RF)) {
+    (void)enf_emul_read(ef, linear, &op, 1);    /* (read only when RF would be set) */
+    if (op != 0xcc && op != 0xcd && op != 0xce && op != 0xf1) {
         c.regs.rflags |= X86_RFLAGS_RF;
         if (vcpu_set_regs(ef->cpu, &c.regs) != 0)
             enf_fail(ef, "cannot set RFLAGS.RF");

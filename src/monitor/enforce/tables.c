@@ -361,7 +361,7 @@ static void follow_vectors(struct enf *ef, const struct cpu_view *c)
     enf_cpu_to_emul(ef, c, &e);
     e.rflags &= ~X86_RFLAGS_VM;
     for (unsigned v = 0; v < 256 && !ef->failed; v++) {
-        if (!(t->vec_dirty[v / 64] & (1ull << (v % 64))))
+        if (!bit(t->vec_dirty, v))
             continue;
         struct x86_target tg;
         uint64_t gpa;
