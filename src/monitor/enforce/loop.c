@@ -62,11 +62,11 @@ static enum vm_hook_result on_io(void *ctx, struct vcpu *cpu, uint16_t port, int
         uint64_t rip_lin = enf_cpu_linear(&c, c.regs.rip);
         uint64_t cand = ef->io_rip_at_out ? rip_lin : rip_lin - 1, gpa;
         if (gmem_translate(ef->vm, cand, 0, &gpa) == 0 && enf_trap_is_armed(ef->tt, gpa)) {
-            vcpu_complete_io(ef->cpu);
+            uint64_t trap_rip = ef->io_rip_at_out ? c.regs.rip : c.regs.rip - 1;
+            vcpu_out_handled(ef->cpu, cand);    /* (a completion run only where the host needs one) */
             if (enf_cpu_load(ef, &c) != 0)
                 return VM_HOOK_STOP;
-            /* RIP is past the one-byte OUT now, on every host. */
-            if (enf_set_rip(ef, &c, c.regs.rip - 1) != 0 || enf_handle_trap(ef, &c, cand, gpa) != 0)
+            if (enf_set_rip(ef, &c, trap_rip) != 0 || enf_handle_trap(ef, &c, cand, gpa) != 0)
                 return VM_HOOK_STOP;
             if (ef->failed || ef->stop_now)
                 return VM_HOOK_STOP;

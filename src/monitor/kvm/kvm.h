@@ -235,7 +235,7 @@ struct vm_hooks {
     void *ctx;
     /* every KVM_EXIT_IO, before device dispatch; rip as KVM reports it.
      * data holds count * size bytes (fill it for IN).  A hook that changes
-     * RIP must call vcpu_complete_io() first. */
+     * RIP must call vcpu_complete_io() (or vcpu_out_handled()) first. */
     enum vm_hook_result (*io)(void *ctx, struct vcpu *cpu, uint16_t port, int out,
                               int size, uint32_t count, void *data);
     /* a guest write to a page that is read-only to KVM (KVM_EXIT_MMIO write
@@ -265,6 +265,18 @@ struct vm_hooks {
  * instruction's last exit). */
 void vcpu_complete_io(struct vcpu *cpu);
 int  vcpu_exit_pending(const struct vcpu *cpu);
+/* After an exit for a one-byte OUT, KVM may still have to move RIP past
+ * it (at the next KVM_RUN).  What the host needs, from the probe: a
+ * completion run after every OUT (the default); one only when the guest
+ * goes on at the OUT itself (hardware KVM: the skip is made only while
+ * RIP is still there); none (kvm_pvm: RIP is past the OUT at the exit and
+ * nothing is left).  A completion run costs a whole KVM_RUN. */
+enum vcpu_out_completion { VCPU_OUT_COMPLETE_ALWAYS, VCPU_OUT_COMPLETE_AT_OUT, VCPU_OUT_COMPLETE_NEVER };
+void vcpu_set_out_completion(struct vcpu *cpu, enum vcpu_out_completion how);
+/* The client handled this OUT exit itself and sets RIP where the guest
+ * goes on: completes it now, before the next KVM_RUN, or not at all, as
+ * the host needs.  out_linear is the OUT's linear address. */
+void vcpu_out_handled(struct vcpu *cpu, uint64_t out_linear);
 
 struct vm_stop {
     enum { VM_STOP_EXIT_DEVICE, VM_STOP_HLT, VM_STOP_SHUTDOWN, VM_STOP_GUEST_EXCEPTION,
@@ -341,6 +353,8 @@ struct probe_result {
     int sw_breakpoints;     /* 1: KVM_GUESTDBG_USE_SW_BP gives KVM_EXIT_DEBUG on INT3 */
     int single_step;        /* 1: KVM_GUESTDBG_SINGLESTEP gives KVM_EXIT_DEBUG per instruction */
     enum probe_io_rip io_rip;
+    int out_redirect;       /* after an OUT exit, RIP may be set elsewhere with no completion run */
+    int out_done_at_exit;   /* ... and even back on the OUT: KVM has nothing left to do */
     int nr_memslots;        /* KVM_CAP_NR_MEMSLOTS */
     int readonly_mem;       /* KVM_CAP_READONLY_MEM */
     int immediate_exit;     /* KVM_CAP_IMMEDIATE_EXIT */

@@ -25,6 +25,9 @@ struct vcpu {
     volatile sig_atomic_t stop_requested;   /* 0, or VM_STOP_* + 1 */
     struct vcpu_stats stats;
     int exit_pending;          /* a completion run came back with an exit the loop has not handled */
+    enum vcpu_out_completion out_how;   /* what the host needs after an OUT exit (the probe) */
+    int out_lazy;              /* vcpu_out_handled: KVM may still skip the OUT at ... */
+    uint64_t out_lazy_linear;  /* ... this linear RIP */
     /* interrupts and time (intr.c) */
     timer_t kick_timer;        /* sends VCPU_KICK_SIGNAL: KVM_RUN returns */
     int have_kick_timer;
@@ -46,7 +49,9 @@ struct vm {
     uint8_t *ram;              /* host mapping of guest RAM [0, mem_size) */
     uint64_t mem_size;
     /* memslots */
-    VEC(struct memslot_region) regions;
+    VEC(struct memslot_region) regions;    /* the runs wanted now */
+    VEC(struct memslot_region) kregions;   /* the runs KVM has (memslot_commit) */
+    int slots_dirty;
     unsigned *free_slots;      /* stack of free slot ids */
     size_t nfree;
     size_t slot_limit;
@@ -84,4 +89,5 @@ void vcpu_intr_run_end(struct vcpu *cpu);
 /* memslot.c */
 int  memslot_init(struct vm *vm, size_t limit);
 void memslot_fini(struct vm *vm);
+int  memslot_commit(struct vm *vm);    /* before KVM_RUN: KVM's slots made the wanted runs */
 #endif

@@ -1,5 +1,9 @@
 /* memslot.c — RAM as maximal runs of same-protection 4 KiB pages, each run
- * one KVM memslot.  Protecting a page splits its run; unprotecting merges. */
+ * one KVM memslot.  Protecting a page splits its run; unprotecting merges.
+ * Changes edit the wanted runs only; memslot_commit() makes KVM's slots
+ * match them before the next KVM_RUN, touching only the runs that differ,
+ * so a page unprotected and protected again within one exit (an
+ * invalidation followed by the rescan) costs no ioctl at all. */
 #include "monitor/kvm/kvm_priv.h"
 #include <errno.h>
 #include <stdlib.h>
@@ -28,12 +32,14 @@ int memslot_init(struct vm *vm, size_t limit)
     vm->nfree = limit;
     vm->regions.v[0] = (struct memslot_region){ 0, vm->mem_size, 0, vm->free_slots[--vm->nfree] };
     vm->regions.n = 1;
+    if (VEC_PUSH(&vm->kregions, vm->regions.v[0]) != 0) { errno = ENOMEM; return -1; }
     return kvm_slot(vm, vm->regions.v[0].slot, 0, vm->mem_size, 0) < 0 ? -1 : 0;
 }
 
 void memslot_fini(struct vm *vm)
 {
     VEC_FREE(&vm->regions);
+    VEC_FREE(&vm->kregions);
     free(vm->free_slots); vm->free_slots = NULL; vm->nfree = 0;
 }
 
@@ -60,24 +66,58 @@ int memslot_is_protected(struct vm *vm, uint64_t page_gpa)
     return i < 0 ? -1 : vm->regions.v[i].readonly;
 }
 
-/* Replace regions [first, last] by the `n` new runs in `nr` (slots unset). */
+/* Replace wanted runs [first, last] by the `n` runs in `nr`. */
 static int replace(struct vm *vm, size_t first, size_t last, struct memslot_region *nr, size_t n)
 {
     size_t old = last - first + 1;
-    if (vm->regions.n - old + n > vm->slot_limit || vm->nfree + old < n) { errno = ENOSPC; return -1; }
+    if (vm->regions.n - old + n > vm->slot_limit) { errno = ENOSPC; return -1; }
     if (VEC_RESERVE(&vm->regions, vm->regions.n - old + n) != 0) { errno = ENOMEM; return -1; }
-    /* delete old slots, then create new ones */
-    for (size_t i = first; i <= last; i++) {
-        if (kvm_slot(vm, vm->regions.v[i].slot, vm->regions.v[i].gpa, 0, 0) < 0) return -1;
-        vm->free_slots[vm->nfree++] = vm->regions.v[i].slot;
-    }
-    for (size_t i = 0; i < n; i++) {
-        nr[i].slot = vm->free_slots[--vm->nfree];
-        if (kvm_slot(vm, nr[i].slot, nr[i].gpa, nr[i].size, nr[i].readonly) < 0) return -1;
-    }
     memmove(&vm->regions.v[first + n], &vm->regions.v[last + 1], (vm->regions.n - last - 1) * sizeof *vm->regions.v);
     memcpy(&vm->regions.v[first], nr, n * sizeof *nr);
     vm->regions.n = vm->regions.n - old + n;
+    vm->slots_dirty = 1;
+    return 0;
+}
+
+static int same_run(const struct memslot_region *a, const struct memslot_region *b)
+{
+    return a->gpa == b->gpa && a->size == b->size && a->readonly == b->readonly;
+}
+
+/* Both lists are sorted and cover RAM: a KVM slot whose run is still
+ * wanted stays; the others are deleted first (freeing slot ids), then the
+ * wanted runs KVM lacks are created. */
+int memslot_commit(struct vm *vm)
+{
+    if (!vm->slots_dirty)
+        return 0;
+    struct memslot_region *w = vm->regions.v, *k = vm->kregions.v;
+    size_t nw = vm->regions.n, nk = vm->kregions.n;
+    for (size_t i = 0, j = 0; j < nk; j++) {
+        while (i < nw && w[i].gpa < k[j].gpa)
+            i++;
+        if (i < nw && same_run(&w[i], &k[j])) {
+            w[i].slot = k[j].slot;
+            continue;
+        }
+        if (kvm_slot(vm, k[j].slot, k[j].gpa, 0, 0) < 0) return -1;
+        vm->free_slots[vm->nfree++] = k[j].slot;
+        k[j].size = 0;                  /* deleted */
+    }
+    for (size_t i = 0, j = 0; i < nw; i++) {
+        while (j < nk && (k[j].size == 0 || k[j].gpa < w[i].gpa))
+            j++;
+        if (j < nk && same_run(&w[i], &k[j]))
+            continue;
+        if (vm->nfree == 0) { errno = ENOSPC; return -1; }
+        w[i].slot = vm->free_slots[--vm->nfree];
+        if (kvm_slot(vm, w[i].slot, w[i].gpa, w[i].size, w[i].readonly) < 0) return -1;
+    }
+    vm->kregions.n = 0;
+    if (VEC_RESERVE(&vm->kregions, nw) != 0) { errno = ENOMEM; return -1; }
+    memcpy(vm->kregions.v, w, nw * sizeof *w);
+    vm->kregions.n = nw;
+    vm->slots_dirty = 0;
     return 0;
 }
 

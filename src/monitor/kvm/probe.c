@@ -73,6 +73,18 @@ static uint64_t tiny_rip(struct tiny *t)
     return ioctl(t->vcpu, KVM_GET_REGS, &r) < 0 ? ~0ull : r.rip;
 }
 
+/* RIP set to `to` (no completion run): 1 if the next exit is the OUT
+ * there, reported at `rip`. */
+static int tiny_out_again(struct tiny *t, uint64_t to, uint64_t rip)
+{
+    struct kvm_regs r;
+    if (ioctl(t->vcpu, KVM_GET_REGS, &r) < 0)
+        return 0;
+    r.rip = to;
+    return ioctl(t->vcpu, KVM_SET_REGS, &r) == 0 && ioctl(t->vcpu, KVM_RUN, 0) == 0 &&
+           t->run->exit_reason == KVM_EXIT_IO && tiny_rip(t) == rip;
+}
+
 static const char *exit_name(uint32_t r)
 {
     switch (r) {
@@ -108,12 +120,19 @@ int probe_host(struct probe_result *r, char *err, size_t errlen)
     }
     r->amd_branches = strcmp(r->vendor, "AuthenticAMD") == 0 || strcmp(r->vendor, "HygonGenuine") == 0;
     struct tiny t;
-    /* 1. where RIP points at an OUT exit: out %al,$0xe9 (2 bytes) at 0 */
-    static const uint8_t out_code[] = { 0xe6, 0xe9, 0xf4 };
+    /* 1. where RIP points at an OUT exit: out %al,$0xe9 (2 bytes) at 0;
+     * then whether the OUT is over at its exit.  RIP moved to a second
+     * OUT at 3 without a completion run: it must run there (else the
+     * completion does more than skip an OUT at its own RIP).  RIP put back
+     * on that OUT: it must run again (else KVM still has the skip to do). */
+    static const uint8_t out_code[] = { 0xe6, 0xe9, 0xf4, 0xe6, 0xe9, 0xf4 };
     if (tiny_new(kvm, &t, out_code, sizeof out_code) == 0 && ioctl(t.vcpu, KVM_RUN, 0) == 0 &&
         t.run->exit_reason == KVM_EXIT_IO) {
         uint64_t rip = tiny_rip(&t);
         r->io_rip = rip == 0 ? PROBE_IO_RIP_AT_OUT : rip == 2 ? PROBE_IO_RIP_PAST_OUT : PROBE_IO_RIP_UNKNOWN;
+        uint64_t at = r->io_rip == PROBE_IO_RIP_AT_OUT ? 0 : 2;
+        r->out_redirect = tiny_out_again(&t, 3, 3 + at);
+        r->out_done_at_exit = r->out_redirect && tiny_out_again(&t, 3, 3 + at);
     }
     tiny_free(&t);
     /* 2. software breakpoints: nop; int3; hlt with USE_SW_BP */
@@ -168,7 +187,7 @@ void probe_format(const struct probe_result *r, char *buf, size_t len)
              "host KVM: API version %d\n"
              "  guest-debug sw breakpoints: %s (%s)\n"
              "  guest-debug single-step:    %s (%s)\n"
-             "  RIP at an OUT exit:         %s\n"
+             "  RIP at an OUT exit:         %s (%s)\n"
              "  memslots (KVM_CAP_NR_MEMSLOTS): %d\n"
              "  read-only memslots (KVM_CAP_READONLY_MEM): %s\n"
              "  immediate_exit (KVM_CAP_IMMEDIATE_EXIT): %s\n"
@@ -178,6 +197,8 @@ void probe_format(const struct probe_result *r, char *buf, size_t len)
              r->api_version, r->sw_breakpoints ? "work" : "broken", r->sw_bp_detail,
              r->single_step ? "works" : "broken", r->single_step_detail,
              r->io_rip == PROBE_IO_RIP_AT_OUT ? "at the OUT" : r->io_rip == PROBE_IO_RIP_PAST_OUT ? "past the OUT" : "unknown",
+             r->out_done_at_exit ? "the OUT is over: no completion run"
+             : r->out_redirect ? "a completion run only to go on at the OUT" : "a completion run after every OUT",
              r->nr_memslots, r->readonly_mem ? "yes" : "no", r->immediate_exit ? "yes" : "no",
              r->sync_regs ? "yes" : "no", r->split_irqchip ? "yes" : "no (scout cannot run guests here)",
              r->vendor[0] ? r->vendor : "unknown",

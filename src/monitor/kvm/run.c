@@ -45,7 +45,7 @@ void vcpu_complete_io(struct vcpu *cpu)
     if (cpu->sync)
         cpu->run->kvm_dirty_regs = 0;
     cpu->run->immediate_exit = 1;
-    int rc = vcpu_ioctl(cpu, KVM_RUN, 0);
+    int rc = memslot_commit(cpu->vm) < 0 ? -1 : vcpu_ioctl(cpu, KVM_RUN, 0);
     /* (a kick that came meanwhile is found by the clock before the next run) */
     cpu->run->immediate_exit = cpu->stop_requested ? 1 : 0;
     cpu->stats.runs++;
@@ -63,6 +63,40 @@ void vcpu_complete_io(struct vcpu *cpu)
 }
 
 int vcpu_exit_pending(const struct vcpu *cpu) { return cpu->exit_pending; }
+
+void vcpu_set_out_completion(struct vcpu *cpu, enum vcpu_out_completion how) { cpu->out_how = how; }
+
+void vcpu_out_handled(struct vcpu *cpu, uint64_t out_linear)
+{
+    if (!cpu->io_pending)
+        return;
+    if (cpu->out_how == VCPU_OUT_COMPLETE_ALWAYS) {
+        vcpu_complete_io(cpu);
+        return;
+    }
+    cpu->io_pending = 0;
+    cpu->out_lazy = cpu->out_how == VCPU_OUT_COMPLETE_AT_OUT;
+    cpu->out_lazy_linear = out_linear;
+}
+
+/* Before a KVM_RUN after vcpu_out_handled(): KVM still has the OUT's skip
+ * to make, which it makes only if RIP is on the OUT -- then it is made now
+ * (and RIP put back where the client wants it). */
+static void lazy_out_completion(struct vcpu *cpu)
+{
+    struct kvm_regs r;
+    struct kvm_sregs s;
+    cpu->out_lazy = 0;
+    if (vcpu_get_regs(cpu, &r) < 0 || vcpu_get_sregs(cpu, &s) < 0)
+        return;
+    uint64_t lin = x86_code_size(&r, &s) == 64 ? r.rip : (uint32_t)(s.cs.base + r.rip);
+    if (lin != cpu->out_lazy_linear)
+        return;
+    if (!cpu->regs_dirty)
+        vcpu_set_regs(cpu, &r);         /* (kept across the completion) */
+    cpu->io_pending = 1;
+    vcpu_complete_io(cpu);
+}
 
 static uint64_t word(const uint8_t *b, unsigned w, unsigned i)
 {
@@ -318,6 +352,8 @@ static int run_loop(struct vcpu *cpu, const struct vm_hooks *h, struct vm_stop *
                      stop->why == VM_STOP_TIMEOUT ? "timed out" : "interrupted", (unsigned long long)stop->rip);
             return 0;
         }
+        if (cpu->out_lazy)
+            lazy_out_completion(cpu);
         if (cpu->exit_pending) {
             cpu->exit_pending = 0;      /* a completion came back with this exit */
         } else {
@@ -326,6 +362,11 @@ static int run_loop(struct vcpu *cpu, const struct vm_hooks *h, struct vm_stop *
             if (vcpu_flush(cpu) < 0) {
                 stop->why = VM_STOP_ERROR;
                 snprintf(stop->message, sizeof stop->message, "cannot set vCPU state: %s", strerror(errno));
+                return -1;
+            }
+            if (memslot_commit(cpu->vm) < 0) {
+                stop->why = VM_STOP_ERROR;
+                snprintf(stop->message, sizeof stop->message, "cannot change KVM memory slots: %s", strerror(errno));
                 return -1;
             }
             int rc = vcpu_ioctl(cpu, KVM_RUN, 0);

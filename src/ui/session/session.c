@@ -150,6 +150,9 @@ static int open_guest(struct session_impl *si, char *err, size_t errlen)
         if (!si->ef)
             return base_err(err, errlen, "%s", e2);
         enf_set_io_rip_at_out(si->ef, si->probe.io_rip == PROBE_IO_RIP_AT_OUT);
+        vcpu_set_out_completion(si->cpu, si->probe.out_done_at_exit ? VCPU_OUT_COMPLETE_NEVER
+                                         : si->probe.out_redirect ? VCPU_OUT_COMPLETE_AT_OUT
+                                         : VCPU_OUT_COMPLETE_ALWAYS);
     }
     return 0;
 }

@@ -48,9 +48,10 @@ static void monitor_line(struct out *o, struct session_impl *si, const char *hea
     const struct dev_stats *d = dev_bus_stats(si->bus);
     put(o, "%s: runs=%llu io_exits=%llu mmio_writes=%llu protected_writes=%llu "
         "unknown_port_reads=%llu unknown_port_writes=%llu completion_runs=%llu console_bytes=%llu "
-        "ioctls=%llu kicks=%llu irqs_injected=%llu halt_checks=%llu",
+        "ioctls=%llu slot_ioctls=%llu kicks=%llu irqs_injected=%llu halt_checks=%llu",
         head, U(v->runs), U(v->io_exits), U(v->mmio_writes), U(v->protected_writes), U(d->unknown_port_reads),
-        U(d->unknown_port_writes), U(v->completion_runs), U(d->console_bytes), U(v->ioctls), U(v->kicks),
+        U(d->unknown_port_writes), U(v->completion_runs), U(d->console_bytes), U(v->ioctls),
+        U(memslot_ioctls(vcpu_vm(si->cpu))), U(v->kicks),
         U(v->injected), U(v->halt_checks));
     end_line(o);
 }
