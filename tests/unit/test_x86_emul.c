@@ -6,6 +6,7 @@
 #include "monitor/x86/x86.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 
 #define MEM_SIZE 0x20000u
 static struct fake_mem {
@@ -71,10 +72,38 @@ static struct x86_emul_info info;
 
 #define STEP(cpu, ...) step_bytes(&(cpu), (const uint8_t[]){ __VA_ARGS__ }, \
                                   sizeof((const uint8_t[]){ __VA_ARGS__ }))
+/* Every step also runs through x86_emul_step_insn (the instruction decoded
+ * once by x86_decode, as the enforcement does): same result, state, info
+ * and memory, or the test fails. */
+static struct fake_mem fm_copy;
 static enum x86_emul_result step_bytes(struct x86_emul_cpu *c, const uint8_t *b, size_t n)
 {
+    struct x86_emul_cpu c2 = *c;
+    struct x86_emul_info info2;
+    struct x86_insn in;
+    fm_copy = fm;
+    memset(&info2, 0xAB, sizeof info2);
+    enum x86_emul_result r2 = X86_EMUL_UNSUPPORTED;
+    int decoded = x86_decode(&in, c->mode, c->amd_branches, b, n) == 0;
+    if (decoded)
+        r2 = x86_emul_step_insn(&c2, &MEM, &in, &info2);
+    struct fake_mem *after2 = decoded ? malloc(sizeof fm) : NULL;
+    if (after2)
+        *after2 = fm;
+    fm = fm_copy;
     memset(&info, 0xAB, sizeof info);
-    return x86_emul_step(c, &MEM, b, n, &info);
+    enum x86_emul_result r = x86_emul_step(c, &MEM, b, n, &info);
+    if (after2) {
+        CHECK_EQ(r2, r);
+        CHECK(memcmp(&c2, c, sizeof c2) == 0);
+        CHECK_EQ(info2.length, info.length);
+        CHECK_EQ(info2.target, info.target);
+        CHECK_EQ(info2.taken, info.taken);
+        CHECK(strcmp(info2.how ? info2.how : "", info.how ? info.how : "") == 0);
+        CHECK(memcmp(after2, &fm, sizeof fm) == 0);
+        free(after2);
+    }
+    return r;
 }
 
 #define SUCC(cpu, out, ...) x86_emul_successors(&(cpu), &MEM, (const uint8_t[]){ __VA_ARGS__ }, \

@@ -124,7 +124,7 @@ static int try_emulate(struct enf *ef, struct cpu_view *c, uint64_t linear, cons
         return 0;
     enf_cpu_to_emul(ef, c, &e);
     uint64_t flags_before = c->regs.rflags;
-    if (x86_emul_step(&e, &mem, in->bytes, in->nbytes, &info) != X86_EMUL_DONE)
+    if (x86_emul_step_insn(&e, &mem, in, &info) != X86_EMUL_DONE)
         return ef->failed ? -1 : 0;
     if (ef->failed || enf_emul_to_cpu(ef, &e, c) != 0)
         return -1;

@@ -85,6 +85,8 @@ static void reg_write(uint64_t *reg, uint64_t v, unsigned bits)
         *reg = v & width_mask(bits);
 }
 
+static int classify(struct decoded *d);
+
 static int decode(const struct x86_emul_cpu *cpu, const uint8_t *bytes, size_t nbytes,
                   struct decoded *d)
 {
@@ -100,7 +102,12 @@ static int decode(const struct x86_emul_cpu *cpu, const uint8_t *bytes, size_t n
     memset(d, 0, sizeof *d);
     if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(dec, bytes, nbytes, &d->in, d->op)))
         return -1;
+    return classify(d);
+}
 
+/* What kind of instruction the emulator sees in a decoded one. */
+static int classify(struct decoded *d)
+{
     d->kind = K_NONE;
     if (d->in.encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY)
         return 0;
@@ -679,9 +686,9 @@ static void fill_info(struct x86_emul_info *info, const struct outcome *o)
         *info = o->info;
 }
 
-enum x86_emul_result x86_emul_step(struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem,
-                                     const uint8_t *bytes, size_t nbytes,
-                                     struct x86_emul_info *info)
+static enum x86_emul_result step(struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem,
+                                 const uint8_t *bytes, size_t nbytes, const struct x86_insn *insn,
+                                 struct x86_emul_info *info)
 {
     struct decoded d;
     struct outcome o;
@@ -689,7 +696,17 @@ enum x86_emul_result x86_emul_step(struct x86_emul_cpu *cpu, const struct x86_em
     memset(&o, 0, sizeof o);
     o.info.mnemonic = "";
     o.info.how = "undecodable";
-    if (decode(cpu, bytes, nbytes, &d) != 0) {
+    int bad;
+    if (insn && insn->ok && cpu && valid_mode(cpu->mode) && insn->code_size == cpu->mode && insn->amd_branches == cpu->amd_branches &&
+        (cpu->mode == 64 || (valid_mode(cpu->stack_size) && cpu->stack_size != 64))) {
+        memset(&d, 0, sizeof d);        /* decoded by the caller as decode() would: used as is */
+        d.in = insn->zi;
+        memcpy(d.op, insn->ops, sizeof d.op);
+        bad = classify(&d);
+    } else {
+        bad = decode(cpu, bytes, nbytes, &d);
+    }
+    if (bad != 0) {
         fill_info(info, &o);
         return X86_EMUL_UNSUPPORTED;
     }
@@ -722,6 +739,19 @@ enum x86_emul_result x86_emul_step(struct x86_emul_cpu *cpu, const struct x86_em
     *cpu = o.cpu;
     fill_info(info, &o);
     return X86_EMUL_DONE;
+}
+
+enum x86_emul_result x86_emul_step(struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem,
+                                     const uint8_t *bytes, size_t nbytes,
+                                     struct x86_emul_info *info)
+{
+    return step(cpu, mem, bytes, nbytes, NULL, info);
+}
+
+enum x86_emul_result x86_emul_step_insn(struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem,
+                                          const struct x86_insn *insn, struct x86_emul_info *info)
+{
+    return step(cpu, mem, insn->bytes, insn->nbytes, insn, info);
 }
 
 /* Real-mode far target: selector*16 + offset. */

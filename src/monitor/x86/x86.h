@@ -309,6 +309,10 @@ struct x86_emul_info {
 enum x86_emul_result x86_emul_step(struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem,
                                      const uint8_t *bytes, size_t nbytes,
                                      struct x86_emul_info *info);
+/* The same for an instruction x86_decode() decoded (in cpu->mode): not
+ * decoded again. */
+enum x86_emul_result x86_emul_step_insn(struct x86_emul_cpu *cpu, const struct x86_emul_mem *mem,
+                                          const struct x86_insn *insn, struct x86_emul_info *info);
 
 /* Successor LINEAR addresses of the instruction at cpu->rip, without
  * changing any state (reads guest memory for RET/indirect targets).
