@@ -72,7 +72,7 @@ enum {
     F_TEST = 1 << 15,   /* F6/F7: only /0 (TEST) has the immediate */
 };
 
-struct fast_op { uint16_t mnem; uint16_t flags; uint8_t grp; };
+struct fast_op { uint16_t mnem; uint16_t flags; uint8_t grp; uint8_t prefix; };
 
 enum { G_ALU, G_SHIFT, G_UNARY, G_INCDEC, G_FF, G_MOV, G_POP, G_NOP, G_BT, G_COUNT };
 static const uint16_t grp[G_COUNT][8] = {
@@ -94,8 +94,8 @@ static const uint16_t grp[G_COUNT][8] = {
     [G_BT] = { 0, 0, 0, 0, ZYDIS_MNEMONIC_BT, ZYDIS_MNEMONIC_BTS, ZYDIS_MNEMONIC_BTR, ZYDIS_MNEMONIC_BTC },
 };
 
-#define OP(m, fl) { ZYDIS_MNEMONIC_##m, (uint16_t)(F_OK | (fl)), 0 }
-#define GRP(g, fl) { 0, (uint16_t)(F_OK | F_GRP | F_MODRM | (fl)), g }
+#define OP(m, fl) { ZYDIS_MNEMONIC_##m, (uint16_t)(F_OK | (fl)), 0, 0 }
+#define GRP(g, fl) { 0, (uint16_t)(F_OK | F_GRP | F_MODRM | (fl)), g, 0 }
 /* ALU rows 00-3D: op r/m,r (8/v), op r,r/m (8/v), op AL,imm8, op eAX,immz */
 #define ALU_ROW(b, m) [b] = OP(m, F_MODRM), [b + 1] = OP(m, F_MODRM), [b + 2] = OP(m, F_MODRM), \
                       [b + 3] = OP(m, F_MODRM), [b + 4] = OP(m, F_I8), [b + 5] = OP(m, F_IZ)
@@ -110,7 +110,11 @@ static const uint16_t grp[G_COUNT][8] = {
 #define ROW8(b, m, fl) [b] = OP(m, fl), [b + 1] = OP(m, fl), [b + 2] = OP(m, fl), [b + 3] = OP(m, fl), \
                        [b + 4] = OP(m, fl), [b + 5] = OP(m, fl), [b + 6] = OP(m, fl), [b + 7] = OP(m, fl)
 
+/* prefix: 66 and the segment overrides change neither the length nor the
+ * mnemonic of the opcodes listed (66 only the operand size, handled) */
+#define PFX { 0, 0, 0, 1 }
 static const struct fast_op one_byte[256] = {
+    [0x26] = PFX, [0x2e] = PFX, [0x36] = PFX, [0x3e] = PFX, [0x64] = PFX, [0x65] = PFX, [0x66] = PFX,
     ALU_ROW(0x00, ADD), ALU_ROW(0x08, OR), ALU_ROW(0x10, ADC), ALU_ROW(0x18, SBB),
     ALU_ROW(0x20, AND), ALU_ROW(0x28, SUB), ALU_ROW(0x30, XOR), ALU_ROW(0x38, CMP),
     ROW8(0x40, INC, F_NO64), ROW8(0x48, DEC, F_NO64),          /* REX in 64-bit mode */
@@ -192,16 +196,12 @@ int prescan_decode_fast(unsigned code_bits, const uint8_t *p, size_t max, struct
     size_t n = max < PRESCAN_MAX_INSN_LEN ? max : PRESCAN_MAX_INSN_LEN, i = 0;
     int o66 = 0;
     unsigned rex = 0;
-    /* 66 and segment overrides change neither the length nor the mnemonic
-     * of the opcodes listed (66 only the operand size, handled below) */
     for (;; i++) {
         if (i >= n)
             return 0;
-        uint8_t b = p[i];
-        if (b == 0x66)
-            o66 = 1;
-        else if (b != 0x26 && b != 0x2e && b != 0x36 && b != 0x3e && b != 0x64 && b != 0x65)
+        if (!one_byte[p[i]].prefix)
             break;
+        o66 |= p[i] == 0x66;
     }
     if (code_bits == 64 && (p[i] & 0xf0) == 0x40) {           /* REX: counts only last */
         rex = p[i];

@@ -182,7 +182,7 @@ void prescan_scan_reset(struct prescan *ps)
     ps->pend.n = 0;
 }
 
-static int work_push(struct prescan *ps, uint64_t gpa, unsigned depth)
+static inline int work_push(struct prescan *ps, uint64_t gpa, unsigned depth)
 {
     struct prescan_work w = { .gpa = gpa, .depth = depth };
     if (ps->work.n < ps->work.cap)          /* once per instruction: no call when there is room */
