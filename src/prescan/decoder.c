@@ -218,8 +218,8 @@ int prescan_decode_fast(unsigned code_bits, const uint8_t *p, size_t max, struct
     }
     f->opcode = p[i++];
     unsigned fl = e->flags;
-    if (!(fl & F_OK) || ((fl & F_NO64) && code_bits == 64) || ((fl & F_ONLY64) && code_bits != 64) ||
-        (o66 && (fl & (F_BRANCH | F_NO66))))
+    unsigned not_here = code_bits == 64 ? F_NO64 : F_ONLY64;
+    if (!(fl & F_OK) || (fl & not_here) || (o66 && (fl & (F_BRANCH | F_NO66))))
         return 0;
     f->modrm_reg = 0;
     if (fl & F_MODRM) {

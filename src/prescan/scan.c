@@ -274,10 +274,9 @@ static int cascade_push(struct prescan *ps, struct attr_page *pg, unsigned off)
 int prescan_overlap_cascade(struct prescan *ps, struct phys_page *pp, unsigned start)
 {
     ps->cascade.n = 0;
-    if (cascade_push(ps, NULL, start) != 0)
-        return -1;
-    while (ps->cascade.n) {
-        unsigned t = ps->cascade.v[--ps->cascade.n].off;
+    /* start itself is not pushed: this runs for every new virtualize
+     * instruction, and mostly nothing covers it */
+    for (unsigned t = start;; t = ps->cascade.v[--ps->cascade.n].off) {
         unsigned lo = t >= PRESCAN_MAX_INSN_LEN - 1 ? t - (PRESCAN_MAX_INSN_LEN - 1) : 0;
         for (struct attr_page *m = pp->modes; m; m = m->next)
             for (unsigned p = lo; p < t; p++) {
@@ -287,8 +286,9 @@ int prescan_overlap_cascade(struct prescan *ps, struct phys_page *pp, unsigned s
                 if (force_overlap(ps, m, p) && cascade_push(ps, m, p) != 0)
                     return -1;
             }
+        if (!ps->cascade.n)
+            return 0;
     }
-    return 0;
 }
 
 /* ---- pins: the monitor's own traps ---------------------------------- */
