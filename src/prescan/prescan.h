@@ -62,7 +62,9 @@
  *     it is treated as computed.  16-bit code: see DECODE MODES (windows).
  *   - Targets are computed from the raw immediate of the minimal-mode decode
  *     (offset + length + raw.imm[0]); no full operand decode is needed for
- *     scanning (full decode is cheaper to avoid).
+ *     scanning (full decode is cheaper to avoid).  Common opcodes are
+ *     decoded by a table-driven fast path instead of Zydis, with the same
+ *     result (the unit test test_prescan_fast checks it offset by offset).
  *
  * OVERLAP: the monitor plants a 1-byte trap at the first byte of every
  * virtualize instruction, and traps of its own (breakpoints, handler

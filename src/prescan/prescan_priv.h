@@ -73,6 +73,28 @@ int  prescan_mode_index(enum prescan_mode mode);    /* 0, 1, 2; -1 invalid */
 /* decoder.c: the engine's 16-, 32- and 64-bit decoders */
 int  prescan_decoders_init(ZydisDecoder dec[3], int amd_branches);
 
+/* What classification reads of one decoded instruction: the same fields
+ * whether they come from Zydis or from the table-driven fast path. */
+struct insn_facts {
+    unsigned len;                /* 1..15 */
+    unsigned mnemonic;           /* ZydisMnemonic */
+    uint8_t map;                 /* ZydisOpcodeMap */
+    uint8_t opcode;
+    uint8_t modrm_reg;           /* 0 without a ModRM byte */
+    uint8_t rel;                 /* has a relative immediate (static branch) */
+    uint8_t ip16;                /* that branch truncates IP to 16 bits */
+    int64_t disp;                /* the relative immediate, sign-extended */
+};
+/* The facts of a successful Zydis decode (engine's decoder, amd_branches
+ * as it was built with). */
+void prescan_facts_of_zydis(const ZydisDecodedInstruction *in, int amd_branches, struct insn_facts *f);
+/* Fast path for the common one-byte and 0F opcodes without F0/F2/F3/67
+ * prefixes; code_bits 16, 32 or 64; at most max bytes are read.  1: f
+ * filled, identical to prescan_facts_of_zydis of the Zydis decode (checked
+ * on every offset of real code by tests/unit/test_prescan_fast.c); 0: not
+ * sure (unknown opcode or prefix, too few bytes): ask Zydis. */
+int  prescan_decode_fast(unsigned code_bits, const uint8_t *p, size_t max, struct insn_facts *f);
+
 /* pages.c */
 struct phys_page *prescan_phys_find(const struct prescan *ps, uint64_t page);
 struct phys_page *prescan_phys_get(struct prescan *ps, uint64_t page);

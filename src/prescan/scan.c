@@ -11,7 +11,9 @@
 enum branch_kind { BR_NONE, BR_JMP, BR_CALL, BR_COND };
 
 struct decoded {
-    ZydisDecodedInstruction insn;
+    struct insn_facts f;          /* what classification reads (when ok) */
+    ZydisDecodedInstruction insn; /* Zydis's decode, only when have_insn */
+    int have_insn;
     int ok;                       /* decoded */
     unsigned len;                 /* attribute length (1..15) */
     enum prescan_reason reason;   /* intrinsic reason; NONE for native and in-page static branches */
@@ -21,16 +23,16 @@ struct decoded {
     int in_page;                  /* the target is inside the page's window */
 };
 
-static int seg_opcode(const ZydisDecodedInstruction *in)
+static int seg_opcode(const struct insn_facts *f)
 {
-    if (in->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT) {
-        switch (in->opcode) {
+    if (f->map == ZYDIS_OPCODE_MAP_DEFAULT) {
+        switch (f->opcode) {
         case 0x06: case 0x07: case 0x0e: case 0x16: case 0x17: case 0x1e: case 0x1f:
         case 0x8c: case 0x8e:
             return 1;
         }
-    } else if (in->opcode_map == ZYDIS_OPCODE_MAP_0F) {
-        switch (in->opcode) {
+    } else if (f->map == ZYDIS_OPCODE_MAP_0F) {
+        switch (f->opcode) {
         case 0xa0: case 0xa1: case 0xa8: case 0xa9:           /* push/pop fs/gs */
         case 0x20: case 0x21: case 0x22: case 0x23:           /* mov cr/dr */
         case 0x24: case 0x26:                                 /* mov tr (old) */
@@ -40,50 +42,76 @@ static int seg_opcode(const ZydisDecodedInstruction *in)
     return 0;
 }
 
+/* The engine's decoder for a page's mode (valid since the page exists). */
+static const ZydisDecoder *decoder_of(const struct prescan *ps, const struct attr_page *pg)
+{
+    unsigned bits = prescan_mode_bits(pg->mode);
+    return &ps->dec[bits == 64 ? 2 : bits == 32 ? 1 : 0];
+}
+
+/* Zydis's decode of an instruction the fast path took (for the classifier
+ * hook and listeners, which get the ZydisDecodedInstruction). */
+static const ZydisDecodedInstruction *zydis_insn(const struct prescan *ps, const struct attr_page *pg,
+                                                 const uint8_t *buf, unsigned off, struct decoded *d)
+{
+    if (!d->ok)
+        return NULL;
+    if (!d->have_insn) {
+        if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(decoder_of(ps, pg), NULL, buf + off, pg->hi - off, &d->insn)))
+            return NULL;          /* cannot happen: tests/unit/test_prescan_fast.c */
+        d->have_insn = 1;
+    }
+    return &d->insn;
+}
+
 /* Decodes the instruction at off with at most hi - off bytes (the window
- * ends there: what crosses it crosses the page). */
+ * ends there: what crosses it crosses the page): the fast path when it is
+ * sure, else Zydis. */
 static void decode_classify_insn(const struct prescan *ps, const struct attr_page *pg, const uint8_t *buf,
                                  unsigned off, struct decoded *d)
 {
-    ZyanStatus s = ZydisDecoderDecodeInstruction(&ps->dec[prescan_mode_index(pg->mode)], NULL, buf + off,
-                                                 pg->hi - off, &d->insn);
     d->br = BR_NONE;
     d->in_page = 0;
     d->target_off = 0;
-    if (!ZYAN_SUCCESS(s)) {
-        d->ok = 0;
-        if (s == ZYDIS_STATUS_NO_MORE_DATA) {
-            unsigned rem = pg->hi - off;
-            d->len = rem > PRESCAN_MAX_INSN_LEN ? PRESCAN_MAX_INSN_LEN : rem;
-            d->reason = PRESCAN_REASON_CROSSES_PAGE;
-            d->end = PRESCAN_END_CROSSES_PAGE;
-        } else {
-            d->len = 1;
-            d->reason = PRESCAN_REASON_UNDECODABLE;
-            d->end = PRESCAN_END_UNDECODABLE;
+    d->have_insn = 0;
+    if (!prescan_decode_fast(prescan_mode_bits(pg->mode), buf + off, pg->hi - off, &d->f)) {
+        ZyanStatus s = ZydisDecoderDecodeInstruction(decoder_of(ps, pg), NULL, buf + off, pg->hi - off, &d->insn);
+        if (!ZYAN_SUCCESS(s)) {
+            d->ok = 0;
+            if (s == ZYDIS_STATUS_NO_MORE_DATA) {
+                unsigned rem = pg->hi - off;
+                d->len = rem > PRESCAN_MAX_INSN_LEN ? PRESCAN_MAX_INSN_LEN : rem;
+                d->reason = PRESCAN_REASON_CROSSES_PAGE;
+                d->end = PRESCAN_END_CROSSES_PAGE;
+            } else {
+                d->len = 1;
+                d->reason = PRESCAN_REASON_UNDECODABLE;
+                d->end = PRESCAN_END_UNDECODABLE;
+            }
+            return;
         }
-        return;
+        d->have_insn = 1;
+        prescan_facts_of_zydis(&d->insn, ps->cfg.amd_branches, &d->f);
     }
-    const ZydisDecodedInstruction *in = &d->insn;
+    const struct insn_facts *f = &d->f;
     d->ok = 1;
-    d->len = in->length;
+    d->len = f->len;
     d->reason = PRESCAN_REASON_NONE;
     d->end = PRESCAN_END_CONTINUE;
-    int rel = (in->attributes & ZYDIS_ATTRIB_IS_RELATIVE) && in->raw.imm[0].is_relative;
-    switch ((enum prescan_class)ps->policy[in->mnemonic]) {
+    switch ((enum prescan_class)ps->policy[f->mnemonic]) {
     case PRESCAN_CLASS_NATIVE:
     case PRESCAN_CLASS_COUNT:
-        if (in->mnemonic == ZYDIS_MNEMONIC_UD0 || in->mnemonic == ZYDIS_MNEMONIC_UD1 ||
-            in->mnemonic == ZYDIS_MNEMONIC_UD2)
+        if (f->mnemonic == ZYDIS_MNEMONIC_UD0 || f->mnemonic == ZYDIS_MNEMONIC_UD1 ||
+            f->mnemonic == ZYDIS_MNEMONIC_UD2)
             d->end = PRESCAN_END_FAULTS;    /* native: the #UD goes to a guarded handler */
         return;
     case PRESCAN_CLASS_SENSITIVE:
         d->reason = PRESCAN_REASON_SENSITIVE;
-        if (in->mnemonic == ZYDIS_MNEMONIC_HLT)
+        if (f->mnemonic == ZYDIS_MNEMONIC_HLT)
             d->end = PRESCAN_END_HALT;
         return;
     case PRESCAN_CLASS_SEG:
-        if (seg_opcode(in))
+        if (seg_opcode(f))
             d->reason = PRESCAN_REASON_SENSITIVE;
         return;
     case PRESCAN_CLASS_RET:
@@ -92,18 +120,18 @@ static void decode_classify_insn(const struct prescan *ps, const struct attr_pag
         return;
     case PRESCAN_CLASS_JMP:
     case PRESCAN_CLASS_CALL:
-        if (!rel) {
-            int far = in->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT &&
-                      (in->opcode == 0xea || in->opcode == 0x9a ||
-                       (in->opcode == 0xff && (in->raw.modrm.reg == 3 || in->raw.modrm.reg == 5)));
+        if (!f->rel) {
+            int far = f->map == ZYDIS_OPCODE_MAP_DEFAULT &&
+                      (f->opcode == 0xea || f->opcode == 0x9a ||
+                       (f->opcode == 0xff && (f->modrm_reg == 3 || f->modrm_reg == 5)));
             d->reason = far ? PRESCAN_REASON_FAR_BRANCH : PRESCAN_REASON_COMPUTED_BRANCH;
             d->end = far ? PRESCAN_END_FAR : PRESCAN_END_COMPUTED;
             return;
         }
-        d->br = ps->policy[in->mnemonic] == PRESCAN_CLASS_JMP ? BR_JMP : BR_CALL;
+        d->br = ps->policy[f->mnemonic] == PRESCAN_CLASS_JMP ? BR_JMP : BR_CALL;
         break;
     case PRESCAN_CLASS_JCC:
-        if (!rel) {
+        if (!f->rel) {
             d->reason = PRESCAN_REASON_COMPUTED_BRANCH;
             d->end = PRESCAN_END_COMPUTED;
             return;
@@ -111,19 +139,15 @@ static void decode_classify_insn(const struct prescan *ps, const struct attr_pag
         d->br = BR_COND;
         break;
     }
-    /* static relative branch.  With a 16-bit operand size outside 16-bit
-     * code, and on AMD any 66-prefixed one in 64-bit mode (Zydis reports
-     * the width only where it changes the length), IP is truncated to 16
-     * bits: the target depends on the IP, not the gpa. */
-    int amd16 = ps->cfg.amd_branches && in->machine_mode == ZYDIS_MACHINE_MODE_LONG_64 &&
-                (in->attributes & ZYDIS_ATTRIB_HAS_OPERANDSIZE) && !in->raw.rex.W;
-    if ((in->operand_width == 16 && in->machine_mode != ZYDIS_MACHINE_MODE_LEGACY_16) || amd16) {
+    /* static relative branch; one that truncates IP to 16 bits has a
+     * target that depends on the IP, not the gpa */
+    if (f->ip16) {
         d->br = BR_NONE;
         d->reason = PRESCAN_REASON_COMPUTED_BRANCH;
         d->end = PRESCAN_END_COMPUTED;
         return;
     }
-    d->target_off = (int64_t)off + (int64_t)in->length + in->raw.imm[0].value.s;
+    d->target_off = (int64_t)off + (int64_t)f->len + f->disp;
     d->in_page = d->target_off >= (int64_t)pg->lo && d->target_off < (int64_t)pg->hi;
     if (!d->in_page) {
         d->reason = PRESCAN_REASON_BRANCH_OUT_OF_PAGE;
@@ -158,10 +182,12 @@ void prescan_scan_reset(struct prescan *ps)
     ps->pend.n = 0;
 }
 
-static int work_push(struct prescan *ps, uint64_t gpa, unsigned depth)
+static inline int work_push(struct prescan *ps, uint64_t gpa, unsigned depth)
 {
     struct prescan_work w = { .gpa = gpa, .depth = depth };
-    if (VEC_PUSH(&ps->work, w) != 0)
+    if (ps->work.n < ps->work.cap)          /* once per instruction: no call when there is room */
+        ps->work.v[ps->work.n++] = w;
+    else if (VEC_PUSH(&ps->work, w) != 0)
         return -1;
     if (ps->work.n > ps->st.worklist_high_water)
         ps->st.worklist_high_water = ps->work.n;
@@ -248,10 +274,9 @@ static int cascade_push(struct prescan *ps, struct attr_page *pg, unsigned off)
 int prescan_overlap_cascade(struct prescan *ps, struct phys_page *pp, unsigned start)
 {
     ps->cascade.n = 0;
-    if (cascade_push(ps, NULL, start) != 0)
-        return -1;
-    while (ps->cascade.n) {
-        unsigned t = ps->cascade.v[--ps->cascade.n].off;
+    /* start itself is not pushed: this runs for every new virtualize
+     * instruction, and mostly nothing covers it */
+    for (unsigned t = start;; t = ps->cascade.v[--ps->cascade.n].off) {
         unsigned lo = t >= PRESCAN_MAX_INSN_LEN - 1 ? t - (PRESCAN_MAX_INSN_LEN - 1) : 0;
         for (struct attr_page *m = pp->modes; m; m = m->next)
             for (unsigned p = lo; p < t; p++) {
@@ -261,8 +286,9 @@ int prescan_overlap_cascade(struct prescan *ps, struct phys_page *pp, unsigned s
                 if (force_overlap(ps, m, p) && cascade_push(ps, m, p) != 0)
                     return -1;
             }
+        if (!ps->cascade.n)
+            return 0;
     }
-    return 0;
 }
 
 /* ---- pins: the monitor's own traps ---------------------------------- */
@@ -313,10 +339,18 @@ int prescan_is_pinned(const struct prescan *ps, uint64_t gpa)
     return pp && prescan_pinned_at(pp, (unsigned)(gpa & OFF_MASK));
 }
 
+/* prescan_virt_start_any over the body, modes outer and bytes inner: once
+ * per instruction, and a page mostly has one mode and no pins. */
 static int covers_virtualize_start(const struct phys_page *pp, unsigned off, unsigned len)
 {
-    for (unsigned p = off + 1; p < off + len && p < PRESCAN_PAGE_SIZE; p++)
-        if (prescan_virt_start_any(pp, p))
+    unsigned end = off + len < PRESCAN_PAGE_SIZE ? off + len : PRESCAN_PAGE_SIZE;
+    for (const struct attr_page *m = pp->modes; m; m = m->next)
+        for (unsigned p = off + 1; p < end; p++)
+            if ((m->attr[p] & (PRESCAN_ATTR_SCANNED | PRESCAN_ATTR_VIRTUALIZE)) ==
+                (PRESCAN_ATTR_SCANNED | PRESCAN_ATTR_VIRTUALIZE))
+                return 1;
+    for (unsigned p = off + 1; pp->pins && p < end; p++)
+        if (prescan_pinned_at(pp, p))
             return 1;
     return 0;
 }
@@ -350,17 +384,17 @@ static void resolve_pending(struct prescan *ps)
     ps->pend.n = 0;
 }
 
-static void fill_insn(struct prescan_insn *pi, const struct prescan *ps, uint64_t gpa, const struct decoded *d,
+static void fill_insn(struct prescan_insn *pi, const struct prescan *ps, uint64_t gpa, struct decoded *d,
                       unsigned off, int virt, enum prescan_reason reason)
 {
     memset(pi, 0, sizeof *pi);
     pi->gpa = gpa;
     pi->mode = ps->mode;
     pi->length = d->len;
-    pi->mnemonic = d->ok ? (unsigned)d->insn.mnemonic : 0;
-    pi->mnemonic_name = d->ok ? ZydisMnemonicGetString(d->insn.mnemonic) : "invalid";
+    pi->mnemonic = d->ok ? d->f.mnemonic : 0;
+    pi->mnemonic_name = d->ok ? ZydisMnemonicGetString((ZydisMnemonic)d->f.mnemonic) : "invalid";
     pi->bytes = ps->bytes + off;
-    pi->zydis = d->ok ? &d->insn : NULL;
+    pi->zydis = zydis_insn(ps, ps->pg, ps->bytes, off, d);
     pi->virtualize = virt;
     pi->reason = reason;
 }
@@ -490,19 +524,23 @@ int prescan_step(struct prescan *ps, struct prescan_step *out)
     if (kind == PRESCAN_KIND_BRANCH && virt &&
         pend_push(ps, off, (unsigned)d.target_off) != 0)
         return -1;
+    /* (pushed[] is built from the values, not read back from the worklist:
+     * reading back what was just stored stalls, and this runs per step) */
     if (push_target) {
-        if (work_push(ps, ps->page + (unsigned)d.target_off, w.depth + 1) != 0)
+        pushed[npushed] = (struct prescan_work){ ps->page + (unsigned)d.target_off, w.depth + 1 };
+        if (work_push(ps, pushed[npushed].gpa, pushed[npushed].depth) != 0)
             return -1;
-        pushed[npushed++] = ps->work.v[ps->work.n - 1];
+        npushed++;
     }
     if (end == PRESCAN_END_CONTINUE) {
         unsigned next = off + d.len;
         if (next >= pg->hi) {
             end = PRESCAN_END_PAGE_END;
         } else {
-            if (work_push(ps, ps->page + next, w.depth) != 0)
+            pushed[npushed] = (struct prescan_work){ ps->page + next, w.depth };
+            if (work_push(ps, pushed[npushed].gpa, pushed[npushed].depth) != 0)
                 return -1;
-            pushed[npushed++] = ps->work.v[ps->work.n - 1];
+            npushed++;
         }
     }
 
@@ -516,8 +554,8 @@ int prescan_step(struct prescan *ps, struct prescan_step *out)
         so->attr = na;
         so->virtualize = !!(na & PRESCAN_ATTR_VIRTUALIZE);
         so->reason = reason;
-        so->mnemonic = d.ok ? (unsigned)d.insn.mnemonic : 0;
-        so->mnemonic_name = d.ok ? ZydisMnemonicGetString(d.insn.mnemonic) : "invalid";
+        so->mnemonic = d.ok ? d.f.mnemonic : 0;
+        so->mnemonic_name = d.ok ? ZydisMnemonicGetString((ZydisMnemonic)d.f.mnemonic) : "invalid";
         so->end = end;
         if (d.br != BR_NONE) {
             so->has_target = 1;
