@@ -15,6 +15,6 @@ BENCH_ENF_GUESTS  := $(foreach c,$(BENCH_ENF_CONFIGS),$(BUILD)/guests/bench_$(wo
 bench-enforce: $(BUILD)/scout $(BENCH_ENF_GUESTS)
 	python3 tests/bench/enforce_bench.py --scout $(BUILD)/scout --guests $(BUILD)/guests \
 	    --out $(BUILD)/bench --repeat $(BENCH_ENF_REPEAT) --depths "$(BENCH_ENF_DEPTHS)" \
-	    --default-depth $$(sed -n 's/^#define ENFORCE_DEFAULT_DEPTH \([0-9]*\)u.*/\1/p' src/monitor/enforce/enforce.h) \
+	    --default-depth $$(sed -n 's/^#define ENF_DEFAULT_DEPTH \([0-9]*\)u.*/\1/p' src/monitor/enforce/enforce.h) \
 	    $(BENCH_ENF_CONFIGS)
 BENCH_TARGETS += bench-enforce
