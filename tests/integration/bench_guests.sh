@@ -35,4 +35,10 @@ for mode in --raw "--depth 0" "--depth 16"; do
     timeout 20 "$SCOUT" --stats $mode "$GUESTS/bench_pages-3_0.elf64" >/dev/null 2>"$T/err0"
     expect_eq "$n: OUTs stepped in the loop" 5 "$(( $(stepped "$T/err5") - $(stepped "$T/err0") ))"
 done
+# loop64_mb (monitor_bench.sh's CPL 3 guest for QEMU): enters long mode and
+# CPL 3 itself; status 1 when its loop's sum is right (3 otherwise).
+for mode in --raw "--depth 16"; do
+    timeout 20 "$SCOUT" $mode "$GUESTS/loop64_mb-1000.mb64" >/dev/null 2>&1
+    expect_eq "loop64_mb ${mode//[- ]/} status" 1 "$?"
+done
 finish
