@@ -9,6 +9,17 @@ only ratios are meant to be compared.  Exit counters come from --stats (they
 are deterministic; the script checks that they are).  Every enforced run's
 stdout and exit status must equal the raw run's.
 
+Technique switches: each --variant OPT=VAL[,OPT=VAL...] (e.g. links=on,
+smc=insn) is one more enforced series, run with --OPT VAL... at the
+--variant-depths, interleaved with the rest; a variant whose options the
+scout binary does not list in --help is skipped with a note.
+
+With --floor PROGRAM (tests/bench/bench_exit.c), the floor -- one exit's
+round trip through bare KVM_RUN -- is measured once per repetition in the
+same loop, and a table puts scout's cost per virtualize exit and per
+invalidation (enforced - raw wall time, divided by the --stats counter) and
+its ioctls per exit beside it (floor_report.py).
+
 Writes OUT/enforce_depth.csv (medians and counters), OUT/enforce_runs.csv
 (every sample) and OUT/enforce_depth.svg; prints tables and
 the depth that wins on average (lowest geometric mean of enforced/raw time
@@ -25,6 +36,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import enforce_plot  # noqa: E402
+import floor_report  # noqa: E402
 
 STAT_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)=(\d+)")
 SECTIONS = {"enforce": "", "writes": "", "stats": "vm_", "prescan": "ps_"}
@@ -49,6 +61,29 @@ def run(cmd, timeout):
     return t1 - t0, p.returncode, p.stdout, p.stderr.decode(errors="replace")
 
 
+def variant_args(spec):
+    """'links=on,smc=insn' -> ['--links', 'on', '--smc', 'insn']"""
+    out = []
+    for part in spec.split(","):
+        opt, _, val = part.partition("=")
+        out += ["--" + opt] + ([val] if val else [])
+    return out
+
+
+def supported_variants(scout, specs):
+    """The specs whose every option `scout --help` lists; a note for each other."""
+    text = subprocess.run([scout, "--help"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT).stdout.decode()
+    ok = []
+    for spec in specs:
+        opts = ["--" + part.partition("=")[0] for part in spec.split(",")]
+        missing = [o for o in opts if not re.search(re.escape(o) + r"\b", text)]
+        if missing:
+            print(f"variant {spec}: skipped, {scout} has no {' '.join(missing)} (not in --help)")
+        else:
+            ok.append(spec)
+    return ok
+
+
 def geomean(xs):
     return math.exp(sum(math.log(x) for x in xs) / len(xs))
 
@@ -62,9 +97,18 @@ def main():
     ap.add_argument("--depths", default="0 1 2 4 8 16 64")
     ap.add_argument("--default-depth", type=int, default=16)
     ap.add_argument("--timeout", type=float, default=120)
+    ap.add_argument("--variant", action="append", default=[],
+                    help="OPT=VAL[,OPT=VAL...]: an enforced series with --OPT VAL (repeatable)")
+    ap.add_argument("--variant-depths", default=None, help="depths the variants run at (default: --depths)")
+    ap.add_argument("--floor", help="bench_exit program: measure the bare exit floor in the same run")
     ap.add_argument("configs", nargs="+", help="NAME:CPL:ITER, e.g. loop:3:100000000")
     a = ap.parse_args()
     depths = [int(d) for d in a.depths.split()]
+    vdepths = [int(d) for d in a.variant_depths.split()] if a.variant_depths is not None else depths
+    if not set(vdepths) <= set(depths):
+        ap.error("--variant-depths must be a subset of --depths")
+    variants = [""] + supported_variants(a.scout, a.variant)    # "" = scout's defaults
+    series = [(v, d) for v in variants for d in (depths if v == "" else vdepths)]
     configs = []
     for c in a.configs:
         name, cpl, it = c.split(":")
@@ -72,13 +116,16 @@ def main():
     os.makedirs(a.out, exist_ok=True)
 
     raw_t = {}                      # (name, cpl) -> [s]
-    enf_t = {}                      # (name, cpl, depth) -> [s]
-    stats = {}                      # (name, cpl, depth) -> dict
+    enf_t = {}                      # (name, cpl, variant, depth) -> [s]
+    stats = {}                      # (name, cpl, variant, depth) -> dict
+    floor = []                      # per repetition: {(mode, variant): us per exit}
     raw_ref = {}                    # (name, cpl) -> (rc, stdout)
     problems = []
     t_start = time.perf_counter()
     for r in range(a.repeat):
-        order = depths[r % len(depths):] + depths[:r % len(depths)]
+        order = series[r % len(series):] + series[:r % len(series)]
+        if a.floor:
+            floor.append(floor_report.measure(a.floor, os.path.join(a.out, "bench_exit.csv")))
         for name, cpl, it in configs:
             g = os.path.join(a.guests, f"bench_{name}-{it}.elf64")
             base = [a.scout, "--cpl", str(cpl)]
@@ -91,41 +138,45 @@ def main():
                     problems.append(f"{name} cpl{cpl} raw: exit status {rc}, expected 1 (exit device, status 0)")
             elif raw_ref[key] != (rc, out):
                 problems.append(f"{name} cpl{cpl} raw: output differs between repetitions")
-            for d in order:
-                t, rc, out, err = run(base + ["--stats", "--depth", str(d), g], a.timeout)
-                enf_t.setdefault(key + (d,), []).append(t)
+            for v, d in order:
+                t, rc, out, err = run(base + (variant_args(v) if v else []) + ["--stats", "--depth", str(d), g],
+                                      a.timeout)
+                enf_t.setdefault(key + (v, d), []).append(t)
+                what = f"{name} cpl{cpl} depth {d}" + (f" {v}" if v else "")
                 if (rc, out) != raw_ref[key]:
-                    problems.append(f"{name} cpl{cpl} depth {d}: output/status differs from raw "
+                    problems.append(f"{what}: output/status differs from raw "
                                     f"(rc {rc} vs {raw_ref[key][0]}; stdout {out!r} vs {raw_ref[key][1]!r})")
                 s = parse_stats(err)
-                prev = stats.get(key + (d,))
+                prev = stats.get(key + (v, d))
                 if prev is None:
-                    stats[key + (d,)] = s
+                    stats[key + (v, d)] = s
                 elif prev.get("vexits") != s.get("vexits") or prev.get("invalidations") != s.get("invalidations"):
-                    problems.append(f"{name} cpl{cpl} depth {d}: exit counters differ between repetitions")
+                    problems.append(f"{what}: exit counters differ between repetitions")
         print(f"  repetition {r + 1}/{a.repeat} done ({time.perf_counter() - t_start:.0f} s)", flush=True)
 
     med = statistics.median
     reasons = ["branch-unscanned", "out-of-page", "computed", "far", "sensitive", "crosses-page",
                "undecodable", "overlap", "policy"]
-    # CSV: one row per (guest, cpl, depth)
+    # CSV: one row per (guest, cpl, variant, depth)
     csv_path = os.path.join(a.out, "enforce_depth.csv")
     rows = []
     for name, cpl, it in configs:
         key = (name, cpl)
         rm = med(raw_t[key])
-        for d in depths:
-            s = stats[key + (d,)]
-            em = med(enf_t[key + (d,)])
-            row = {"guest": f"bench_{name}", "cpl": cpl, "iter": it, "depth": d,
+        for v, d in series:
+            s = stats[key + (v, d)]
+            em = med(enf_t[key + (v, d)])
+            row = {"guest": f"bench_{name}", "cpl": cpl, "iter": it, "options": v or "default", "depth": d,
                    "raw_s": f"{rm:.4f}", "enforced_s": f"{em:.4f}", "ratio": f"{em / rm:.3f}",
                    "vexits": s.get("vexits", 0)}
             for rn in reasons:
                 row[rn] = s.get(rn, 0)
             for k in ("resolved", "emulated", "stepped", "invalidations", "dropped", "data_writes",
-                      "scans", "ps_insns", "traps_planted", "vm_io_exits", "vm_mmio_writes"):
+                      "scans", "ps_insns", "traps_planted", "vm_io_exits", "vm_mmio_writes",
+                      "vm_runs", "vm_completion_runs", "vm_ioctls", "vm_kicks"):
                 row[k] = s.get(k, 0)
-            row["output_equal"] = int(not any(p.startswith(f"{name} cpl{cpl} depth {d}:") for p in problems))
+            what = f"{name} cpl{cpl} depth {d}" + (f" {v}" if v else "")
+            row["output_equal"] = int(not any(p.startswith(what + ":") for p in problems))
             rows.append(row)
     with open(csv_path, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
@@ -133,16 +184,17 @@ def main():
         w.writerows(rows)
     with open(os.path.join(a.out, "enforce_runs.csv"), "w", newline="") as f:   # every sample
         w = csv.writer(f)
-        w.writerow(["guest", "cpl", "depth", "run", "seconds"])
+        w.writerow(["guest", "cpl", "options", "depth", "run", "seconds"])
         for name, cpl, _ in configs:
             for i, t in enumerate(raw_t[(name, cpl)]):
-                w.writerow([f"bench_{name}", cpl, "raw", i, f"{t:.4f}"])
-            for d in depths:
-                for i, t in enumerate(enf_t[(name, cpl, d)]):
-                    w.writerow([f"bench_{name}", cpl, d, i, f"{t:.4f}"])
+                w.writerow([f"bench_{name}", cpl, "", "raw", i, f"{t:.4f}"])
+            for v, d in series:
+                for i, t in enumerate(enf_t[(name, cpl, v, d)]):
+                    w.writerow([f"bench_{name}", cpl, v or "default", d, i, f"{t:.4f}"])
 
-    def row(name, cpl, d):
-        return next(x for x in rows if x["guest"] == f"bench_{name}" and x["cpl"] == cpl and x["depth"] == d)
+    def row(name, cpl, d, v=""):
+        return next(x for x in rows if x["guest"] == f"bench_{name}" and x["cpl"] == cpl and x["depth"] == d
+                    and x["options"] == (v or "default"))
 
     dd = a.default_depth if a.default_depth in depths else depths[-1]
     print(f"\nraw vs enforced (depth {dd}); medians of {a.repeat}, interleaved; ratio = enforced/raw wall time")
@@ -151,7 +203,7 @@ def main():
     for name, cpl, it in configs:
         x = row(name, cpl, dd)
         by = " ".join(f"{rn}={x[rn]}" for rn in reasons if x[rn])
-        same = all(row(name, cpl, d)["output_equal"] for d in depths)
+        same = all(row(name, cpl, d, v)["output_equal"] for v, d in series)
         print(f"{x['guest']:<14}{cpl:>4}{it:>11}{float(x['raw_s']):>9.3f}{float(x['enforced_s']):>9.3f}"
               f"{float(x['ratio']):>9.2f}{x['vexits']:>9}  {by:<44}{x['invalidations']:>7}{x['data_writes']:>7}"
               f"  {'yes' if same else 'NO'}")
@@ -173,7 +225,7 @@ def main():
             return 0.0
         return 1.2533 * statistics.stdev(ts) / math.sqrt(len(ts)) / med(ts)
     # (raw is common to every depth of a config, so it cancels between depths)
-    se = {d: math.sqrt(sum(rel_se(enf_t[(n, c, d)]) ** 2
+    se = {d: math.sqrt(sum(rel_se(enf_t[(n, c, "", d)]) ** 2
                            for n, c, _ in configs)) / len(configs) for d in depths}
     best = min(depths, key=lambda d: (gm[d], ex[d], d))
     # tied: the difference from the best is under two standard errors
@@ -189,6 +241,18 @@ def main():
         print(f"default depth {dd} is not distinguishable from the winner: keep it")
     else:
         print(f"default depth {dd} is measurably slower than depth {best}: the measurement favours {best}")
+
+    for v in variants[1:]:
+        print(f"\ndepth sweep with {' '.join(variant_args(v))}: enforced/raw time ratio (virtualize exits)")
+        print(f"{'guest':<14}{'cpl':>4}" + "".join(f"{'d=' + str(d):>17}" for d in vdepths))
+        for name, cpl, it in configs:
+            cells = [f"{float(row(name, cpl, d, v)['ratio']):.2f} ({row(name, cpl, d, v)['vexits']})"
+                     for d in vdepths]
+            print(f"{'bench_' + name:<14}{cpl:>4}" + "".join(f"{c:>17}" for c in cells))
+        print(f"{'geomean':<18}" + "".join(f"{geomean([float(row(n, c, d, v)['ratio']) for n, c, _ in configs]):>17.3f}"
+                                           for d in vdepths))
+    if floor:
+        floor_report.report(floor, [r for r in rows if r["options"] == "default" and r["depth"] == dd], dd)
 
     enforce_plot.plot(rows, depths, os.path.join(a.out, "enforce_depth.svg"))
     print(f"\nwrote {csv_path} and {os.path.join(a.out, 'enforce_depth.svg')}")

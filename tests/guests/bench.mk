@@ -19,3 +19,11 @@ TEST_DEPS += $(BENCH_ENF_TEST_GUESTS)
 $(BUILD)/guests/bench_pages-%.o64: tests/guests/bench_pages.s tests/guests/common64.inc
 	@mkdir -p $(dir $@)
 	as --64 --defsym PAGES=$(word 1,$(subst _, ,$*)) --defsym ITER=$(word 2,$(subst _, ,$*)) -o $@ $<
+# loop64_mb-ITER: loop64's loop at CPL 3 as a Multiboot kernel that enters
+# long mode and drops to CPL 3 itself (mb64.inc), for qemu -kernel.
+$(BUILD)/guests/loop64_mb-%.mb64: tests/guests/loop64_mb.s tests/guests/mb64.inc
+	@mkdir -p $(dir $@)
+	as --64 -I tests/guests --defsym ITER=$* -o $@.o $<
+	$(GLD64) -Ttext=0x100000 -e _start -o $@.elf $@.o
+	objcopy -O elf32-i386 $@.elf $@
+TEST_DEPS += $(BUILD)/guests/loop64_mb-1000.mb64

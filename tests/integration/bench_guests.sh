@@ -50,4 +50,10 @@ fi
 timeout 20 "$SCOUT" --stats --cpl 3 "$GUESTS/bench_smc-800.elf64" >/dev/null 2>"$T/smc"
 i=$(stat "$T/smc" invalidations); m=$(stat "$T/smc" slot_ioctls)
 expect_eq "bench_smc: $i invalidations, slot ioctls ($m) below 1 per 50" 1 "$(( i >= 800 && m * 50 < i ))"
+# loop64_mb (monitor_bench.sh's CPL 3 guest for QEMU): enters long mode and
+# CPL 3 itself; status 1 when its loop's sum is right (3 otherwise).
+for mode in --raw "--depth 16"; do
+    timeout 20 "$SCOUT" $mode "$GUESTS/loop64_mb-1000.mb64" >/dev/null 2>&1
+    expect_eq "loop64_mb ${mode//[- ]/} status" 1 "$?"
+done
 finish
