@@ -293,6 +293,11 @@ void prescan_virtualize_starts(const struct prescan *ps, uint64_t page_gpa, uint
 /* Re-decodes the scanned instruction at gpa (reading the page) and says why
    it is virtualize (NONE if native / unscanned / unreadable). */
 enum prescan_reason prescan_reason_at(struct prescan *ps, uint64_t gpa, enum prescan_mode mode);
+/* The same from the instruction's bytes (as the guest wrote them, from gpa
+   on, n of them: at least 15 or up to the page end), without reading the
+   page: the trap handler has them already. */
+enum prescan_reason prescan_reason_of(struct prescan *ps, uint64_t gpa, enum prescan_mode mode,
+                                      const uint8_t *bytes, size_t n);
 /* The lazy path: a virtualize in-page branch at gpa trapped.  Scan its
    in-page target (the target path starts at depth 0, with the current max
    depth) and flip it to native once it is scanned.  Returns 1 if the branch

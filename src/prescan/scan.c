@@ -621,6 +621,29 @@ enum prescan_reason prescan_reason_at(struct prescan *ps, uint64_t gpa, enum pre
     return d.reason;
 }
 
+enum prescan_reason prescan_reason_of(struct prescan *ps, uint64_t gpa, enum prescan_mode mode,
+                                      const uint8_t *bytes, size_t n)
+{
+    uint8_t a = prescan_attr(ps, gpa, mode);
+    if (!(a & PRESCAN_ATTR_SCANNED) || !(a & PRESCAN_ATTR_VIRTUALIZE))
+        return PRESCAN_REASON_NONE;
+    if (attr_kind(a) != PRESCAN_KIND_PLAIN)
+        return reason_of(a, PRESCAN_REASON_NONE);
+    struct attr_page *pg = prescan_page_find(ps, PAGE_OF(gpa), mode);
+    unsigned off = (unsigned)(gpa & OFF_MASK);
+    /* The decoders read at most this much from off: the rest of the
+     * scratch page is never looked at, so only these bytes are copied. */
+    size_t need = pg && off < pg->hi ? pg->hi - off : 0;
+    if (need > PRESCAN_MAX_INSN_LEN)
+        need = PRESCAN_MAX_INSN_LEN;
+    if (!pg || need == 0 || n < need)
+        return prescan_reason_at(ps, gpa, mode);
+    memcpy(ps->aux + off, bytes, need);
+    struct decoded d;
+    decode_classify(ps, pg, ps->aux, off, &d);
+    return d.reason;
+}
+
 int prescan_resolve_branch(struct prescan *ps, uint64_t gpa, enum prescan_mode mode)
 {
     if (!ps || prescan_mode_index(mode) < 0)

@@ -173,6 +173,13 @@ TEST(random_pages_match_independent_decode)
                 if (r == PRESCAN_REASON_CROSSES_PAGE)
                     CHECK_EQ(alen, PRESCAN_PAGE_SIZE - o);
             }
+            /* the trap handler's way (the instruction's own bytes) says the same */
+            if (a & PRESCAN_ATTR_VIRTUALIZE) {
+                uint8_t b[PRESCAN_MAX_INSN_LEN];
+                size_t n = PRESCAN_PAGE_SIZE - o < sizeof b ? PRESCAN_PAGE_SIZE - o : sizeof b;
+                memcpy(b, page + o, n);
+                CHECK_EQ(prescan_reason_of(ps, PG + o, mode, b, n), prescan_reason_at(ps, PG + o, mode));
+            }
             /* overlap invariant: a native instruction has no virtualize start inside */
             if (!(a & PRESCAN_ATTR_VIRTUALIZE))
                 for (unsigned p = o + 1; p < o + alen && p < PRESCAN_PAGE_SIZE; p++)

@@ -180,7 +180,7 @@ int enf_handle_trap(struct enf *ef, struct cpu_view *c, uint64_t linear, uint64_
     enum prescan_mode pm = enf_pmode(c, linear);
     uint8_t attr = prescan_attr(ef->ps, gpa, pm);
     unsigned len = attr & PRESCAN_ATTR_LEN_MASK;
-    enum prescan_reason reason = prescan_reason_at(ef->ps, gpa, pm);
+    enum prescan_reason reason = prescan_reason_of(ef->ps, gpa, pm, in.bytes, in.nbytes);
     const char *insn = in.ok ? ZydisMnemonicGetString(in.zi.mnemonic) : "(bad)";
 
     ef->st.vexits++;
