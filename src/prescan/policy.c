@@ -19,6 +19,7 @@ const char *prescan_reason_name(enum prescan_reason r)
         [PRESCAN_REASON_UNDECODABLE] = "undecodable",
         [PRESCAN_REASON_OVERLAP] = "overlap",
         [PRESCAN_REASON_POLICY] = "policy",
+        [PRESCAN_REASON_DEPRIVILEGE] = "deprivilege",
     };
     if ((unsigned)r >= PRESCAN_REASON_COUNT)
         return "?";

@@ -139,6 +139,7 @@ enum prescan_reason {
     PRESCAN_REASON_UNDECODABLE,       /* "undecodable" */
     PRESCAN_REASON_OVERLAP,           /* "overlap" */
     PRESCAN_REASON_POLICY,            /* "policy": plugin/classifier override */
+    PRESCAN_REASON_DEPRIVILEGE,       /* "deprivilege": CPL-dependent, the guest runs deprivileged */
     PRESCAN_REASON_COUNT
 };
 const char *prescan_reason_name(enum prescan_reason r);
@@ -351,6 +352,17 @@ struct prescan_stats {
     size_t worklist_high_water;
 };
 void prescan_get_stats(const struct prescan *ps, struct prescan_stats *out);
+
+/* ── the deprivileging policy (depriv.c) ──────────────────────────────
+ * Guest code that believes it runs at CPL 0 runs at CPL 3: every
+ * instruction whose behaviour depends on the CPL is virtualize with reason
+ * deprivilege (whatever its class; a classifier cannot make it native).
+ * Set before the first scan.  prescan_depriv_insn: 1 if the decoded
+ * instruction (a const ZydisDecodedInstruction *, minimal decode is
+ * enough) is one of them. */
+void prescan_set_deprivilege(struct prescan *ps, int on);
+int  prescan_deprivilege(const struct prescan *ps);
+int  prescan_depriv_insn(const void *zydis);
 
 /* ── decoders ─────────────────────────────────────────────────────────
  * A Zydis decoder for 16-, 32- or 64-bit code (decoder.c): the one place

@@ -42,6 +42,7 @@ struct prescan {
     struct prescan_config cfg;
     ZydisDecoder dec[3];         /* 16, 32, 64 (minimal mode, the host's branches) */
     uint8_t policy[NMNEM];
+    int depriv;                  /* the deprivileging policy (depriv.c) */
 
     struct phys_page **buckets;
     size_t nbuckets, nphys, npages;

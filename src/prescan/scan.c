@@ -170,6 +170,10 @@ static void decode_classify(const struct prescan *ps, const struct attr_page *pg
         d->reason = PRESCAN_REASON_BRANCH_OUT_OF_PAGE;
         d->br = BR_NONE;
     }
+    if (ps->depriv && d->ok && prescan_depriv_insn(&d->insn)) {
+        d->reason = PRESCAN_REASON_DEPRIVILEGE;     /* (depriv.c) */
+        d->br = BR_NONE;
+    }
 }
 
 /* ---- scan state -------------------------------------------------------- */
@@ -482,7 +486,7 @@ int prescan_step(struct prescan *ps, struct prescan_step *out)
             virt = 1;
             reason = PRESCAN_REASON_POLICY;
             kind = PRESCAN_KIND_POLICY;
-        } else if (o == 0 && virt) {
+        } else if (o == 0 && virt && reason != PRESCAN_REASON_DEPRIVILEGE) {
             virt = 0;
             reason = PRESCAN_REASON_NONE;
             kind = PRESCAN_KIND_PLAIN;

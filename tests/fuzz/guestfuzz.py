@@ -48,7 +48,8 @@ NFUNCS = 6
 
 
 class Gen:
-    def __init__(self, seed, cpl):
+    def __init__(self, seed, cpl, own_idt=True):
+        self.own_idt = own_idt
         self.r = random.Random(seed)
         self.cpl = cpl
         self.wild = self.r.random() < 0.2          # random bytes into code, too
@@ -261,7 +262,7 @@ class Gen:
              "lea data(%rip), %rbp"]
         for i in range(8):      # the call table: 8 entries over the functions
             s += ["lea f%d(%%rip), %%rax" % (i % NFUNCS), "mov %%rax, ftab+%d(%%rbp)" % (8 * i)]
-        if cpl == 0:            # the guest's own IDT: #UD skips the UD2, counted
+        if cpl == 0 and self.own_idt:   # the guest's own IDT: #UD skips the UD2, counted
             s += ["lea h_ud(%rip), %rax", "lea idt+6*16(%rip), %rdi", "mov %ax, (%rdi)", "movw $0x08, 2(%rdi)",
                   "movb $0x8e, 5(%rdi)", "shr $16, %rax", "mov %ax, 6(%rdi)", "shr $16, %rax", "mov %eax, 8(%rdi)",
                   "lidt idtr(%rip)"]
@@ -324,6 +325,8 @@ def main():
     ap.add_argument("--seconds", type=float, help="run new seeds (from the clock) for this long")
     ap.add_argument("--out", default=os.path.join(TOP, "build", "fuzz", "guest"))
     ap.add_argument("--print", dest="show", type=int, help="print the program of this seed and exit")
+    ap.add_argument("--deprivilege", action="store_true",
+                    help="CPL 0 programs without an IDT of their own, enforced run with --deprivilege")
     a = ap.parse_args()
     if a.show is not None:
         r = random.Random(a.show)
@@ -349,12 +352,15 @@ def main():
             r = random.Random(seed)
             cpl = r.choice([0, 3])
             depth = r.choice([0, 1, 16])
-            src = Gen(seed, cpl).program()
+            if a.deprivilege:
+                cpl = 0
+            src = Gen(seed, cpl, own_idt=not a.deprivilege).program()
             img = build(src, d)
             raw = run([a.scout, "--raw", "--cpl", str(cpl), img])
             # (enforced may be far slower: a program that hammers a page
             # holding code makes an exit per store)
-            enf = run([a.scout, "--depth", str(depth), "--cpl", str(cpl), img], timeout=300)
+            enf = run([a.scout, "--depth", str(depth), "--cpl", str(cpl), img] +
+                      (["--deprivilege"] if a.deprivilege else []), timeout=300)
             n += 1
             execs += 2
             statuses[raw[0]] = statuses.get(raw[0], 0) + 1

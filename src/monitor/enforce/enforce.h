@@ -64,6 +64,7 @@ struct enf_stats {
     uint64_t mmio_fragments;                      /* continuation exits of a split store */
     uint64_t denied_traps;                        /* traps the guest's TSS denied at CPL 3 (#GP, undone) */
     uint64_t paging_writes;                       /* guest writes into paging structures scout keeps still */
+    uint64_t depriv_windows;                      /* --deprivilege: entries into the virtual CPL 0 */
 };
 
 struct enf;
@@ -116,6 +117,17 @@ struct enf_vexit {
 };
 typedef int (*enf_vexit_fn)(void *ctx, const struct enf_vexit *v);
 void enf_set_vexit_hook(struct enf *ef, enf_vexit_fn fn, void *ctx);
+
+/* ── deprivileged execution (depriv.c) ──
+ * enf_deprivilege, before the first scan: the guest (64-bit, CPL 0, in
+ * scout's boot environment, else an error) runs at real CPL 3 natively
+ * with the deprivileging policy; its CPL-sensitive instructions run at its
+ * virtual CPL 0 or are refused.  Between runs the vCPU holds the state the
+ * guest sees (registers, gdb); enf_depriv_real_state gives the real one as
+ * the last run left it (-1: not deprivileged, or no run yet). */
+int enf_deprivilege(struct enf *ef, char *err, size_t errlen);
+int enf_deprivileged(const struct enf *ef);
+int enf_depriv_real_state(const struct enf *ef, struct kvm_regs *r, struct kvm_sregs *s);
 
 struct prescan *enf_engine(struct enf *ef);
 struct enf_trap_table *enf_traps(struct enf *ef);

@@ -18,7 +18,10 @@
  *   denied.c  a CPL 3 trap the guest's TSS I/O bitmap denies, undone
  *   sys.c     system instructions computed from CPU state and memory
  *   debug.c   breakpoints and single steps
- *   traps.c   the trap table (pure) */
+ *   traps.c   the trap table (pure)
+ *   depriv.c  --deprivilege: CPL 0 guest code at real CPL 3, its virtual
+ *             CPU state, and the CPL 0 window its sensitive instructions
+ *             run in */
 #ifndef SCOUT_MONITOR_ENFORCE_PRIV_H
 #define SCOUT_MONITOR_ENFORCE_PRIV_H
 #include <stddef.h>
@@ -103,6 +106,19 @@ static inline int enf_is_paging_page(const ptpage_vec *v, uint64_t page)
     return 0;
 }
 
+/* --deprivilege (depriv.c): the guest's virtual CPU state where it differs
+ * from the real one, and whether the vCPU is in it now (the window). */
+struct enf_depriv {
+    int on;
+    int open;                   /* the vCPU holds the virtual state (real CPL 0) */
+    struct kvm_segment cs, ss, ds, es, fs, gs;  /* the guest's own (CPL 0) segments */
+    uint64_t flags;             /* its IOPL and AC (real: 0 at CPL 3) */
+    struct { uint64_t cr0, cr3, cr4, efer; struct kvm_dtable gdt, idt; uint16_t ldt, tr; } boot;
+    int have_real;              /* the real state when the last run stopped */
+    struct kvm_regs real_regs;
+    struct kvm_sregs real_sregs;
+};
+
 struct enf {
     struct vm *vm;
     struct vcpu *cpu;
@@ -153,6 +169,7 @@ struct enf {
     unsigned nwatch;
     struct enf_watch_hit watch_hit;
     int have_watch_hit;
+    struct enf_depriv dp;
 };
 
 /* Whether a page holds a watched range (kept read-only). */
@@ -267,6 +284,15 @@ void enf_touch_loaded_selectors(struct enf *ef, const struct cpu_view *c, const 
 int  enf_emulate_ltr(struct enf *ef, struct cpu_view *c, const struct x86_insn *in);
 /* Effective linear address of a memory operand (segment base applied). */
 int  enf_operand_linear(const struct cpu_view *c, const struct x86_insn *in, unsigned op, uint64_t *lin);
+
+/* depriv.c: at a trap, before it is handled: a CPL-sensitive instruction
+ * opens the window (the vCPU takes the virtual CPL 0 state, c reloaded) or
+ * is refused (-1).  settle: the window closes once no step is in flight
+ * (the guest goes back to real CPL 3; -1 refused: it left what this mode
+ * runs).  stopped: a run ended; its state is shown as the guest sees it. */
+int  enf_depriv_trap(struct enf *ef, struct cpu_view *c, uint64_t linear, const struct x86_insn *in);
+int  enf_depriv_settle(struct enf *ef);
+void enf_depriv_stopped(struct enf *ef, struct vm_stop *stop);
 
 /* debug.c: breakpoints and single steps */
 int  enf_debug_step_native(struct enf *ef, const struct cpu_view *c, uint64_t linear, uint64_t gpa);

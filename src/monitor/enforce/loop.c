@@ -146,6 +146,7 @@ static void on_after_exit(void *ctx, struct vcpu *cpu, uint32_t exit_reason)
         enf_step_begin(ef);             /* the step runs now */
     else
         enf_end_step(ef);
+    enf_depriv_settle(ef);              /* --deprivilege: back to CPL 3 when no step is in flight */
     /* The retried instruction or delivery got through -- not when this
      * exit is its own port I/O or MMIO, in the middle of it, nor its own
      * trap hit again (an INSB whose store faults with no handler would be
@@ -326,6 +327,8 @@ int enf_run_guest(struct enf *ef, struct vm_stop *stop, int stepping)
                               enf_on_shutdown };
     ef->failed = 0;
     int rc = enf_debug_resume(ef, stop, stepping);
+    if (rc == 0 && enf_depriv_settle(ef) != 0)
+        rc = -1;
     if (rc == 0)
         rc = vcpu_run(ef->cpu, &hooks, stop);
     else if (rc > 0)
@@ -335,6 +338,7 @@ int enf_run_guest(struct enf *ef, struct vm_stop *stop, int stepping)
     if (stepping && rc == 0 && stop->why == VM_STOP_HOOK && ef->stop_kind == ENF_STOP_NONE && !ef->failed)
         ef->stop_kind = ENF_STOP_STEP;
     enf_debug_finish(ef, stop);
+    enf_depriv_stopped(ef, stop);
     if (ef->failed) {
         stop->why = VM_STOP_ERROR;
         snprintf(stop->message, sizeof(stop->message), "%s", ef->errmsg);

@@ -177,6 +177,8 @@ int enf_handle_trap(struct enf *ef, struct cpu_view *c, uint64_t linear, uint64_
         return -1;
     struct x86_insn in;
     enf_decode_at(ef, c, linear, &in);
+    if (enf_depriv_trap(ef, c, linear, &in) != 0)      /* --deprivilege: its virtual CPL 0 */
+        return -1;
     enum prescan_mode pm = enf_pmode(c, linear);
     uint8_t attr = prescan_attr(ef->ps, gpa, pm);
     unsigned len = attr & PRESCAN_ATTR_LEN_MASK;
@@ -217,7 +219,7 @@ int enf_handle_trap(struct enf *ef, struct cpu_view *c, uint64_t linear, uint64_
         }
         return 0;
     }
-    if (reason == PRESCAN_REASON_SENSITIVE) {
+    if (reason == PRESCAN_REASON_SENSITIVE || reason == PRESCAN_REASON_DEPRIVILEGE) {
         const char *how = "";
         int r = enf_emulate_system(ef, c, &in, &how);
         if (r < 0)

@@ -122,6 +122,31 @@ static int build_system_structs(struct vm *vm, enum vm_mode mode)
     return gmem_write_phys(vm, pdpt + 8 * 3, page, 8);
 }
 
+/* Deprivileged runs (--deprivilege): CPL 0 guest code runs at CPL 3, and
+ * the devices below 4 GiB it reaches raw must stay reachable: the MMIO
+ * directory and its entries get the user bit.  The reserved region stays
+ * supervisor-only.  0, or -1. */
+int vm_boot_user_mmio(struct vm *vm)
+{
+    unsigned npd = (unsigned)((vm->mem_size + (1ull << 30) - 1) >> 30);
+    uint64_t pdpt = vm_reserved_base(vm) + VM_RES_PML4 + 0x1000;
+    uint64_t mmio_pd = pdpt + 0x1000 + 0x1000ull * npd + 0x1000;
+    uint64_t e;
+    if (gmem_read_phys(vm, pdpt + 8 * 3, &e, 8) < 0 || (e & ~0xfffull) != mmio_pd)
+        return -1;                      /* not the tables build_system_structs made */
+    e |= 4;
+    if (gmem_write_phys(vm, pdpt + 8 * 3, &e, 8) < 0)
+        return -1;
+    for (unsigned j = VM_MMIO_PD_FIRST; j < 512; j++) {
+        if (gmem_read_phys(vm, mmio_pd + 8 * j, &e, 8) < 0)
+            return -1;
+        e |= 4;
+        if (gmem_write_phys(vm, mmio_pd + 8 * j, &e, 8) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 int vm_boot_cpu(struct vm *vm, enum vm_mode mode, int cpl, uint64_t entry,
                  uint64_t stack, char *err, size_t errlen)
 {

@@ -185,6 +185,8 @@ int vcpu_redeliver_interrupt(struct vcpu *cpu);
  * stubs is installed for prot32 and long64.  Real mode: CS:IP from entry
  * (CS = entry >> 4 & 0xF000 when entry > 0xFFFF).  stack 0 = default
  * (reserved base in prot32/long64, 0x7C00 in real mode). */
+/* --deprivilege: the devices' MMIO below 4 GiB reachable at CPL 3 (boot.c). */
+int vm_boot_user_mmio(struct vm *vm);
 int vm_boot_cpu(struct vm *vm, enum vm_mode mode, int cpl, uint64_t entry,
                 uint64_t stack, char *err, size_t errlen);
 
@@ -302,6 +304,8 @@ void vcpu_request_stop(struct vcpu *cpu, int why);
 /* Withdraws a pending request for `why` (one the run ended without). */
 void vcpu_cancel_stop(struct vcpu *cpu, int why);
 const char *vm_stop_name(int why);
+/* A guest exception's message line from stop's vector, error, rip and cr2. */
+void vm_exception_message(struct vm_stop *stop);
 
 /* ══ memory slots ═════════════════════════════════════════════════════
  * RAM starts as one slot; pages can be made read-only to KVM

@@ -193,19 +193,25 @@ static void guest_exception(struct vcpu *cpu, struct vm_stop *stop)
     }
     vcpu_set_regs(cpu, &r);
     vcpu_set_sregs(cpu, &s);
+    vm_exception_message(stop);
+    exception_event(vm, stop);
+}
+
+void vm_exception_message(struct vm_stop *stop)
+{
     char err[32] = "";
+    unsigned v = stop->vector;
     if (stop->has_error)
         snprintf(err, sizeof err, " error=0x%x", stop->error_code);
     if (v == X86_VEC_PF)
         snprintf(stop->message, sizeof stop->message, "guest #PF at rip=0x%llx addr=0x%llx%s",
-                 (unsigned long long)rip, (unsigned long long)s.cr2, err);
+                 (unsigned long long)stop->rip, (unsigned long long)stop->cr2, err);
     else if (v < 32)
         snprintf(stop->message, sizeof stop->message, "guest %s at rip=0x%llx%s", x86_vector_name(v),
-                 (unsigned long long)rip, err);
+                 (unsigned long long)stop->rip, err);
     else
         snprintf(stop->message, sizeof stop->message, "guest software interrupt 0x%x (return rip=0x%llx)",
-                 v, (unsigned long long)rip);
-    exception_event(vm, stop);
+                 v, (unsigned long long)stop->rip);
 }
 
 static int is_stub_rip(struct vm *vm, uint64_t rip)

@@ -78,6 +78,8 @@ static void usage(FILE *f)
         "                        -x/-ex is given)\n"
         "  --raw                 run under plain KVM, no scanning (full-speed baseline)\n"
         "  --depth N             prescan depth: 0 = lazy, N = recursive descent (default %u)\n"
+        "  --deprivilege         run a 64-bit CPL 0 guest at CPL 3, natively; its\n"
+        "                        CPL-sensitive instructions run at its virtual CPL 0\n"
         "  --trace FILE          write a deterministic event trace\n"
         "  --trace-times         add t=<ns> to every trace event\n"
         "  --trace-symbols       annotate code addresses in the trace with sym=NAME+OFF\n"
@@ -368,7 +370,7 @@ static int scout_main(int argc, char **argv)
     enum { O_RAW = 256, O_MEM, O_CPL, O_FORMAT, O_MODE, O_LOAD, O_ENTRY, O_CMDLINE, O_MODULE, O_TIMEOUT,
            O_STATS, O_VERSION, O_HELP, O_DEPTH, O_TRACE, O_TRACE_TIMES, O_POKE, O_MAX_MEMSLOTS,
            O_X, O_EX, O_BATCH, O_PLUGIN, O_LIST_COMMANDS, O_PLUGIN_TIMEOUT, O_SYMBOLS, O_TRACE_SYMBOLS, O_DEVICE,
-           O_DISK, O_KEYS, O_NO_BIOS, O_GDB, O_GDB_DEFAULT, O_GDB_WAIT, O_GDB_ARCH };
+           O_DISK, O_KEYS, O_NO_BIOS, O_GDB, O_GDB_DEFAULT, O_GDB_WAIT, O_GDB_ARCH, O_DEPRIVILEGE };
     static const struct option opts[] = {
         { "raw", no_argument, 0, O_RAW }, { "mem", required_argument, 0, O_MEM },
         { "cpl", required_argument, 0, O_CPL }, { "format", required_argument, 0, O_FORMAT },
@@ -385,7 +387,7 @@ static int scout_main(int argc, char **argv)
         { "plugin-timeout", required_argument, 0, O_PLUGIN_TIMEOUT },
         { "symbols", required_argument, 0, O_SYMBOLS }, { "trace-symbols", no_argument, 0, O_TRACE_SYMBOLS },
         { "disk", required_argument, 0, O_DISK }, { "keys", required_argument, 0, O_KEYS },
-        { "no-bios", no_argument, 0, O_NO_BIOS },
+        { "no-bios", no_argument, 0, O_NO_BIOS }, { "deprivilege", no_argument, 0, O_DEPRIVILEGE },
         /* QEMU's -s and -S: exact matches win over long-option prefixes */
         { "gdb", required_argument, 0, O_GDB }, { "s", no_argument, 0, O_GDB_DEFAULT },
         { "S", no_argument, 0, O_GDB_WAIT }, { "gdb-arch", required_argument, 0, O_GDB_ARCH },
@@ -413,6 +415,7 @@ static int scout_main(int argc, char **argv)
     while ((c = getopt_long_only(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case O_RAW: so.raw = 1; break;
+        case O_DEPRIVILEGE: so.deprivilege = 1; break;
         case O_MEM:
         {
             int st = cmd_parse_size(optarg, 1ull << 20, &so.vm.mem_size);
@@ -555,6 +558,7 @@ static int scout_main(int argc, char **argv)
     if (gdb_arch && !gdb) { eprint("--gdb-arch is for the gdb stub: give --gdb [HOST:]PORT or -s too"); return EXIT_SCOUT_ERROR; }
     if (gdb_wait && !gdb) { eprint("-S waits for gdb: give --gdb [HOST:]PORT or -s too"); return EXIT_SCOUT_ERROR; }
     if (gdb && nitems) { eprint("--gdb cannot be combined with -x/-ex (gdb's monitor command runs scout's commands)"); return EXIT_SCOUT_ERROR; }
+    if (so.raw && so.deprivilege) { eprint("--deprivilege needs scanning (not --raw)"); return EXIT_SCOUT_ERROR; }
     if (so.raw && npokes) { eprint("--poke needs scanning (not --raw)"); return EXIT_SCOUT_ERROR; }
     so.pokes = pokes;
     so.npokes = (size_t)npokes;

@@ -98,6 +98,8 @@ static void trace_preamble(struct session *s)
     trace_emit(si->trace, "option", "name=depth value=%u", session_depth(s));
     trace_emit(si->trace, "option", "name=mem value=0x%" PRIx64, vm_mem_size(si->vm));
     trace_emit(si->trace, "option", "name=cpl value=%d", o->load.cpl);
+    if (o->deprivilege)
+        trace_emit(si->trace, "option", "name=deprivilege value=on");
 }
 
 /* Symbols: --symbols FILE, else the given bytes, else the guest's file
@@ -150,6 +152,8 @@ static int open_guest(struct session_impl *si, char *err, size_t errlen)
         if (!si->ef)
             return base_err(err, errlen, "%s", e2);
         enf_set_io_rip_at_out(si->ef, si->probe.io_rip == PROBE_IO_RIP_AT_OUT);
+        if (o->deprivilege && enf_deprivilege(si->ef, e2, sizeof(e2)) != 0)
+            return base_err(err, errlen, "%s: %s", si->guest_name, e2);
         vcpu_set_out_completion(si->cpu, si->probe.out_done_at_exit ? VCPU_OUT_COMPLETE_NEVER
                                          : si->probe.out_redirect ? VCPU_OUT_COMPLETE_AT_OUT
                                          : VCPU_OUT_COMPLETE_ALWAYS);

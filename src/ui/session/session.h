@@ -44,6 +44,7 @@ struct session_opts {
     struct loader_opts load;    /* the guest (a file, or bytes for the demo) */
     struct vm_config vm;
     int raw;                    /* plain KVM, no scanning */
+    int deprivilege;            /* --deprivilege: CPL 0 code at real CPL 3 (enforce.h) */
     unsigned depth;             /* prescan depth (0 = lazy) */
     const char *trace_path;     /* --trace FILE */
     unsigned trace_flags;       /* SESSION_TRACE_* (--trace-times, --trace-symbols) */

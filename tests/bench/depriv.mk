@@ -1,0 +1,16 @@
+# tests/bench/depriv.mk — --deprivilege vs enforced CPL 0 vs QEMU TCG on the
+# CPL 0 bench guests, side by side in one run (tests/bench/depriv_bench.sh).
+BENCH_DEPRIV_N := 1 200000 200000000
+BENCH_DEPRIV_QEMU_N := 20000000
+BENCH_DEPRIV_GUESTS := $(foreach n,$(BENCH_DEPRIV_N) $(BENCH_DEPRIV_QEMU_N),$(BUILD)/guests/bench_loop-$(n).elf64) \
+                       $(foreach g,calls interp smc,$(BUILD)/guests/bench_$(g)-2000.elf64 $(BUILD)/guests/bench_$(g)-1.elf64) \
+                       $(BUILD)/bench/depriv_boot.mb64
+$(BUILD)/bench/depriv_boot.mb64: tests/bench/depriv_boot.s tests/guests/mb64.inc tests/guests/common64.inc
+	@mkdir -p $(dir $@)
+	as --64 -o $@.o $<
+	ld -m elf_x86_64 -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments -Ttext=0x100000 -e _start -o $@.elf $@.o
+	objcopy -O elf32-i386 $@.elf $@
+.PHONY: bench-depriv
+bench-depriv: $(BUILD)/scout $(BENCH_DEPRIV_GUESTS)
+	@BUILD=$(BUILD) N="$(BENCH_DEPRIV_N)" tests/bench/depriv_bench.sh
+BENCH_TARGETS += bench-depriv

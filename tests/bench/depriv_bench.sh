@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# --deprivilege against scout's enforced CPL 0 and QEMU TCG, one run, on
+# the CPL 0 bench guests.  bench_loop: iterations/s from two sizes each
+# (start-up cancels); QEMU runs the same ELF64 (tests/bench/depriv_boot.s
+# puts it in long mode).  calls/interp/smc: wall time at one size.  The
+# exits of the deprivileged runs per second, by reason, from --stats.
+set -u
+cd "$(dirname "$0")/../.."
+G="$BUILD/guests"; S="$BUILD/scout"
+now() { date +%s.%N; }
+timeit() { local t0 t1; t0=$(now); "$@" >/dev/null 2>&1; t1=$(now); echo "$t1 - $t0" | bc -l; }
+rate() { echo "($2 - $1) / ($4 - $3)" | bc -l; }
+loop() { echo "$G/bench_loop-$1.elf64"; }
+read -r n0 ncpl0 nbig <<<"$N"
+QEMU=(qemu-system-x86_64 -accel tcg -display none -no-reboot -m 128 -device isa-debug-exit,iobase=0xf4,iosize=0x04
+      -debugcon stdio -kernel "$BUILD/bench/depriv_boot.mb64")
+
+a=$(timeit "$S" "$(loop "$n0")"); b=$(timeit "$S" "$(loop "$ncpl0")"); enf=$(rate "$n0" "$ncpl0" "$a" "$b")
+a=$(timeit "$S" --raw "$(loop "$n0")"); b=$(timeit "$S" --raw "$(loop "$ncpl0")"); raw=$(rate "$n0" "$ncpl0" "$a" "$b")
+a=$(timeit "$S" --deprivilege "$(loop "$n0")"); b=$(timeit "$S" --deprivilege "$(loop "$nbig")")
+dep=$(rate "$n0" "$nbig" "$a" "$b"); tdep=$b
+"$S" --deprivilege --stats "$(loop "$nbig")" 2>"$BUILD/bench/depriv_stats.txt" >/dev/null
+qemu=0
+if command -v qemu-system-x86_64 >/dev/null; then
+    nq=$((nbig / 10))
+    [ -e "$(loop "$nq")" ] || nq=$nbig
+    a=$(timeit "${QEMU[@]}" -device loader,file="$(loop "$n0")")
+    b=$(timeit "${QEMU[@]}" -device loader,file="$(loop "$nq")")
+    qemu=$(rate "$n0" "$nq" "$a" "$b")
+fi
+printf '\n%-40s %16s\n' "bench_loop (CPL 0 guest)" "iterations/s"
+printf '%-40s %16.0f\n' "scout --raw (CPL 0, host-emulated)" "$raw"
+printf '%-40s %16.0f\n' "scout enforced CPL 0 (today)" "$enf"
+printf '%-40s %16.0f\n' "scout --deprivilege (real CPL 3)" "$dep"
+printf '%-40s %16.0f\n' "qemu -accel tcg" "$qemu"
+printf 'ratio deprivileged / enforced CPL 0:   %.0f\n' "$(echo "$dep / $enf" | bc -l)"
+[ "$(echo "$qemu > 0" | bc)" = 1 ] && printf 'ratio deprivileged / qemu tcg:         %.2f\n' "$(echo "$dep / $qemu" | bc -l)"
+printf 'deprivileged exits/s (%s iterations, %.2f s):' "$nbig" "$tdep"
+tr ' ' '\n' <"$BUILD/bench/depriv_stats.txt" | grep -E '^(vexits|computed|out-of-page|branch-unscanned|sensitive|deprivilege|io_exits)=' |
+    while IFS== read -r k v; do printf ' %s=%.0f' "$k" "$(echo "$v / $tdep" | bc -l)"; done
+echo
+printf '\n%-14s %14s %14s %8s\n' "guest (2000)" "enforced s" "depriv s" "ratio"
+for g in calls interp smc; do
+    e=$(timeit "$S" "$G/bench_$g-2000.elf64"); d=$(timeit "$S" --deprivilege "$G/bench_$g-2000.elf64")
+    printf '%-14s %14.3f %14.3f %8.1f\n' "bench_$g" "$e" "$d" "$(echo "$e / $d" | bc -l)"
+done

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# --deprivilege: a 64-bit CPL 0 guest runs at real CPL 3 and must behave as
+# under --raw, or be refused cleanly (status 2, one "refused to" line,
+# stdout a prefix of raw's).  The CPL 0 bench guests, the demo, the
+# sensitive-instruction guest (line by line), the 64-bit CPL 0 adversarial
+# guests; scout's reserved region; the modes this slice refuses.
+source "$TOP/tests/lib.sh"
+require_kvm depriv
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+stat() { grep -o "[ :]$2=[0-9]*" "$1" | head -n1 | cut -d= -f2; }
+
+# same_or_refused NAME IMG [ARGS...]: returns 0 if the run matched raw
+same_or_refused() {
+    local name=$1 img=$2; shift 2
+    [ -n "$img" ] && set -- "$@" "$img"     # none: the built-in demo
+    timeout 60 "$SCOUT" --batch --raw "$@" >"$T/raw.out" 2>"$T/raw.err"; local rc=$?
+    timeout 60 "$SCOUT" --batch --stats --deprivilege "$@" >"$T/dp.out" 2>"$T/dp.err"; local dc=$?
+    expect_eq "$name: native I/O" 0 "$(stat "$T/dp.err" native_io)"
+    if [ "$rc" = "$dc" ] && cmp -s "$T/raw.out" "$T/dp.out"; then ok "$name: same as raw ($rc)"; return 0; fi
+    if [ "$dc" = 2 ] && [ "$(grep -c '^scout: refused to' "$T/dp.err")" = 1 ] &&
+       [ "$(head -c "$(wc -c <"$T/dp.out")" "$T/raw.out" | cmp -s - "$T/dp.out" && echo y)" = y ]; then
+        ok "$name: refused ($(grep -o 'deprivileged: [^(;]*' "$T/dp.err" | head -n1))"; return 1
+    fi
+    not_ok "$name" "raw $rc, deprivileged $dc: $(grep -m1 -v '^scout: \(stats\|enforce\|guard\|writes\|prescan\)' "$T/dp.err")"
+    return 1
+}
+must_match() { same_or_refused "$@" || not_ok "$1: refused" "must run the same as raw"; }
+
+# the CPL 0 bench guests and the demo: all of them must run, not be refused
+for g in bench_loop-50 bench_calls-50 bench_interp-50 bench_smc-20 bench_smc-800; do
+    must_match "$g" "$GUESTS/$g.elf64"
+    expect_eq "$g: virtualized because of deprivileging" 1 "$([ "$(stat "$T/dp.err" deprivilege)" -gt 0 ] && echo 1)"
+done
+must_match "demo" ""
+for d in 0 16; do
+    must_match "depriv_observe depth $d" "$GUESTS/depriv_observe.elf64" --depth "$d"
+done
+# every instruction's line, named: the one that would tell is the one that fails
+timeout 60 "$SCOUT" --batch --raw "$GUESTS/depriv_observe.elf64" >"$T/raw.out" 2>/dev/null
+timeout 60 "$SCOUT" --batch --deprivilege "$GUESTS/depriv_observe.elf64" >"$T/dp.out" 2>/dev/null
+expect_eq "depriv_observe: lines" "$(wc -l <"$T/raw.out")" "$(wc -l <"$T/dp.out")"
+while IFS== read -r key val; do
+    expect_eq "depriv_observe: $key" "$val" "$(grep "^$key=" "$T/dp.out" | cut -d= -f2)"
+done <"$T/raw.out"
+# LAR at CPL 0: this host's KVM cannot; the same message both ways
+must_match "depriv_lar" "$GUESTS/depriv_lar.elf64"
+expect_eq "depriv_lar: same error line" "$(head -n1 "$T/raw.err")" "$(head -n1 "$T/dp.err")"
+
+# scout's reserved region: CPL 0 raw reads it, deprivileged it is refused
+timeout 60 "$SCOUT" --batch --raw "$GUESTS/depriv_reserved.elf64" >"$T/raw.out" 2>&1
+expect_match "reserved region raw" "GDT\\[1\\]=0x00af9b000000ffff" "$(cat "$T/raw.out")"
+timeout 60 "$SCOUT" --batch --deprivilege "$GUESTS/depriv_reserved.elf64" >"$T/dp.out" 2>"$T/dp.err"; rc=$?
+expect_eq "reserved region deprivileged: status" 2 "$rc"
+expect_match "reserved region deprivileged: refused" "refused to go on at 0x[0-9a-f]+ deprivileged: the guest touched scout's reserved region" "$(head -n1 "$T/dp.err")"
+expect_eq "reserved region deprivileged: nothing read" "scout's GDT[1]=" "$(cat "$T/dp.out")"
+
+# the 64-bit CPL 0 adversarial guests: the same, or refused cleanly
+A="$TOP/$BUILD/adversarial"
+while read -r name status refused args; do
+    case "$name" in ''|'#'*|*@*) continue ;; esac
+    [ "$args" = "-" ] || continue
+    [ -e "$A/$name.elf64" ] || continue
+    same_or_refused "adversarial $name" "$A/$name.elf64"
+done <"$TOP/tests/adversarial/guests.list"
+must_match "adversarial a64_depriv_tell" "$A/a64_depriv_tell.elf64"
+
+# what this slice does not run: one clear line, status 2, nothing run
+refuse() {
+    local name=$1 want=$2; shift 2
+    timeout 20 "$SCOUT" --batch "$@" >"$T/out" 2>"$T/err"; local rc=$?
+    expect_eq "$name: status" 2 "$rc"
+    expect_eq "$name: one line" 1 "$(wc -l <"$T/err")"
+    expect_match "$name: says why" "$want" "$(cat "$T/err")"
+}
+refuse "real mode" "deprivilege: only 64-bit long-mode guests \\(this one starts in real mode\\)" \
+    --deprivilege "$GUESTS/hello_boot.bootsect"
+refuse "multiboot (32-bit)" "starts in 32-bit protected mode" --deprivilege "$GUESTS/hello_mb.elf32"
+refuse "cpl 3" "starts at CPL 3 already" --deprivilege --cpl 3 "$GUESTS/hello64.elf64"
+refuse "with --raw" "^scout: --deprivilege needs scanning \\(not --raw\\)$" --deprivilege --raw "$GUESTS/hello64.elf64"
+finish
