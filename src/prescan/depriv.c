@@ -54,18 +54,30 @@ static void build_tables(void)
         by_opcode[depriv_opcodes[i]] = 1;
 }
 
-int prescan_depriv_insn(const void *zydis)
+/* On the facts both decoders give (the scanner's table-driven fast path
+ * does not fill a Zydis decode: it must not be read there). */
+static int depriv_by(unsigned mnemonic, unsigned map, unsigned opcode, unsigned modrm_reg)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
-    const ZydisDecodedInstruction *in = zydis;
     pthread_once(&once, build_tables);
-    if ((unsigned)in->mnemonic < NMNEM && by_mnemonic[in->mnemonic])
+    if (mnemonic < NMNEM && by_mnemonic[mnemonic])
         return 1;
-    if (in->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && in->opcode == 0xff)
-        return by_opcode[0x2ff] && (in->raw.modrm.reg == 3 || in->raw.modrm.reg == 5);
-    if (in->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT || in->opcode_map == ZYDIS_OPCODE_MAP_0F)
-        return by_opcode[(in->opcode_map == ZYDIS_OPCODE_MAP_0F ? 0x100 : 0) | in->opcode];
+    if (map == ZYDIS_OPCODE_MAP_DEFAULT && opcode == 0xff)
+        return by_opcode[0x2ff] && (modrm_reg == 3 || modrm_reg == 5);
+    if (map == ZYDIS_OPCODE_MAP_DEFAULT || map == ZYDIS_OPCODE_MAP_0F)
+        return by_opcode[(map == ZYDIS_OPCODE_MAP_0F ? 0x100 : 0) | opcode];
     return 0;
+}
+
+int prescan_depriv_insn(const void *zydis)
+{
+    const ZydisDecodedInstruction *in = zydis;
+    return depriv_by((unsigned)in->mnemonic, (unsigned)in->opcode_map, in->opcode, in->raw.modrm.reg);
+}
+
+int prescan_depriv_facts(const struct insn_facts *f)
+{
+    return depriv_by(f->mnemonic, f->map, f->opcode, f->modrm_reg);
 }
 
 void prescan_set_deprivilege(struct prescan *ps, int on)

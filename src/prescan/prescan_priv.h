@@ -95,6 +95,8 @@ void prescan_facts_of_zydis(const ZydisDecodedInstruction *in, int amd_branches,
  * on every offset of real code by tests/unit/test_prescan_fast.c); 0: not
  * sure (unknown opcode or prefix, too few bytes): ask Zydis. */
 int  prescan_decode_fast(unsigned code_bits, const uint8_t *p, size_t max, struct insn_facts *f);
+/* depriv.c: the deprivileging policy on an instruction's facts */
+int  prescan_depriv_facts(const struct insn_facts *f);
 
 /* pages.c */
 struct phys_page *prescan_phys_find(const struct prescan *ps, uint64_t page);

@@ -170,7 +170,7 @@ static void decode_classify(const struct prescan *ps, const struct attr_page *pg
         d->reason = PRESCAN_REASON_BRANCH_OUT_OF_PAGE;
         d->br = BR_NONE;
     }
-    if (ps->depriv && d->ok && prescan_depriv_insn(&d->insn)) {
+    if (ps->depriv && d->ok && prescan_depriv_facts(&d->f)) {
         d->reason = PRESCAN_REASON_DEPRIVILEGE;     /* (depriv.c) */
         d->br = BR_NONE;
     }
