@@ -185,9 +185,12 @@ void enf_paging_written(struct enf *ef, uint64_t gpa, size_t len)
     preset_ad(ef, p, off, off + (unsigned)len);
     if (p->why & ENF_PT_TABLES)
         ef->tables.dirty = 1;
+    int links = (p->why & ENF_PT_LINKS) != 0;
     ef->paging_gen++;
     ef->flush_tlb = 1;
     ef->st.paging_writes++;
+    if (links)
+        enf_links_cut_all(ef);          /* a link's target may map elsewhere now */
 }
 
 void enf_paging_free(struct enf *ef)

@@ -144,11 +144,29 @@ static void depth_changed(struct cmd_ctx *ctx, const char *name, void *arg)
     c->var_guard = 0;
 }
 
+/* ── set links / set smc ────────────────────────────────────────────── */
+
+static void switch_changed(struct cmd_ctx *ctx, const char *name, void *arg)
+{
+    struct commands *c = cmds_of(ctx);
+    (void)arg;
+    if (!c || c->var_guard)
+        return;
+    if (strcmp(name, "links") == 0)
+        session_set_links(c->s, strcmp(cmd_var_enum(ctx, "links"), "on") == 0);
+    else
+        session_set_smc_insn(c->s, strcmp(cmd_var_enum(ctx, "smc"), "insn") == 0);
+}
+
 static const struct cmd_var_def prescan_vars[] = {
     { "depth", CMD_VAR_INT, "16", "prescan depth: 0 = lazy, N = recursive descent up to N", 0, 1000000, NULL,
       depth_changed, NULL },
     { "scan", CMD_VAR_ENUM, "recursive", "lazy (depth 0) or recursive (restores the last depth)", 0, 0,
       "lazy|recursive", depth_changed, NULL },
+    { "links", CMD_VAR_ENUM, "off", "on: a static branch into another page runs native once its target is "
+      "scanned (64-bit code), virtualize again when that page changes", 0, 0, "off|on", switch_changed, NULL },
+    { "smc", CMD_VAR_ENUM, "page", "a write into scanned code: page = dump the page; insn = keep it when the "
+      "instructions written decode the same", 0, 0, "page|insn", switch_changed, NULL },
 };
 
 /* ── map / attr ─────────────────────────────────────────────────────── */
@@ -175,6 +193,9 @@ static int cmd_map(struct cmd_ctx *ctx, int argc, char **argv)
     cmd_printf(ctx, "page 0x%" PRIx64 " mode %d%s: %u instructions scanned, %u virtualize, %u trap bytes\n", m->page,
                mode, m->have_attrs ? "" : " (no attribute page)", m->scanned, m->virtualize, m->traps);
     cmd_printf(ctx, "legend: %s\n", SESSION_MAP_LEGEND);
+    if (m->links_in)
+        cmd_printf(ctx, "links in: %u branch%s in other pages land here natively (L)\n", m->links_in,
+                   m->links_in == 1 ? "" : "es");
     if (m->invalidated)
         cmd_printf(ctx, "invalidated: write 0x%" PRIx64 "+%u hit the instruction at 0x%" PRIx64 " (%zu attributes dropped)\n",
                    m->inval_write, m->inval_len, m->inval_hit, m->inval_dropped);
@@ -408,6 +429,8 @@ int cmds_prescan_register(struct cmd_ctx *ctx)
     c->var_guard = 1;
     cmd_var_set(ctx, "depth", buf);
     cmd_var_set(ctx, "scan", d ? "recursive" : "lazy");
+    cmd_var_set(ctx, "links", session_links(c->s) ? "on" : "off");
+    cmd_var_set(ctx, "smc", session_smc_insn(c->s) ? "insn" : "page");
     c->var_guard = 0;
     return 0;
 }
