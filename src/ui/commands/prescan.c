@@ -366,6 +366,8 @@ static int cmd_poke(struct cmd_ctx *ctx, int argc, char **argv)
                    e1.attrs_dropped - e0.attrs_dropped);
     else if (e1.data_writes > e0.data_writes)
         cmd_printf(ctx, "data write into a code page (no scanned instruction hit)\n");
+    else if (e1.smc_kept > e0.smc_kept)
+        cmd_printf(ctx, "scanned instructions rewritten in place, page kept (smc insn)\n");
     else
         cmd_printf(ctx, "plain memory write (not a code page)\n");
     return 0;
