@@ -73,6 +73,13 @@ smc: insn kept=1 dumped=1
 links: off made=3 cut=3 live=0
 smc: insn kept=1 dumped=1" "$(out | grep -E '^(links|smc):')"
 
+# forget drops the page whatever smc says (it writes a byte back unchanged),
+# and the link into it with it
+sc --cpl 3 --smc insn --links on -ex run -ex 'forget 0x402000' -ex 'map 0x402000' -ex stats "$CALLS"
+expect_eq forget_smc_insn "page 0x402000: attributes and traps dropped (breakpoints kept)
+page 0x402000 mode 64 (no attribute page): 0 instructions scanned, 0 virtualize, 0 trap bytes
+links: on made=3 cut=1 live=2" "$(out | grep -E '^(page 0x402000|links:)')"
+
 # ── the trace says which switches were on (only when not the default) ──
 sc --cpl 3 --links on --smc insn --trace "$T/t1" "$CALLS"
 expect_eq trace_options "option name=links value=on

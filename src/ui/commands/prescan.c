@@ -230,7 +230,7 @@ static int forget_page(struct cmd_ctx *ctx, uint64_t page_lin, uint64_t page, ui
     if (first == BASE_PAGE_SIZE)
         return 1;
     if (session_read_phys(c->s, page + first, &b, 1) != 0 ||
-        session_write_linear(c->s, page_lin + first, &b, 1, 0, err, sizeof err) != 0)
+        session_write_dumping(c->s, page_lin + first, &b, 1, err, sizeof err) != 0)
         return cmd_error(ctx, "0x%" PRIx64 ": %s", page_lin + first, err);
     c->pscan_active = 0;
     return 0;

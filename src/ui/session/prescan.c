@@ -47,6 +47,18 @@ void session_set_smc_insn(struct session *s, int insn)
     set_switch(s, enf_smc_insn, enf_set_smc, insn, "smc", insn ? "insn" : "page");
 }
 
+int session_write_dumping(struct session *s, uint64_t linear, const void *buf, size_t len,
+                          char *err, size_t errlen)
+{
+    int insn = session_smc_insn(s);
+    if (insn)
+        enf_set_smc(s->impl->ef, 0);
+    int r = session_write_linear(s, linear, buf, len, 0, err, errlen);
+    if (insn)
+        enf_set_smc(s->impl->ef, 1);
+    return r;
+}
+
 int session_prescan(struct session *s, uint64_t linear, char *err, size_t errlen)
 {
     if (!s->impl->ef)

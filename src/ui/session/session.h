@@ -271,6 +271,11 @@ int  session_write_phys(struct session *s, uint64_t gpa, const void *buf, size_t
                         char *err, size_t errlen);
 /* Every page is translated first (with the page tables' write check when
  * check_writable), then written: all or nothing. */
+/* session_write_linear (no writable check) with the page rule whatever
+ * `set smc` says: a write that touches a scanned instruction dumps the
+ * page even if it leaves it as it was (forget, rescan). */
+int  session_write_dumping(struct session *s, uint64_t linear, const void *buf, size_t len,
+                           char *err, size_t errlen);
 int  session_write_linear(struct session *s, uint64_t linear, const void *buf, size_t len,
                           int check_writable, char *err, size_t errlen);
 
