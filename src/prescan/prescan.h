@@ -312,7 +312,8 @@ int  prescan_resolve_branch(struct prescan *ps, uint64_t gpa, enum prescan_mode 
  * branch); unlinking makes it virtualize (out-of-page) again, with the
  * overlap cascade.
  * prescan_branch_target: 1 if the scanned instruction at gpa is a static
- * out-of-page branch (virtualize, or linked), *target_off its target
+ * out-of-page branch (virtualize, or linked; not a Jcc that ends at the
+ * page end: it falls through out of the page too), *target_off its target
  * relative to the page start (may be negative or >= 4096); 0 not; -1
  * unreadable page.
  * prescan_link_branch: 1 linked (or linked already), 0 not linkable (not

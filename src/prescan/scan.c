@@ -680,7 +680,9 @@ int prescan_resolve_branch(struct prescan *ps, uint64_t gpa, enum prescan_mode m
 /* ---- cross-page links ------------------------------------------------- */
 
 /* Re-decodes the scanned instruction at off (the page as the guest wrote
- * it): 1 a static out-of-page branch, 0 not, -1 unreadable. */
+ * it): 1 a static out-of-page branch that may be linked, 0 not, -1
+ * unreadable.  Not a Jcc ending at the window's end: its fall-through
+ * leaves the page too, and native it would leave without an exit. */
 static int out_of_page_branch(struct prescan *ps, const struct attr_page *pg, unsigned off, struct decoded *d)
 {
     if (ps->cfg.read(ps->cfg.read_ctx, pg->page, ps->aux) != 0) {
@@ -688,7 +690,8 @@ static int out_of_page_branch(struct prescan *ps, const struct attr_page *pg, un
         return -1;
     }
     decode_classify(ps, pg, ps->aux, off, d);
-    return d->ok && d->br != BR_NONE && !d->in_page && d->reason == PRESCAN_REASON_BRANCH_OUT_OF_PAGE;
+    return d->ok && d->br != BR_NONE && !d->in_page && d->reason == PRESCAN_REASON_BRANCH_OUT_OF_PAGE &&
+           !(d->br == BR_COND && off + d->len >= pg->hi);
 }
 
 /* The attribute page of a scanned instruction at gpa (NULL: none), and its offset. */
