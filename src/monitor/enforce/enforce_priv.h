@@ -248,7 +248,7 @@ int  enf_paging_want(struct enf *ef, unsigned why, const struct enf_ptpage *path
 void enf_paging_mark_stale(struct enf *ef, unsigned why);
 int  enf_paging_drop_stale(struct enf *ef);
 int  enf_paging_guard(struct enf *ef, const struct cpu_view *c, uint64_t rip_linear);
-void enf_paging_written(struct enf *ef, uint64_t gpa, size_t len);
+unsigned enf_paging_written(struct enf *ef, uint64_t gpa, size_t len);
 void enf_paging_free(struct enf *ef);
 /* retry.c: run-loop hooks for what KVM cannot do with a page read-only */
 enum vm_hook_result enf_on_emulation_failure(void *ctx, struct vcpu *cpu);

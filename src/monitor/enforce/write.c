@@ -114,8 +114,10 @@ int enf_apply_write(struct enf *ef, uint64_t gpa, const uint8_t *data, size_t le
             enf_emit(ef, &ev);
         if (table && (!known || memcmp(before, data + done, n) != 0))
             enf_tables_written(ef, a, n);
-        if (enf_is_paging_page(&ef->ptpages, page))
-            enf_paging_written(ef, a, n);
+        /* (a link's target may map elsewhere now) */
+        if (enf_is_paging_page(&ef->ptpages, page) && (enf_paging_written(ef, a, n) & ENF_PT_LINKS) &&
+            enf_links_cut_all(ef) != 0)
+            return -1;
         if (enf_sync_protection(ef, page) != 0)
             return -1;
         done += n;
