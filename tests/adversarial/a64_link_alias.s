@@ -30,12 +30,16 @@ _start: lea m_start(%rip), %rsi
 page_a: call far_fn
         ret
         .balign 4096
-far_fn: mov $'F', %al
+far_fn: push %rax                       # (rax kept: the indirect call's)
+        mov $'F', %al
         out %al, $0xe9
+        pop %rax
         ret
         .balign 4096
-page_b: mov $'B', %al
+page_b: push %rax
+        mov $'B', %al
         out %al, $0xe9
+        pop %rax
         ret
         .balign 4096
         own_tables_data

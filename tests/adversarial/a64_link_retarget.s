@@ -33,8 +33,11 @@ q1:     mov $'1', %al
         out %al, $0xe9
         ret
         .balign 4096
-q2:     mov $'2', %al
-        out %al, $0xe9
+q2:     push %rdx
+        mov $0xe9, %dx
+        mov $'2', %al
+        out %al, %dx
+        pop %rdx
         ret
         .section .data
 m_start: .asciz "a linked call retargeted: "
