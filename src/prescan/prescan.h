@@ -350,7 +350,8 @@ int  prescan_write_check(struct prescan *ps, uint64_t gpa, size_t len, struct pr
  * the attributes stay right and the caller keeps the page.  0 otherwise,
  * and whenever in doubt (an instruction that crosses the page end, a
  * classifier hook whose verdict differs -- it is asked about both --, a
- * range leaving the page, unreadable page):
+ * range leaving the page, a steppable scan in progress in the page (it
+ * decodes a copy of the old bytes), unreadable page):
  * the caller invalidates the page.  Changes nothing; counts nothing. */
 int  prescan_write_keeps(struct prescan *ps, uint64_t gpa, const uint8_t *data, size_t len);
 /* Frees every mode's attribute page of page_gpa's page; returns the number

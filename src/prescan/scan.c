@@ -798,6 +798,8 @@ int prescan_write_keeps(struct prescan *ps, uint64_t gpa, const uint8_t *data, s
     const struct phys_page *pp = ps ? prescan_phys_find(ps, PAGE_OF(gpa)) : NULL;
     if (!pp || len == 0 || len > PRESCAN_PAGE_SIZE - lo)
         return 0;
+    if (ps->active && ps->page == PAGE_OF(gpa))
+        return 0;                       /* a steppable scan holds the old bytes: the page rule abandons it */
     if (ps->cfg.read(ps->cfg.read_ctx, PAGE_OF(gpa), ps->aux) != 0) {
         ps->st.read_errors++;
         return 0;

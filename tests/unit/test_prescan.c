@@ -856,6 +856,11 @@ TEST(write_keeps_only_same_instructions)
     CHECK_EQ(prescan_write_keeps(ps, PG + 0xfff, imm, 2), 0);      /* leaves the page */
     CHECK_EQ(prescan_write_keeps(ps, PG + 0x800, imm, 0), 0);
     CHECK_EQ(A(ps, 0, PRESCAN_MODE_64), S | 7);                   /* nothing changed */
+    CHECK_EQ(prescan_start(ps, PG + 0x100, PRESCAN_MODE_64), 0);   /* a steppable scan of the page */
+    CHECK_EQ(prescan_write_keeps(ps, PG + 3, imm, 4), 0);
+    while (prescan_step(ps, NULL) == 1)
+        ;
+    CHECK_EQ(prescan_write_keeps(ps, PG + 3, imm, 4), 1);
     mem.fail_reads = 1;
     CHECK_EQ(prescan_write_keeps(ps, PG + 3, imm, 4), 0);
     prescan_free(ps);
