@@ -767,14 +767,14 @@ static int same_decode(const struct decoded *x, const struct decoded *y)
 {
     if (x->ok != y->ok || x->len != y->len || x->reason != y->reason || x->end != y->end || x->br != y->br)
         return 0;
-    if (x->ok && x->insn.mnemonic != y->insn.mnemonic)
+    if (x->ok && x->f.mnemonic != y->f.mnemonic)
         return 0;
     return x->br == BR_NONE || (x->target_off == y->target_off && x->in_page == y->in_page);
 }
 
 /* The classifier hook's verdict on an instruction as decoded from buf. */
 static int hook_verdict(struct prescan *ps, const struct attr_page *m, const uint8_t *buf, unsigned off,
-                        const struct decoded *d)
+                        struct decoded *d)
 {
     struct prescan_insn pi;
     if (!ps->cfg.classify)
@@ -783,10 +783,10 @@ static int hook_verdict(struct prescan *ps, const struct attr_page *m, const uin
     pi.gpa = m->page + off;
     pi.mode = m->mode;
     pi.length = d->len;
-    pi.mnemonic = d->ok ? (unsigned)d->insn.mnemonic : 0;
-    pi.mnemonic_name = d->ok ? ZydisMnemonicGetString(d->insn.mnemonic) : "invalid";
+    pi.mnemonic = d->ok ? d->f.mnemonic : 0;
+    pi.mnemonic_name = d->ok ? ZydisMnemonicGetString((ZydisMnemonic)d->f.mnemonic) : "invalid";
     pi.bytes = buf + off;
-    pi.zydis = d->ok ? &d->insn : NULL;
+    pi.zydis = zydis_insn(ps, m, buf, off, d);
     pi.virtualize = d->reason != PRESCAN_REASON_NONE;
     pi.reason = d->reason;
     return ps->cfg.classify(ps->cfg.classify_ctx, &pi);
