@@ -307,6 +307,25 @@ enum prescan_reason prescan_reason_of(struct prescan *ps, uint64_t gpa, enum pre
    scanned, unreadable page, allocation).  Abandons a scan in progress. */
 int  prescan_resolve_branch(struct prescan *ps, uint64_t gpa, enum prescan_mode mode);
 
+/* CROSS-PAGE LINKS (the monitor decides when a link is safe; the engine
+ * only keeps the attribute byte right).  A linked branch is a static
+ * out-of-page JMP/CALL/Jcc made native (kind BRANCH, like a flipped in-page
+ * branch); unlinking makes it virtualize (out-of-page) again, with the
+ * overlap cascade.
+ * prescan_branch_target: 1 if the scanned instruction at gpa is a static
+ * out-of-page branch (virtualize, or linked; not a Jcc that ends at the
+ * page end: it falls through out of the page too), *target_off its target
+ * relative to the page start (may be negative or >= 4096); 0 not; -1
+ * unreadable page.
+ * prescan_link_branch: 1 linked (or linked already), 0 not linkable (not
+ * such a branch, overlap-forced, a virtualize start or pin inside it), -1
+ * unreadable.  Emits PRESCAN_EV_BRANCH_FLIP.
+ * prescan_unlink_branch: 1 made virtualize again, 0 it was not a linked
+ * branch (overlap-forced since, or dropped), -1 allocation. */
+int  prescan_branch_target(struct prescan *ps, uint64_t gpa, enum prescan_mode mode, int64_t *target_off);
+int  prescan_link_branch(struct prescan *ps, uint64_t gpa, enum prescan_mode mode);
+int  prescan_unlink_branch(struct prescan *ps, uint64_t gpa, enum prescan_mode mode);
+
 /* Pins gpa: a trap of the monitor's own lives there (breakpoint, handler
  * entry, single-step guard).  Every scanned instruction covering it, in any
  * mode, becomes virtualize (overlap, with the cascade), and so will any
@@ -325,6 +344,17 @@ struct prescan_write_hit { int hit; uint64_t insn_gpa; unsigned insn_len; enum p
 /* 1 hit (first hit instruction, lowest address, in hit), 0 miss (counted as
    a data write).  len 0: 0, nothing counted.  hit may be NULL. */
 int  prescan_write_check(struct prescan *ps, uint64_t gpa, size_t len, struct prescan_write_hit *hit);
+/* Precise invalidation: a write of len bytes at gpa (inside one page) with
+ * these new bytes.  1 if every scanned instruction of every mode it
+ * touches decodes, with the new bytes, to the same length, mnemonic,
+ * virtualize reason and static target (an immediate rewritten in place):
+ * the attributes stay right and the caller keeps the page.  0 otherwise,
+ * and whenever in doubt (an instruction that crosses the page end, a
+ * classifier hook whose verdict differs -- it is asked about both --, a
+ * range leaving the page, a steppable scan in progress in the page (it
+ * decodes a copy of the old bytes), unreadable page):
+ * the caller invalidates the page.  Changes nothing; counts nothing. */
+int  prescan_write_keeps(struct prescan *ps, uint64_t gpa, const uint8_t *data, size_t len);
 /* Frees every mode's attribute page of page_gpa's page; returns the number
    of scanned attribute bytes dropped. Counts one invalidation when a page existed. */
 size_t prescan_invalidate_page(struct prescan *ps, uint64_t page_gpa);
@@ -344,6 +374,7 @@ struct prescan_stats {
     uint64_t page_memory;           /* bytes held by live pages + hash table */
     uint64_t virtualize[PRESCAN_REASON_COUNT]; /* virtualize marks by reason ([0] unused) */
     uint64_t branch_flips;
+    uint64_t links, unlinks;        /* out-of-page branches linked native / made virtualize again */
     uint64_t invalidations;         /* invalidate calls that freed a page */
     uint64_t write_checks, write_hits;
     uint64_t data_writes, data_write_bytes;

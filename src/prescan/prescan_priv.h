@@ -59,7 +59,8 @@ struct prescan {
     struct prescan_stats st;
     const uint8_t *bytes;             /* bytes of the page being scanned: buf or mapped */
     uint8_t buf[PRESCAN_PAGE_SIZE];   /* copy of the page being scanned (read callback) */
-    uint8_t aux[PRESCAN_PAGE_SIZE];   /* scratch for prescan_reason_at */
+    uint8_t aux[PRESCAN_PAGE_SIZE];   /* scratch for prescan_reason_at, links, write_keeps */
+    uint8_t aux2[PRESCAN_PAGE_SIZE];  /* write_keeps: the page with the write applied */
 };
 
 /* events */

@@ -680,3 +680,153 @@ int prescan_resolve_branch(struct prescan *ps, uint64_t gpa, enum prescan_mode m
         return -1;
     return (pg->attr[off] & PRESCAN_ATTR_VIRTUALIZE) ? 0 : 1;
 }
+
+/* ---- cross-page links ------------------------------------------------- */
+
+/* Re-decodes the scanned instruction at off (the page as the guest wrote
+ * it): 1 a static out-of-page branch that may be linked, 0 not, -1
+ * unreadable.  Not a Jcc ending at the window's end: its fall-through
+ * leaves the page too, and native it would leave without an exit. */
+static int out_of_page_branch(struct prescan *ps, const struct attr_page *pg, unsigned off, struct decoded *d)
+{
+    if (ps->cfg.read(ps->cfg.read_ctx, pg->page, ps->aux) != 0) {
+        ps->st.read_errors++;
+        return -1;
+    }
+    decode_classify(ps, pg, ps->aux, off, d);
+    return d->ok && d->br != BR_NONE && !d->in_page && d->reason == PRESCAN_REASON_BRANCH_OUT_OF_PAGE &&
+           !(d->br == BR_COND && off + d->len >= pg->hi);
+}
+
+/* The attribute page of a scanned instruction at gpa (NULL: none), and its offset. */
+static struct attr_page *scanned_at(const struct prescan *ps, uint64_t gpa, enum prescan_mode mode, unsigned *off)
+{
+    struct attr_page *pg = !ps || prescan_mode_index(mode) < 0 ? NULL : prescan_page_find(ps, PAGE_OF(gpa), mode);
+    if (off)
+        *off = (unsigned)(gpa & OFF_MASK);
+    return pg && (pg->attr[gpa & OFF_MASK] & PRESCAN_ATTR_SCANNED) ? pg : NULL;
+}
+
+int prescan_branch_target(struct prescan *ps, uint64_t gpa, enum prescan_mode mode, int64_t *target_off)
+{
+    unsigned off;
+    struct attr_page *pg = scanned_at(ps, gpa, mode, &off);
+    struct decoded d;
+    if (!pg)
+        return 0;
+    int r = out_of_page_branch(ps, pg, off, &d);
+    if (r == 1 && target_off)
+        *target_off = d.target_off;
+    return r;
+}
+
+int prescan_link_branch(struct prescan *ps, uint64_t gpa, enum prescan_mode mode)
+{
+    unsigned off;
+    struct attr_page *pg = scanned_at(ps, gpa, mode, &off);
+    struct decoded d;
+    uint8_t a = pg ? pg->attr[off] : 0;
+    if (!pg)
+        return 0;
+    if (!(a & PRESCAN_ATTR_VIRTUALIZE))
+        return attr_kind(a) == PRESCAN_KIND_BRANCH ? prescan_branch_target(ps, gpa, mode, NULL) : 0;
+    if (attr_kind(a) != PRESCAN_KIND_PLAIN)
+        return 0;                       /* overlap- or policy-forced: stays */
+    int r = out_of_page_branch(ps, pg, off, &d);
+    if (r != 1)
+        return r;
+    /* (a virtualize start inside it would have forced overlap; pins too --
+     * checked again: a native instruction must never cover a trap) */
+    if (covers_virtualize_start(pg->phys, off, d.len))
+        return 0;
+    pg->attr[off] = (uint8_t)(PRESCAN_ATTR_SCANNED | d.len | (PRESCAN_KIND_BRANCH << PRESCAN_ATTR_KIND_SHIFT));
+    pg->nvirt--;
+    ps->st.links++;
+    EMIT(ps, PRESCAN_EV_BRANCH_FLIP, gpa, mode, d.len, 0);
+    return 1;
+}
+
+int prescan_unlink_branch(struct prescan *ps, uint64_t gpa, enum prescan_mode mode)
+{
+    unsigned off;
+    struct attr_page *pg = scanned_at(ps, gpa, mode, &off);
+    struct decoded d;
+    uint8_t a = pg ? pg->attr[off] : PRESCAN_ATTR_VIRTUALIZE;
+    if ((a & PRESCAN_ATTR_VIRTUALIZE) || attr_kind(a) != PRESCAN_KIND_BRANCH)
+        return 0;
+    if (out_of_page_branch(ps, pg, off, &d) != 1)
+        return 0;                       /* an in-page branch flipped by a scan */
+    pg->attr[off] = (uint8_t)(PRESCAN_ATTR_SCANNED | PRESCAN_ATTR_VIRTUALIZE | attr_len(a));
+    pg->nvirt++;
+    ps->st.unlinks++;
+    ps->st.virtualize[PRESCAN_REASON_BRANCH_OUT_OF_PAGE]++;
+    EMIT(ps, PRESCAN_EV_OVERLAP, gpa, mode, attr_len(a), 0);   /* (the page changed: the monitor syncs it) */
+    /* its first byte is a trap again: whatever covers it, in any mode, too */
+    return prescan_overlap_cascade(ps, pg->phys, off) != 0 ? -1 : 1;
+}
+
+/* ---- precise invalidation --------------------------------------------- */
+
+static int same_decode(const struct decoded *x, const struct decoded *y)
+{
+    if (x->ok != y->ok || x->len != y->len || x->reason != y->reason || x->end != y->end || x->br != y->br)
+        return 0;
+    if (x->ok && x->f.mnemonic != y->f.mnemonic)
+        return 0;
+    return x->br == BR_NONE || (x->target_off == y->target_off && x->in_page == y->in_page);
+}
+
+/* The classifier hook's verdict on an instruction as decoded from buf. */
+static int hook_verdict(struct prescan *ps, const struct attr_page *m, const uint8_t *buf, unsigned off,
+                        struct decoded *d)
+{
+    struct prescan_insn pi;
+    if (!ps->cfg.classify)
+        return -1;
+    memset(&pi, 0, sizeof pi);
+    pi.gpa = m->page + off;
+    pi.mode = m->mode;
+    pi.length = d->len;
+    pi.mnemonic = d->ok ? d->f.mnemonic : 0;
+    pi.mnemonic_name = d->ok ? ZydisMnemonicGetString((ZydisMnemonic)d->f.mnemonic) : "invalid";
+    pi.bytes = buf + off;
+    pi.zydis = zydis_insn(ps, m, buf, off, d);
+    pi.virtualize = d->reason != PRESCAN_REASON_NONE;
+    pi.reason = d->reason;
+    return ps->cfg.classify(ps->cfg.classify_ctx, &pi);
+}
+
+int prescan_write_keeps(struct prescan *ps, uint64_t gpa, const uint8_t *data, size_t len)
+{
+    unsigned lo = (unsigned)(gpa & OFF_MASK);
+    const struct phys_page *pp = ps ? prescan_phys_find(ps, PAGE_OF(gpa)) : NULL;
+    if (!pp || len == 0 || len > PRESCAN_PAGE_SIZE - lo)
+        return 0;
+    if (ps->active && ps->page == PAGE_OF(gpa))
+        return 0;                       /* a steppable scan holds the old bytes: the page rule abandons it */
+    if (ps->cfg.read(ps->cfg.read_ctx, PAGE_OF(gpa), ps->aux) != 0) {
+        ps->st.read_errors++;
+        return 0;
+    }
+    memcpy(ps->aux2, ps->aux, PRESCAN_PAGE_SIZE);
+    memcpy(ps->aux2 + lo, data, len);
+    unsigned hi = lo + (unsigned)len;
+    unsigned from = lo >= PRESCAN_MAX_INSN_LEN - 1 ? lo - (PRESCAN_MAX_INSN_LEN - 1) : 0;
+    for (const struct attr_page *m = pp->modes; m; m = m->next)
+        for (unsigned p = from; p < hi; p++) {
+            uint8_t a = m->attr[p];
+            if (!(a & PRESCAN_ATTR_SCANNED) || p + attr_len(a) <= lo)
+                continue;
+            struct decoded was, now;
+            if (attr_kind(a) == PRESCAN_KIND_POLICY)
+                return 0;
+            decode_classify(ps, m, ps->aux, p, &was);
+            decode_classify(ps, m, ps->aux2, p, &now);
+            if (!same_decode(&was, &now) || was.len != attr_len(a) || was.reason == PRESCAN_REASON_CROSSES_PAGE)
+                return 0;
+            /* a classifier (plugins) may decide on any byte: it must say the same of both */
+            if (hook_verdict(ps, m, ps->aux, p, &was) != hook_verdict(ps, m, ps->aux2, p, &now))
+                return 0;
+        }
+    return 1;
+}

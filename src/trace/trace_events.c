@@ -92,8 +92,8 @@ static void sink(struct trace_writer *tw, const struct trace_events_annotated *a
                    ev->u.invalidate.injected ? "inject" : "guest");
         break;
     case SCOUT_EV_DATA_WRITE:
-        emit(tw, an, ev, "addr=0x%" PRIx64 " len=%u src=%s", ev->u.write.gpa, ev->u.write.len,
-                   ev->u.write.injected ? "inject" : "guest");
+        emit(tw, an, ev, "addr=0x%" PRIx64 " len=%u src=%s%s", ev->u.write.gpa, ev->u.write.len,
+                   ev->u.write.injected ? "inject" : "guest", ev->u.write.kept ? " smc=kept" : "");
         break;
     case SCOUT_EV_PAGE_ALLOC:
         emit(tw, an, ev, "page=0x%" PRIx64 " mode=%d", ev->u.page.page, ev->u.page.mode);

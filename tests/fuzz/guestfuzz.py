@@ -22,6 +22,10 @@ data page.  (Code pages are not hashed: a guest reading its own code sees
 scout's trap bytes, the documented limit.)
 
   guestfuzz.py --scout S [--seeds A:B | --seconds N] [--out DIR] [--print SEED]
+               [--scout-args "--links on --smc insn"]
+
+--scout-args: more options for the enforced runs (split on blanks), the
+technique switches say; the raw run has none.
 
 Same means: exit status, output, and -- when the guest did not end through
 the exit device -- scout's report of how it ended (registers included).
@@ -327,6 +331,7 @@ def main():
     ap.add_argument("--print", dest="show", type=int, help="print the program of this seed and exit")
     ap.add_argument("--deprivilege", action="store_true",
                     help="CPL 0 programs without an IDT of their own, enforced run with --deprivilege")
+    ap.add_argument("--scout-args", default="", help="more options for the enforced runs")
     a = ap.parse_args()
     if a.show is not None:
         r = random.Random(a.show)
@@ -359,8 +364,8 @@ def main():
             raw = run([a.scout, "--raw", "--cpl", str(cpl), img])
             # (enforced may be far slower: a program that hammers a page
             # holding code makes an exit per store)
-            enf = run([a.scout, "--depth", str(depth), "--cpl", str(cpl), img] +
-                      (["--deprivilege"] if a.deprivilege else []), timeout=300)
+            enf = run([a.scout, "--depth", str(depth), "--cpl", str(cpl)] + a.scout_args.split() +
+                      (["--deprivilege"] if a.deprivilege else []) + [img], timeout=300)
             n += 1
             execs += 2
             statuses[raw[0]] = statuses.get(raw[0], 0) + 1
@@ -374,8 +379,8 @@ def main():
                 os.makedirs(a.out, exist_ok=True)
                 shutil.copy(os.path.join(d, "g.s"), os.path.join(a.out, "%d.s" % seed))
                 with open(os.path.join(a.out, "%d.txt" % seed), "wb") as f:
-                    f.write(b"cpl %d depth %d\n--- raw status %s\n%s\n%s\n--- enforced status %s\n%s\n%s\n" % (
-                        cpl, depth, str(raw[0]).encode(), raw[1], raw[2], str(enf[0]).encode(), enf[1], enf[2]))
+                    f.write(b"cpl %d depth %d %s\n--- raw status %s\n%s\n%s\n--- enforced status %s\n%s\n%s\n" % (
+                        cpl, depth, a.scout_args.encode(), str(raw[0]).encode(), raw[1], raw[2], str(enf[0]).encode(), enf[1], enf[2]))
                 print("guestfuzz: seed %d (cpl %d, depth %d): raw status %s, enforced %s%s; see %s/%d.txt" % (
                     seed, cpl, depth, raw[0], enf[0], "" if raw[1] == enf[1] else ", output differs", a.out, seed))
     finally:

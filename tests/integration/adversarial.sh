@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The adversarial guests (tests/adversarial/): each runs raw, then enforced
-# at depths 0, 1 and 16, and must give the same output and status; no
+# at depths 0, 1 and 16, and at depths 0 and 16 with the technique
+# switches on (--links on --smc insn), and must give the same output and
+# status; no
 # port I/O may come from an instruction scout did not trap (native_io=0),
 # and scout must not have refused anything it should run (refused=0,
 # unless the list says the guest asks for what cannot be guarded).  In the
@@ -20,13 +22,20 @@ while read -r name status refused args; do
     # shellcheck disable=SC2086
     timeout 60 "$SCOUT" --raw $args "$img" >"$T/raw.out" 2>"$T/raw.err"; rc=$?
     expect_eq "$name: raw status" "$status" "$rc"
-    for d in 0 1 16; do
+    for d in 0 1 16 0+ 16+; do
+        sw=""
+        case $d in *+) d=${d%+}; sw="--links on --smc insn" ;; esac
         # shellcheck disable=SC2086
-        timeout 120 "$SCOUT" --depth $d --stats $args "$img" >"$T/enf.out" 2>"$T/enf.err"; erc=$?
+        timeout 120 "$SCOUT" --depth $d $sw --stats $args "$img" >"$T/enf.out" 2>"$T/enf.err"; erc=$?
+        [ -n "$sw" ] && d="$d $sw"
         expect_eq "$name: depth $d output = raw" "$(cat "$T/raw.out")" "$(cat "$T/enf.out")"
         expect_eq "$name: depth $d status = raw" "$rc" "$erc"
         expect_eq "$name: depth $d native I/O" 0 "$(stat "$T/enf.err" native_io)"
         expect_eq "$name: depth $d refused" "$refused" "$(stat "$T/enf.err" refused)"
+        # the guests that attack the links must have had some to attack
+        case "$name" in a64_link_*|a64_trap_patch*)
+            [ -n "$sw" ] && expect_match "$name: depth $d links made" "^[1-9]" "$(stat "$T/enf.err" made)" ;;
+        esac
         if [ "$erc" != "$rc" ] || [ "$(cat "$T/raw.out")" != "$(cat "$T/enf.out")" ]; then
             sed 's/^/    | /' "$T/enf.err" | head -n 12
         fi

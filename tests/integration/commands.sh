@@ -179,7 +179,7 @@ expect_eq pstep_without_scan "-ex 1: pstep: no scan in progress (start one with 
 
 sc -ex 'break 0x400011' -ex 'map 0x400000' "$LAZY"
 expect_eq map_header "page 0x400000 mode 64: 26 instructions scanned, 6 virtualize, 7 trap bytes
-legend: . unscanned  n native  V virtualize  - body  T trap  B breakpoint  @ rip  W write  X hit  : dropped" "$(out | sed -n 2,3p)"
+legend: . unscanned  n native  V virtualize  - body  T trap  B breakpoint  @ rip  W write  X hit  : dropped  L link in" "$(out | sed -n 2,3p)"
 expect_eq map_row0 "000 @------n----n-n--B-n-V-n-.n------n----n-n-......................" "$(out | sed -n 4p)"
 expect_eq map_rows 64 "$(out | grep -c '^[0-9a-f]\{3\} ')"
 
@@ -798,7 +798,7 @@ expect_eq int3_step "=> 0x400005 <_start+5>:	int3
 # W the byte written, ':' what was scanned before and is not again
 sc -ex 'break patch' -ex run -ex ni -ex map "$GUESTS/dbg64.elf64"
 expect_eq smc_map_marks "page 0x400000 mode 64: 1 instructions scanned, 1 virtualize, 2 trap bytes
-legend: . unscanned  n native  V virtualize  - body  T trap  B breakpoint  @ rip  W write  X hit  : dropped
+legend: . unscanned  n native  V virtualize  - body  T trap  B breakpoint  @ rip  W write  X hit  : dropped  L link in
 invalidated: write 0x400078+1 hit the instruction at 0x400077 (81 attributes dropped)
 000 :....:.:....:....:..:....:....:....:....:....:..:......:....:...
 040 ...:.:....:......:....:..:....:....:.:....:...::......:XWXXX:B..

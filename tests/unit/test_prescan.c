@@ -780,9 +780,97 @@ TEST(branch_decoding_follows_the_host)
     }
 }
 
+/* Cross-page links: a call out of the page linked native and back. */
+TEST(link_and_unlink_out_of_page_branches)
+{
+    struct prescan *ps = fresh(16);
+    int64_t toff = 0;
+    PUT(PG, 0xe8, 0xfb, 0x0f, 0x00, 0x00, 0xc3);          /* 0: call 0x2000 | 5: ret */
+    PUT(PG + 0xffa, 0x0f, 0x84, 0x00, 0x00, 0x00, 0x00);  /* jz 0x2000, ends at the page end */
+    CHECK_EQ(prescan_scan(ps, PG, PRESCAN_MODE_64), 0);
+    CHECK_EQ(prescan_scan(ps, PG + 0xffa, PRESCAN_MODE_64), 0);
+    CHECK_EQ(A(ps, 0, PRESCAN_MODE_64), S | V | 5);
+    CHECK_EQ(prescan_branch_target(ps, PG, PRESCAN_MODE_64, &toff), 1);
+    CHECK_EQ(toff, 0x1000);
+    CHECK_EQ(prescan_branch_target(ps, PG + 5, PRESCAN_MODE_64, &toff), 0);     /* ret */
+    CHECK_EQ(prescan_branch_target(ps, PG + 0xffa, PRESCAN_MODE_64, &toff), 0); /* falls out of the page */
+    CHECK_EQ(prescan_link_branch(ps, PG + 0xffa, PRESCAN_MODE_64), 0);
+    CHECK_EQ(prescan_link_branch(ps, PG + 5, PRESCAN_MODE_64), 0);
+    CHECK_EQ(prescan_link_branch(ps, PG + 1, PRESCAN_MODE_64), 0);              /* not scanned */
+    CHECK_EQ(prescan_link_branch(ps, PG, PRESCAN_MODE_32), 0);                  /* no such mode page */
+    /* a pin inside the call: it must stay virtualize */
+    CHECK_EQ(prescan_pin(ps, PG + 2), 0);
+    CHECK_EQ(prescan_link_branch(ps, PG, PRESCAN_MODE_64), 0);
+    prescan_unpin(ps, PG + 2);
+    CHECK_EQ(prescan_link_branch(ps, PG, PRESCAN_MODE_64), 1);
+    CHECK_EQ(A(ps, 0, PRESCAN_MODE_64), S | KB | 5);
+    CHECK_EQ(prescan_reason_at(ps, PG, PRESCAN_MODE_64), PRESCAN_REASON_NONE);
+    CHECK_EQ(prescan_link_branch(ps, PG, PRESCAN_MODE_64), 1);                  /* linked already */
+    CHECK_EQ(prescan_branch_target(ps, PG, PRESCAN_MODE_64, &toff), 1);
+    CHECK_EQ(prescan_unlink_branch(ps, PG, PRESCAN_MODE_64), 1);
+    CHECK_EQ(A(ps, 0, PRESCAN_MODE_64), S | V | 5);
+    CHECK_EQ(prescan_reason_at(ps, PG, PRESCAN_MODE_64), PRESCAN_REASON_BRANCH_OUT_OF_PAGE);
+    CHECK_EQ(prescan_unlink_branch(ps, PG, PRESCAN_MODE_64), 0);
+    /* linked, then a pin inside: overlap-forced, no longer a link to undo */
+    CHECK_EQ(prescan_link_branch(ps, PG, PRESCAN_MODE_64), 1);
+    CHECK_EQ(prescan_pin(ps, PG + 3), 0);
+    CHECK_EQ(A(ps, 0, PRESCAN_MODE_64), S | V | KO | 5);
+    CHECK_EQ(prescan_unlink_branch(ps, PG, PRESCAN_MODE_64), 0);
+    CHECK_EQ(prescan_link_branch(ps, PG, PRESCAN_MODE_64), 0);
+    /* unlinking puts a trap back at its first byte: what covers it, in
+     * another mode, becomes virtualize (the cascade) */
+    prescan_unpin(ps, PG + 3);
+    prescan_free(ps);
+    ps = fresh(16);
+    PUT(PG, 0xb8, 0xe8, 0xfb, 0x0f, 0x00, 0x00, 0xc3);     /* 32: mov eax,imm32 | ret; 64 at 1: call 0x2000 */
+    CHECK_EQ(prescan_scan(ps, PG + 1, PRESCAN_MODE_64), 0);
+    CHECK_EQ(prescan_link_branch(ps, PG + 1, PRESCAN_MODE_64), 1);
+    CHECK_EQ(prescan_scan(ps, PG, PRESCAN_MODE_32), 0);
+    CHECK_EQ(A(ps, 0, PRESCAN_MODE_32), S | 5);
+    CHECK_EQ(prescan_unlink_branch(ps, PG + 1, PRESCAN_MODE_64), 1);
+    CHECK_EQ(A(ps, 0, PRESCAN_MODE_32), S | V | KO | 5);
+    struct prescan_stats st;
+    prescan_get_stats(ps, &st);
+    CHECK_EQ(st.links * 10 + st.unlinks, 11);   /* one link, one unlink */
+    prescan_free(ps);
+}
+
+/* smc insn: which writes leave every touched instruction as it was. */
+TEST(write_keeps_only_same_instructions)
+{
+    struct prescan *ps = fresh(16);
+    /* 0: add rbx,imm32 | 7: jnz +2 (->11) | 9,10: nop | 11: mov al,0x41 | 13: mov al,0x42 | 15: ret */
+    PUT(PG, 0x48, 0x81, 0xc3, 0x78, 0x56, 0x34, 0x12, 0x75, 0x02, 0x90, 0x90, 0xb0, 0x41, 0xb0, 0x42, 0xc3);
+    PUT(PG + 0xffb, 0x48, 0xb8, 0x01, 0x02, 0x03);         /* movabs crossing the page end */
+    CHECK_EQ(prescan_scan(ps, PG, PRESCAN_MODE_64), 0);
+    CHECK_EQ(prescan_scan(ps, PG + 0xffb, PRESCAN_MODE_64), 0);
+    static const uint8_t imm[4] = { 1, 2, 3, 4 }, op83 = 0x83, jz = 0x74, rel = 0x01;
+    static const uint8_t two_imm[3] = { 0x43, 0xb0, 0x44 }, two_nop[3] = { 0x43, 0x90, 0x44 };
+    CHECK_EQ(prescan_write_keeps(ps, PG + 3, imm, 4), 1);          /* an immediate */
+    CHECK_EQ(prescan_write_keeps(ps, PG + 1, &op83, 1), 0);        /* imm8 now: the length changes */
+    CHECK_EQ(prescan_write_keeps(ps, PG + 7, &jz, 1), 0);          /* jnz -> jz */
+    CHECK_EQ(prescan_write_keeps(ps, PG + 8, &rel, 1), 0);         /* another target */
+    CHECK_EQ(prescan_write_keeps(ps, PG + 12, two_imm, 3), 1);     /* two immediates, one opcode kept */
+    CHECK_EQ(prescan_write_keeps(ps, PG + 12, two_nop, 3), 0);     /* boundaries move */
+    CHECK_EQ(prescan_write_keeps(ps, PG + 0xffd, imm, 2), 0);      /* crosses the page end */
+    CHECK_EQ(prescan_write_keeps(ps, PG + 0xfff, imm, 2), 0);      /* leaves the page */
+    CHECK_EQ(prescan_write_keeps(ps, PG + 0x800, imm, 0), 0);
+    CHECK_EQ(A(ps, 0, PRESCAN_MODE_64), S | 7);                   /* nothing changed */
+    CHECK_EQ(prescan_start(ps, PG + 0x100, PRESCAN_MODE_64), 0);   /* a steppable scan of the page */
+    CHECK_EQ(prescan_write_keeps(ps, PG + 3, imm, 4), 0);
+    while (prescan_step(ps, NULL) == 1)
+        ;
+    CHECK_EQ(prescan_write_keeps(ps, PG + 3, imm, 4), 1);
+    mem.fail_reads = 1;
+    CHECK_EQ(prescan_write_keeps(ps, PG + 3, imm, 4), 0);
+    prescan_free(ps);
+}
+
 int main(void)
 {
     RUN(lazy_depth0_marks_branches_virtualize);
+    RUN(link_and_unlink_out_of_page_branches);
+    RUN(write_keeps_only_same_instructions);
     RUN(recursive_depth1_follows_targets);
     RUN(stepping_shows_worklist_and_path_ends);
     RUN(backward_loop_native_at_depth0_32bit);

@@ -38,6 +38,8 @@ struct enf_config {
     unsigned depth;                   /* max prescan depth; 0 = lazy */
     int check_invariant;              /* stop when the invariants break at an exit */
     int amd_branches;                 /* the host takes 66-prefixed near branches as rel16 (probe) */
+    int links;                        /* link out-of-page branches once their target is scanned */
+    int smc_insn;                     /* a write keeps the page when the instructions it touched are unchanged */
 };
 
 struct enf_stats {
@@ -65,6 +67,8 @@ struct enf_stats {
     uint64_t denied_traps;                        /* traps the guest's TSS denied at CPL 3 (#GP, undone) */
     uint64_t paging_writes;                       /* guest writes into paging structures scout keeps still */
     uint64_t depriv_windows;                      /* --deprivilege: entries into the virtual CPL 0 */
+    uint64_t links_made, links_cut;               /* cross-page links made native / virtualize again or dropped */
+    uint64_t smc_kept, smc_dumped;                /* smc insn: writes into scanned code that kept / dumped the page */
 };
 
 struct enf;
@@ -77,6 +81,20 @@ void enf_set_io_rip_at_out(struct enf *ef, int at_out);
 
 void enf_set_depth(struct enf *ef, unsigned depth);
 unsigned enf_depth(const struct enf *ef);
+/* Cross-page links (links.c): a static out-of-page branch in 64-bit code
+ * becomes native once its target is scanned; dumping the target page, a
+ * change of the target's page-table walk or of the paging registers, or
+ * running the source page at another linear address makes it virtualize
+ * again.  Off cuts every link. */
+void enf_set_links(struct enf *ef, int on);
+int  enf_links(const struct enf *ef);
+/* Incoming links into a physical page: how many; out[off] = 1 where one lands (out may be NULL). */
+size_t enf_links_into_page(const struct enf *ef, uint64_t page, uint8_t out[4096]);
+/* Invalidation rule: 0 page (a write that touches a scanned instruction
+ * dumps the page), 1 insn (it keeps the page when every instruction it
+ * touched decodes the same: prescan_write_keeps). */
+void enf_set_smc(struct enf *ef, int insn);
+int  enf_smc_insn(const struct enf *ef);
 
 /* Makes sure the instruction at the vCPU's RIP is scanned (call before the
  * first run).  0, or -1 with err. */

@@ -11,6 +11,8 @@
  *   trap.c    what happens at a trap (a breakpoint or a step's end included)
  *   tables.c  the tables the CPU reads without an exit (IDT/IVT, GDT/LDT):
  *             followed, their handlers scanned and guarded by entry traps
+ *   links.c   cross-page links: out-of-page branches made native, the
+ *             reverse map that re-virtualizes them
  *   paging.c  the page-table walks to running code, steps and handlers:
  *             kept read-only, A/D bits preset, the TLB flushed on change
  *   retry.c   what KVM cannot do into a read-only page (a frame, a store
@@ -94,7 +96,7 @@ typedef VEC(uint64_t) page_vec;
 /* A paging-structure page kept read-only (paging.c): on the walk of RIP's
  * page or a step's successor (RUN), or of a handler or table (TABLES). */
 #define ENF_PATH_MAX 5
-enum { ENF_PT_RUN = 1, ENF_PT_TABLES = 2 };
+enum { ENF_PT_RUN = 1, ENF_PT_TABLES = 2, ENF_PT_LINKS = 4 };
 struct enf_ptpage { uint64_t page; uint8_t level, esize, pae_pdpt, why, stale; };
 typedef VEC(struct enf_ptpage) ptpage_vec;
 /* Whether a page is one of them (read as data: sync.c's protection rule). */
@@ -118,6 +120,10 @@ struct enf_depriv {
     struct kvm_regs real_regs;
     struct kvm_sregs real_sregs;
 };
+
+/* A linked branch (links.c): source and target, physical, and the linear
+ * pages they were computed through. */
+struct enf_link { uint64_t src, tgt, src_lpage, tgt_lpage; };
 
 struct enf {
     struct vm *vm;
@@ -154,6 +160,8 @@ struct enf {
     uint64_t paging_gen, paging_seen_gen; /* bumped by writes into them */
     int flush_tlb;              /* a mapping changed: flush the guest's TLB before it runs */
     VEC(struct enf_unprot) unprot;
+    VEC(struct enf_link) links;  /* linked branches: the reverse map, searched by target page */
+    uint64_t links_key[3];      /* the paging registers the links were made under */
     uint64_t step_rip;          /* linear address of the stepped instruction */
     int step_io;                /* it may do its own port I/O (IN/OUT/INS/OUTS) */
     int invalidated_rip_page;   /* this exit invalidated the page RIP is on */
@@ -215,6 +223,8 @@ void enf_unplant(struct enf *ef, uint64_t gpa, unsigned kind);
 int  enf_page_has_attrs(struct enf *ef, uint64_t page);
 int  enf_sync_protection(struct enf *ef, uint64_t page);
 int  enf_sync_touched(struct enf *ef);
+/* The engine changed this page outside a scan's events: sync it next. */
+void enf_touch(struct enf *ef, uint64_t page);
 void enf_drop_page_traps(struct enf *ef, uint64_t page);
 int  enf_in_monitor(const struct enf *ef, uint64_t gpa);
 /* Scans the instruction at a linear address in the CPU's mode (or a given
@@ -243,13 +253,19 @@ void enf_step_begin(struct enf *ef);      /* ARMED -> IN_FLIGHT */
 /* trap.c */
 int  enf_handle_trap(struct enf *ef, struct cpu_view *c, uint64_t linear, uint64_t gpa);
 int  enf_set_rip(struct enf *ef, struct cpu_view *c, uint64_t ip);
+/* links.c */
+int  enf_link_try(struct enf *ef, const struct cpu_view *c, uint64_t linear, uint64_t gpa);
+int  enf_links_guard(struct enf *ef, const struct cpu_view *c, uint64_t lin, uint64_t gpa);
+int  enf_links_page_dumped(struct enf *ef, uint64_t page);
+int  enf_links_cut_all(struct enf *ef);
+void enf_links_free(struct enf *ef);
 /* paging.c */
 int  enf_paging_path(struct enf *ef, const struct gmem_paging *pg, uint64_t linear, struct enf_ptpage *out);
 int  enf_paging_want(struct enf *ef, unsigned why, const struct enf_ptpage *path, int n);
 void enf_paging_mark_stale(struct enf *ef, unsigned why);
 int  enf_paging_drop_stale(struct enf *ef);
 int  enf_paging_guard(struct enf *ef, const struct cpu_view *c, uint64_t rip_linear);
-void enf_paging_written(struct enf *ef, uint64_t gpa, size_t len);
+unsigned enf_paging_written(struct enf *ef, uint64_t gpa, size_t len);
 void enf_paging_free(struct enf *ef);
 /* retry.c: run-loop hooks for what KVM cannot do with a page read-only */
 enum vm_hook_result enf_on_emulation_failure(void *ctx, struct vcpu *cpu);

@@ -170,6 +170,7 @@ static void on_after_exit(void *ctx, struct vcpu *cpu, uint32_t exit_reason)
         if (!enf_trap_is_armed(ef->tt, gpa))
             enf_ensure_scanned(ef, &c, lin);
         enf_paging_guard(ef, &c, lin);
+        enf_links_guard(ef, &c, lin, gpa);
         if (ef->cfg.check_invariant)
             check_invariants(ef, lin, gpa, &c);     /* as the guest re-enters */
         ef->st.invariant_checks++;
@@ -251,6 +252,7 @@ void enf_free(struct enf *ef)
     VEC_FREE(&ef->touched);
     VEC_FREE(&ef->touched_check);
     enf_paging_free(ef);
+    enf_links_free(ef);
     VEC_FREE(&ef->step_traps);
     VEC_FREE(&ef->unprot);
     free(ef);
@@ -325,7 +327,13 @@ int enf_run_guest(struct enf *ef, struct vm_stop *stop, int stepping)
 {
     struct vm_hooks hooks = { ef, on_io, on_protected_write, on_after_exit, enf_on_emulation_failure,
                               enf_on_shutdown };
+    struct cpu_view c;
+    uint64_t gpa;
     ef->failed = 0;
+    /* (the registers may have been set since the last exit: links agree first) */
+    if (ef->links.n && enf_cpu_load(ef, &c) == 0 &&
+        gmem_translate(ef->vm, enf_cpu_linear(&c, c.regs.rip), 0, &gpa) == 0)
+        enf_links_guard(ef, &c, enf_cpu_linear(&c, c.regs.rip), gpa);
     int rc = enf_debug_resume(ef, stop, stepping);
     if (rc == 0 && enf_depriv_settle(ef) != 0)
         rc = -1;

@@ -175,12 +175,13 @@ int enf_paging_guard(struct enf *ef, const struct cpu_view *c, uint64_t rip_line
 
 /* A write the guest made into a paging-structure page scout protects: the
  * A/D bits it would have had, the walks above recomputed, the tables
- * followed again, and the guest's TLB flushed before it runs on. */
-void enf_paging_written(struct enf *ef, uint64_t gpa, size_t len)
+ * followed again, and the guest's TLB flushed before it runs on.  Returns
+ * why the page is kept (ENF_PT_*; the caller cuts the links for LINKS). */
+unsigned enf_paging_written(struct enf *ef, uint64_t gpa, size_t len)
 {
     struct enf_ptpage *p = find(ef, PAGE_OF(gpa));
     if (!p)
-        return;
+        return 0;
     unsigned off = (unsigned)base_page_off(gpa);
     preset_ad(ef, p, off, off + (unsigned)len);
     if (p->why & ENF_PT_TABLES)
@@ -188,6 +189,7 @@ void enf_paging_written(struct enf *ef, uint64_t gpa, size_t len)
     ef->paging_gen++;
     ef->flush_tlb = 1;
     ef->st.paging_writes++;
+    return p->why;
 }
 
 void enf_paging_free(struct enf *ef)

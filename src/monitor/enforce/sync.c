@@ -117,7 +117,7 @@ static void check_later(struct enf *ef, uint64_t page)
         push_page(ef, &ef->touched_check, page);
 }
 
-static void touch(struct enf *ef, uint64_t page)
+void enf_touch(struct enf *ef, uint64_t page)
 {
     push_page(ef, &ef->touched, page);
     check_later(ef, page);
@@ -133,7 +133,7 @@ void enf_on_engine_event(void *ctx, const struct prescan_event *pe)
         const struct prescan_step *s = pe->step;
         if (!s->decoded)
             return;
-        touch(ef, PAGE_OF(s->gpa));
+        enf_touch(ef, PAGE_OF(s->gpa));
         ev.type = SCOUT_EV_SCAN;
         ev.u.scan.page = PAGE_OF(s->gpa);
         ev.u.scan.off = base_page_off(s->gpa);
@@ -145,17 +145,17 @@ void enf_on_engine_event(void *ctx, const struct prescan_event *pe)
         break;
     }
     case PRESCAN_EV_BRANCH_FLIP:
-        touch(ef, PAGE_OF(pe->gpa));
+        enf_touch(ef, PAGE_OF(pe->gpa));
         ev.type = SCOUT_EV_FLIP;
         ev.u.flip.gpa = pe->gpa;
         ev.u.flip.mode = (int)prescan_mode_bits(pe->mode);
         break;
     case PRESCAN_EV_OVERLAP:
-        touch(ef, PAGE_OF(pe->gpa));
+        enf_touch(ef, PAGE_OF(pe->gpa));
         return;
     case PRESCAN_EV_PAGE_ALLOC:
     case PRESCAN_EV_PAGE_FREE:
-        touch(ef, PAGE_OF(pe->gpa));
+        enf_touch(ef, PAGE_OF(pe->gpa));
         ev.type = pe->type == PRESCAN_EV_PAGE_ALLOC ? SCOUT_EV_PAGE_ALLOC : SCOUT_EV_PAGE_FREE;
         ev.u.page.page = PAGE_OF(pe->gpa);
         ev.u.page.mode = (int)prescan_mode_bits(pe->mode);

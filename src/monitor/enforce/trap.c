@@ -1,7 +1,8 @@
 /* trap.c — what happens at a trap: a breakpoint or the end of a debugger
  * step stops; a STEP trap just ends its step; a handler's ENTRY trap says
  * an exception or interrupt arrived; at a virtualize instruction the
- * plugin hook goes first, then the loop resolves a lazy branch, injects
+ * plugin hook goes first, then the loop resolves a lazy branch, links an
+ * out-of-page one (links.c), injects
  * #UD, emulates, or executes the instruction in place, guarded. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -206,6 +207,15 @@ int enf_handle_trap(struct enf *ef, struct cpu_view *c, uint64_t linear, uint64_
         if (r == 1) {
             ef->st.resolved++;
             vexit_event(ef, linear, insn, reason, "resolved", 0, 0);
+            return 0;                   /* resume on the branch, now native */
+        }
+    }
+    if (virt && reason == PRESCAN_REASON_BRANCH_OUT_OF_PAGE) {
+        int r = enf_link_try(ef, c, linear, gpa);
+        if (r < 0)
+            return -1;
+        if (r == 1) {
+            vexit_event(ef, linear, insn, reason, "linked", 0, 0);
             return 0;                   /* resume on the branch, now native */
         }
     }

@@ -62,7 +62,18 @@ int enf_apply_write(struct enf *ef, uint64_t gpa, const uint8_t *data, size_t le
         struct scout_event ev;
         memset(&ev, 0, sizeof(ev));
         int code = enf_page_has_attrs(ef, page);
-        if (code && prescan_write_check(ef->ps, a, n, &hit) == 1) {
+        int hit_code = code && prescan_write_check(ef->ps, a, n, &hit) == 1;
+        /* smc insn: instructions rewritten in place (same length, mnemonic,
+         * reason, target) keep the page; a write over two pages does not */
+        if (hit_code && ef->cfg.smc_insn && n == len && prescan_write_keeps(ef->ps, a, data, n) == 1) {
+            ef->st.smc_kept++;
+            ev.type = SCOUT_EV_DATA_WRITE;
+            ev.u.write.gpa = a;
+            ev.u.write.len = (unsigned)n;
+            ev.u.write.injected = injected;
+            ev.u.write.kept = 1;
+        } else if (hit_code) {
+            ef->st.smc_dumped += ef->cfg.smc_insn != 0;
             size_t dropped = prescan_invalidate_page(ef->ps, page);
             enf_drop_page_traps(ef, page);
             ef->touched.n = 0;
@@ -77,6 +88,8 @@ int enf_apply_write(struct enf *ef, uint64_t gpa, const uint8_t *data, size_t le
             ev.u.invalidate.hit = hit.insn_gpa;
             ev.u.invalidate.dropped = dropped;
             ev.u.invalidate.injected = injected;
+            if (enf_links_page_dumped(ef, page) != 0)
+                return -1;
         } else if (code) {
             ef->st.data_writes++;
             ev.type = SCOUT_EV_DATA_WRITE;
@@ -101,8 +114,10 @@ int enf_apply_write(struct enf *ef, uint64_t gpa, const uint8_t *data, size_t le
             enf_emit(ef, &ev);
         if (table && (!known || memcmp(before, data + done, n) != 0))
             enf_tables_written(ef, a, n);
-        if (enf_is_paging_page(&ef->ptpages, page))
-            enf_paging_written(ef, a, n);
+        /* (a link's target may map elsewhere now) */
+        if (enf_is_paging_page(&ef->ptpages, page) && (enf_paging_written(ef, a, n) & ENF_PT_LINKS) &&
+            enf_links_cut_all(ef) != 0)
+            return -1;
         if (enf_sync_protection(ef, page) != 0)
             return -1;
         done += n;

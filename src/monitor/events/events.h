@@ -42,7 +42,7 @@ struct scout_event {
                  int has_target; uint64_t target; } vexit;
         struct { uint64_t page; uint64_t write; unsigned len; uint64_t hit; size_t dropped;
                  int injected; } invalidate;
-        struct { uint64_t gpa; unsigned len; int injected; } write;
+        struct { uint64_t gpa; unsigned len; int injected; int kept; /* smc insn: a code write that kept the page */ } write;
         struct { uint64_t page; int mode; size_t dropped; } page;
         struct { uint64_t gpa; uint8_t orig; const char *kind; } trap;
         struct { uint16_t port; int out; unsigned size; uint32_t value; } io;

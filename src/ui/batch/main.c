@@ -80,6 +80,12 @@ static void usage(FILE *f)
         "  --depth N             prescan depth: 0 = lazy, N = recursive descent (default %u)\n"
         "  --deprivilege         run a 64-bit CPL 0 guest at CPL 3, natively; its\n"
         "                        CPL-sensitive instructions run at its virtual CPL 0\n"
+        "  --links on|off        link a static branch into another page natively once its\n"
+        "                        target is scanned, undone when that page changes\n"
+        "                        (64-bit code; default off)\n"
+        "  --smc page|insn       a write into scanned code: page = dump the page's\n"
+        "                        attributes (default); insn = keep them when every\n"
+        "                        instruction it touched decodes the same\n"
         "  --trace FILE          write a deterministic event trace\n"
         "  --trace-times         add t=<ns> to every trace event\n"
         "  --trace-symbols       annotate code addresses in the trace with sym=NAME+OFF\n"
@@ -370,7 +376,8 @@ static int scout_main(int argc, char **argv)
     enum { O_RAW = 256, O_MEM, O_CPL, O_FORMAT, O_MODE, O_LOAD, O_ENTRY, O_CMDLINE, O_MODULE, O_TIMEOUT,
            O_STATS, O_VERSION, O_HELP, O_DEPTH, O_TRACE, O_TRACE_TIMES, O_POKE, O_MAX_MEMSLOTS,
            O_X, O_EX, O_BATCH, O_PLUGIN, O_LIST_COMMANDS, O_PLUGIN_TIMEOUT, O_SYMBOLS, O_TRACE_SYMBOLS, O_DEVICE,
-           O_DISK, O_KEYS, O_NO_BIOS, O_GDB, O_GDB_DEFAULT, O_GDB_WAIT, O_GDB_ARCH, O_DEPRIVILEGE };
+           O_DISK, O_KEYS, O_NO_BIOS, O_GDB, O_GDB_DEFAULT, O_GDB_WAIT, O_GDB_ARCH, O_DEPRIVILEGE,
+           O_LINKS, O_SMC };
     static const struct option opts[] = {
         { "raw", no_argument, 0, O_RAW }, { "mem", required_argument, 0, O_MEM },
         { "cpl", required_argument, 0, O_CPL }, { "format", required_argument, 0, O_FORMAT },
@@ -387,7 +394,8 @@ static int scout_main(int argc, char **argv)
         { "plugin-timeout", required_argument, 0, O_PLUGIN_TIMEOUT },
         { "symbols", required_argument, 0, O_SYMBOLS }, { "trace-symbols", no_argument, 0, O_TRACE_SYMBOLS },
         { "disk", required_argument, 0, O_DISK }, { "keys", required_argument, 0, O_KEYS },
-        { "no-bios", no_argument, 0, O_NO_BIOS }, { "deprivilege", no_argument, 0, O_DEPRIVILEGE },
+           O_DISK, O_KEYS, O_NO_BIOS, O_GDB, O_GDB_DEFAULT, O_GDB_WAIT, O_GDB_ARCH, O_DEPRIVILEGE,
+           O_LINKS, O_SMC };
         /* QEMU's -s and -S: exact matches win over long-option prefixes */
         { "gdb", required_argument, 0, O_GDB }, { "s", no_argument, 0, O_GDB_DEFAULT },
         { "S", no_argument, 0, O_GDB_WAIT }, { "gdb-arch", required_argument, 0, O_GDB_ARCH },
@@ -465,6 +473,18 @@ static int scout_main(int argc, char **argv)
             uint64_t d;
             if (parse_u64(optarg, &d) < 0 || d > 1000000) { eprint("--depth %s: must be a number from 0 (lazy) to 1000000", optarg); return EXIT_SCOUT_ERROR; }
             so.depth = (unsigned)d;
+            break;
+        }
+        case O_LINKS:
+        case O_SMC: {
+            /* a two-way switch: its first word is off (the default) */
+            static const char *const words[][3] = { { "--links", "off", "on" }, { "--smc", "page", "insn" } };
+            const char *const *w = words[c == O_SMC];
+            if (strcmp(optarg, w[1]) && strcmp(optarg, w[2])) {
+                eprint("%s %s: must be %s or %s", w[0], optarg, w[1], w[2]);
+                return EXIT_SCOUT_ERROR;
+            }
+            *(c == O_SMC ? &so.smc_insn : &so.links) = strcmp(optarg, w[2]) == 0;
             break;
         }
         case O_TRACE: so.trace_path = optarg; break;

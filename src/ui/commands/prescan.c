@@ -144,11 +144,29 @@ static void depth_changed(struct cmd_ctx *ctx, const char *name, void *arg)
     c->var_guard = 0;
 }
 
+/* ── set links / set smc ────────────────────────────────────────────── */
+
+static void switch_changed(struct cmd_ctx *ctx, const char *name, void *arg)
+{
+    struct commands *c = cmds_of(ctx);
+    (void)arg;
+    if (!c || c->var_guard)
+        return;
+    if (strcmp(name, "links") == 0)
+        session_set_links(c->s, strcmp(cmd_var_enum(ctx, "links"), "on") == 0);
+    else
+        session_set_smc_insn(c->s, strcmp(cmd_var_enum(ctx, "smc"), "insn") == 0);
+}
+
 static const struct cmd_var_def prescan_vars[] = {
     { "depth", CMD_VAR_INT, "16", "prescan depth: 0 = lazy, N = recursive descent up to N", 0, 1000000, NULL,
       depth_changed, NULL },
     { "scan", CMD_VAR_ENUM, "recursive", "lazy (depth 0) or recursive (restores the last depth)", 0, 0,
       "lazy|recursive", depth_changed, NULL },
+    { "links", CMD_VAR_ENUM, "off", "on: a static branch into another page runs native once its target is "
+      "scanned (64-bit code), virtualize again when that page changes", 0, 0, "off|on", switch_changed, NULL },
+    { "smc", CMD_VAR_ENUM, "page", "a write into scanned code: page = dump the page; insn = keep it when the "
+      "instructions written decode the same", 0, 0, "page|insn", switch_changed, NULL },
 };
 
 /* ── map / attr ─────────────────────────────────────────────────────── */
@@ -175,6 +193,9 @@ static int cmd_map(struct cmd_ctx *ctx, int argc, char **argv)
     cmd_printf(ctx, "page 0x%" PRIx64 " mode %d%s: %u instructions scanned, %u virtualize, %u trap bytes\n", m->page,
                mode, m->have_attrs ? "" : " (no attribute page)", m->scanned, m->virtualize, m->traps);
     cmd_printf(ctx, "legend: %s\n", SESSION_MAP_LEGEND);
+    if (m->links_in)
+        cmd_printf(ctx, "links in: %u branch%s in other pages land here natively (L)\n", m->links_in,
+                   m->links_in == 1 ? "" : "es");
     if (m->invalidated)
         cmd_printf(ctx, "invalidated: write 0x%" PRIx64 "+%u hit the instruction at 0x%" PRIx64 " (%zu attributes dropped)\n",
                    m->inval_write, m->inval_len, m->inval_hit, m->inval_dropped);
@@ -209,7 +230,7 @@ static int forget_page(struct cmd_ctx *ctx, uint64_t page_lin, uint64_t page, ui
     if (first == BASE_PAGE_SIZE)
         return 1;
     if (session_read_phys(c->s, page + first, &b, 1) != 0 ||
-        session_write_linear(c->s, page_lin + first, &b, 1, 0, err, sizeof err) != 0)
+        session_write_dumping(c->s, page_lin + first, &b, 1, err, sizeof err) != 0)
         return cmd_error(ctx, "0x%" PRIx64 ": %s", page_lin + first, err);
     c->pscan_active = 0;
     return 0;
@@ -345,6 +366,8 @@ static int cmd_poke(struct cmd_ctx *ctx, int argc, char **argv)
                    e1.attrs_dropped - e0.attrs_dropped);
     else if (e1.data_writes > e0.data_writes)
         cmd_printf(ctx, "data write into a code page (no scanned instruction hit)\n");
+    else if (e1.smc_kept > e0.smc_kept)
+        cmd_printf(ctx, "scanned instructions rewritten in place, page kept (smc insn)\n");
     else
         cmd_printf(ctx, "plain memory write (not a code page)\n");
     return 0;
@@ -408,6 +431,8 @@ int cmds_prescan_register(struct cmd_ctx *ctx)
     c->var_guard = 1;
     cmd_var_set(ctx, "depth", buf);
     cmd_var_set(ctx, "scan", d ? "recursive" : "lazy");
+    cmd_var_set(ctx, "links", session_links(c->s) ? "on" : "off");
+    cmd_var_set(ctx, "smc", session_smc_insn(c->s) ? "insn" : "page");
     c->var_guard = 0;
     return 0;
 }

@@ -215,6 +215,13 @@ void session_map_page(struct session *s, uint64_t page, int mode, struct session
         else if (out->ch[off] != 'V' && out->ch[off] != 'n')
             out->ch[off] = 'T';
     }
+    uint8_t links[BASE_PAGE_SIZE];
+    out->links_in = (unsigned)session_links_into_page(s, page, links);
+    for (unsigned off = 0; out->links_in && off < BASE_PAGE_SIZE; off++)
+        if (links[off]) {
+            out->ch[off] = 'L';
+            out->flags[off] |= SESSION_CELL_LINK;
+        }
     if (m && m->write && fresh(m, m->write_epoch)) {
         out->have_write = 1;
         out->write_gpa = m->write_gpa;

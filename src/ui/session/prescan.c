@@ -23,6 +23,42 @@ void session_set_depth(struct session *s, unsigned depth)
     }
 }
 
+int session_links(const struct session *s) { return s->impl->ef ? enf_links(s->impl->ef) : 0; }
+int session_smc_insn(const struct session *s) { return s->impl->ef ? enf_smc_insn(s->impl->ef) : 0; }
+
+/* A switch changes: set it, and say so in the trace. */
+static void set_switch(struct session *s, int (*get)(const struct enf *), void (*set)(struct enf *, int), int on,
+                       const char *name, const char *value)
+{
+    if (!s->impl->ef || get(s->impl->ef) == !!on)
+        return;
+    set(s->impl->ef, !!on);
+    if (s->impl->trace)
+        trace_emit(s->impl->trace, "option", "name=%s value=%s", name, value);
+}
+
+void session_set_links(struct session *s, int on)
+{
+    set_switch(s, enf_links, enf_set_links, on, "links", on ? "on" : "off");
+}
+
+void session_set_smc_insn(struct session *s, int insn)
+{
+    set_switch(s, enf_smc_insn, enf_set_smc, insn, "smc", insn ? "insn" : "page");
+}
+
+int session_write_dumping(struct session *s, uint64_t linear, const void *buf, size_t len,
+                          char *err, size_t errlen)
+{
+    int insn = session_smc_insn(s);
+    if (insn)
+        enf_set_smc(s->impl->ef, 0);
+    int r = session_write_linear(s, linear, buf, len, 0, err, errlen);
+    if (insn)
+        enf_set_smc(s->impl->ef, 1);
+    return r;
+}
+
 int session_prescan(struct session *s, uint64_t linear, char *err, size_t errlen)
 {
     if (!s->impl->ef)
@@ -127,6 +163,15 @@ void session_page_traps(struct session *s, uint64_t page_gpa, uint8_t kinds[4096
     memset(kinds, 0, BASE_PAGE_SIZE);
     if (s->impl->ef)
         enf_trap_for_each_in_page(traps(s), page_gpa, note_trap, kinds);
+}
+
+size_t session_links_into_page(struct session *s, uint64_t page_gpa, uint8_t at[4096])
+{
+    if (!s->impl->ef) {
+        memset(at, 0, BASE_PAGE_SIZE);
+        return 0;
+    }
+    return enf_links_into_page(s->impl->ef, page_gpa, at);
 }
 
 int session_enforce_stats(struct session *s, struct enf_stats *out)

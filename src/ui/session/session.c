@@ -96,6 +96,10 @@ static void trace_preamble(struct session *s)
                loader_format_name(si->image.format), size, hex);
     trace_emit(si->trace, "option", "name=scan value=%s", si->raw ? "raw" : session_depth(s) ? "recursive" : "lazy");
     trace_emit(si->trace, "option", "name=depth value=%u", session_depth(s));
+    if (session_links(s))               /* (only when not the default: older traces stay comparable) */
+        trace_emit(si->trace, "option", "name=links value=on");
+    if (session_smc_insn(s))
+        trace_emit(si->trace, "option", "name=smc value=insn");
     trace_emit(si->trace, "option", "name=mem value=0x%" PRIx64, vm_mem_size(si->vm));
     trace_emit(si->trace, "option", "name=cpl value=%d", o->load.cpl);
     if (o->deprivilege)
@@ -144,7 +148,7 @@ static int open_guest(struct session_impl *si, char *err, size_t errlen)
     if (load_guest(si, o, e2, sizeof(e2)) < 0)
         return base_err(err, errlen, "%s", e2);
     if (!si->raw) {
-        struct enf_config ec = { o->depth, 0, si->probe.amd_branches };
+        struct enf_config ec = { o->depth, 0, si->probe.amd_branches, o->links, o->smc_insn };
 #ifdef SCOUT_DEBUG
         ec.check_invariant = 1;
 #endif
@@ -217,8 +221,11 @@ int session_restart(struct session *s, char *err, size_t errlen)
     if (!si)
         return base_err(err, errlen, "cannot restart: out of memory");
     si->opts = old->opts;
-    if (old->ef)
+    if (old->ef) {
         si->opts.depth = enf_depth(old->ef);
+        si->opts.links = enf_links(old->ef);
+        si->opts.smc_insn = enf_smc_insn(old->ef);
+    }
     si->raw = old->raw;
     memcpy(si->guest_name, old->guest_name, sizeof(si->guest_name));
     si->events = old->events;   /* subscribers: the trace, the TUI, plugins */

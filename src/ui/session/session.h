@@ -46,6 +46,8 @@ struct session_opts {
     int raw;                    /* plain KVM, no scanning */
     int deprivilege;            /* --deprivilege: CPL 0 code at real CPL 3 (enforce.h) */
     unsigned depth;             /* prescan depth (0 = lazy) */
+    int links;                  /* --links on: out-of-page branches linked (enforce.h) */
+    int smc_insn;               /* --smc insn: precise invalidation (enforce.h) */
     const char *trace_path;     /* --trace FILE */
     unsigned trace_flags;       /* SESSION_TRACE_* (--trace-times, --trace-symbols) */
     /* Symbols: from this file (--symbols: an ELF, or nm / System.map
@@ -270,6 +272,11 @@ int  session_write_phys(struct session *s, uint64_t gpa, const void *buf, size_t
                         char *err, size_t errlen);
 /* Every page is translated first (with the page tables' write check when
  * check_writable), then written: all or nothing. */
+/* session_write_linear (no writable check) with the page rule whatever
+ * `set smc` says: a write that touches a scanned instruction dumps the
+ * page even if it leaves it as it was (forget, rescan). */
+int  session_write_dumping(struct session *s, uint64_t linear, const void *buf, size_t len,
+                           char *err, size_t errlen);
 int  session_write_linear(struct session *s, uint64_t linear, const void *buf, size_t len,
                           int check_writable, char *err, size_t errlen);
 
@@ -278,6 +285,11 @@ int  session_write_linear(struct session *s, uint64_t linear, const void *buf, s
 
 unsigned session_depth(const struct session *s);
 void session_set_depth(struct session *s, unsigned depth);
+/* The technique switches (enf_set_links, enf_set_smc); 0 under --raw. */
+int  session_links(const struct session *s);
+void session_set_links(struct session *s, int on);
+int  session_smc_insn(const struct session *s);
+void session_set_smc_insn(struct session *s, int insn);
 /* Scans from a linear address now, planting traps as a real scan.  0 or -1. */
 int  session_prescan(struct session *s, uint64_t linear, char *err, size_t errlen);
 /* A steppable scan: start it, then step: 1 stepped (st filled), 0 the scan
@@ -304,6 +316,8 @@ size_t session_entry_count(struct session *s);   /* interrupt/exception handler 
 size_t session_trap_count_page(struct session *s, uint64_t page_gpa);
 /* For drawing: kinds[off] = the trap kinds at page_gpa + off (0 none). */
 void session_page_traps(struct session *s, uint64_t page_gpa, uint8_t kinds[4096]);
+/* Incoming cross-page links: how many; at[off] = 1 where one lands. */
+size_t session_links_into_page(struct session *s, uint64_t page_gpa, uint8_t at[4096]);
 /* Counters; 0, or -1 under --raw (out zeroed). */
 int  session_enforce_stats(struct session *s, struct enf_stats *out);
 int  session_prescan_stats(struct session *s, struct prescan_stats *out);
@@ -332,9 +346,9 @@ unsigned session_insn_flow(const struct prescan_insn *insn);
  * W, X and : stay through the command that made them and the next one
  * (session_mark_epoch counts commands). */
 #define SESSION_MAP_LEGEND ". unscanned  n native  V virtualize  - body  T trap  B breakpoint  @ rip  " \
-                           "W write  X hit  : dropped"
+                           "W write  X hit  : dropped  L link in"
 enum { SESSION_CELL_TRAP = 1u << 0, SESSION_CELL_HIT = 1u << 1, SESSION_CELL_WRITE = 1u << 2,
-       SESSION_CELL_RIP = 1u << 3 };
+       SESSION_CELL_RIP = 1u << 3, SESSION_CELL_LINK = 1u << 4 /* an incoming cross-page link lands here */ };
 struct session_map {
     uint64_t page;
     int mode;
@@ -342,6 +356,7 @@ struct session_map {
     char ch[4096];
     uint8_t flags[4096];        /* SESSION_CELL_* */
     unsigned scanned, virtualize, traps;    /* instruction starts, of them virtualize; trap bytes */
+    unsigned links_in;          /* incoming cross-page links */
     int have_rip;
     unsigned rip_off;
     int invalidated;            /* the last invalidation was on this page */

@@ -66,6 +66,20 @@ static void guard_line(struct out *o, const struct enf_stats *e)
     end_line(o);
 }
 
+/* The technique switches, when on (or when they did something). */
+static void switch_lines(struct out *o, struct session_impl *si, const struct enf_stats *e)
+{
+    if (enf_links(si->ef) || e->links_made) {
+        put(o, "links: %s made=%llu cut=%llu live=%llu", enf_links(si->ef) ? "on" : "off", U(e->links_made),
+            U(e->links_cut), U(e->links_made - e->links_cut));
+        end_line(o);
+    }
+    if (enf_smc_insn(si->ef)) {
+        put(o, "smc: insn kept=%llu dumped=%llu", U(e->smc_kept), U(e->smc_dumped));
+        end_line(o);
+    }
+}
+
 static void batch_lines(struct out *o, const struct enf_stats *e, const struct prescan_stats *p)
 {
     put(o, "enforce: vexits=%llu", U(e->vexits));
@@ -134,4 +148,5 @@ void session_format_stats(struct session *s, enum session_stats_style style,
         batch_lines(&o, &e, &p);
     else
         command_lines(&o, &e, &p, enf_trap_count(enf_traps(si->ef)));
+    switch_lines(&o, si, &e);
 }

@@ -376,6 +376,7 @@ static void cell_style(char ch, uint8_t flags, unsigned *at, unsigned *co)
     switch (ch) {
     case '.': *at = TA_DIM; *co = TC_UNSCANNED; break;
     case 'n': *at = 0; *co = TC_NATIVE; break;
+    case 'L': *at = TA_BOLD | TA_UNDER; *co = TC_NATIVE; break;   /* a native start a link lands on */
     case 'V': *at = TA_BOLD; *co = TC_VIRT; break;
     case '-': *at = 0; *co = TC_BODY; break;
     case 'T': *at = TA_BOLD | TA_REV; *co = TC_TRAP; break;
@@ -399,6 +400,7 @@ static int draw_legend(struct tui_canvas *c, struct rect r, int draw)
         { '-', 0, 0, "body", "body" }, { 'T', 0, 0, "trap", "trap" }, { 'B', 0, 0, "breakpoint", "break" },
         { '@', 0, 0, "RIP", "RIP" }, { 'W', 0, 0, "write", "write" }, { 'X', 0, 0, "hit by invalidation", "hit" },
         { ':', 0, 0, "dropped", "dropped" }, { 'n', 0, TA_UNDER, "scan terminal", "terminal" },
+        { 'L', 0, 0, "link in", "link" },
     };
     int brief = r.w < 140;
     int x = 0, row = 0;
