@@ -394,8 +394,8 @@ static int scout_main(int argc, char **argv)
         { "plugin-timeout", required_argument, 0, O_PLUGIN_TIMEOUT },
         { "symbols", required_argument, 0, O_SYMBOLS }, { "trace-symbols", no_argument, 0, O_TRACE_SYMBOLS },
         { "disk", required_argument, 0, O_DISK }, { "keys", required_argument, 0, O_KEYS },
-           O_DISK, O_KEYS, O_NO_BIOS, O_GDB, O_GDB_DEFAULT, O_GDB_WAIT, O_GDB_ARCH, O_DEPRIVILEGE,
-           O_LINKS, O_SMC };
+        { "no-bios", no_argument, 0, O_NO_BIOS }, { "deprivilege", no_argument, 0, O_DEPRIVILEGE },
+        { "links", required_argument, 0, O_LINKS }, { "smc", required_argument, 0, O_SMC },
         /* QEMU's -s and -S: exact matches win over long-option prefixes */
         { "gdb", required_argument, 0, O_GDB }, { "s", no_argument, 0, O_GDB_DEFAULT },
         { "S", no_argument, 0, O_GDB_WAIT }, { "gdb-arch", required_argument, 0, O_GDB_ARCH },
