@@ -78,7 +78,10 @@ static void setup(struct mode *m)
     uint64_t code = real ? CODE_REAL : CODE_LONG, ro = real ? RO_REAL : RO_LONG;
     /* out %al,(%dx); jmp .-1   then   mov %al,(%rbx) [real: (%bx)]; jmp .-2 */
     const uint8_t loop[] = { 0xee, 0xeb, 0xfd, 0x90, 0x88, real ? 0x07 : 0x03, 0xeb, 0xfc };
-    if (gmem_write_phys(m->vm, code, loop, sizeof loop) < 0 || memslot_protect(m->vm, ro) < 0)
+    /* (memslot changes reach KVM at scout's next KVM_RUN: made now, as
+     * this program runs KVM_RUN itself) */
+    if (gmem_write_phys(m->vm, code, loop, sizeof loop) < 0 || memslot_protect(m->vm, ro) < 0 ||
+        memslot_commit(m->vm) < 0)
         die(m->name, "guest memory");
     if (vm_boot_cpu(m->vm, m->mode, m->cpl, code, 0, err, sizeof err) < 0)
         die(m->name, err);

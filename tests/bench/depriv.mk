@@ -1,8 +1,7 @@
 # tests/bench/depriv.mk — --deprivilege vs enforced CPL 0 vs QEMU TCG on the
 # CPL 0 bench guests, side by side in one run (tests/bench/depriv_bench.sh).
 BENCH_DEPRIV_N := 1 200000 200000000
-BENCH_DEPRIV_QEMU_N := 20000000
-BENCH_DEPRIV_GUESTS := $(foreach n,$(BENCH_DEPRIV_N) $(BENCH_DEPRIV_QEMU_N),$(BUILD)/guests/bench_loop-$(n).elf64) \
+BENCH_DEPRIV_GUESTS := $(foreach n,$(BENCH_DEPRIV_N),$(BUILD)/guests/bench_loop-$(n).elf64) \
                        $(foreach g,calls interp smc,$(BUILD)/guests/bench_$(g)-2000.elf64 $(BUILD)/guests/bench_$(g)-1.elf64) \
                        $(BUILD)/bench/depriv_boot.mb64
 $(BUILD)/bench/depriv_boot.mb64: tests/bench/depriv_boot.s tests/guests/mb64.inc tests/guests/common64.inc

@@ -23,6 +23,7 @@ EXIT_BENCH := $(BUILD)/bench/bench_exit
 $(EXIT_BENCH): tests/bench/bench_exit.c $(BUILD)/libscout.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $< $(BUILD)/libscout.a -o $@ $(LDFLAGS) $(LDLIBS)
+TEST_DEPS += $(EXIT_BENCH)   # (bench_guests.sh runs it once, briefly)
 .PHONY: bench-enforce
 bench-enforce: $(BUILD)/scout $(BENCH_ENF_GUESTS) $(EXIT_BENCH)
 	python3 tests/bench/enforce_bench.py --scout $(BUILD)/scout --guests $(BUILD)/guests \
