@@ -149,8 +149,8 @@ unsigned vm_memory_map(const struct vm *vm, struct vm_map_entry *out);
  * handler's entry, and a level-triggered line still up would be
  * delivered again.  The enforcement calls this at that guard: an EOI
  * reported by the next exit is held and given to the IOAPIC after the
- * guest's next exit of its own (device I/O or MMIO, a kick, a halt),
- * where raw KVM would have reported it. */
+ * guest's next exit of its own (device I/O or MMIO, a halt, a kick once
+ * it has been held 10 ms), where raw KVM would have reported it. */
 void vcpu_hold_eoi(struct vcpu *cpu);
 /* Now, in ns (CLOCK_MONOTONIC): the devices' clock. */
 uint64_t vm_now(void);

@@ -42,6 +42,7 @@ struct vcpu {
     int eoi_hold;              /* vcpu_hold_eoi: an IOAPIC EOI as the next exit is held */
     unsigned nheld;            /* ... held vectors, given to the IOAPIC at the guest's next exit */
     uint8_t held_eoi[8];
+    uint64_t held_at;          /* when the first was held (vm_now) */
 };
 
 struct vm {

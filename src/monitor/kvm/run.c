@@ -228,6 +228,21 @@ static void hook_stop(struct vm_stop *stop, const char *fmt, unsigned long long 
 
 void vcpu_hold_eoi(struct vcpu *cpu) { cpu->eoi_hold = 1; }
 
+/* A kick (a signal: a device timer, the halt poll) is an exit raw KVM
+ * would report a held EOI at too -- but it lands at any moment, and under
+ * load one between scout's guard on the handler and the handler's own I/O
+ * would deliver a level line again that raw, whose window there is a few
+ * instructions long, almost never does.  So a kick releases only an EOI
+ * held this long: the guest has run on without an exit of its own. */
+#define EOI_HOLD_KICK_NS 10000000ull
+static void release_eoi(struct vcpu *cpu);
+
+static void release_eoi_at_kick(struct vcpu *cpu)
+{
+    if (cpu->nheld && vm_now() - cpu->held_at >= EOI_HOLD_KICK_NS)
+        release_eoi(cpu);
+}
+
 /* The held EOIs (vcpu_hold_eoi) go to the IOAPIC now. */
 static void release_eoi(struct vcpu *cpu)
 {
@@ -382,7 +397,7 @@ static int run_loop(struct vcpu *cpu, const struct vm_hooks *h, struct vm_stop *
             cpu->io_pending = 0;
             if (rc < 0) {
                 if (e == EINTR || e == EAGAIN) {
-                    release_eoi(cpu);
+                    release_eoi_at_kick(cpu);
                     vcpu_intr_after_kick(cpu);
                     continue;
                 }
@@ -407,7 +422,7 @@ static int run_loop(struct vcpu *cpu, const struct vm_hooks *h, struct vm_stop *
             stopped = handle_mmio(cpu, h, stop);
             break;
         case KVM_EXIT_INTR:
-            release_eoi(cpu);
+            release_eoi_at_kick(cpu);
             break;
         /* Not the guest's doing, nothing ran: no hooks (an in-place step
          * goes on; an interrupt arriving now lands on a handler's guard). */
@@ -415,6 +430,8 @@ static int run_loop(struct vcpu *cpu, const struct vm_hooks *h, struct vm_stop *
             continue;                   /* the PIC's vector goes in before the next run */
         case KVM_EXIT_IOAPIC_EOI:
             if (hold && cpu->nheld < sizeof cpu->held_eoi) {
+                if (cpu->nheld == 0)
+                    cpu->held_at = vm_now();
                 cpu->held_eoi[cpu->nheld++] = cpu->run->eoi.vector;     /* vcpu_hold_eoi */
                 continue;
             }
