@@ -48,7 +48,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(PLUGIN_API_OBJ) $(BUILD)/libscout.a
 DEB_PKGS := gcc make binutils libzydis-dev libzycore-dev libncurses-dev \
             libreadline-dev linux-libc-dev clang libclang-rt-14-dev tmux \
             qemu-system-x86 python3 help2man pkg-config dpkg-dev man-db \
-            libelf-dev libdw-dev gdb
+            libelf-dev libdw-dev gdb bc
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
