@@ -23,14 +23,17 @@ _start: lea m_start(%rip), %rsi
         out %al, $0x21
         mov $0xfe, %al
         out %al, $0x21
-        mov $0x34, %al                  # the 8254: 1 kHz
+        xor %r12d, %r12d
+        # The 8254 one-shot (mode 0, 1 ms) armed again for each wait: one
+        # interrupt per wait, however long an exit takes (a periodic timer
+        # could tick again between the IRET and the CLI under load).
+1:      mov $0x30, %al
         out %al, $0x43
         mov $1193 & 0xff, %al
         out %al, $0x40
         mov $1193 >> 8, %al
         out %al, $0x40
-        xor %r12d, %r12d
-1:      sti
+        sti
         hlt
         cli
         inc %r12d
