@@ -52,11 +52,19 @@ NFUNCS = 6
 
 
 class Gen:
-    def __init__(self, seed, cpl, own_idt=True):
+    def __init__(self, seed, cpl, own_idt=True, defined_flags=False):
         self.own_idt = own_idt
         self.r = random.Random(seed)
         self.cpl = cpl
-        self.wild = self.r.random() < 0.2          # random bytes into code, too
+        # defined_flags (--deprivilege): raw runs CPL 0 code in the host's
+        # emulator, deprivileged the CPU runs it, and the two compute the
+        # flags the SDM leaves undefined (IMUL's SF/ZF, OF after a multi-bit
+        # shift, AF after a logic op...) each their own way.  A CMP after
+        # every piece defines them all before anything reads them, and no
+        # random bytes run (they could be any such instruction), so what
+        # is left to differ is the deprivileging.
+        self.defined_flags = defined_flags
+        self.wild = self.r.random() < 0.2 and not defined_flags   # random bytes into code, too
         self.code_stack = self.r.random() < 0.25   # the stack in a page with code
         self.labels = []                           # slots, for wild stores
         self.lab = 0
@@ -216,6 +224,12 @@ class Gen:
         return pre + self.slot_run(lab, n, inside)
 
     def simple(self, depth):
+        out = self.simple_any(depth)
+        if self.defined_flags:
+            out = out + ["cmp %%%s, %%%s" % (self.reg(), self.reg())]
+        return out
+
+    def simple_any(self, depth):
         k = self.r.random()
         if k < 0.40:
             return self.alu()
@@ -225,7 +239,7 @@ class Gen:
             return self.stack()
         if k < 0.70:
             return self.io()
-        if k < 0.72 and self.cpl == 0:
+        if k < 0.72 and self.cpl == 0 and self.own_idt:
             return ["ud2"]              # into the guest's #UD handler, which skips it
         if k < 0.74 and self.wild and self.labels:
             return self.wild_store()
@@ -359,7 +373,7 @@ def main():
             depth = r.choice([0, 1, 16])
             if a.deprivilege:
                 cpl = 0
-            src = Gen(seed, cpl, own_idt=not a.deprivilege).program()
+            src = Gen(seed, cpl, own_idt=not a.deprivilege, defined_flags=a.deprivilege).program()
             img = build(src, d)
             raw = run([a.scout, "--raw", "--cpl", str(cpl), img])
             # (enforced may be far slower: a program that hammers a page

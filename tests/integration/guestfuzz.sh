@@ -3,7 +3,8 @@
 # programs, each run raw and enforced (depth 0, 1 or 16, CPL 0 or 3) must
 # end the same way; in the sanitizer build scout checks its invariants at
 # every exit too.  Seeds that found bugs stay in REGRESS.  The first 30
-# run again with the technique switches on (--links on --smc insn).
+# run again with the technique switches on (--links on --smc insn), and 30
+# CPL 0 programs deprivileged (--deprivilege).
 source "$TOP/tests/lib.sh"
 require_kvm guestfuzz
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
@@ -16,11 +17,16 @@ T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 #   #PF handler: the shutdown retry re-hit its own trap and retried for ever
 REGRESS="1796071582045:1796071582046 41147:41148 1796071924039:1796071924040 1796071924305:1796071924306
          1796071584432:1796071584433"
-# (sw: the same seeds' first 30 with the technique switches on)
-for range in 0:60 $REGRESS sw0:30; do
-    sw=""
-    case $range in sw*) range=${range#sw}; sw="--links on --smc insn" ;; esac
-    out=$(python3 "$TOP/tests/fuzz/guestfuzz.py" --scout "$SCOUT" --seeds "$range" --out "$T" --scout-args "$sw" 2>&1); rc=$?
+# (sw: the same seeds' first 30 with the technique switches on; dp: 30
+# CPL 0 programs run --deprivilege, their undefined flags defined)
+for range in 0:60 $REGRESS sw0:30 dp0:30; do
+    sw="" dp=""
+    case $range in
+    sw*) range=${range#sw}; sw="--links on --smc insn" ;;
+    dp*) range=${range#dp}; dp="--deprivilege" ;;
+    esac
+    out=$(python3 "$TOP/tests/fuzz/guestfuzz.py" --scout "$SCOUT" --seeds "$range" --out "$T" --scout-args "$sw" $dp 2>&1); rc=$?
+    sw="$sw$dp"
     range="$range${sw:+ $sw}"
     expect_eq "guestfuzz seeds $range" 0 "$rc"
     [ "$rc" = 0 ] || { echo "$out" | sed 's/^/    | /'; for f in "$T"/*.txt; do [ -f "$f" ] && sed 's/^/    | /' "$f" | head -n 30; done; }
