@@ -609,22 +609,6 @@ size_t prescan_worklist(const struct prescan *ps, const struct prescan_work **it
     return ps && ps->active ? ps->work.n : 0;
 }
 
-enum prescan_reason prescan_reason_at(struct prescan *ps, uint64_t gpa, enum prescan_mode mode)
-{
-    uint8_t a = prescan_attr(ps, gpa, mode);
-    if (!(a & PRESCAN_ATTR_SCANNED) || !(a & PRESCAN_ATTR_VIRTUALIZE))
-        return PRESCAN_REASON_NONE;
-    if (attr_kind(a) != PRESCAN_KIND_PLAIN)
-        return reason_of(a, PRESCAN_REASON_NONE);
-    if (ps->cfg.read(ps->cfg.read_ctx, PAGE_OF(gpa), ps->aux) != 0) {
-        ps->st.read_errors++;
-        return PRESCAN_REASON_NONE;
-    }
-    struct decoded d;
-    decode_classify(ps, prescan_page_find(ps, PAGE_OF(gpa), mode), ps->aux, (unsigned)(gpa & OFF_MASK), &d);
-    return d.reason;
-}
-
 enum prescan_reason prescan_reason_of(struct prescan *ps, uint64_t gpa, enum prescan_mode mode,
                                       const uint8_t *bytes, size_t n)
 {
@@ -635,17 +619,26 @@ enum prescan_reason prescan_reason_of(struct prescan *ps, uint64_t gpa, enum pre
         return reason_of(a, PRESCAN_REASON_NONE);
     struct attr_page *pg = prescan_page_find(ps, PAGE_OF(gpa), mode);
     unsigned off = (unsigned)(gpa & OFF_MASK);
-    /* The decoders read at most this much from off: the rest of the
-     * scratch page is never looked at, so only these bytes are copied. */
+    /* The decoders read at most this much from off: with the bytes given,
+     * the rest of the scratch page is never looked at and only these are
+     * copied; without them the page is read. */
     size_t need = pg && off < pg->hi ? pg->hi - off : 0;
     if (need > PRESCAN_MAX_INSN_LEN)
         need = PRESCAN_MAX_INSN_LEN;
-    if (!pg || need == 0 || n < need)
-        return prescan_reason_at(ps, gpa, mode);
-    memcpy(ps->aux + off, bytes, need);
+    if (bytes && need && n >= need) {
+        memcpy(ps->aux + off, bytes, need);
+    } else if (ps->cfg.read(ps->cfg.read_ctx, PAGE_OF(gpa), ps->aux) != 0) {
+        ps->st.read_errors++;
+        return PRESCAN_REASON_NONE;
+    }
     struct decoded d;
     decode_classify(ps, pg, ps->aux, off, &d);
     return d.reason;
+}
+
+enum prescan_reason prescan_reason_at(struct prescan *ps, uint64_t gpa, enum prescan_mode mode)
+{
+    return prescan_reason_of(ps, gpa, mode, NULL, 0);
 }
 
 int prescan_resolve_branch(struct prescan *ps, uint64_t gpa, enum prescan_mode mode)

@@ -89,8 +89,7 @@ static void lazy_out_completion(struct vcpu *cpu)
     cpu->out_lazy = 0;
     if (vcpu_get_regs(cpu, &r) < 0 || vcpu_get_sregs(cpu, &s) < 0)
         return;
-    uint64_t lin = x86_code_size(&r, &s) == 64 ? r.rip : (uint32_t)(s.cs.base + r.rip);
-    if (lin != cpu->out_lazy_linear)
+    if (x86_cs_linear(&s, x86_code_size(&r, &s), r.rip) != cpu->out_lazy_linear)
         return;
     if (!cpu->regs_dirty)
         vcpu_set_regs(cpu, &r);         /* (kept across the completion) */
