@@ -20,6 +20,10 @@ expect_match() {
         not_ok "$1" "[$3] does not match /$2/"; fi
 }
 
+# stats_value FILE KEY: the first KEY=N of scout's --stats lines in FILE
+# (after a blank or a section's colon), or nothing.
+stats_value() { grep -o "[ :]$2=[0-9]*" "$1" | head -n1 | cut -d= -f2; }
+
 # KVM tests skip with a reason when /dev/kvm is unusable, unless
 # SCOUT_REQUIRE_KVM=1 (set by .ci/run), which turns that into a failure.
 require_kvm() {

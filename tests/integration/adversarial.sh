@@ -11,7 +11,6 @@ source "$TOP/tests/lib.sh"
 require_kvm adversarial
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 A="$TOP/$BUILD/adversarial"
-stat() { grep -o "[ :]$2=[0-9]*" "$1" | head -n1 | cut -d= -f2; }
 
 while read -r name status refused args; do
     case "$name" in ''|'#'*) continue ;; esac
@@ -30,11 +29,11 @@ while read -r name status refused args; do
         [ -n "$sw" ] && d="$d $sw"
         expect_eq "$name: depth $d output = raw" "$(cat "$T/raw.out")" "$(cat "$T/enf.out")"
         expect_eq "$name: depth $d status = raw" "$rc" "$erc"
-        expect_eq "$name: depth $d native I/O" 0 "$(stat "$T/enf.err" native_io)"
-        expect_eq "$name: depth $d refused" "$refused" "$(stat "$T/enf.err" refused)"
+        expect_eq "$name: depth $d native I/O" 0 "$(stats_value "$T/enf.err" native_io)"
+        expect_eq "$name: depth $d refused" "$refused" "$(stats_value "$T/enf.err" refused)"
         # the guests that attack the links must have had some to attack
         case "$name" in a64_link_*|a64_trap_patch*)
-            [ -n "$sw" ] && expect_match "$name: depth $d links made" "^[1-9]" "$(stat "$T/enf.err" made)" ;;
+            [ -n "$sw" ] && expect_match "$name: depth $d links made" "^[1-9]" "$(stats_value "$T/enf.err" made)" ;;
         esac
         if [ "$erc" != "$rc" ] || [ "$(cat "$T/raw.out")" != "$(cat "$T/enf.out")" ]; then
             sed 's/^/    | /' "$T/enf.err" | head -n 12

@@ -25,7 +25,6 @@ for g in loop calls interp smc; do
 done
 # bench_pages (3 pages, 5 or 0 OUTs in its loop): runs to its end raw and
 # enforced, and each OUT of the loop is one instruction stepped in place.
-stepped() { grep -o ' stepped=[0-9]*' "$1" | cut -d= -f2; }
 for mode in --raw "--depth 0" "--depth 16"; do
     n="bench_pages ${mode//[- ]/}"
     out=$(timeout 20 "$SCOUT" --stats $mode "$GUESTS/bench_pages-3_5.elf64" 2>"$T/err5"); rc=$?
@@ -33,22 +32,21 @@ for mode in --raw "--depth 0" "--depth 16"; do
     expect_eq "$n status" 1 "$rc"
     [ "$mode" = --raw ] && continue
     timeout 20 "$SCOUT" --stats $mode "$GUESTS/bench_pages-3_0.elf64" >/dev/null 2>"$T/err0"
-    expect_eq "$n: OUTs stepped in the loop" 5 "$(( $(stepped "$T/err5") - $(stepped "$T/err0") ))"
+    expect_eq "$n: OUTs stepped in the loop" 5 "$(( $(stats_value "$T/err5" stepped) - $(stats_value "$T/err0" stepped) ))"
 done
 # What an exit costs the host (issue 12): an emulated virtualize exit needs
 # no completion run where the probe finds the OUT over at its exit or the
 # skip made only at the OUT; an invalidation whose page is scanned again in
 # the same exit changes no memory slot.
-stat() { grep -o " $2=[0-9]*" "$1" | head -1 | cut -d= -f2; }
 timeout 20 "$SCOUT" --stats --cpl 3 "$GUESTS/bench_calls-50.elf64" >/dev/null 2>"$T/calls"
 if "$SCOUT" --version | grep -q 'a completion run after every OUT'; then
     skip "bench_calls completion runs" "the host needs a completion run after every OUT"
 else
-    v=$(stat "$T/calls" vexits); c=$(stat "$T/calls" completion_runs)
+    v=$(stats_value "$T/calls" vexits); c=$(stats_value "$T/calls" completion_runs)
     expect_eq "bench_calls: completion runs below a tenth of $v vexits" 1 "$(( v > 100 && c * 10 < v ))"
 fi
 timeout 20 "$SCOUT" --stats --cpl 3 "$GUESTS/bench_smc-800.elf64" >/dev/null 2>"$T/smc"
-i=$(stat "$T/smc" invalidations); m=$(stat "$T/smc" slot_ioctls)
+i=$(stats_value "$T/smc" invalidations); m=$(stats_value "$T/smc" slot_ioctls)
 expect_eq "bench_smc: $i invalidations, slot ioctls ($m) below 1 per 50" 1 "$(( i >= 800 && m * 50 < i ))"
 # loop64_mb (monitor_bench.sh's CPL 3 guest for QEMU): enters long mode and
 # CPL 3 itself; status 1 when its loop's sum is right (3 otherwise).

@@ -11,7 +11,6 @@
 source "$TOP/tests/lib.sh"
 require_kvm bios
 T=$(mktemp -d); trap 'chmod -R u+rwx "$T" 2>/dev/null; rm -rf "$T"' EXIT
-stat() { grep -o "[ :]$2=[0-9]*" "$1" | head -n1 | cut -d= -f2; }
 run() {  # name scout-args...
     local name=$1; shift
     timeout 120 "$SCOUT" "$@" >"$T/$name.out" 2>"$T/$name.err"; echo $? >"$T/$name.rc"
@@ -35,8 +34,8 @@ for spec in hello:-:1 reboot:-:0 svc:svc:1 tutor:tutor:1 tutor_fd:tutor:1; do
         run "$g-d$d" --depth $d --stats "${args[@]}" "$img"
         expect_eq "bios_$g: depth $d status" "$st" "$(cat "$T/$g-d$d.rc")"
         same_file "bios_$g: depth $d output = golden" "$TOP/tests/golden/bios_$g.out" "$T/$g-d$d.out"
-        expect_eq "bios_$g: depth $d native I/O" 0 "$(stat "$T/$g-d$d.err" native_io)"
-        expect_eq "bios_$g: depth $d refused" 0 "$(stat "$T/$g-d$d.err" refused)"
+        expect_eq "bios_$g: depth $d native I/O" 0 "$(stats_value "$T/$g-d$d.err" native_io)"
+        expect_eq "bios_$g: depth $d refused" 0 "$(stats_value "$T/$g-d$d.err" refused)"
     done
 done
 

@@ -7,7 +7,6 @@
 source "$TOP/tests/lib.sh"
 require_kvm depriv
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-stat() { grep -o "[ :]$2=[0-9]*" "$1" | head -n1 | cut -d= -f2; }
 
 # same_or_refused NAME IMG [ARGS...]: returns 0 if the run matched raw
 same_or_refused() {
@@ -15,7 +14,7 @@ same_or_refused() {
     [ -n "$img" ] && set -- "$@" "$img"     # none: the built-in demo
     timeout 60 "$SCOUT" --batch --raw "$@" >"$T/raw.out" 2>"$T/raw.err"; local rc=$?
     timeout 60 "$SCOUT" --batch --stats --deprivilege "$@" >"$T/dp.out" 2>"$T/dp.err"; local dc=$?
-    expect_eq "$name: native I/O" 0 "$(stat "$T/dp.err" native_io)"
+    expect_eq "$name: native I/O" 0 "$(stats_value "$T/dp.err" native_io)"
     if [ "$rc" = "$dc" ] && cmp -s "$T/raw.out" "$T/dp.out"; then ok "$name: same as raw ($rc)"; return 0; fi
     if [ "$dc" = 2 ] && [ "$(grep -c '^scout: refused to' "$T/dp.err")" = 1 ] &&
        [ "$(head -c "$(wc -c <"$T/dp.out")" "$T/raw.out" | cmp -s - "$T/dp.out" && echo y)" = y ]; then
@@ -29,7 +28,7 @@ must_match() { same_or_refused "$@" || not_ok "$1: refused" "must run the same a
 # the CPL 0 bench guests and the demo: all of them must run, not be refused
 for g in bench_loop-50 bench_calls-50 bench_interp-50 bench_smc-20 bench_smc-800; do
     must_match "$g" "$GUESTS/$g.elf64"
-    expect_eq "$g: virtualized because of deprivileging" 1 "$([ "$(stat "$T/dp.err" deprivilege)" -gt 0 ] && echo 1)"
+    expect_eq "$g: virtualized because of deprivileging" 1 "$([ "$(stats_value "$T/dp.err" deprivilege)" -gt 0 ] && echo 1)"
 done
 must_match "demo" ""
 for d in 0 16; do

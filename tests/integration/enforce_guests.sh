@@ -9,7 +9,7 @@ T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 # run NAME ARGS... -> $T/NAME.out (stdout), .err, .rc
 run() { local n=$1; shift; timeout 60 "$SCOUT" "$@" >"$T/$n.out" 2>"$T/$n.err"; echo $? >"$T/$n.rc"; }
 # stat NAME KEY -> the number after KEY= in the --stats lines
-stat() { grep -o "[ :]$2=[0-9]*" "$T/$1.err" | head -n1 | cut -d= -f2; }
+stat() { stats_value "$T/$1.err" "$2"; }    # stat NAME KEY: run NAME's counter
 
 # check GUEST "ARGS" EXPECTED_STATUS EXPECTED_OUTPUT
 check() {

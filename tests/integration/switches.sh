@@ -13,7 +13,7 @@ SMC="$GUESTS/bench_smc-800.elf64"
 sc() { timeout 60 "$SCOUT" "$@" >"$T/out" 2>"$T/err"; RC=$?; }
 out() { cat "$T/out"; }
 err() { cat "$T/err"; }
-stat() { grep -o "[ :]$1=[0-9]*" "$T/err" | head -n1 | cut -d= -f2; }
+stat() { stats_value "$T/err" "$1"; }    # stat KEY: the last run's counter
 
 # ── bad values: one line, status 2 ──
 sc --links maybe "$CALLS"

@@ -46,11 +46,12 @@ static enum vm_hook_result on_io(void *ctx, struct vcpu *v, uint16_t port, int o
     return VM_HOOK_PASS;
 }
 
+/* movl $0x12345678, 0x300010 ; xor %eax,%eax ; out %al,$0xf4 */
+static const uint8_t code[] = { 0xc7, 0x04, 0x25, 0x10, 0x00, 0x30, 0x00, 0x78, 0x56, 0x34, 0x12,
+                                0x31, 0xc0, 0xe6, 0xf4 };
+
 TEST(protected_write_hook_cpl3)
 {
-    /* movl $0x12345678, 0x300010 ; xor %eax,%eax ; out %al,$0xf4 */
-    static const uint8_t code[] = { 0xc7, 0x04, 0x25, 0x10, 0x00, 0x30, 0x00, 0x78, 0x56, 0x34, 0x12,
-                                    0x31, 0xc0, 0xe6, 0xf4 };
     CHECK_EQ(gmem_write_phys(vm, 0x100000, code, sizeof code), 0);
     CHECK_EQ(vm_boot_cpu(vm, VM_MODE_LONG64, 3, 0x100000, 0, err, sizeof err), 0);
     CHECK_EQ(memslot_protect(vm, 0x300000), 0);
@@ -84,41 +85,37 @@ TEST(protected_write_hook_cpl3)
 /* Protection changes reach KVM at the next KVM_RUN, as one change per page
  * whose protection differs from KVM's: a page unprotected and protected
  * again in between costs nothing, and the page is still protected. */
-TEST(memslot_changes_batched)
+/* Runs `code` at CPL 3 to its exit: the gpa of the protected write it made
+ * (KVM had the page read-only), or 0. */
+static uint64_t run_store(void)
 {
-    static const uint8_t code[] = { 0xc7, 0x04, 0x25, 0x10, 0x00, 0x30, 0x00, 0x78, 0x56, 0x34, 0x12,
-                                    0x31, 0xc0, 0xe6, 0xf4 };
     struct vm_hooks h = { .io = on_io, .protected_write = on_write };
     struct vm_stop st;
+    seen_gpa = 0;
+    CHECK_EQ(vm_boot_cpu(vm, VM_MODE_LONG64, 3, 0x100000, 0, err, sizeof err), 0);
+    CHECK_EQ(vcpu_run(vm_vcpu(vm), &h, &st), 0);
+    return seen_gpa;
+}
+
+TEST(memslot_changes_batched)
+{
     CHECK_EQ(gmem_write_phys(vm, 0x100000, code, sizeof code), 0);
     CHECK_EQ(memslot_is_protected(vm, 0x300000), 0);
-    CHECK_EQ(vm_boot_cpu(vm, VM_MODE_LONG64, 3, 0x100000, 0, err, sizeof err), 0);
-    seen_gpa = 0;
-    CHECK_EQ(vcpu_run(vm_vcpu(vm), &h, &st), 0);          /* (KVM's slots as wanted now) */
-    CHECK_EQ(seen_gpa, 0);
+    CHECK_EQ(run_store(), 0);                             /* (KVM's slots as wanted now) */
     uint64_t before = memslot_ioctls(vm);
     CHECK_EQ(memslot_protect(vm, 0x300000), 0);
     CHECK_EQ(memslot_unprotect(vm, 0x300000), 0);
     CHECK_EQ(memslot_protect(vm, 0x300000), 0);
     CHECK_EQ(memslot_ioctls(vm), before);                 /* nothing yet */
-    seen_gpa = 0;
-    CHECK_EQ(vm_boot_cpu(vm, VM_MODE_LONG64, 3, 0x100000, 0, err, sizeof err), 0);
-    CHECK_EQ(vcpu_run(vm_vcpu(vm), &h, &st), 0);
-    CHECK_EQ(seen_gpa, 0x300010);                         /* KVM had it read-only */
+    CHECK_EQ(run_store(), 0x300010);                      /* KVM had it read-only */
     CHECK_EQ(memslot_ioctls(vm), before + 4);             /* one split: delete 1, create 3 */
     before = memslot_ioctls(vm);
     CHECK_EQ(memslot_unprotect(vm, 0x300000), 0);         /* as an invalidation ... */
     CHECK_EQ(memslot_protect(vm, 0x300000), 0);           /* ... and its rescan */
-    seen_gpa = 0;
-    CHECK_EQ(vm_boot_cpu(vm, VM_MODE_LONG64, 3, 0x100000, 0, err, sizeof err), 0);
-    CHECK_EQ(vcpu_run(vm_vcpu(vm), &h, &st), 0);
-    CHECK_EQ(seen_gpa, 0x300010);
+    CHECK_EQ(run_store(), 0x300010);
     CHECK_EQ(memslot_ioctls(vm), before);
     CHECK_EQ(memslot_unprotect(vm, 0x300000), 0);
-    CHECK_EQ(vm_boot_cpu(vm, VM_MODE_LONG64, 3, 0x100000, 0, err, sizeof err), 0);
-    seen_gpa = 0;
-    CHECK_EQ(vcpu_run(vm_vcpu(vm), &h, &st), 0);
-    CHECK_EQ(seen_gpa, 0);                                /* writable again: no exit */
+    CHECK_EQ(run_store(), 0);                             /* writable again: no exit */
     CHECK_EQ(memslot_ioctls(vm), before + 4);             /* merged: delete 3, create 1 */
 }
 
