@@ -66,7 +66,11 @@ struct enf_stats {
     uint64_t mmio_fragments;                      /* continuation exits of a split store */
     uint64_t denied_traps;                        /* traps the guest's TSS denied at CPL 3 (#GP, undone) */
     uint64_t paging_writes;                       /* guest writes into paging structures scout keeps still */
-    uint64_t depriv_windows;                      /* --deprivilege: entries into the virtual CPL 0 */
+    uint64_t depriv_windows;                      /* --deprivilege: exits from CPL 3 into the guest's state */
+    uint64_t depriv_held;                         /* ... runs left at the guest's own privilege */
+    uint64_t depriv_fills, depriv_flushes;        /* ... shadow page-table fills and flushes */
+    uint64_t depriv_reflected, depriv_irqs;       /* ... exceptions and interrupts into the guest's IDT */
+    uint64_t depriv_cpl0;                         /* ... accesses only CPL 0 may make, run there */
     uint64_t links_made, links_cut;               /* cross-page links made native / virtualize again or dropped */
     uint64_t smc_kept, smc_dumped;                /* smc insn: writes into scanned code that kept / dumped the page */
 };
@@ -137,13 +141,16 @@ typedef int (*enf_vexit_fn)(void *ctx, const struct enf_vexit *v);
 void enf_set_vexit_hook(struct enf *ef, enf_vexit_fn fn, void *ctx);
 
 /* ── deprivileged execution (depriv.c) ──
- * enf_deprivilege, before the first scan: the guest (64-bit, CPL 0, in
- * scout's boot environment, else an error) runs at real CPL 3 natively
- * with the deprivileging policy; its CPL-sensitive instructions run at its
- * virtual CPL 0 or are refused.  Between runs the vCPU holds the state the
- * guest sees (registers, gdb); enf_depriv_real_state gives the real one as
- * the last run left it (-1: not deprivileged, or no run yet). */
+ * enf_deprivilege (--deprivilege), enf_set_deprivilege (at a stop): guest
+ * code in 64-bit mode at CPL 0 runs at real CPL 3, natively, with the
+ * deprivileging policy (its CPL-sensitive instructions run in the
+ * guest's own state, at CPL 0); elsewhere at its own privilege.  Switching
+ * drops every scanned page (enf_prepare rescans RIP).  Between runs the
+ * vCPU holds the state the guest sees (registers, gdb);
+ * enf_depriv_real_state gives the vCPU's real one as the last run left it
+ * (-1: not deprivileged). */
 int enf_deprivilege(struct enf *ef, char *err, size_t errlen);
+int enf_set_deprivilege(struct enf *ef, int on, char *err, size_t errlen);
 int enf_deprivileged(const struct enf *ef);
 int enf_depriv_real_state(const struct enf *ef, struct kvm_regs *r, struct kvm_sregs *s);
 

@@ -22,8 +22,9 @@
  *   debug.c   breakpoints and single steps
  *   traps.c   the trap table (pure)
  *   depriv.c  --deprivilege: CPL 0 guest code at real CPL 3, its virtual
- *             CPU state, and the CPL 0 window its sensitive instructions
- *             run in */
+ *             CPU state, the window scout handles every exit in, and the
+ *             guest's exceptions and interrupts reflected into its IDT
+ *   shadow.c  --deprivilege: the shadow page tables for a guest's own */
 #ifndef SCOUT_MONITOR_ENFORCE_PRIV_H
 #define SCOUT_MONITOR_ENFORCE_PRIV_H
 #include <stddef.h>
@@ -96,7 +97,7 @@ typedef VEC(uint64_t) page_vec;
 /* A paging-structure page kept read-only (paging.c): on the walk of RIP's
  * page or a step's successor (RUN), or of a handler or table (TABLES). */
 #define ENF_PATH_MAX 5
-enum { ENF_PT_RUN = 1, ENF_PT_TABLES = 2, ENF_PT_LINKS = 4 };
+enum { ENF_PT_RUN = 1, ENF_PT_TABLES = 2, ENF_PT_LINKS = 4, ENF_PT_SHADOW = 8 };
 struct enf_ptpage { uint64_t page; uint8_t level, esize, pae_pdpt, why, stale; };
 typedef VEC(struct enf_ptpage) ptpage_vec;
 /* Whether a page is one of them (read as data: sync.c's protection rule). */
@@ -108,15 +109,36 @@ static inline int enf_is_paging_page(const ptpage_vec *v, uint64_t page)
     return 0;
 }
 
-/* --deprivilege (depriv.c): the guest's virtual CPU state where it differs
- * from the real one, and whether the vCPU is in it now (the window). */
+/* --deprivilege: the shadow page tables (shadow.c), in the reserved
+ * region's pool from VM_RES_SHADOW. */
+struct enf_shadow {
+    int valid;
+    uint64_t key[4];            /* the guest's CR3 and paging bits they mirror */
+    uint64_t root;
+    unsigned used;              /* pool pages in use */
+};
+
+/* --deprivilege (depriv.c).  The window is open when the vCPU holds the
+ * guest's own state (at every exit, and while the guest runs where this
+ * mode cannot deprivilege it); closed, the vCPU runs at CPL 3 and `virt`
+ * is what the guest believes it has. */
 struct enf_depriv {
     int on;
-    int open;                   /* the vCPU holds the virtual state (real CPL 0) */
-    struct kvm_segment cs, ss, ds, es, fs, gs;  /* the guest's own (CPL 0) segments */
-    uint64_t flags;             /* its IOPL and AC (real: 0 at CPL 3) */
-    struct { uint64_t cr0, cr3, cr4, efer; struct kvm_dtable gdt, idt; uint16_t ldt, tr; } boot;
-    int have_real;              /* the real state when the last run stopped */
+    int open;
+    int own;                    /* closed on the shadow tables and scout's IDT, not scout's boot tables */
+    int hold;                   /* 2, then 1: the window stays open for the next run (an event to deliver,
+                                   an instruction only CPL 0 may run) */
+    int shadow_stale;           /* a store into a page the shadow mirrors, or INVLPG: flush before closing */
+    struct kvm_sregs virt;      /* while closed: the guest's own */
+    uint64_t vflags;            /* ... and its IOPL and AC (real: 0 at CPL 3) */
+    struct { uint64_t cr3; struct kvm_dtable gdt, idt; } boot;  /* scout's boot tables (cr3 0: none) */
+    uint64_t idt64;             /* scout's IDT for the shadow path: every vector to a stub */
+    struct kvm_segment tr;      /* scout's TSS */
+    struct enf_shadow shadow;
+    uint64_t pf_rip, pf_addr;   /* the last #PF from CPL 3, to see one that repeats */
+    unsigned pf_repeat;
+    int have_real;              /* the real state at the exit the window opened at */
+    uint64_t real_runs;         /* ... which was after this many runs */
     struct kvm_regs real_regs;
     struct kvm_sregs real_sregs;
 };
@@ -238,6 +260,7 @@ int  enf_clear_for_trap(struct enf *ef, uint64_t gpa);
 /* write.c */
 int  enf_apply_write(struct enf *ef, uint64_t gpa, const uint8_t *data, size_t len, int injected);
 int  enf_unprotect_for_step(struct enf *ef, uint64_t page);
+int  enf_dump_pages(struct enf *ef);
 void enf_reprotect_after_step(struct enf *ef);
 
 /* step.c */
@@ -301,14 +324,31 @@ int  enf_emulate_ltr(struct enf *ef, struct cpu_view *c, const struct x86_insn *
 /* Effective linear address of a memory operand (segment base applied). */
 int  enf_operand_linear(const struct cpu_view *c, const struct x86_insn *in, unsigned op, uint64_t *lin);
 
-/* depriv.c: at a trap, before it is handled: a CPL-sensitive instruction
- * opens the window (the vCPU takes the virtual CPL 0 state, c reloaded) or
- * is refused (-1).  settle: the window closes once no step is in flight
- * (the guest goes back to real CPL 3; -1 refused: it left what this mode
- * runs).  stopped: a run ended; its state is shown as the guest sees it. */
+/* depriv.c.  open: the vCPU takes the guest's own state (enf_cpu_load
+ * calls it: scout sees only that state).  trap: a CPL-sensitive
+ * instruction at its trap (counted; INVLPG and MOV CR flush the shadow).
+ * settle: the window closes when the guest is where this mode runs it and
+ * nothing needs CPL 0 (-1: error).  exit_begin: at every exit, before its
+ * hooks.  on_stub: an exception or interrupt of guest code at CPL 3
+ * reached scout's IDT: reflected into the guest's.  stopped: a run ended;
+ * its state is shown as the guest sees it. */
+int  enf_depriv_open(struct enf *ef);
 int  enf_depriv_trap(struct enf *ef, struct cpu_view *c, uint64_t linear, const struct x86_insn *in);
 int  enf_depriv_settle(struct enf *ef);
+void enf_depriv_exit_begin(struct enf *ef);
+enum vm_hook_result enf_depriv_on_stub(void *ctx, struct vcpu *cpu);
 void enf_depriv_stopped(struct enf *ef, struct vm_stop *stop);
+
+/* shadow.c.  root: the shadow for the guest's paging state v (built, or
+ * flushed and built again when v's paging differs).  fault: a #PF of
+ * guest code at CPL 3 at addr -- filled (go on), the guest's own fault
+ * (guest_err: its error code), an access only CPL 0 may make (run it in
+ * the window), or error/refused (ef->failed). */
+enum enf_shadow_verdict { ENF_SHADOW_FILLED, ENF_SHADOW_FAULT, ENF_SHADOW_EMULATE, ENF_SHADOW_ERROR };
+int  enf_shadow_root(struct enf *ef, const struct kvm_sregs *v, uint64_t *root);
+void enf_shadow_flush(struct enf *ef);
+enum enf_shadow_verdict enf_shadow_fault(struct enf *ef, const struct kvm_sregs *v, uint64_t addr, int write,
+                                         int fetch, uint32_t *guest_err);
 
 /* debug.c: breakpoints and single steps */
 int  enf_debug_step_native(struct enf *ef, const struct cpu_view *c, uint64_t linear, uint64_t gpa);

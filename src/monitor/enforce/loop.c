@@ -141,12 +141,12 @@ static void on_after_exit(void *ctx, struct vcpu *cpu, uint32_t exit_reason)
     struct enf *ef = ctx;
     struct cpu_view c;
     (void)cpu;
+    enf_depriv_exit_begin(ef);
     enf_stepi_after_exit(ef, exit_reason);
     if (ef->step == ENF_STEP_ARMED)
         enf_step_begin(ef);             /* the step runs now */
     else
         enf_end_step(ef);
-    enf_depriv_settle(ef);              /* --deprivilege: back to CPL 3 when no step is in flight */
     /* The retried instruction or delivery got through -- not when this
      * exit is its own port I/O or MMIO, in the middle of it, nor its own
      * trap hit again (an INSB whose store faults with no handler would be
@@ -181,6 +181,7 @@ static void on_after_exit(void *ctx, struct vcpu *cpu, uint32_t exit_reason)
         if (vcpu_flush_tlb(ef->cpu) != 0)
             enf_fail(ef, "cannot flush the guest's TLB");
     }
+    enf_depriv_settle(ef);              /* --deprivilege: back to CPL 3 where the guest's state allows */
     /* This hook cannot refuse the re-entry itself: ask the loop to stop
      * (a watchpoint hit while a step's stores were diffed, or an error). */
     if (ef->failed || ef->stop_now)
@@ -326,7 +327,7 @@ int enf_prepare(struct enf *ef, char *err, size_t errlen)
 int enf_run_guest(struct enf *ef, struct vm_stop *stop, int stepping)
 {
     struct vm_hooks hooks = { ef, on_io, on_protected_write, on_after_exit, enf_on_emulation_failure,
-                              enf_on_shutdown };
+                              enf_on_shutdown, enf_depriv_on_stub };
     struct cpu_view c;
     uint64_t gpa;
     ef->failed = 0;

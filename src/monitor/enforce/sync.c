@@ -14,6 +14,8 @@
 
 int enf_cpu_load(struct enf *ef, struct cpu_view *c)
 {
+    if (ef->dp.on && !ef->dp.open && enf_depriv_open(ef) != 0)
+        return -1;                      /* (--deprivilege: scout sees the guest's own state) */
     if (vcpu_get_regs(ef->cpu, &c->regs) != 0 || vcpu_get_sregs(ef->cpu, &c->sregs) != 0) {
         enf_fail(ef, "cannot read vCPU state");
         return -1;

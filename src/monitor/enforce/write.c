@@ -115,9 +115,11 @@ int enf_apply_write(struct enf *ef, uint64_t gpa, const uint8_t *data, size_t le
         if (table && (!known || memcmp(before, data + done, n) != 0))
             enf_tables_written(ef, a, n);
         /* (a link's target may map elsewhere now) */
-        if (enf_is_paging_page(&ef->ptpages, page) && (enf_paging_written(ef, a, n) & ENF_PT_LINKS) &&
-            enf_links_cut_all(ef) != 0)
+        unsigned pt_why = enf_is_paging_page(&ef->ptpages, page) ? enf_paging_written(ef, a, n) : 0;
+        if ((pt_why & ENF_PT_LINKS) && enf_links_cut_all(ef) != 0)
             return -1;
+        if (pt_why & ENF_PT_SHADOW)
+            ef->dp.shadow_stale = 1;    /* (--deprivilege: the shadow mirrors this page) */
         if (enf_sync_protection(ef, page) != 0)
             return -1;
         done += n;
@@ -209,3 +211,32 @@ void enf_reprotect_after_step(struct enf *ef)
         enf_sync_protection(ef, u.page);
     }
 }
+
+/* Every page scanned so far is dropped, as a write into each would drop
+ * it: scanned again when reached, under the rules in force now (a policy
+ * switched: --deprivilege's).  The caller rescans RIP before the guest
+ * runs (enf_prepare). */
+int enf_dump_pages(struct enf *ef)
+{
+    size_t n = prescan_pages(ef->ps, NULL, 0);
+    struct prescan_page_info *pi = n ? calloc(n, sizeof *pi) : NULL;
+    if (n && !pi) {
+        enf_fail(ef, "out of memory");
+        return -1;
+    }
+    n = prescan_pages(ef->ps, pi, n);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        uint64_t page = pi[i].page_gpa;
+        if (!prescan_pages_at(ef->ps, page))
+            continue;                   /* (another mode's entry for a page dropped already) */
+        ef->st.attrs_dropped += prescan_invalidate_page(ef->ps, page);
+        ef->st.invalidations++;
+        enf_drop_page_traps(ef, page);
+        rc = enf_links_page_dumped(ef, page) != 0 || enf_sync_protection(ef, page) != 0 ? -1 : 0;
+    }
+    ef->touched.n = 0;
+    free(pi);
+    return rc;
+}
+

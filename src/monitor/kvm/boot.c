@@ -24,6 +24,58 @@ static int write_res(struct vm *vm, uint32_t off, const void *buf, size_t len)
     return gmem_write_phys(vm, vm_reserved_base(vm) + off, buf, len);
 }
 
+/* 256 gates at `off` to the stubs at `stubs`: 64-bit (IST1) or 32-bit;
+ * with user_ints, INT3, INTO and the vectors from 32 up callable from
+ * CPL 3. */
+static int write_idt(struct vm *vm, uint32_t off, uint32_t stubs, int long_mode, int user_ints)
+{
+    uint64_t res = vm_reserved_base(vm);
+    uint8_t page[4096];
+    memset(page, 0, sizeof page);
+    for (unsigned v = 0; v < 256; v++) {
+        uint64_t h = res + stubs + v * VM_STUB_SIZE;
+        unsigned dpl = user_ints && (v == 3 || v == 4 || v >= 32) ? 3 : 0;
+        uint8_t attr = (uint8_t)(0x8e | (dpl << 5));
+        if (long_mode) {
+            uint64_t lo = (h & 0xffff) | ((uint64_t)VM_SEL_CODE64 << 16) | (1ull << 32) /* IST1 */ |
+                          ((uint64_t)attr << 40) | (((h >> 16) & 0xffff) << 48);
+            put64(page + v * 16, lo);
+            put64(page + v * 16 + 8, h >> 32);
+        } else {
+            uint64_t g = (h & 0xffff) | ((uint64_t)VM_SEL_CODE32 << 16) | ((uint64_t)attr << 40) |
+                         (((h >> 16) & 0xffff) << 48);
+            put64(page + v * 8, g);
+        }
+    }
+    return write_res(vm, off, page, sizeof page);
+}
+
+/* stubs: push $vector; out %al,$VM_EXC_PORT; hlt; jmp .-1 */
+static int write_stubs(struct vm *vm, uint32_t off)
+{
+    uint8_t page[4096];
+    memset(page, 0xcc, sizeof page);
+    for (unsigned v = 0; v < 256; v++) {
+        uint8_t *s = page + v * VM_STUB_SIZE;
+        s[0] = 0x68; s[1] = (uint8_t)v; s[2] = s[3] = s[4] = 0;
+        s[5] = 0xe6; s[6] = VM_EXC_PORT; s[7] = 0xf4; s[8] = 0xeb; s[9] = 0xfd;
+    }
+    return write_res(vm, off, page, sizeof page);
+}
+
+/* --deprivilege: the IDT the vCPU has while guest code runs at CPL 3 on
+ * scout's tables -- every vector, exceptions and interrupts alike, reaches
+ * a stub of its own page and so the monitor (none callable from CPL 3:
+ * INT n is virtualized there).  Its linear base (the reserved region is
+ * mapped at its own address), or 0 on error. */
+uint64_t vm_monitor_idt64(struct vm *vm)
+{
+    if (write_stubs(vm, VM_RES_STUBS64) < 0 || write_idt(vm, VM_RES_IDT64, VM_RES_STUBS64, 1, 0) < 0)
+        return 0;
+    vm->stubs64 = 1;
+    return vm_reserved_base(vm) + VM_RES_IDT64;
+}
+
 static int build_system_structs(struct vm *vm, enum vm_mode mode)
 {
     uint64_t res = vm_reserved_base(vm);
@@ -52,32 +104,8 @@ static int build_system_structs(struct vm *vm, enum vm_mode mode)
     tss_area[0x66] = 0x68;  /* I/O bitmap at 0x68, 8 KiB of zeros, then 0xff */
     tss_area[0x68 + 0x2000] = 0xff;
     if (write_res(vm, VM_RES_TSS, tss_area, sizeof tss_area) < 0) return -1;
-    /* stubs: push $vector; out %al,$VM_EXC_PORT; hlt; jmp .-1 */
-    memset(page, 0xcc, sizeof page);
-    for (unsigned v = 0; v < 256; v++) {
-        uint8_t *s = page + v * VM_STUB_SIZE;
-        s[0] = 0x68; s[1] = (uint8_t)v; s[2] = s[3] = s[4] = 0;
-        s[5] = 0xe6; s[6] = VM_EXC_PORT; s[7] = 0xf4; s[8] = 0xeb; s[9] = 0xfd;
-    }
-    if (write_res(vm, VM_RES_STUBS, page, sizeof page) < 0) return -1;
-    /* IDT */
-    memset(page, 0, sizeof page);
-    for (unsigned v = 0; v < 256; v++) {
-        uint64_t h = res + VM_RES_STUBS + v * VM_STUB_SIZE;
-        unsigned dpl = (v == 3 || v == 4 || v >= 32) ? 3 : 0;
-        uint8_t attr = (uint8_t)(0x8e | (dpl << 5));
-        if (mode == VM_MODE_LONG64) {
-            uint64_t lo = (h & 0xffff) | ((uint64_t)VM_SEL_CODE64 << 16) | (1ull << 32) /* IST1 */ |
-                          ((uint64_t)attr << 40) | (((h >> 16) & 0xffff) << 48);
-            put64(page + v * 16, lo);
-            put64(page + v * 16 + 8, h >> 32);
-        } else {
-            uint64_t g = (h & 0xffff) | ((uint64_t)VM_SEL_CODE32 << 16) | ((uint64_t)attr << 40) |
-                         (((h >> 16) & 0xffff) << 48);
-            put64(page + v * 8, g);
-        }
-    }
-    if (write_res(vm, VM_RES_IDT, page, sizeof page) < 0) return -1;
+    if (write_stubs(vm, VM_RES_STUBS) < 0) return -1;
+    if (write_idt(vm, VM_RES_IDT, VM_RES_STUBS, mode == VM_MODE_LONG64, 1) < 0) return -1;
     vm->exc_idt_installed = mode == VM_MODE_LONG64 ? 64 : 32;
     if (mode != VM_MODE_LONG64) return 0;
     /* page tables: PML4 -> PDPT -> one PD per GiB (2 MiB pages), the top 2 MiB

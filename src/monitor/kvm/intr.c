@@ -329,6 +329,11 @@ void vcpu_intr_after_exit(struct vcpu *cpu)
     cpu->injected = -1;
 }
 
+void vcpu_inject_interrupt(struct vcpu *cpu, uint8_t vector)
+{
+    cpu->redeliver = vector;
+}
+
 int vcpu_redeliver_interrupt(struct vcpu *cpu)
 {
     int v = cpu->lost;

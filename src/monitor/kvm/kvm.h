@@ -39,6 +39,10 @@ enum vm_mode { VM_MODE_REAL = 16, VM_MODE_PROT32 = 32, VM_MODE_LONG64 = 64 };
 #define VM_RES_STRINGS        0x09000u   /* command lines, boot loader name (up to 0x10000) */
 #define VM_RES_PML4           0x10000u   /* PML4, PDPT, then one PD per GiB, then a PT for the top 2 MiB,
                                             then a PD mapping the devices at 0xFE000000-0xFFFFFFFF */
+#define VM_RES_STUBS64        0x1e000u   /* --deprivilege: the same stubs again, for ... */
+#define VM_RES_IDT64          0x1f000u   /* ... 64-bit gates to them, whatever the boot mode (no guest table
+                                            leads there: no trap of the guest's is ever planted in them) */
+#define VM_RES_SHADOW         0x20000u   /* --deprivilege: the shadow page tables' pool (to the end) */
 #define VM_MMIO_PD_FIRST      496u       /* its first entry: 0xFE000000 */
 #define VM_STUB_SIZE          16u
 
@@ -176,6 +180,10 @@ void vcpu_set_sti_shadow(struct vcpu *cpu);
  * Returns the vector, or -1 (none was lost: an exception, which the
  * instruction raises again). */
 int vcpu_redeliver_interrupt(struct vcpu *cpu);
+/* An interrupt the local APIC already gave the vCPU (it reached the
+ * monitor's IDT instead of the guest's) is delivered with the next
+ * KVM_RUN, through the IDT the vCPU has then. */
+void vcpu_inject_interrupt(struct vcpu *cpu, uint8_t vector);
 
 /* Builds the system structures in the reserved region and sets the vCPU
  * for `mode` at `cpl` (3 only with VM_MODE_LONG64): flat segments, and for
@@ -185,10 +193,13 @@ int vcpu_redeliver_interrupt(struct vcpu *cpu);
  * stubs is installed for prot32 and long64.  Real mode: CS:IP from entry
  * (CS = entry >> 4 & 0xF000 when entry > 0xFFFF).  stack 0 = default
  * (reserved base in prot32/long64, 0x7C00 in real mode). */
-/* --deprivilege: the devices' MMIO below 4 GiB reachable at CPL 3 (boot.c). */
-int vm_boot_user_mmio(struct vm *vm);
 int vm_boot_cpu(struct vm *vm, enum vm_mode mode, int cpl, uint64_t entry,
                 uint64_t stack, char *err, size_t errlen);
+/* --deprivilege: the devices' MMIO below 4 GiB reachable at CPL 3 (boot.c). */
+int vm_boot_user_mmio(struct vm *vm);
+/* --deprivilege: 64-bit gates to the stubs for every vector, none callable
+ * from CPL 3, whatever the boot mode built; its base, 0 on error. */
+uint64_t vm_monitor_idt64(struct vm *vm);
 
 /* ══ the vCPU ═════════════════════════════════════════════════════════ */
 
@@ -255,6 +266,11 @@ struct vm_hooks {
     /* KVM_EXIT_SHUTDOWN (a triple fault, or an exception frame KVM could
      * not push into a read-only page): HANDLED: run again. */
     enum vm_hook_result (*shutdown)(void *ctx, struct vcpu *cpu);
+    /* The guest reached one of the monitor's exception stubs (the vector
+     * and the CPU's frame are on the monitor's stack), before it is
+     * reported: HANDLED, the hook made the vCPU go on (it completes the
+     * stub's OUT itself); PASS, reported as a guest exception. */
+    enum vm_hook_result (*stub)(void *ctx, struct vcpu *cpu);
 };
 
 /* KVM_RUN with immediate_exit = 1 to complete a pending I/O (DESIGN §3):

@@ -64,6 +64,7 @@ struct vm {
     void *io_ctx;
     struct events *events;
     int exc_idt_installed;     /* which IDT format the stubs use: 0, 32 or 64 */
+    int stubs64;               /* --deprivilege: the second stub page (VM_RES_STUBS64) is there */
     vm_device_write_fn device_write;   /* vm_set_device_write_hook */
     void *device_write_ctx;
 };

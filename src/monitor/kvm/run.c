@@ -215,8 +215,9 @@ void vm_exception_message(struct vm_stop *stop)
 
 static int is_stub_rip(struct vm *vm, uint64_t rip)
 {
-    uint64_t a = vm_reserved_base(vm) + VM_RES_STUBS;
-    return vm->exc_idt_installed && rip >= a && rip < a + 256 * VM_STUB_SIZE;
+    uint64_t a = vm_reserved_base(vm) + VM_RES_STUBS, b = vm_reserved_base(vm) + VM_RES_STUBS64;
+    return (vm->exc_idt_installed && rip >= a && rip < a + 256 * VM_STUB_SIZE) ||
+           (vm->stubs64 && rip >= b && rip < b + 256 * VM_STUB_SIZE);
 }
 
 static void hook_stop(struct vm_stop *stop, const char *fmt, unsigned long long what)
@@ -273,6 +274,16 @@ static int handle_io(struct vcpu *cpu, const struct vm_hooks *h, struct vm_stop 
     if (port == VM_EXC_PORT && out && size == 1 && count == 1) {
         struct kvm_regs r;
         if (vcpu_get_regs(cpu, &r) == 0 && is_stub_rip(vm, r.rip)) {
+            if (h && h->stub) {
+                enum vm_hook_result hr = h->stub(h->ctx, cpu);
+                if (hr == VM_HOOK_HANDLED)
+                    return 0;
+                if (hr == VM_HOOK_STOP) {
+                    hook_stop(stop, "stopped by a hook at the monitor's exception stub 0x%llx",
+                              (unsigned long long)r.rip);
+                    return 1;
+                }
+            }
             guest_exception(cpu, stop);
             return 1;
         }

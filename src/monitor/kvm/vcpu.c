@@ -115,6 +115,7 @@ static void edit_events(struct vcpu *cpu, struct kvm_vcpu_events *ev)
         ev->interrupt.injected = 1;
         ev->interrupt.nr = (uint8_t)cpu->redeliver;
         ev->interrupt.soft = 0;
+        cpu->injected = cpu->redeliver;     /* (its delivery may be lost to a shutdown too) */
     }
     cpu->sti_shadow = 0;
     cpu->redeliver = -1;
@@ -147,6 +148,8 @@ int vcpu_flush_tlb(struct vcpu *cpu)
     s.cr4 ^= X86_CR4_PGE;
     if (vcpu_ioctl(cpu, KVM_SET_SREGS, &s) < 0)
         return -1;
+    if (cpu->sync)
+        cpu->run->s.regs.sregs = s;     /* what KVM has now: the flush below sees the difference */
     cpu->sregs_dirty = 1;
     return 0;
 }
@@ -158,6 +161,13 @@ int vcpu_flush(struct vcpu *cpu)
     if ((cpu->sti_shadow || cpu->redeliver >= 0) && flush_events(cpu) < 0)
         return -1;
     if (cpu->sync) {
+        /* State written back as KVM has it is not sent: --deprivilege swaps
+         * the vCPU's state at every exit and back before the run, and a
+         * KVM_SET_SREGS costs KVM a reset of its MMU context. */
+        if (cpu->sregs_dirty && !memcmp(&cpu->sregs, &cpu->run->s.regs.sregs, sizeof cpu->sregs))
+            cpu->sregs_dirty = 0;
+        if (cpu->regs_dirty && !memcmp(&cpu->regs, &cpu->run->s.regs.regs, sizeof cpu->regs))
+            cpu->regs_dirty = 0;
         if (cpu->sregs_dirty) {
             cpu->run->s.regs.sregs = cpu->sregs;
             cpu->run->kvm_dirty_regs |= KVM_SYNC_X86_SREGS;

@@ -41,6 +41,9 @@
 #define X86_CR4_OSXSAVE    (1ull << 18)
 #define X86_CR4_SMEP       (1ull << 20)
 #define X86_CR4_SMAP       (1ull << 21)
+#define X86_CR4_PKE        (1ull << 22)
+#define X86_CR4_CET        (1ull << 23)
+#define X86_CR4_PKS        (1ull << 24)
 
 #define X86_EFER_SCE (1ull << 0)
 #define X86_EFER_LME (1ull << 8)
@@ -86,6 +89,12 @@
 #define X86_PTE_A   (1ull << 5)
 #define X86_PTE_D   (1ull << 6)
 #define X86_PTE_PS  (1ull << 7)
+#define X86_PTE_PWT (1ull << 3)
+#define X86_PTE_PCD (1ull << 4)
+#define X86_PTE_PAT_4K    (1ull << 7)      /* in a 4 KiB leaf; PS's place */
+#define X86_PTE_PAT_LARGE (1ull << 12)     /* in a 2 MiB or 1 GiB leaf */
+#define X86_PTE_XD  (1ull << 63)
+#define X86_PTE_ADDR 0x000ffffffffff000ull
 
 /* ── vectors ───────────────────────────────────────────────────────── */
 enum { X86_VEC_DE = 0, X86_VEC_DB = 1, X86_VEC_NMI = 2, X86_VEC_BP = 3, X86_VEC_OF = 4,

@@ -74,6 +74,12 @@ static void switch_lines(struct out *o, struct session_impl *si, const struct en
             U(e->links_cut), U(e->links_made - e->links_cut));
         end_line(o);
     }
+    if (enf_deprivileged(si->ef)) {
+        put(o, "depriv: on windows=%llu held=%llu fills=%llu flushes=%llu reflected=%llu irqs=%llu cpl0=%llu",
+            U(e->depriv_windows), U(e->depriv_held), U(e->depriv_fills), U(e->depriv_flushes),
+            U(e->depriv_reflected), U(e->depriv_irqs), U(e->depriv_cpl0));
+        end_line(o);
+    }
     if (enf_smc_insn(si->ef)) {
         put(o, "smc: insn kept=%llu dumped=%llu", U(e->smc_kept), U(e->smc_dumped));
         end_line(o);
