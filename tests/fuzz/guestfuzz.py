@@ -344,7 +344,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(TOP, "build", "fuzz", "guest"))
     ap.add_argument("--print", dest="show", type=int, help="print the program of this seed and exit")
     ap.add_argument("--deprivilege", action="store_true",
-                    help="CPL 0 programs without an IDT of their own, enforced run with --deprivilege")
+                    help="CPL 0 programs, enforced run with --deprivilege")
     ap.add_argument("--scout-args", default="", help="more options for the enforced runs")
     a = ap.parse_args()
     if a.show is not None:
@@ -373,7 +373,7 @@ def main():
             depth = r.choice([0, 1, 16])
             if a.deprivilege:
                 cpl = 0
-            src = Gen(seed, cpl, own_idt=not a.deprivilege, defined_flags=a.deprivilege).program()
+            src = Gen(seed, cpl, defined_flags=a.deprivilege).program()
             img = build(src, d)
             raw = run([a.scout, "--raw", "--cpl", str(cpl), img])
             # (enforced may be far slower: a program that hammers a page

@@ -75,6 +75,30 @@ for g in "real mode:$GUESTS/hello_boot.bootsect" "multiboot (32-bit):$GUESTS/hel
     expect_eq "$name: held at its own privilege" 1 "$([ "$(stats_value "$T/dp.err" held)" -gt 0 ] && echo 1)"
     expect_eq "$name: never deprivileged" 0 "$(stats_value "$T/dp.err" windows)"
 done
+# switched at a stop: `set deprivilege on|off` rescans and the guest goes on
+# the same as raw; `info registers` shows the guest's state, -real the vCPU's
+H="$GUESTS/hello64.elf64"
+timeout 20 "$SCOUT" --batch --raw "$H" >"$T/raw.out" 2>/dev/null
+timeout 20 "$SCOUT" --batch -ex 'stepi 3' -ex 'set deprivilege on' -ex 'show deprivilege' -ex 'stepi 2' \
+    -ex 'info registers' -ex 'info registers -real' -ex continue -ex stats "$H" >"$T/on.out" 2>&1; rc=$?
+expect_match "set deprivilege on: the guest's exit" "guest exited: status 15" "$(cat "$T/on.out")"
+expect_match "set deprivilege on: shown" "deprivilege = on" "$(cat "$T/on.out")"
+expect_match "set deprivilege on: the guest's output" "$(head -n1 "$T/raw.out")" "$(cat "$T/on.out")"
+expect_match "set deprivilege on: ran deprivileged" "depriv: on windows=[1-9]" "$(cat "$T/on.out")"
+expect_match "set deprivilege on: the guest sees CPL 0" "mode   .*cpl=0" "$(sed -n '/^rip /,/^efer/p' "$T/on.out" | head -n2)"
+expect_match "info registers -real: CPL 3" "mode   64-bit cpl=3" "$(sed -n '/real state/,$p' "$T/on.out")"
+expect_match "info registers -real: scout's user code segment" "cs  0x002b" "$(sed -n '/real state/,$p' "$T/on.out")"
+timeout 20 "$SCOUT" --batch --deprivilege -ex 'stepi 3' -ex 'set deprivilege off' -ex continue -ex stats "$H" \
+    >"$T/off.out" 2>&1; rc=$?
+expect_match "set deprivilege off: the guest's exit" "guest exited: status 15" "$(cat "$T/off.out")"
+expect_eq "set deprivilege off: no depriv line after" 0 "$(grep -c '^depriv:' "$T/off.out")"
+expect_match "set deprivilege off: pages rescanned" "invalidations=[1-9]" "$(cat "$T/off.out")"
+timeout 20 "$SCOUT" --batch -ex 'info registers -real' "$H" >"$T/out" 2>&1; rc=$?
+expect_match "info registers -real when not deprivileged" "-real: the guest is not deprivileged" "$(cat "$T/out")"
+timeout 20 "$SCOUT" --batch --raw -ex 'set deprivilege on' "$H" >"$T/out" 2>&1; rc=$?
+expect_eq "set deprivilege on under --raw: fails" 1 "$([ "$rc" -ne 0 ] && [ "$rc" -ne 15 ] && echo 1)"
+expect_match "set deprivilege on under --raw: says why" "deprivilege: needs scanning \\(not --raw\\)" "$(cat "$T/out")"
+
 timeout 20 "$SCOUT" --batch --deprivilege --raw "$GUESTS/hello64.elf64" >"$T/out" 2>"$T/err"; rc=$?
 expect_eq "with --raw: status" 2 "$rc"
 expect_eq "with --raw: one line" 1 "$(wc -l <"$T/err")"

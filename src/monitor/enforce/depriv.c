@@ -357,6 +357,8 @@ enum vm_hook_result enf_depriv_on_stub(void *ctx, struct vcpu *cpu)
         return VM_HOOK_STOP;
     }
     d->hold = 2;                        /* delivered by the next run, at CPL 0 */
+    if (enf_open_event_frames(ef) != 0)
+        return VM_HOOK_STOP;
     if (v >= 32) {
         ef->st.depriv_irqs++;
         vcpu_inject_interrupt(cpu, (uint8_t)v);

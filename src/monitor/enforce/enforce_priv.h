@@ -293,6 +293,7 @@ void enf_paging_free(struct enf *ef);
 /* retry.c: run-loop hooks for what KVM cannot do with a page read-only */
 enum vm_hook_result enf_on_emulation_failure(void *ctx, struct vcpu *cpu);
 enum vm_hook_result enf_on_shutdown(void *ctx, struct vcpu *cpu);
+int  enf_open_event_frames(struct enf *ef);
 /* denied.c: a trap the CPU refused at CPL > 0 (#GP: the guest's TSS
  * denies the port), seen at the #GP handler's ENTRY trap: 1 the state is
  * back on the trap (c, *linear, *gpa updated), 0 a real #GP, -1 error. */

@@ -124,6 +124,25 @@ static int unprotect_frames(struct enf *ef, const struct cpu_view *c)
     return 0;
 }
 
+/* An event scout itself delivers (--deprivilege reflects exceptions and
+ * interrupts into the guest's IDT): the pages its frame may go to are made
+ * writable for the delivery first, as a shutdown would have them made. */
+int enf_open_event_frames(struct enf *ef)
+{
+    struct cpu_view c;
+    if (ef->step != ENF_STEP_NONE)
+        return 0;                       /* (a step in flight has its own pages open) */
+    if (enf_cpu_load(ef, &c) != 0 || unprotect_frames(ef, &c) != 0)
+        return -1;
+    if (!ef->unprot.n)
+        return 0;
+    ef->st.unprotected_steps++;
+    ef->step = ENF_STEP_ARMED;          /* ends at the next exit: the handler's ENTRY trap */
+    ef->step_rip = enf_cpu_linear(&c, c.regs.rip);
+    ef->step_io = 0;
+    return 0;
+}
+
 enum vm_hook_result enf_on_shutdown(void *ctx, struct vcpu *cpu)
 {
     struct enf *ef = ctx;

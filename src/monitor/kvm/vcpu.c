@@ -155,7 +155,10 @@ int vcpu_flush_tlb(struct vcpu *cpu)
 }
 
 /* Before KVM_RUN: dirty state goes back through kvm_dirty_regs (sync) or
- * the SET ioctls. */
+ * the SET ioctls -- the segment registers without the interrupt bitmap
+ * GET_SREGS reports: scout injects through the events, and a bit sent
+ * back queues that interrupt again (this host's KVM still shows one it
+ * has delivered: sent back, the guest took it twice). */
 int vcpu_flush(struct vcpu *cpu)
 {
     if ((cpu->sti_shadow || cpu->redeliver >= 0) && flush_events(cpu) < 0)
@@ -164,8 +167,13 @@ int vcpu_flush(struct vcpu *cpu)
         /* State written back as KVM has it is not sent: --deprivilege swaps
          * the vCPU's state at every exit and back before the run, and a
          * KVM_SET_SREGS costs KVM a reset of its MMU context. */
-        if (cpu->sregs_dirty && !memcmp(&cpu->sregs, &cpu->run->s.regs.sregs, sizeof cpu->sregs))
-            cpu->sregs_dirty = 0;
+        if (cpu->sregs_dirty) {
+            struct kvm_sregs has = cpu->run->s.regs.sregs;
+            memset(cpu->sregs.interrupt_bitmap, 0, sizeof cpu->sregs.interrupt_bitmap);
+            memset(has.interrupt_bitmap, 0, sizeof has.interrupt_bitmap);
+            if (!memcmp(&cpu->sregs, &has, sizeof has))
+                cpu->sregs_dirty = 0;
+        }
         if (cpu->regs_dirty && !memcmp(&cpu->regs, &cpu->run->s.regs.regs, sizeof cpu->regs))
             cpu->regs_dirty = 0;
         if (cpu->sregs_dirty) {
@@ -180,6 +188,7 @@ int vcpu_flush(struct vcpu *cpu)
         return 0;
     }
     if (cpu->sregs_dirty) {
+        memset(cpu->sregs.interrupt_bitmap, 0, sizeof cpu->sregs.interrupt_bitmap);
         if (vcpu_ioctl(cpu, KVM_SET_SREGS, &cpu->sregs) < 0)
             return -1;
         cpu->sregs_dirty = 0;

@@ -43,9 +43,10 @@ static int run_set(struct cmd_ctx *ctx, int argc, char **argv)
         return -1;
     if (cmd_var_assign(ctx, v, p, false) < 0)
         return -1;
+    unsigned long errors = ctx->nerrors;
     if (v->def->changed)
         v->def->changed(ctx, v->def->name, v->def->arg);
-    return 0;
+    return ctx->nerrors != errors ? -1 : 0;     /* (the change was refused: the callback said why) */
 }
 
 static void show_one(struct cmd_ctx *ctx, const struct cmd_var *v)

@@ -226,9 +226,10 @@ int cmd_var_set(struct cmd_ctx *ctx, const char *name, const char *value)
         return cmd_error(ctx, "unknown variable \"%s\"; try \"show\"", name ? name : "");
     if (cmd_var_assign(ctx, v, value, false) < 0)
         return -1;
+    unsigned long errors = ctx->nerrors;
     if (v->def->changed)
         v->def->changed(ctx, v->def->name, v->def->arg);
-    return 0;
+    return ctx->nerrors != errors ? -1 : 0;     /* (the change was refused: the callback said why) */
 }
 
 int64_t cmd_var_int(const struct cmd_ctx *ctx, const char *name)

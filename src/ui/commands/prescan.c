@@ -144,7 +144,7 @@ static void depth_changed(struct cmd_ctx *ctx, const char *name, void *arg)
     c->var_guard = 0;
 }
 
-/* ── set links / set smc ────────────────────────────────────────────── */
+/* ── set links / set smc / set deprivilege ────────────────────────────── */
 
 static void switch_changed(struct cmd_ctx *ctx, const char *name, void *arg)
 {
@@ -152,10 +152,20 @@ static void switch_changed(struct cmd_ctx *ctx, const char *name, void *arg)
     (void)arg;
     if (!c || c->var_guard)
         return;
-    if (strcmp(name, "links") == 0)
+    if (strcmp(name, "links") == 0) {
         session_set_links(c->s, strcmp(cmd_var_enum(ctx, "links"), "on") == 0);
-    else
+    } else if (strcmp(name, "deprivilege") == 0) {
+        char err[256];
+        if (session_set_deprivilege(c->s, strcmp(cmd_var_enum(ctx, "deprivilege"), "on") == 0, err,
+                                    sizeof err) != 0) {
+            c->var_guard = 1;           /* the setting stays what it is */
+            cmd_var_set(ctx, "deprivilege", session_deprivileged(c->s) ? "on" : "off");
+            c->var_guard = 0;
+            cmd_error(ctx, "deprivilege: %s", err);
+        }
+    } else {
         session_set_smc_insn(c->s, strcmp(cmd_var_enum(ctx, "smc"), "insn") == 0);
+    }
 }
 
 static const struct cmd_var_def prescan_vars[] = {
@@ -167,6 +177,9 @@ static const struct cmd_var_def prescan_vars[] = {
       "scanned (64-bit code), virtualize again when that page changes", 0, 0, "off|on", switch_changed, NULL },
     { "smc", CMD_VAR_ENUM, "page", "a write into scanned code: page = dump the page; insn = keep it when the "
       "instructions written decode the same", 0, 0, "page|insn", switch_changed, NULL },
+    { "deprivilege", CMD_VAR_ENUM, "off", "on: 64-bit CPL 0 guest code runs at real CPL 3, natively, its "
+      "CPL-sensitive instructions virtualized (--deprivilege); switching rescans", 0, 0, "off|on",
+      switch_changed, NULL },
 };
 
 /* ── map / attr ─────────────────────────────────────────────────────── */
@@ -433,6 +446,7 @@ int cmds_prescan_register(struct cmd_ctx *ctx)
     cmd_var_set(ctx, "scan", d ? "recursive" : "lazy");
     cmd_var_set(ctx, "links", session_links(c->s) ? "on" : "off");
     cmd_var_set(ctx, "smc", session_smc_insn(c->s) ? "insn" : "page");
+    cmd_var_set(ctx, "deprivilege", session_deprivileged(c->s) ? "on" : "off");
     c->var_guard = 0;
     return 0;
 }

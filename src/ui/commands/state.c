@@ -43,12 +43,28 @@ static int cmd_info_registers(struct cmd_ctx *ctx, int argc, char **argv)
     struct commands *c = cmds_of(ctx);
     struct kvm_regs r;
     struct kvm_sregs s;
-    if (argc > 1)
+    int real = argc == 2 && strcmp(argv[1], "-real") == 0;
+    if (argc > 1 && !real)
         return some_registers(ctx, argc, argv);
-    if (session_regs(c->s, &r, &s) != 0)
+    if (real && !session_deprivileged(c->s))
+        return cmd_error(ctx, "-real: the guest is not deprivileged (its state is the vCPU's)");
+    int real_bits = 0, real_cpl = 0;
+    if ((real ? session_real_regs(c->s, &r, &s, &real_bits, &real_cpl) : session_regs(c->s, &r, &s)) != 0)
         return cmd_error(ctx, "cannot read the vCPU state");
+    if (real) {
+        /* the vCPU as it ran: CPL 3, scout's tables, the shadow CR3 (the
+         * general registers are the guest's own) */
+        const struct { const char *n; uint64_t v; } g[] = {
+            { "rax", r.rax }, { "rbx", r.rbx }, { "rcx", r.rcx }, { "rdx", r.rdx }, { "rsi", r.rsi },
+            { "rdi", r.rdi }, { "rbp", r.rbp }, { "rsp", r.rsp }, { "r8", r.r8 }, { "r9", r.r9 },
+            { "r10", r.r10 }, { "r11", r.r11 }, { "r12", r.r12 }, { "r13", r.r13 }, { "r14", r.r14 },
+            { "r15", r.r15 } };
+        cmd_printf(ctx, "(the vCPU's real state, deprivileged; the guest sees `info registers`)\n");
+        for (size_t i = 0; i < sizeof g / sizeof g[0]; i++)
+            cmd_printf(ctx, "%-6s 0x%016" PRIx64 "%s", g[i].n, g[i].v, i % 2 ? "\n" : "   ");
+    }
     int k = 0;
-    for (size_t i = 0; i < session_reg_count(); i++) {
+    for (size_t i = 0; !real && i < session_reg_count(); i++) {
         const struct x86_reg_info *ri = session_reg_at(i);
         uint64_t v;
         if (ri->kind != X86_REG_GPR || session_reg_get(c->s, ri, &v) != 0)
@@ -59,7 +75,10 @@ static int cmd_info_registers(struct cmd_ctx *ctx, int argc, char **argv)
     session_format_flags(r.rflags & 0xfff, flags, sizeof flags);
     cmd_printf(ctx, "rip    0x%016llx   rflags 0x%08llx [%s] iopl=%u\n", (unsigned long long)r.rip,
                (unsigned long long)r.rflags, flags, (unsigned)(r.rflags >> 12 & 3));
-    cmd_printf(ctx, "mode   %s cpl=%d\n", session_mode_name(c->s), session_cpl(c->s));
+    if (real)
+        cmd_printf(ctx, "mode   %d-bit cpl=%d\n", real_bits, real_cpl);
+    else
+        cmd_printf(ctx, "mode   %s cpl=%d\n", session_mode_name(c->s), session_cpl(c->s));
     print_seg(ctx, "cs", &s.cs);
     print_seg(ctx, "ds", &s.ds);
     print_seg(ctx, "es", &s.es);
@@ -387,9 +406,11 @@ static int cmd_info_trace(struct cmd_ctx *ctx, int argc, char **argv)
 }
 
 static const struct cmd_def state_cmds[] = {
-    { "info registers", "regs,info r", "[REGISTER...]", "general, segment, descriptor-table and control registers",
+    { "info registers", "regs,info r", "[REGISTER...|-real]", "general, segment, descriptor-table and control registers",
       "With names (rax, $eax, al, rip, eflags, cr3 ...): each one as gdb shows it,\n"
-      "name, hex and natural value.",
+      "name, hex and natural value.  Deprivileged (set deprivilege), the state is\n"
+      "the one the guest sees; -real shows the vCPU's as it last ran (CPL 3,\n"
+      "scout's GDT/IDT/TSS, the shadow page tables' CR3).",
       CMD_CLASS_STATE, CMD_COMPLETE_REGISTER, 0, cmd_info_registers, NULL },
     { "x", NULL, "/NFU ADDRESS", "examine guest memory at a linear address",
       "N count (max 4096); F format: x hex, d signed, u unsigned, o octal, t binary,\n"

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/base.h"
+#include "monitor/x86/x86.h"
 
 static struct prescan *engine(struct session *s) { return s->impl->ef ? enf_engine(s->impl->ef) : NULL; }
 static struct enf_trap_table *traps(struct session *s) { return s->impl->ef ? enf_traps(s->impl->ef) : NULL; }
@@ -45,6 +46,31 @@ void session_set_links(struct session *s, int on)
 void session_set_smc_insn(struct session *s, int insn)
 {
     set_switch(s, enf_smc_insn, enf_set_smc, insn, "smc", insn ? "insn" : "page");
+}
+
+int session_deprivileged(const struct session *s) { return s->impl->ef ? enf_deprivileged(s->impl->ef) : 0; }
+
+int session_set_deprivilege(struct session *s, int on, char *err, size_t errlen)
+{
+    struct enf *ef = s->impl->ef;
+    if (!ef)
+        return base_err(err, errlen, "needs scanning (not --raw)");
+    if (enf_deprivileged(ef) == !!on)
+        return 0;
+    if (enf_set_deprivilege(ef, on, err, errlen) != 0 || enf_prepare(ef, err, errlen) != 0)
+        return -1;
+    if (s->impl->trace)
+        trace_emit(s->impl->trace, "option", "name=deprivilege value=%s", on ? "on" : "off");
+    return 0;
+}
+
+int session_real_regs(struct session *s, struct kvm_regs *r, struct kvm_sregs *sr, int *bits, int *cpl)
+{
+    if (!s->impl->ef || enf_depriv_real_state(s->impl->ef, r, sr) != 0)
+        return -1;
+    *bits = x86_code_size(r, sr);
+    *cpl = x86_cpl(r, sr);
+    return 0;
 }
 
 int session_write_dumping(struct session *s, uint64_t linear, const void *buf, size_t len,

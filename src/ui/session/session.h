@@ -290,6 +290,14 @@ int  session_links(const struct session *s);
 void session_set_links(struct session *s, int on);
 int  session_smc_insn(const struct session *s);
 void session_set_smc_insn(struct session *s, int insn);
+/* Deprivileged execution (enf_set_deprivilege): switched at a stop, the
+ * pages scanned so far dropped and RIP's scanned again.  0 or -1 (err). */
+int  session_deprivileged(const struct session *s);
+int  session_set_deprivilege(struct session *s, int on, char *err, size_t errlen);
+/* The vCPU's real state while deprivileged (what the guest does not see:
+ * CPL 3, scout's tables, the shadow CR3), its code size and CPL; -1 when
+ * not deprivileged. */
+int  session_real_regs(struct session *s, struct kvm_regs *r, struct kvm_sregs *sr, int *bits, int *cpl);
 /* Scans from a linear address now, planting traps as a real scan.  0 or -1. */
 int  session_prescan(struct session *s, uint64_t linear, char *err, size_t errlen);
 /* A steppable scan: start it, then step: 1 stepped (st filled), 0 the scan
