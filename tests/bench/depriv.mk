@@ -3,7 +3,15 @@
 BENCH_DEPRIV_N := 1 200000 200000000
 BENCH_DEPRIV_GUESTS := $(foreach n,$(BENCH_DEPRIV_N),$(BUILD)/guests/bench_loop-$(n).elf64) \
                        $(foreach g,calls interp smc,$(BUILD)/guests/bench_$(g)-2000.elf64 $(BUILD)/guests/bench_$(g)-1.elf64) \
-                       $(BUILD)/bench/depriv_boot.mb64
+                       $(BUILD)/bench/depriv_boot.mb64 \
+                       $(foreach n,$(BENCH_DEPRIV_N),$(BUILD)/guests/bench_loop_mb-$(n).mb64)
+# bench_loop_mb-ITER: the loop in a Multiboot kernel with its own tables (the shadow path)
+$(BUILD)/guests/bench_loop_mb-%.mb64: tests/guests/bench_loop_mb.s tests/guests/bench_loop.inc tests/guests/mb64.inc tests/guests/common64.inc
+	@mkdir -p $(dir $@)
+	as --64 -I tests/guests --defsym ITER=$* -o $@.o $<
+	$(GLD64) -Ttext=0x100000 -e _start -o $@.elf $@.o
+	objcopy -O elf32-i386 $@.elf $@
+TEST_DEPS += $(BUILD)/guests/bench_loop_mb-1000.mb64
 $(BUILD)/bench/depriv_boot.mb64: tests/bench/depriv_boot.s tests/guests/mb64.inc tests/guests/common64.inc
 	@mkdir -p $(dir $@)
 	as --64 -o $@.o $<

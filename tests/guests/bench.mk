@@ -4,7 +4,7 @@
 # --defsym ITER=ITER.  ($(GD) is defined in guests.mk, included after this.)
 BENCH_ENF_NAMES := loop calls interp smc
 define bench_enf_rule
-$(BUILD)/guests/bench_$(1)-%.o64: tests/guests/bench_$(1).s tests/guests/common64.inc
+$(BUILD)/guests/bench_$(1)-%.o64: tests/guests/bench_$(1).s $(wildcard tests/guests/bench_$(1).inc) tests/guests/common64.inc
 	@mkdir -p $$(dir $$@)
 	as --64 --defsym ITER=$$* -o $$@ $$<
 endef

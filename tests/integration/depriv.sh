@@ -32,6 +32,15 @@ for g in bench_loop-50 bench_calls-50 bench_interp-50 bench_smc-20 bench_smc-800
     expect_eq "$g: virtualized because of deprivileging" 1 "$([ "$(stats_value "$T/dp.err" deprivilege)" -gt 0 ] && echo 1)"
 done
 must_match "demo" ""
+# kernels of the kvm-unit-tests kind (Multiboot, long mode entered with
+# tables of their own, supervisor-only pages): on the shadow page tables,
+# their interrupts and exceptions reflected into their own IDT
+for g in bench_loop_mb-1000 fw_acpi testdev irq_lapic irq_pit; do     # (irq_pit last: its stats below)
+    extra=(); [ "$g" = testdev ] && extra=(--device pc-testdev)
+    must_match "$g" "$GUESTS/$g.mb64" "${extra[@]}"
+    expect_eq "$g: on the shadow page tables" 1 "$([ "$(stats_value "$T/dp.err" fills)" -gt 0 ] && echo 1)"
+done
+expect_eq "irq_pit: interrupts reflected into its IDT" 1 "$([ "$(stats_value "$T/dp.err" irqs)" -gt 0 ] && echo 1)"
 for d in 0 16; do
     must_match "depriv_observe depth $d" "$GUESTS/depriv_observe.elf64" --depth "$d"
 done
