@@ -126,6 +126,8 @@ int enf_set_deprivilege(struct enf *ef, int on, char *err, size_t errlen)
     }
     d->on = !!on;
     prescan_set_deprivilege(ef->ps, d->on);
+    if (enf_sync_reserved(ef) != 0)     /* scout's own pages: read-only while on */
+        return enf_report(ef, err, errlen);
     /* what was scanned under the other policy is scanned again */
     if (enf_dump_pages(ef) != 0)
         return enf_report(ef, err, errlen);

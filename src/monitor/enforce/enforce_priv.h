@@ -211,6 +211,19 @@ static inline int enf_is_watch_page(const struct enf *ef, uint64_t page)
     return 0;
 }
 
+/* Deprivileged, scout's own pages in the reserved region -- GDT, TSS,
+ * IDTs, stubs, page tables, the shadow pool; not the exception stack the
+ * CPU pushes frames on, nor the boot information the guest reads -- are
+ * read-only to KVM, and a guest store into one is refused: code in the
+ * window runs at CPL 0 on the guest's own tables, which may map them. */
+static inline int enf_depriv_guarded(const struct enf *ef, uint64_t page)
+{
+    uint64_t res = vm_reserved_base(ef->vm);
+    if (!ef->dp.on || page < res || page >= vm_mem_size(ef->vm))
+        return 0;
+    return page - res < VM_RES_STACK_TOP - 0x2000 || page - res >= VM_RES_PML4;
+}
+
 struct cpu_view {
     struct kvm_regs regs;
     struct kvm_sregs sregs;
@@ -261,6 +274,7 @@ int  enf_clear_for_trap(struct enf *ef, uint64_t gpa);
 int  enf_apply_write(struct enf *ef, uint64_t gpa, const uint8_t *data, size_t len, int injected);
 int  enf_unprotect_for_step(struct enf *ef, uint64_t page);
 int  enf_dump_pages(struct enf *ef);
+int  enf_sync_reserved(struct enf *ef);   /* enf_depriv_guarded's protection, after a switch */
 void enf_reprotect_after_step(struct enf *ef);
 
 /* step.c */

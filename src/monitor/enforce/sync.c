@@ -234,7 +234,8 @@ int enf_sync_protection(struct enf *ef, uint64_t page)
         if (ef->unprot.v[i].page == page)
             return 0;
     int want = enf_page_has_attrs(ef, page) || enf_trap_count_page(ef->tt, page) != 0 ||
-               enf_is_table_page(&ef->tables, page) || enf_is_watch_page(ef, page) || enf_is_paging_page(&ef->ptpages, page);
+               enf_is_table_page(&ef->tables, page) || enf_is_watch_page(ef, page) ||
+               enf_is_paging_page(&ef->ptpages, page) || enf_depriv_guarded(ef, page);
     int is = memslot_is_protected(ef->vm, page);
     if (is < 0)
         return 0;                       /* not RAM: nothing to protect */

@@ -58,6 +58,12 @@ int enf_apply_write(struct enf *ef, uint64_t gpa, const uint8_t *data, size_t le
     while (done < len) {
         uint64_t a = gpa + done, page = PAGE_OF(a);
         size_t n = base_page_chunk(a, len - done);
+        if (enf_depriv_guarded(ef, page)) {
+            ef->st.refused++;
+            enf_fail(ef, "refused to go on deprivileged: the guest wrote scout's reserved region at 0x%" PRIx64
+                     " (kept from it in this mode)", a);
+            return -1;
+        }
         struct prescan_write_hit hit = { 0 };
         struct scout_event ev;
         memset(&ev, 0, sizeof(ev));
@@ -240,3 +246,10 @@ int enf_dump_pages(struct enf *ef)
     return rc;
 }
 
+int enf_sync_reserved(struct enf *ef)
+{
+    for (uint64_t p = vm_reserved_base(ef->vm); p < vm_mem_size(ef->vm); p += PAGE_SIZE)
+        if (enf_sync_protection(ef, p) != 0)
+            return -1;
+    return 0;
+}
