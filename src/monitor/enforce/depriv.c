@@ -301,10 +301,14 @@ enum vm_hook_result enf_depriv_on_stub(void *ctx, struct vcpu *cpu)
     uint64_t f[7];
     if (!d->on || d->open || !d->own)
         return VM_HOOK_PASS;
-    if (load(ef, &r, &s) != 0 || gmem_read_linear(ef->vm, r.rsp, f, sizeof f) != 0)
+    /* the stub's vector, the error code if the CPU pushed one, the frame
+     * (to the stack's top, where the next page is not scout's) */
+    if (load(ef, &r, &s) != 0 || gmem_read_linear(ef->vm, r.rsp, f, 8) != 0)
         return VM_HOOK_PASS;
     unsigned v = (unsigned)f[0] & 0xff, i = 1;
     int has_err = v < 32 && x86_vector_has_error(v);
+    if (gmem_read_linear(ef->vm, r.rsp + 8, f + 1, (size_t)(5 + has_err) * 8) != 0)
+        return VM_HOOK_PASS;
     uint32_t err = has_err ? (uint32_t)f[i++] : 0;
     uint64_t rip = f[i], cs = f[i + 1], rflags = f[i + 2], rsp = f[i + 3];
     if ((cs & 3) != 3)

@@ -80,7 +80,8 @@ static int table_for(struct enf *ef, uint64_t linear, int level, uint64_t *table
     return 0;
 }
 
-/* scout's reserved region at its own address, supervisor-only. */
+/* scout's own pages of the reserved region at their own address,
+ * supervisor-only. */
 static int build(struct enf *ef)
 {
     struct enf_shadow *sh = &ef->dp.shadow;
@@ -90,9 +91,10 @@ static int build(struct enf *ef)
         return -1;
     for (uint64_t a = res_base(ef); a < vm_mem_size(ef->vm); a += PAGE_SIZE) {
         uint64_t pt;
+        if (!scout_private(ef, a))
+            continue;                   /* (the boot information: as the guest maps it) */
         if (table_for(ef, a, 1, &pt) != 0 ||
-            wr(ef, pt + ((a >> 12) & 0x1ff) * 8,
-               a | X86_PTE_P | X86_PTE_RW | X86_PTE_A | X86_PTE_D | (scout_private(ef, a) ? 0 : X86_PTE_US)) != 0)
+            wr(ef, pt + ((a >> 12) & 0x1ff) * 8, a | X86_PTE_P | X86_PTE_RW | X86_PTE_A | X86_PTE_D) != 0)
             return -1;
     }
     sh->valid = 1;
@@ -205,7 +207,7 @@ static int fill(struct enf *ef, uint64_t linear, const struct gwalk *w)
     }
     uint64_t page = linear & ~0xfffull;
     uint64_t phys = (w->base + (linear & ((1ull << w->shift) - 1))) & ~0xfffull;
-    if (page >= res && page < end) {
+    if (scout_private(ef, page)) {
         if (phys != page) {
             enf_fail(ef, "refused to go on deprivileged: the guest maps linear 0x%" PRIx64 " to 0x%" PRIx64
                      ", where scout keeps its own tables in this mode (not in this mode yet)", page, phys);
