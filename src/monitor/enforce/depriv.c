@@ -179,18 +179,18 @@ int enf_depriv_open(struct enf *ef)
     return 0;
 }
 
-/* Why the guest cannot run deprivileged now (NULL: it can). */
-static const char *held_why(const struct enf *ef, const struct kvm_regs *r, const struct kvm_sregs *s)
+/* Why the guest cannot run deprivileged now (ENF_HELD_*), or -1: it can. */
+static int held_why(const struct enf *ef, const struct kvm_regs *r, const struct kvm_sregs *s)
 {
     if (!(s->cr0 & X86_CR0_PG) || !x86_long_mode(s) || !s->cs.l || s->cs.db)
-        return "not 64-bit code";
+        return ENF_HELD_MODE;
     if (x86_cpl(r, s) != 0 || (s->ss.selector & 3) || (r->rflags & X86_RFLAGS_VM))
-        return "not at CPL 0";
+        return ENF_HELD_CPL;
     if (s->cr4 & CR4_HELD)
-        return "CR4 features";
+        return ENF_HELD_CR4;
     if (ef->injected.state == 2)
-        return "an exception to deliver";
-    return NULL;
+        return ENF_HELD_EVENT;
+    return -1;
 }
 
 /* Back to real CPL 3, where the guest's state allows. */
@@ -203,8 +203,9 @@ static int close_window(struct enf *ef)
         return 0;
     if (load(ef, &r, &s) != 0)
         return -1;
-    if (held_why(ef, &r, &s)) {
-        ef->st.depriv_held++;
+    int why = held_why(ef, &r, &s);
+    if (why >= 0) {
+        ef->st.depriv_held[why]++;
         return 0;
     }
     struct kvm_sregs real = s;

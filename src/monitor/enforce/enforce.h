@@ -42,6 +42,11 @@ struct enf_config {
     int smc_insn;                     /* a write keeps the page when the instructions it touched are unchanged */
 };
 
+/* Why --deprivilege left the guest at its own privilege for a run: not in
+ * 64-bit code; not at CPL 0 (its own CPL 3 runs natively anyway); CR4
+ * features the shadow does not model; an event to deliver first. */
+enum { ENF_HELD_MODE, ENF_HELD_CPL, ENF_HELD_CR4, ENF_HELD_EVENT, ENF_HELD_COUNT };
+
 struct enf_stats {
     uint64_t vexits;                              /* trap exits at virtualize points */
     uint64_t vexit_reason[PRESCAN_REASON_COUNT];
@@ -67,7 +72,7 @@ struct enf_stats {
     uint64_t denied_traps;                        /* traps the guest's TSS denied at CPL 3 (#GP, undone) */
     uint64_t paging_writes;                       /* guest writes into paging structures scout keeps still */
     uint64_t depriv_windows;                      /* --deprivilege: exits from CPL 3 into the guest's state */
-    uint64_t depriv_held;                         /* ... runs left at the guest's own privilege */
+    uint64_t depriv_held[ENF_HELD_COUNT];         /* ... runs left at the guest's own privilege, by why */
     uint64_t depriv_fills, depriv_flushes;        /* ... shadow page-table fills and flushes */
     uint64_t depriv_reflected, depriv_irqs;       /* ... exceptions and interrupts into the guest's IDT */
     uint64_t depriv_cpl0;                         /* ... accesses only CPL 0 may make, run there */

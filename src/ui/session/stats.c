@@ -75,8 +75,11 @@ static void switch_lines(struct out *o, struct session_impl *si, const struct en
         end_line(o);
     }
     if (enf_deprivileged(si->ef)) {
-        put(o, "depriv: on windows=%llu held=%llu fills=%llu flushes=%llu reflected=%llu irqs=%llu cpl0=%llu",
-            U(e->depriv_windows), U(e->depriv_held), U(e->depriv_fills), U(e->depriv_flushes),
+        const uint64_t *h = e->depriv_held;
+        put(o, "depriv: on windows=%llu held=%llu (mode=%llu cpl=%llu cr4=%llu event=%llu) fills=%llu flushes=%llu "
+            "reflected=%llu irqs=%llu cpl0=%llu", U(e->depriv_windows),
+            U(h[ENF_HELD_MODE] + h[ENF_HELD_CPL] + h[ENF_HELD_CR4] + h[ENF_HELD_EVENT]), U(h[ENF_HELD_MODE]),
+            U(h[ENF_HELD_CPL]), U(h[ENF_HELD_CR4]), U(h[ENF_HELD_EVENT]), U(e->depriv_fills), U(e->depriv_flushes),
             U(e->depriv_reflected), U(e->depriv_irqs), U(e->depriv_cpl0));
         end_line(o);
     }
