@@ -12,6 +12,12 @@ $(BUILD)/guests/bench_loop_mb-%.mb64: tests/guests/bench_loop_mb.s tests/guests/
 	$(GLD64) -Ttext=0x100000 -e _start -o $@.elf $@.o
 	objcopy -O elf32-i386 $@.elf $@
 TEST_DEPS += $(BUILD)/guests/bench_loop_mb-1000.mb64
+# cpl3_loop-{64,32}-ITER: the host runs which CPL 3 code natively
+BENCH_DEPRIV_GUESTS += $(foreach g,64-1000 64-400000000 32-1000 32-1000000,$(BUILD)/guests/cpl3_loop-$(g).elf64)
+$(BUILD)/guests/cpl3_loop-%.elf64: tests/guests/cpl3_loop.s
+	@mkdir -p $(dir $@)
+	as --64 $(if $(filter 32-%,$*),--defsym COMPAT=1) --defsym ITER=$(lastword $(subst -, ,$*)) -o $@.o $<
+	$(GLD64) -Ttext=0x400000 -e _start -o $@ $@.o
 $(BUILD)/bench/depriv_boot.mb64: tests/bench/depriv_boot.s tests/guests/mb64.inc tests/guests/common64.inc
 	@mkdir -p $(dir $@)
 	as --64 -o $@.o $<

@@ -56,6 +56,15 @@ qemu_kernel() { "${QEMU[@]:0:${#QEMU[@]}-1}" "$1"; }     # (QEMU's line ends wit
 loop_table "bench_loop (CPL 0 guest)" loop qemu_loader
 loop_table "bench_loop_mb (own tables, CPL 0)" mb qemu_kernel
 
+# which CPL 3 code this host runs natively: 64-bit, and 32-bit
+# (compatibility mode) -- only native code gains from being deprivileged
+c3() { echo "$G/cpl3_loop-$1.elf64"; }
+a=$(timeit "$S" --raw "$(c3 64-1000)"); b=$(timeit "$S" --raw "$(c3 64-400000000)"); n64=$(rate 1000 400000000 "$a" "$b")
+a=$(timeit "$S" --raw "$(c3 32-1000)"); b=$(timeit "$S" --raw "$(c3 32-1000000)"); n32=$(rate 1000 1000000 "$a" "$b")
+printf '\n%-40s %16s\n' "CPL 3 loop, --raw" "iterations/s"
+printf '%-40s %16.0f\n' "64-bit code" "$n64"
+printf '%-40s %16.0f\n' "32-bit code (compatibility mode)" "$n32"
+
 printf '\n%-14s %14s %14s %8s\n' "guest (2000)" "enforced s" "depriv s" "ratio"
 for g in calls interp smc; do
     e=$(timeit "$S" "$G/bench_$g-2000.elf64"); d=$(timeit "$S" --deprivilege "$G/bench_$g-2000.elf64")
