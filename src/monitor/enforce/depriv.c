@@ -339,7 +339,10 @@ enum vm_hook_result enf_depriv_on_stub(void *ctx, struct vcpu *cpu)
         }
         if (vcpu_get_sregs(cpu, &vs) != 0)
             return VM_HOOK_STOP;
-        switch (enf_shadow_fault(ef, &vs, s.cr2, (err & 2) != 0, (err & 0x10) != 0, &gerr)) {
+        enum enf_shadow_verdict sv = enf_shadow_fault(ef, &vs, s.cr2, (err & 2) != 0, (err & 0x10) != 0, &gerr);
+        if (sv != ENF_SHADOW_FILLED)
+            d->pf_rip = d->pf_addr = 0;     /* (only fills that do not hold count: the guest's own repeat) */
+        switch (sv) {
         case ENF_SHADOW_FILLED:
             return VM_HOOK_HANDLED;
         case ENF_SHADOW_EMULATE:

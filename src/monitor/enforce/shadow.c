@@ -136,9 +136,27 @@ struct gwalk {
     uint64_t leaf;              /* the leaf entry */
     int rw, nx;                 /* the walk's rights */
     int present;                /* 0: it ended at a not-present entry */
+    int rsvd;                   /* it ended at an entry with a reserved bit set */
     struct enf_ptpage path[ENF_PATH_MAX];
     int n;
 };
+
+/* The bits of a present entry at `level` that are reserved for the guest
+ * (the CPU faults with RSVD on them): physical address bits beyond its
+ * MAXPHYADDR, XD without EFER.NXE, PS in a PML4E (or a PDPTE without
+ * 1 GiB pages), the low bits of a large page's address. */
+static int reserved_bits(const struct enf *ef, const struct kvm_sregs *v, int level, uint64_t e)
+{
+    unsigned maxphy = vm_guest_maxphyaddr(ef->vm);
+    uint64_t rsvd = maxphy < 52 ? ((1ull << 52) - 1) & ~((1ull << maxphy) - 1) : 0;
+    if (!(v->efer & X86_EFER_NXE))
+        rsvd |= X86_PTE_XD;
+    if ((e & X86_PTE_PS) && (level == 4 || (level == 3 && !vm_guest_gbpages(ef->vm))))
+        return 1;
+    if ((e & X86_PTE_PS) && (level == 2 || level == 3))
+        rsvd |= ((1ull << (level == 2 ? 21 : 30)) - 1) & ~0x1fffull;   /* (bit 12 is PAT) */
+    return (e & rsvd) != 0;
+}
 
 static int guest_walk(struct enf *ef, const struct kvm_sregs *v, uint64_t linear, struct gwalk *w)
 {
@@ -153,6 +171,10 @@ static int guest_walk(struct enf *ef, const struct kvm_sregs *v, uint64_t linear
             return -1;
         if (!(e & X86_PTE_P))
             return 0;
+        if (reserved_bits(ef, v, l, e)) {
+            w->rsvd = 1;
+            return 0;
+        }
         w->rw &= (e & X86_PTE_RW) != 0;
         w->nx |= nxe && (e & X86_PTE_XD);
         if (l == 1 || ((l == 2 || l == 3) && (e & X86_PTE_PS))) {
@@ -237,7 +259,7 @@ enum enf_shadow_verdict enf_shadow_fault(struct enf *ef, const struct kvm_sregs 
     int nx_or_smep = (v->efer & X86_EFER_NXE) || (v->cr4 & X86_CR4_SMEP);
     uint32_t err = (write ? 2u : 0u) | (fetch && nx_or_smep ? 0x10u : 0u);
     if (!w.present) {
-        *guest_err = err;
+        *guest_err = err | (w.rsvd ? 9u : 0u);     /* (RSVD: present, reserved bit) */
         return ENF_SHADOW_FAULT;
     }
     if ((fetch && w.nx) || (write && !w.rw && (v->cr0 & X86_CR0_WP))) {

@@ -69,6 +69,9 @@ int  vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t e
 void vm_destroy(struct vm *vm);
 struct vcpu *vm_vcpu(struct vm *vm);
 uint64_t vm_mem_size(const struct vm *vm);
+/* What the guest's CPUID says: physical address bits, 1 GiB pages. */
+unsigned vm_guest_maxphyaddr(const struct vm *vm);
+int vm_guest_gbpages(const struct vm *vm);
 uint64_t vm_reserved_base(const struct vm *vm);
 /* The hub that the run loop tells about guest exceptions (may be NULL). */
 void vm_set_events(struct vm *vm, struct events *events);

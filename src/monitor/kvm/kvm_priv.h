@@ -65,6 +65,8 @@ struct vm {
     struct events *events;
     int exc_idt_installed;     /* which IDT format the stubs use: 0, 32 or 64 */
     int stubs64;               /* --deprivilege: the second stub page (VM_RES_STUBS64) is there */
+    unsigned maxphyaddr;       /* the guest's CPUID: physical address bits ... */
+    int gbpages;               /* ... and 1 GiB pages */
     vm_device_write_fn device_write;   /* vm_set_device_write_hook */
     void *device_write_ctx;
 };

@@ -27,6 +27,13 @@ static int set_cpuid(struct vm *vm)
             errno = e;
             return -1;
         }
+        vm->maxphyaddr = 36;            /* (the SDM's default without leaf 0x80000008) */
+        for (uint32_t i = 0; i < c->nent; i++) {
+            if (c->entries[i].function == 0x80000008)
+                vm->maxphyaddr = c->entries[i].eax & 0xff;
+            if (c->entries[i].function == 0x80000001)
+                vm->gbpages = (c->entries[i].edx >> 26) & 1;
+        }
         int r = vcpu_ioctl(&vm->cpu, KVM_SET_CPUID2, c);
         free(c);
         return r < 0 ? -1 : 0;
@@ -112,6 +119,8 @@ void vm_destroy(struct vm *vm)
 
 struct vcpu *vm_vcpu(struct vm *vm) { return &vm->cpu; }
 uint64_t vm_mem_size(const struct vm *vm) { return vm->mem_size; }
+unsigned vm_guest_maxphyaddr(const struct vm *vm) { return vm->maxphyaddr; }
+int vm_guest_gbpages(const struct vm *vm) { return vm->gbpages; }
 uint64_t vm_reserved_base(const struct vm *vm) { return vm->mem_size - VM_RESERVED_SIZE; }
 void vm_set_events(struct vm *vm, struct events *events) { vm->events = events; }
 
