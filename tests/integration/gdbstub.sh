@@ -98,6 +98,14 @@ expect_match gdb_raw_break_refused 'Cannot insert breakpoint 1' "$OUT"
 expect_match gdb_raw_continue 'exited with code 01' "$OUT"
 stub_wait; expect_eq gdb_raw_status 1 "$SRC"
 
+# ── --deprivilege: gdb sees the guest's own state (CPL 0, its CS);
+#    `monitor info registers -real` the vCPU's (CPL 3, scout's user CS) ──
+stub -S --deprivilege "$DBG"
+g -ex 'break add3' -ex c -ex 'info registers cs' -ex 'monitor info registers -real' -ex kill "$DBG"
+expect_match gdb_depriv_break $'Breakpoint 1, add3 \\(\\)' "$OUT"
+expect_match gdb_depriv_guest_cs 'cs +0x8 +8' "$OUT"
+expect_match gdb_depriv_real_cs 'mode   64-bit cpl=3.*cs  0x002b' "$(tr '\n' ' ' <<<"$OUT")"
+
 # ── the guest's end reported as gdb's exit code ──
 stub -S "$DBG"
 g -ex c "$DBG"
