@@ -281,10 +281,15 @@ int enf_depriv_trap(struct enf *ef, struct cpu_view *c, uint64_t linear, const s
     if (!ef->dp.on || !in->ok || !prescan_depriv_insn(&in->zi))
         return 0;
     const ZydisDecodedInstruction *zi = &in->zi;
-    /* The shadow is a TLB: what flushes the guest's flushes it. */
+    /* The shadow is a TLB: what flushes the guest's flushes it -- a MOV to
+     * CR0, CR3 or CR4, not to CR2 or CR8 (a guest that sets its task
+     * priority in a loop would refill the shadow at every pass). */
     if (zi->mnemonic == ZYDIS_MNEMONIC_INVLPG || zi->mnemonic == ZYDIS_MNEMONIC_INVPCID ||
-        zi->mnemonic == ZYDIS_MNEMONIC_INVLPGA || zi->mnemonic == ZYDIS_MNEMONIC_INVLPGB ||
-        (zi->opcode_map == ZYDIS_OPCODE_MAP_0F && zi->opcode == 0x22))
+        zi->mnemonic == ZYDIS_MNEMONIC_INVLPGA || zi->mnemonic == ZYDIS_MNEMONIC_INVLPGB)
+        ef->dp.shadow_stale = 1;
+    if (zi->opcode_map == ZYDIS_OPCODE_MAP_0F && zi->opcode == 0x22 && in->ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+        (in->ops[0].reg.value == ZYDIS_REGISTER_CR0 || in->ops[0].reg.value == ZYDIS_REGISTER_CR3 ||
+         in->ops[0].reg.value == ZYDIS_REGISTER_CR4))
         ef->dp.shadow_stale = 1;
     return 0;
 }

@@ -107,6 +107,7 @@ void enf_shadow_flush(struct enf *ef)
     if (sh->valid)
         ef->st.depriv_flushes++;
     sh->valid = 0;
+    ef->dp.pf_rip = ef->dp.pf_addr = 0; /* (a fault again after this is a new miss, not a fill that did not hold) */
     /* (the guest's paging-structure pages it used need no guard now) */
     enf_paging_mark_stale(ef, ENF_PT_SHADOW);
     enf_paging_drop_stale(ef);
@@ -231,6 +232,7 @@ static int fill(struct enf *ef, uint64_t linear, const struct gwalk *w)
     uint64_t phys = (w->base + (linear & ((1ull << w->shift) - 1))) & ~0xfffull;
     if (scout_private(ef, page)) {
         if (phys != page) {
+            ef->st.refused++;
             enf_fail(ef, "refused to go on deprivileged: the guest maps linear 0x%" PRIx64 " to 0x%" PRIx64
                      ", where scout keeps its own tables in this mode (not in this mode yet)", page, phys);
             return -1;
