@@ -19,9 +19,14 @@ same_or_refused() {
     if [ "$rc" = "$dc" ] && cmp -s "$T/raw.out" "$T/dp.out"; then ok "$name: same as raw ($rc)"; return 0; fi
     if [ "$dc" = 2 ] && [ "$(grep -c '^scout: refused to' "$T/dp.err")" = 1 ] &&
        [ "$(head -c "$(wc -c <"$T/dp.out")" "$T/raw.out" | cmp -s - "$T/dp.out" && echo y)" = y ]; then
-        ok "$name: refused ($(grep -o 'deprivileged: [^(;]*' "$T/dp.err" | head -n1))"; return 1
+        ok "$name: refused ($(grep -o 'deprivileged: [^(;]*' "$T/dp.err" | head -n1))"
+        expect_eq "$name: the refusal counted" 1 "$(stats_value "$T/dp.err" refused)"
+        return 1
     fi
-    not_ok "$name" "raw $rc, deprivileged $dc: $(grep -m1 -v '^scout: \(stats\|enforce\|guard\|writes\|prescan\)' "$T/dp.err")"
+    local why
+    why=$(grep -m1 -v '^scout: \(stats\|enforce\|guard\|writes\|prescan\|depriv\|links\|smc\):' "$T/dp.err")
+    [ -n "$why" ] || why="output: raw '$(head -c 200 "$T/raw.out" | tr '\n' '|')', deprivileged '$(head -c 200 "$T/dp.out" | tr '\n' '|')'"
+    not_ok "$name" "raw $rc, deprivileged $dc: $why"
     return 1
 }
 must_match() { same_or_refused "$@" || not_ok "$1: refused" "must run the same as raw"; }
