@@ -6,11 +6,7 @@
 # address.  Prints abcd.
         .include "tests/adversarial/paging64.inc"
         .set Y, X+0x1000
-        .code64
-        .globl _start
-_start: lea m_start(%rip), %rsi
-        call puts
-        own_tables page_c               # X -> C
+        shadow_start page_c               # X -> C
         lea page_c(%rip), %rax          # Y -> C
         or $3, %rax
         mov %rax, pt+8(%rip)

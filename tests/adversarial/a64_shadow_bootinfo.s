@@ -8,45 +8,14 @@
 # walk) would read the boot information and run the copied code unscanned.
 # Prints "RP" (read P, ran P).
         .include "tests/adversarial/paging64.inc"
-        .code64
-        .globl _start
-_start: lea m_start(%rip), %rsi
-        call puts
-        sub $16, %rsp
-        sgdt (%rsp)                     # scout's GDT: the reserved region's base
-        mov 2(%rsp), %r12
-        add $16, %rsp
+        shadow_start page_a
+        reserved_base %r12
         lea 0x8000(%r12), %r13          # the boot information's linear page
-        own_tables page_a
         lea evil(%rip), %rsi            # identity: code into the boot information page
         mov %r13, %rdi
         mov $evil_end - evil, %ecx
         rep movsb
-        mov %r12, %rbx                  # pt2: the reserved 2 MiB, 4 KiB pages, identity
-        and $~0x1fffff, %rbx
-        lea pt2(%rip), %rdi
-        xor %ecx, %ecx
-1:      mov %rcx, %rax
-        shl $12, %rax
-        add %rbx, %rax
-        or $3, %rax
-        mov %rax, (%rdi,%rcx,8)
-        inc %ecx
-        cmp $512, %ecx
-        jne 1b
-        mov %r13, %rcx                  # ... but the boot information's page -> P
-        shr $12, %rcx
-        and $511, %ecx
-        lea page_p(%rip), %rax
-        or $3, %rax
-        mov %rax, (%rdi,%rcx,8)
-        mov %r12, %rcx                  # PD entry of the reserved region -> pt2
-        shr $21, %rcx
-        lea pd(%rip), %rdi
-        lea pt2(%rip), %rax
-        or $3, %rax
-        mov %rax, (%rdi,%rcx,8)
-        invlpg (%r13)
+        reserved_remap page_p           # ... but the boot information's page -> P
         mov (%r13), %eax                # P's first bytes?
         cmp page_p(%rip), %eax
         mov $'R', %al
@@ -70,5 +39,5 @@ page_p: mov $'P', %al
         ret
         .balign 4096
         own_tables_data
-pt2:    .fill 512, 8, 0
+        reserved_remap_data
 m_start: .asciz "boot information page remapped: "

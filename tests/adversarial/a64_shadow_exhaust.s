@@ -10,11 +10,7 @@
         .include "tests/adversarial/paging64.inc"
         .set NREG, 40
         .set G1, 0x40000000
-        .code64
-        .globl _start
-_start: lea m_start(%rip), %rsi
-        call puts
-        own_tables page_a
+        shadow_start page_a
         xor %ecx, %ecx                  # region k: pd2[k] -> pt_k, pt_k[0] -> data_k, pt_k[1] -> code
 1:      mov %rcx, %rax
         shl $12, %rax

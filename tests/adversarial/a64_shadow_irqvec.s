@@ -7,11 +7,7 @@
 # frame scout's stub finds holds no error code.  Prints "ticks: 0x1".
         .include "tests/adversarial/gate64.inc"
         .include "tests/adversarial/paging64.inc"
-        .code64
-        .globl _start
-_start: lea m_start(%rip), %rsi
-        call puts
-        own_tables page_a
+        shadow_start page_a
         lea tick(%rip), %rax            # vector 8: IRQ 0 here
         lea idt+8*16(%rip), %rdi
         intgate

@@ -5,11 +5,7 @@
 # identity mapping before X is called again.  Whichever page the CPU
 # fetches from, scout must have scanned it (native_io=0).  Prints AAAAAA.
         .include "tests/adversarial/paging64.inc"
-        .code64
-        .globl _start
-_start: lea m_start(%rip), %rsi
-        call puts
-        own_tables page_a
+        shadow_start page_a
         call tramp                      # A
         lea page_b(%rip), %rax          # X -> B, no INVLPG
         or $3, %rax

@@ -8,15 +8,11 @@
 # Prints "0x11 A 0x11 A r 0x03 w 0x03 w".
         .include "tests/adversarial/gate64.inc"
         .include "tests/adversarial/paging64.inc"
-        .code64
-        .globl _start
-_start: lea m_start(%rip), %rsi
-        call puts
+        shadow_start page_a
         mov $0xc0000080, %ecx           # EFER.NXE
         rdmsr
         or $0x800, %eax
         wrmsr
-        own_tables page_a
         lea h_pf(%rip), %rax
         lea idt+14*16(%rip), %rdi
         intgate

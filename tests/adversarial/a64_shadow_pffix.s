@@ -8,11 +8,7 @@
 # Prints "0:B 3:C".
         .include "tests/adversarial/gate64.inc"
         .include "tests/adversarial/paging64.inc"
-        .code64
-        .globl _start
-_start: lea m_start(%rip), %rsi
-        call puts
-        own_tables page_a
+        shadow_start page_a
         movq $0, pt(%rip)               # X not present
         invlpg X
         lea h_pf(%rip), %rax

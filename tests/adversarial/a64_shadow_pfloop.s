@@ -5,11 +5,7 @@
 # Prints the count in hex: 0x8.
         .include "tests/adversarial/gate64.inc"
         .include "tests/adversarial/paging64.inc"
-        .code64
-        .globl _start
-_start: lea m_start(%rip), %rsi
-        call puts
-        own_tables page_a               # X -> A; X+4K not present
+        shadow_start page_a               # X -> A; X+4K not present
         lea h_pf(%rip), %rax
         lea idt+14*16(%rip), %rdi
         intgate

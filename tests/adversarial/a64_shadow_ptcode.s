@@ -7,11 +7,7 @@
 # code bytes the guest never uses as mappings.  Prints, raw,
 # "0x003= 0x12345678 0x600dbeef 0x063=".
         .include "tests/adversarial/paging64.inc"
-        .code64
-        .globl _start
-_start: lea m_start(%rip), %rsi
-        call puts
-        own_tables page_a
+        shadow_start page_a
         call cp_fn                      # the PTE, as code
         call show_pte
         lea page_cp(%rip), %rax         # X's 2 MiB -> the table CP

@@ -6,40 +6,10 @@
 # line) -- never write scout's TSS, never let the read see it.  Prints
 # "0x5a5a" raw.
         .include "tests/adversarial/paging64.inc"
-        .code64
-        .globl _start
-_start: lea m_start(%rip), %rsi
-        call puts
-        sub $16, %rsp
-        sgdt (%rsp)
-        mov 2(%rsp), %r12
-        add $16, %rsp
+        shadow_start page_a
+        reserved_base %r12
         lea 0x1000(%r12), %r13          # the TSS's linear page
-        own_tables page_a
-        mov %r12, %rbx                  # pt2: the reserved 2 MiB, 4 KiB pages, identity
-        and $~0x1fffff, %rbx
-        lea pt2(%rip), %rdi
-        xor %ecx, %ecx
-1:      mov %rcx, %rax
-        shl $12, %rax
-        add %rbx, %rax
-        or $3, %rax
-        mov %rax, (%rdi,%rcx,8)
-        inc %ecx
-        cmp $512, %ecx
-        jne 1b
-        mov %r13, %rcx                  # ... but the TSS's page -> page G
-        shr $12, %rcx
-        and $511, %ecx
-        lea page_g(%rip), %rax
-        or $3, %rax
-        mov %rax, (%rdi,%rcx,8)
-        mov %r12, %rcx
-        shr $21, %rcx
-        lea pt2(%rip), %rax
-        or $3, %rax
-        mov %rax, pd(,%rcx,8)
-        invlpg (%r13)
+        reserved_remap page_g           # ... but the TSS's page -> G
         movw $0x5a5a, 4(%r13)           # RSP0's low bytes, in scout's TSS
         movzwl 4(%r13), %eax
         mov $4, %cl
@@ -59,5 +29,5 @@ page_a: ret
 page_g: .fill 4096, 1, 0
         .balign 4096
         own_tables_data
-pt2:    .fill 512, 8, 0
+        reserved_remap_data
 m_start: .asciz "the TSS's linear page mapped elsewhere: "

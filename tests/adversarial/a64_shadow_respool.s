@@ -6,15 +6,8 @@
 # deprivileged guest must be refused before a byte is written.  Prints
 # "wrote" (raw and enforced).
         .include "tests/adversarial/paging64.inc"
-        .code64
-        .globl _start
-_start: lea m_start(%rip), %rsi
-        call puts
-        sub $16, %rsp
-        sgdt (%rsp)                     # scout's GDT: the reserved region's base
-        mov 2(%rsp), %r12
-        add $16, %rsp
-        own_tables page_a
+        shadow_start page_a
+        reserved_base %r12
         mov %r12, %rax                  # X's 2 MiB -> the reserved region's 2 MiB
         and $~0x1fffff, %rax
         or $0x83, %rax

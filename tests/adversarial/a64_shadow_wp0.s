@@ -7,11 +7,7 @@
 # runs it at CPL 0 (counted cpl0=).  Prints "ABd 0x03B".
         .include "tests/adversarial/gate64.inc"
         .include "tests/adversarial/paging64.inc"
-        .code64
-        .globl _start
-_start: lea m_start(%rip), %rsi
-        call puts
-        own_tables page_a
+        shadow_start page_a
         lea h_pf(%rip), %rax
         lea idt+14*16(%rip), %rdi
         intgate
