@@ -17,9 +17,7 @@
         call flags
         movq $1, X+0x1000               # a write: D
         call flags
-        call putnl
-        xor %eax, %eax
-        jmp exit
+        shadow_end
 flags:  mov pt+8(%rip), %rax
         and $0xfff, %eax
         mov $3, %cl
@@ -27,7 +25,6 @@ flags:  mov pt+8(%rip), %rax
         mov $' ', %al
         out %al, $0xe9
         ret
-        .include "tests/guests/common64.inc"
         .balign 4096
 page_a: ret
         .balign 4096

@@ -21,10 +21,7 @@
         mov $body_end - body, %ecx
         rep movsb
         call X                          # 'd'
-        call putnl
-        xor %eax, %eax
-        jmp exit
-        .include "tests/guests/common64.inc"
+        shadow_end
         .balign 4096
 page_c: mov $'a', %al
         out %al, $0xe9

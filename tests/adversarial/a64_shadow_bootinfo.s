@@ -23,14 +23,11 @@
         mov $'W', %al
 2:      out %al, $0xe9
         call *%r13                      # P: prints 'P' (the copy would print 'E')
-        call putnl
-        xor %eax, %eax
-        jmp exit
+        shadow_end
 evil:   mov $'E', %al
         out %al, $0xe9
         ret
 evil_end:
-        .include "tests/guests/common64.inc"
         .balign 4096
 page_a: ret
         .balign 4096

@@ -24,10 +24,7 @@
         sete %al
         mov $1, %cl
         call puthex
-        call putnl
-        xor %eax, %eax
-        jmp exit
-        .include "tests/guests/common64.inc"
+        shadow_end
         .balign 4096
 page_a: ret
         .balign 4096

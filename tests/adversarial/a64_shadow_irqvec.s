@@ -38,16 +38,13 @@
         mov ticks(%rip), %eax
         mov $1, %cl
         call puthex
-        call putnl
-        xor %eax, %eax
-        jmp exit
+        shadow_end
 tick:   push %rax
         incl ticks(%rip)
         mov $0x20, %al
         out %al, $0x20
         pop %rax
         iretq
-        .include "tests/guests/common64.inc"
         .balign 4096
 page_a: ret
         .balign 4096

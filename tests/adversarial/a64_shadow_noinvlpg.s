@@ -24,10 +24,7 @@
         call tramp                      # B or new A
         invlpg X
         call tramp                      # new A
-        call putnl
-        xor %eax, %eax
-        jmp exit
-        .include "tests/guests/common64.inc"
+        shadow_end
         .balign 4096
 tramp:  call X                          # a direct call into another page
         ret

@@ -57,9 +57,7 @@
         jne bad
         mov $'w', %al
         out %al, $0xe9
-        call putnl
-        xor %eax, %eax
-        jmp exit
+        shadow_end
 bad:    mov $1, %eax
         jmp exit
 # h_pf: prints the error code, flips bit `fixbit` of the entry at `fixp`
@@ -80,7 +78,6 @@ h_pf:   push %rax
         pop %rax
         add $8, %rsp
         iretq
-        .include "tests/guests/common64.inc"
         .balign 4096
 page_a: mov $'A', %al
         out %al, $0xe9

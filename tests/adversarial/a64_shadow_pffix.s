@@ -31,9 +31,7 @@
         mov %rax, fix(%rip)
         movb $'C', X+1                  # #PF (write); the store lands in C
         call X                          # C: 'C'
-        call putnl
-        xor %eax, %eax
-        jmp exit
+        shadow_end
 h_pf:   push %rax
         mov 8(%rsp), %rax               # the error code
         and $0x3, %eax
@@ -46,7 +44,6 @@ h_pf:   push %rax
         pop %rax
         add $8, %rsp
         iretq
-        .include "tests/guests/common64.inc"
         .balign 4096
 page_a: ret
         .balign 4096

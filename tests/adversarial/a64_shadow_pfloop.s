@@ -18,14 +18,11 @@
         mov faults(%rip), %eax
         mov $1, %cl
         call puthex
-        call putnl
-        xor %eax, %eax
-        jmp exit
+        shadow_end
 h_pf:   incl faults(%rip)
         addq $2, 8(%rsp)                # past the 2-byte load
         add $8, %rsp                    # the error code
         iretq
-        .include "tests/guests/common64.inc"
         .balign 4096
 page_a: ret
         .balign 4096

@@ -25,9 +25,7 @@
         call puthex
         call cp_fn                      # the PTE again, as code: A and D set
         call show_pte
-        call putnl
-        xor %eax, %eax
-        jmp exit
+        shadow_end
 # show_pte: ' ' then %rax's flag bits (the low 12) and whether the
 # address is D's
 show_pte:
@@ -49,7 +47,6 @@ show_pte:
         mov $' ', %al
         out %al, $0xe9
         ret
-        .include "tests/guests/common64.inc"
         .balign 4096
 page_a: ret
         .balign 4096

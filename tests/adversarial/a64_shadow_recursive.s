@@ -32,10 +32,7 @@
         mov %rax, (%rbx)
         invlpg X
         call X                          # A2: 'A'
-        call putnl
-        xor %eax, %eax
-        jmp exit
-        .include "tests/guests/common64.inc"
+        shadow_end
         .balign 4096
 page_a: ret
         .balign 4096

@@ -22,10 +22,7 @@
         mov %r12, %rax
         mov $2, %cl
         call puthex
-        call putnl
-        xor %eax, %eax
-        jmp exit
-        .include "tests/guests/common64.inc"
+        shadow_end
         .balign 4096
 page_a: ret
         .balign 4096
