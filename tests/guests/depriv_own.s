@@ -11,10 +11,10 @@
 # (depriv_sensitive.inc: segment registers, flags, descriptor-table
 # registers, control and debug registers, MSRs, CPUID, port and APIC
 # reads, SWAPGS, far returns) -- values of its own tables now; its own
-# #DE, #UD, #GP (a selector beyond its GDT, a non-canonical address) and
-# #PF handlers (a page it maps in the handler with INVLPG, a read-only
-# page with CR0.WP=1 it makes writable); CR2 kept across accesses scout's
-# shadow fills; the 8254 and the local APIC timer, one-shot, through its
+# #DE (on its TSS's IST1), #UD, #GP (a selector beyond its GDT, a
+# non-canonical address) and #PF handlers (a page it maps in the handler
+# with INVLPG, a read-only page with CR0.WP=1 it makes writable); CR2 kept
+# across accesses scout's shadow fills; the 8254 and the local APIC timer, one-shot, through its
 # IDT while it spins in native code; a MOV CR3 to a second tree and back;
 # a data page remapped by a PTE store and INVLPG; 4 KiB pages and a 2 MiB
 # page that is not identity; SYSRET and IRETQ to its own CPL 3 code on
@@ -75,6 +75,8 @@
 main64: mov %rdi, %r15                  # the multiboot information
         call own_gdt
         gate 0, h_de
+        lea mb64_idt(%rip), %rax
+        movb $1, 4(%rax)                # #DE on the TSS's IST1
         gate 6, h_ud
         gate 13, h_gp
         gate 14, h_pf
@@ -96,6 +98,10 @@ main64: mov %rdi, %r15                  # the multiboot information
 1:      showvar vector, de_vector
         showvar frame_cs, de_frame_cs
         showvar frame_ss, de_frame_ss
+        mov entry_rsp(%rip), %rax
+        lea ist1_top-40(%rip), %rdx
+        sub %rdx, %rax
+        show de_rsp_minus_ist1_frame
         expect 1f
         ud2
 1:      showvar vector, ud_vector
@@ -267,6 +273,8 @@ own_gdt:
         lea tss(%rip), %rax
         lea kstack0_top(%rip), %rdx
         mov %rdx, 4(%rax)               # RSP0
+        lea ist1_top(%rip), %rdx
+        mov %rdx, 0x24(%rax)            # IST1
         lea gdt+TSS_SEL(%rip), %rdi
         movw $0x67, (%rdi)              # limit
         mov %ax, 2(%rdi)                # base 15:0
@@ -346,6 +354,7 @@ own_pages:
         pop %rax
         mov %rax, error(%rip)
         .endif
+        mov %rsp, entry_rsp(%rip)
         mov (%rsp), %rax
         mov %rax, frame_rip(%rip)
         mov 8(%rsp), %rax
@@ -469,6 +478,7 @@ after_user: .quad 0
 frame_rip: .quad 0
 user_sum: .quad 0
 rsp0_used: .quad 0
+entry_rsp: .quad 0
         .balign 4096
 d0:     .quad 0xd0d0d0d0
         .balign 4096
@@ -491,3 +501,5 @@ pt4k_2: .skip 4096
 ustack: .skip 4096
         .skip 4096
 kstack0_top:
+        .skip 4096
+ist1_top:
