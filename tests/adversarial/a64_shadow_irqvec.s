@@ -12,22 +12,8 @@
         lea idt+8*16(%rip), %rdi
         intgate
         lidt idtr(%rip)
-        mov $0x11, %al                  # the 8259: vectors 0x08.., IRQ 0 only
-        out %al, $0x20
-        mov $0x08, %al
-        out %al, $0x21
-        mov $4, %al
-        out %al, $0x21
-        mov $1, %al
-        out %al, $0x21
-        mov $0xfe, %al
-        out %al, $0x21
-        mov $0x30, %al                  # the 8254 one-shot (mode 0), 1 ms
-        out %al, $0x43
-        mov $1193 & 0xff, %al
-        out %al, $0x40
-        mov $1193 >> 8, %al
-        out %al, $0x40
+        pic_irq0 0x08                   # the 8259: vectors 0x08.., IRQ 0 only
+        pit_oneshot                     # the 8254: one IRQ 0 in 1 ms
         mov $0x40000000, %ecx           # (bounded: about 0.5 s native)
         sti
 1:      cmpl $0, ticks(%rip)            # native: the interrupt comes here
@@ -39,12 +25,7 @@
         mov $1, %cl
         call puthex
         shadow_end
-tick:   push %rax
-        incl ticks(%rip)
-        mov $0x20, %al
-        out %al, $0x20
-        pop %rax
-        iretq
+        tick_handler
         .balign 4096
 page_a: ret
         .balign 4096
