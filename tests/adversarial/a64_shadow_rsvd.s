@@ -1,8 +1,10 @@
 # a64_shadow_rsvd: entries of the guest's own tables with reserved bits
-# set: a 2 MiB PDE with bit 13 set (inside the large page's alignment),
-# then a PTE with bit 51 set (beyond the physical address width).  The
-# CPU's walk stops at them with #PF, error code P|RSVD (0x09), which the
-# guest's handler prints before it skips the load.  Prints "0x09 0x09".
+# set: a 2 MiB PDE with bit 13 set (inside the large page's alignment), a
+# PTE with bit 51 set (beyond the physical address width), and a 1 GiB
+# page (PS in a PDPTE), which this host's CPUID does not offer the guest
+# (0x80000001 EDX bit 26 clear).  The CPU's walk stops at each with #PF,
+# error code P|RSVD (0x09), which the guest's handler prints before it
+# skips the load.  Prints "0x09 0x09 0x09" here.
         .include "tests/adversarial/gate64.inc"
         .include "tests/adversarial/paging64.inc"
         shadow_start page_a
@@ -28,6 +30,14 @@
         lea 1f(%rip), %rax
         mov %rax, resume(%rip)
         mov X, %rax                     # #PF (RSVD), skipped
+1:      mov $' ', %al
+        out %al, $0xe9
+        movq $0x83, pdpt+4*8(%rip)      # 4 GiB: a 1 GiB page (PS in a PDPTE)
+        mov $0x100000000, %rbx
+        invlpg (%rbx)
+        lea 1f(%rip), %rax
+        mov %rax, resume(%rip)
+        mov (%rbx), %rax                # without 1 GiB pages in CPUID: #PF (RSVD)
 1:      mov $' ', %al
         out %al, $0xe9
         shadow_end
