@@ -82,6 +82,19 @@ while read -r name status refused args; do
     same_or_refused "adversarial $name" "$A/$name.elf64"
 done <"$TOP/tests/adversarial/guests.list"
 must_match "adversarial a64_depriv_tell" "$A/a64_depriv_tell.elf64"
+# refused before a byte of scout's own was written (RAM 128 MiB: the
+# reserved region at 0x7fc0000): the shadow pool's root page still holds
+# its table entry (the guest stored zeros over it), the TSS its RSP0 (the
+# guest stored 0x5a5a into it)
+for g in "a64_shadow_respool:0x7fe0000:^0x0000000000000000$" "a64_shadow_reslinear:0x7fc1000:5a5a"; do
+    IFS=: read -r name addr bad <<<"$g"
+    out=$(timeout --foreground 20 "$SCOUT" --deprivilege -ex 'set on-error continue' -ex run -ex "xp/1gx $addr" \
+          "$A/$name.elf64" 2>&1)
+    expect_match "$name: refused" "refused to go on deprivileged" "$out"
+    val=$(echo "$out" | grep "^$addr:" | awk '{print $2}')
+    if [ -n "$val" ] && ! [[ "$val" =~ $bad ]]; then ok "$name: nothing written ($addr: $val)"
+    else not_ok "$name: nothing written" "$addr holds '$val'"; fi
+done
 
 # where the guest is not in 64-bit code at CPL 0 it runs at its own
 # privilege, enforced, as without --deprivilege: the same as raw, and the
