@@ -80,6 +80,16 @@ while read -r name status refused args; do
     [ "$args" = "-" ] || continue
     [ -e "$A/$name.elf64" ] || continue
     same_or_refused "adversarial $name" "$A/$name.elf64"
+    # the guests that attack the shadow page tables ran on them
+    case "$name" in a64_shadow_*)
+        expect_match "adversarial $name: shadow fills" "^[1-9]" "$(stats_value "$T/dp.err" fills)" ;;
+    esac
+    case "$name" in
+    a64_shadow_wp0) expect_match "$name: the stores run at CPL 0" "^[1-9]" "$(stats_value "$T/dp.err" cpl0)" ;;
+    # (80 pages twice: one pass's worth of fills if the pool held them all)
+    a64_shadow_exhaust) expect_match "$name: the pool ran out (the second pass filled again)" \
+                                     "^(1[2-9][0-9]|[2-9][0-9][0-9]|[0-9]{4,})$" "$(stats_value "$T/dp.err" fills)" ;;
+    esac
 done <"$TOP/tests/adversarial/guests.list"
 must_match "adversarial a64_depriv_tell" "$A/a64_depriv_tell.elf64"
 # refused before a byte of scout's own was written (RAM 128 MiB: the
