@@ -19,9 +19,14 @@ same_or_refused() {
     if [ "$rc" = "$dc" ] && cmp -s "$T/raw.out" "$T/dp.out"; then ok "$name: same as raw ($rc)"; return 0; fi
     if [ "$dc" = 2 ] && [ "$(grep -c '^scout: refused to' "$T/dp.err")" = 1 ] &&
        [ "$(head -c "$(wc -c <"$T/dp.out")" "$T/raw.out" | cmp -s - "$T/dp.out" && echo y)" = y ]; then
-        ok "$name: refused ($(grep -o 'deprivileged: [^(;]*' "$T/dp.err" | head -n1))"; return 1
+        ok "$name: refused ($(grep -o 'deprivileged: [^(;]*' "$T/dp.err" | head -n1))"
+        expect_eq "$name: the refusal counted" 1 "$(stats_value "$T/dp.err" refused)"
+        return 1
     fi
-    not_ok "$name" "raw $rc, deprivileged $dc: $(grep -m1 -v '^scout: \(stats\|enforce\|guard\|writes\|prescan\)' "$T/dp.err")"
+    local why
+    why=$(grep -m1 -v '^scout: \(stats\|enforce\|guard\|writes\|prescan\|depriv\|links\|smc\):' "$T/dp.err")
+    [ -n "$why" ] || why="output: raw '$(head -c 200 "$T/raw.out" | tr '\n' '|')', deprivileged '$(head -c 200 "$T/dp.out" | tr '\n' '|')'"
+    not_ok "$name" "raw $rc, deprivileged $dc: $why"
     return 1
 }
 must_match() { same_or_refused "$@" || not_ok "$1: refused" "must run the same as raw"; }
@@ -44,13 +49,27 @@ expect_eq "irq_pit: interrupts reflected into its IDT" 1 "$([ "$(stats_value "$T
 for d in 0 16; do
     must_match "depriv_observe depth $d" "$GUESTS/depriv_observe.elf64" --depth "$d"
 done
-# every instruction's line, named: the one that would tell is the one that fails
-timeout 60 "$SCOUT" --batch --raw "$GUESTS/depriv_observe.elf64" >"$T/raw.out" 2>/dev/null
-timeout 60 "$SCOUT" --batch --deprivilege "$GUESTS/depriv_observe.elf64" >"$T/dp.out" 2>/dev/null
-expect_eq "depriv_observe: lines" "$(wc -l <"$T/raw.out")" "$(wc -l <"$T/dp.out")"
-while IFS== read -r key val; do
-    expect_eq "depriv_observe: $key" "$val" "$(grep "^$key=" "$T/dp.out" | cut -d= -f2)"
-done <"$T/raw.out"
+# same_lines NAME IMG: every line `key=value`, named: the one that would
+# tell is the one that fails (the deprivileged run's --stats in $T/dp.err)
+same_lines() {
+    local name=$1 img=$2
+    timeout --foreground 60 "$SCOUT" --batch --raw "$img" >"$T/raw.out" 2>/dev/null
+    timeout --foreground 60 "$SCOUT" --batch --stats --deprivilege "$img" >"$T/dp.out" 2>"$T/dp.err"
+    expect_eq "$name: lines" "$(wc -l <"$T/raw.out")" "$(wc -l <"$T/dp.out")"
+    while IFS== read -r key val; do
+        expect_eq "$name: $key" "$val" "$(grep "^$key=" "$T/dp.out" | cut -d= -f2-)"
+    done <"$T/raw.out"
+}
+same_lines depriv_observe "$GUESTS/depriv_observe.elf64"
+# a kernel with its own GDT, IDT, TSS and page tables (a Multiboot kernel
+# that enters long mode itself, as kvm-unit-tests do): the same, line by
+# line, and it really ran deprivileged on the shadow page tables
+same_lines depriv_own "$GUESTS/depriv_own.mb64"
+expect_match "depriv_own: ran to its end" "^mb_cmdline=" "$(tail -n1 "$T/dp.out")"
+for k in windows fills reflected irqs; do
+    expect_match "depriv_own: depriv: $k > 0" "^[1-9]" "$(stats_value "$T/dp.err" "$k")"
+done
+expect_eq "depriv_own: native I/O" 0 "$(stats_value "$T/dp.err" native_io)"
 # LAR at CPL 0: this host's KVM cannot; the same message both ways
 must_match "depriv_lar" "$GUESTS/depriv_lar.elf64"
 expect_eq "depriv_lar: same error line" "$(head -n1 "$T/raw.err")" "$(head -n1 "$T/dp.err")"
@@ -70,8 +89,31 @@ while read -r name status refused args; do
     [ "$args" = "-" ] || continue
     [ -e "$A/$name.elf64" ] || continue
     same_or_refused "adversarial $name" "$A/$name.elf64"
+    # the guests that attack the shadow page tables ran on them
+    case "$name" in a64_shadow_*)
+        expect_match "adversarial $name: shadow fills" "^[1-9]" "$(stats_value "$T/dp.err" fills)" ;;
+    esac
+    case "$name" in
+    a64_shadow_wp0) expect_match "$name: the stores run at CPL 0" "^[1-9]" "$(stats_value "$T/dp.err" cpl0)" ;;
+    # (80 pages twice: one pass's worth of fills if the pool held them all)
+    a64_shadow_exhaust) expect_match "$name: the pool ran out (the second pass filled again)" \
+                                     "^(1[2-9][0-9]|[2-9][0-9][0-9]|[0-9]{4,})$" "$(stats_value "$T/dp.err" fills)" ;;
+    esac
 done <"$TOP/tests/adversarial/guests.list"
 must_match "adversarial a64_depriv_tell" "$A/a64_depriv_tell.elf64"
+# refused before a byte of scout's own was written (RAM 128 MiB: the
+# reserved region at 0x7fc0000): the shadow pool's root page still holds
+# its table entry (the guest stored zeros over it), the TSS its RSP0 (the
+# guest stored 0x5a5a into it)
+for g in "a64_shadow_respool:0x7fe0000:^0x0000000000000000$" "a64_shadow_reslinear:0x7fc1000:5a5a"; do
+    IFS=: read -r name addr bad <<<"$g"
+    out=$(timeout --foreground 20 "$SCOUT" --deprivilege -ex 'set on-error continue' -ex run -ex "xp/1gx $addr" \
+          "$A/$name.elf64" 2>&1)
+    expect_match "$name: refused" "refused to go on deprivileged" "$out"
+    val=$(echo "$out" | grep "^$addr:" | awk '{print $2}')
+    if [ -n "$val" ] && ! [[ "$val" =~ $bad ]]; then ok "$name: nothing written ($addr: $val)"
+    else not_ok "$name: nothing written" "$addr holds '$val'"; fi
+done
 
 # where the guest is not in 64-bit code at CPL 0 it runs at its own
 # privilege, enforced, as without --deprivilege: the same as raw, and the
