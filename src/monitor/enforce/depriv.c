@@ -307,14 +307,17 @@ enum vm_hook_result enf_depriv_on_stub(void *ctx, struct vcpu *cpu)
     uint64_t f[7];
     if (!d->on || d->open || !d->own)
         return VM_HOOK_PASS;
-    /* the stub's vector, the error code if the CPU pushed one, the frame
-     * (to the stack's top, where the next page is not scout's) */
-    if (load(ef, &r, &s) != 0 || gmem_read_linear(ef->vm, r.rsp, f, 8) != 0)
+    /* The stub's vector, then the CPU's frame up to the top of scout's
+     * stack (IST1): six words with an error code, five without -- told by
+     * where the stub's push landed, not by the vector, for an interrupt
+     * can come on an exception's vector (an 8259 left at base 8). */
+    uint64_t top = ef->reserved_base + VM_RES_STACK_TOP;
+    if (load(ef, &r, &s) != 0 || (top - r.rsp != 7 * 8 && top - r.rsp != 6 * 8) ||
+        gmem_read_linear(ef->vm, r.rsp, f, top - r.rsp) != 0)
         return VM_HOOK_PASS;
     unsigned v = (unsigned)f[0] & 0xff, i = 1;
-    int has_err = v < 32 && x86_vector_has_error(v);
-    if (gmem_read_linear(ef->vm, r.rsp + 8, f + 1, (size_t)(5 + has_err) * 8) != 0)
-        return VM_HOOK_PASS;
+    int has_err = top - r.rsp == 7 * 8;
+    int irq = v >= 32 || (!has_err && x86_vector_has_error(v));
     uint32_t err = has_err ? (uint32_t)f[i++] : 0;
     uint64_t rip = f[i], cs = f[i + 1], rflags = f[i + 2], rsp = f[i + 3];
     if ((cs & 3) != 3)
@@ -325,7 +328,7 @@ enum vm_hook_result enf_depriv_on_stub(void *ctx, struct vcpu *cpu)
     r.rflags = rflags;
     if (vcpu_set_regs(cpu, &r) != 0 || enf_depriv_open(ef) != 0)
         return VM_HOOK_STOP;
-    if (v == X86_VEC_PF) {
+    if (v == X86_VEC_PF && !irq) {
         struct kvm_sregs vs;
         uint32_t gerr = 0;
         if (rip == d->pf_rip && s.cr2 == d->pf_addr) {
@@ -365,7 +368,7 @@ enum vm_hook_result enf_depriv_on_stub(void *ctx, struct vcpu *cpu)
             return VM_HOOK_STOP;
         }
     }
-    if (v == X86_VEC_NMI || v == X86_VEC_MC) {
+    if (!irq && (v == X86_VEC_NMI || v == X86_VEC_MC)) {
         enf_fail(ef, "refused to go on deprivileged: %s at rip 0x%" PRIx64 " (not in this mode yet)",
                  x86_vector_name(v), rip);
         ef->st.refused++;
@@ -374,7 +377,7 @@ enum vm_hook_result enf_depriv_on_stub(void *ctx, struct vcpu *cpu)
     d->hold = 2;                        /* delivered by the next run, at CPL 0 */
     if (enf_open_event_frames(ef) != 0)
         return VM_HOOK_STOP;
-    if (v >= 32) {
+    if (irq) {
         ef->st.depriv_irqs++;
         vcpu_inject_interrupt(cpu, (uint8_t)v);
         return VM_HOOK_HANDLED;

@@ -113,6 +113,21 @@ static void entry_event(struct enf *ef, uint64_t linear, uint64_t gpa)
     enf_emit(ef, &ev);
 }
 
+/* An instruction scout completed itself (emulated) that began with
+ * RFLAGS.TF set ends in the single-step #DB the CPU would raise after it
+ * (DR6.BS), delivered at the next instruction. */
+static int single_step_trap(struct enf *ef, const struct cpu_view *c, uint64_t flags_before)
+{
+    if (!(flags_before & X86_RFLAGS_TF))
+        return 0;
+    if (vcpu_set_dr6_bits(ef->cpu, 1ull << 14) != 0 ||
+        enf_inject_exception(ef, enf_cpu_linear(c, c->regs.rip), X86_VEC_DB, 0, 0) != 0) {
+        enf_fail(ef, "cannot raise the single-step #DB after an emulated instruction");
+        return -1;
+    }
+    return 0;
+}
+
 /* Emulation first, whatever the reason the instruction is virtualize: 1
  * done (RIP moved, next instruction scanned), 0 not emulated, -1 error. */
 static int try_emulate(struct enf *ef, struct cpu_view *c, uint64_t linear, const struct x86_insn *in,
@@ -136,6 +151,8 @@ static int try_emulate(struct enf *ef, struct cpu_view *c, uint64_t linear, cons
     ef->st.emulated++;
     uint64_t next = enf_cpu_linear(c, c->regs.rip);
     vexit_event(ef, linear, insn, reason, info.how, info.has_target, next);
+    if (single_step_trap(ef, c, flags_before) != 0)
+        return -1;
     return enf_ensure_scanned(ef, c, next) != 0 ? -1 : 1;
 }
 
@@ -231,12 +248,15 @@ int enf_handle_trap(struct enf *ef, struct cpu_view *c, uint64_t linear, uint64_
     }
     if (reason == PRESCAN_REASON_SENSITIVE || reason == PRESCAN_REASON_DEPRIVILEGE) {
         const char *how = "";
+        uint64_t flags_before = c->regs.rflags;
         int r = enf_emulate_system(ef, c, &in, &how);
         if (r < 0)
             return -1;
         if (r == 1) {
             ef->st.emulated++;
             vexit_event(ef, linear, insn, reason, how, 0, 0);
+            if (single_step_trap(ef, c, flags_before) != 0)
+                return -1;
             return enf_ensure_scanned(ef, c, enf_cpu_linear(c, c->regs.rip));
         }
     }

@@ -239,6 +239,8 @@ int vcpu_cpl(struct vcpu *cpu);         /* 0..3; -1 on error */
 /* One model-specific register (KVM_GET_MSRS).  0, or -1. */
 int vcpu_get_msr(struct vcpu *cpu, uint32_t index, uint64_t *value);
 int vcpu_inject_exception(struct vcpu *cpu, unsigned vector, int has_error, uint32_t error);
+/* DR6 |= bits (a #DB scout raises says why, as the CPU's would). */
+int vcpu_set_dr6_bits(struct vcpu *cpu, uint64_t bits);
 /* Multi-line register dump (x86_format_state of the current state). */
 void vcpu_format_state(struct vcpu *cpu, char *buf, size_t len);
 

@@ -267,6 +267,15 @@ int vcpu_inject_exception(struct vcpu *cpu, unsigned vector, int has_error, uint
     return 0;
 }
 
+int vcpu_set_dr6_bits(struct vcpu *cpu, uint64_t bits)
+{
+    struct kvm_debugregs d;
+    if (vcpu_ioctl(cpu, KVM_GET_DEBUGREGS, &d) < 0)
+        return -1;
+    d.dr6 |= bits;
+    return vcpu_ioctl(cpu, KVM_SET_DEBUGREGS, &d) < 0 ? -1 : 0;
+}
+
 void vcpu_format_state(struct vcpu *cpu, char *buf, size_t len)
 {
     struct kvm_regs r;
