@@ -164,6 +164,7 @@ struct enf {
     page_vec touched;           /* pages the engine changed since the last sync */
     page_vec touched_check;     /* debug builds: pages to check for traps inside native code */
     uint64_t retry_rip;         /* linear + 1 of an instruction (or exception delivery) retried writable */
+    uint64_t rf_rip;            /* linear + 1 of the instruction scout last resumed with RFLAGS.RF */
     int io_own;                 /* this exit is a guest instruction's own port I/O (loop.c) */
     struct enf_injected {       /* an exception scout injected: 2 this exit, 1 its run, 0 none */
         int state;

@@ -46,9 +46,22 @@ static void resume_with_rf(struct enf *ef, uint64_t linear)
     (void)enf_emul_read(ef, linear, &op, 1);    /* (read only when RF would be set) */
     if (op != 0xcc && op != 0xcd && op != 0xce && op != 0xf1) {
         c.regs.rflags |= X86_RFLAGS_RF;
+        ef->rf_rip = linear + 1;
         if (vcpu_set_regs(ef->cpu, &c.regs) != 0)
             enf_fail(ef, "cannot set RFLAGS.RF");
     }
+}
+
+/* The run ended in a KVM internal error on the instruction scout resumed
+ * with RF: it never ran, and the RF is scout's -- raw shows none. */
+static void drop_own_rf(struct enf *ef, const struct vm_stop *stop)
+{
+    struct cpu_view c;
+    if (stop->exit_reason != KVM_EXIT_INTERNAL_ERROR || !ef->rf_rip || enf_cpu_load(ef, &c) != 0 ||
+        !(c.regs.rflags & X86_RFLAGS_RF) || enf_cpu_linear(&c, c.regs.rip) + 1 != ef->rf_rip)
+        return;
+    c.regs.rflags &= ~X86_RFLAGS_RF;
+    (void)vcpu_set_regs(ef->cpu, &c.regs);
 }
 
 static enum vm_hook_result on_io(void *ctx, struct vcpu *cpu, uint16_t port, int out, int size,
@@ -348,6 +361,8 @@ int enf_run_guest(struct enf *ef, struct vm_stop *stop, int stepping)
         ef->stop_kind = ENF_STOP_STEP;
     enf_debug_finish(ef, stop);
     enf_depriv_stopped(ef, stop);
+    drop_own_rf(ef, stop);
+    ef->rf_rip = 0;
     if (ef->failed) {
         stop->why = VM_STOP_ERROR;
         snprintf(stop->message, sizeof(stop->message), "%s", ef->errmsg);
