@@ -243,12 +243,9 @@ static int close_window(struct enf *ef)
     d->open = 0;
     if (store(ef, &r, &real) != 0)
         return -1;
-    if (ef->flush_tlb) {                /* (the shadow was flushed: same root, other contents) */
-        ef->flush_tlb = 0;
-        if (vcpu_flush_tlb(ef->cpu) != 0) {
-            enf_fail(ef, "cannot flush the guest's TLB");
-            return -1;
-        }
+    if (d->tlb && d->own) {             /* (the shadow was rewritten: same root, other contents) */
+        d->tlb = 0;
+        memslot_zap(ef->vm);
     }
     return 0;
 }
@@ -339,7 +336,7 @@ enum vm_hook_result enf_depriv_on_stub(void *ctx, struct vcpu *cpu)
                          rip);
                 return VM_HOOK_STOP;
             }
-            ef->flush_tlb = 1;
+            d->tlb = 1;
         } else {
             d->pf_rip = rip;
             d->pf_addr = s.cr2;

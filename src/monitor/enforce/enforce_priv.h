@@ -129,6 +129,8 @@ struct enf_depriv {
     int hold;                   /* 2, then 1: the window stays open for the next run (an event to deliver,
                                    an instruction only CPL 0 may run) */
     int shadow_stale;           /* a store into a page the shadow mirrors, or INVLPG: flush before closing */
+    int tlb;                    /* the shadow was rewritten: KVM drops what it built from it before the
+                                   next run (memslot_zap: a TLB flush does not make it look again) */
     struct kvm_sregs virt;      /* while closed: the guest's own */
     uint64_t vflags;            /* ... and its IOPL and AC (real: 0 at CPL 3) */
     struct { uint64_t cr3; struct kvm_dtable gdt, idt; } boot;  /* scout's boot tables (cr3 0: none) */

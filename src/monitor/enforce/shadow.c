@@ -111,7 +111,7 @@ void enf_shadow_flush(struct enf *ef)
     /* (the guest's paging-structure pages it used need no guard now) */
     enf_paging_mark_stale(ef, ENF_PT_SHADOW);
     enf_paging_drop_stale(ef);
-    ef->flush_tlb = 1;
+    ef->dp.tlb = 1;
 }
 
 int enf_shadow_root(struct enf *ef, const struct kvm_sregs *v, uint64_t *root)

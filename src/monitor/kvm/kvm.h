@@ -341,6 +341,10 @@ int memslot_is_protected(struct vm *vm, uint64_t page_gpa); /* 1, 0, or -1 (not 
 size_t memslot_count(struct vm *vm);                      /* slots in use */
 size_t memslot_limit(struct vm *vm);
 uint64_t memslot_ioctls(struct vm *vm);                   /* KVM_SET_USER_MEMORY_REGION calls so far */
+/* KVM drops every translation it built from guest page tables before the
+ * vCPU runs again (scout rewrote some through its own mapping, which KVM
+ * does not see; a TLB flush does not make it look again). */
+void memslot_zap(struct vm *vm);
 
 /* ══ guest memory ═════════════════════════════════════════════════════
  * The ONE place guest memory is accessed.  Every read or write of guest

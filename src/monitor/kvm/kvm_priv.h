@@ -57,6 +57,7 @@ struct vm {
     size_t nfree;
     size_t slot_limit;
     uint64_t slot_ioctls;
+    int zap_wanted;            /* memslot_zap: KVM's MMU dropped at the next commit */
     /* the one vCPU */
     struct vcpu cpu;
     /* devices (dev/) and events */

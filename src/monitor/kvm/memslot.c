@@ -87,10 +87,20 @@ static int same_run(const struct memslot_region *a, const struct memslot_region 
 /* Both lists are sorted and cover RAM: a KVM slot whose run is still
  * wanted stays; the others are deleted first (freeing slot ids), then the
  * wanted runs KVM lacks are created. */
+static int commit_runs(struct vm *vm, int *deleted);
+static int zap_now(struct vm *vm);
+
 int memslot_commit(struct vm *vm)
 {
-    if (!vm->slots_dirty)
-        return 0;
+    int zap = vm->zap_wanted, deleted = 0;
+    vm->zap_wanted = 0;
+    if (vm->slots_dirty && commit_runs(vm, &deleted) != 0)
+        return -1;
+    return zap && !deleted ? zap_now(vm) : 0;
+}
+
+static int commit_runs(struct vm *vm, int *deleted)
+{
     struct memslot_region *w = vm->regions.v, *k = vm->kregions.v;
     size_t nw = vm->regions.n, nk = vm->kregions.n;
     for (size_t i = 0, j = 0; j < nk; j++) {
@@ -101,6 +111,7 @@ int memslot_commit(struct vm *vm)
             continue;
         }
         if (kvm_slot(vm, k[j].slot, k[j].gpa, 0, 0) < 0) return -1;
+        *deleted = 1;
         vm->free_slots[vm->nfree++] = k[j].slot;
         k[j].size = 0;                  /* deleted */
     }
@@ -144,3 +155,30 @@ static int set_page(struct vm *vm, uint64_t gpa, int ro)
 
 int memslot_protect(struct vm *vm, uint64_t page_gpa) { return set_page(vm, page_gpa, 1); }
 int memslot_unprotect(struct vm *vm, uint64_t page_gpa) { return set_page(vm, page_gpa, 0); }
+
+/* KVM keeps what it built from page tables in guest memory until the
+ * guest writes them (it write-protects them for that) -- a rewrite through
+ * scout's own mapping it does not see, and a TLB flush does not make it
+ * look again.  Removing a memslot makes it drop all of it: the next
+ * memslot_commit removes one anyway, or makes and removes a one-page slot
+ * far above RAM and the devices (the vCPU is not running then). */
+#define ZAP_GPA (1ull << 35)
+void memslot_zap(struct vm *vm) { vm->zap_wanted = 1; }
+
+static int zap_now(struct vm *vm)
+{
+    if (!vm->nfree) {
+        errno = ENOSPC;
+        return -1;
+    }
+    struct kvm_userspace_memory_region m = {0};
+    m.slot = vm->free_slots[vm->nfree - 1];
+    m.guest_phys_addr = ZAP_GPA;
+    m.memory_size = BASE_PAGE_SIZE;
+    m.userspace_addr = (uint64_t)(uintptr_t)vm->ram;
+    vm->slot_ioctls += 2;
+    if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &m) < 0)
+        return -1;
+    m.memory_size = 0;
+    return ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &m) < 0 ? -1 : 0;
+}
