@@ -23,10 +23,12 @@
  * a stub from CPL 3 (on_stub): a #PF the shadow can fill is filled; any
  * other is delivered into the guest's own IDT at the faulting instruction
  * (KVM injects it with the window open: the frame is the one the CPU
- * builds at CPL 0), as is the interrupt.  Scout's reserved region stays
- * supervisor-only: a guest access to it, which raw CPL 0 code could make,
- * is refused.  On scout's boot tables the IDT is scout's, and an exception
- * is reported as raw reports it (a #PF's user bit cleared). */
+ * builds at CPL 0), as is the interrupt.  Scout's own pages in the
+ * reserved region stay supervisor-only to native code and read-only to
+ * KVM: a guest access from CPL 3, or a store from anywhere, which raw CPL 0
+ * code could make, is refused.  On scout's boot tables the IDT is scout's,
+ * and an exception is reported as raw reports it (a #PF's user bit
+ * cleared). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -91,8 +93,10 @@ static int setup(struct enf *ef, char *err, size_t errlen)
     d->boot.idt = (struct kvm_dtable){ .base = res + VM_RES_IDT, .limit = 0xfff };
     d->boot.cr3 = 0;
     if (x86_long_mode(&s) && s.cr3 == res + VM_RES_PML4 && s.idt.base == d->boot.idt.base &&
-        vm_boot_user_mmio(ef->vm) == 0)
+        vm_boot_user_mmio(ef->vm) == 0) {
         d->boot.cr3 = s.cr3;
+        memslot_zap(ef->vm);            /* (the boot tables changed under KVM: switched on mid-run) */
+    }
     memset(&d->tr, 0, sizeof d->tr);
     d->tr.base = res + VM_RES_TSS;
     d->tr.limit = VM_TSS_LIMIT;
