@@ -14,10 +14,13 @@
  *
  * Coherence: the guest's paging-structure pages on every filled walk are
  * kept read-only (paging.c, ENF_PT_SHADOW) with A/D preset; a store into
- * one, a change of CR0/CR3/CR4/EFER, and INVLPG/INVPCID flush it all
- * (depriv.c).  So the shadow never maps what the guest's tables no longer
- * do, and scout's view of a linear address (a walk of the guest's tables)
- * is the CPU's.  Fills and flushes are counted in --stats (depriv:). */
+ * one, a MOV to CR0/CR3/CR4 (a change of the paging bits), and
+ * INVLPG/INVPCID flush it all (depriv.c).  So the shadow never maps what
+ * the guest's tables no longer do, and scout's view of a linear address
+ * (a walk of the guest's tables) is the CPU's.  KVM, which builds its own
+ * translations from these tables, does not see scout rewrite them: every
+ * flush makes it drop them (memslot_zap) before the guest runs again.
+ * Fills and flushes are counted in --stats (depriv:). */
 #include <inttypes.h>
 #include <string.h>
 
