@@ -119,6 +119,70 @@ TEST(memslot_changes_batched)
     CHECK_EQ(memslot_ioctls(vm), before + 4);             /* merged: delete 3, create 1 */
 }
 
+/* KVM keeps the translations it built from guest page tables that the
+ * monitor rewrites through its own mapping (this host's KVM, at least:
+ * without the zap the second read below sees the old page); memslot_zap
+ * makes it build them again before the next run.  The guest at CPL 3 reads
+ * linear X twice, OUTs each byte; between the two the monitor remaps X
+ * (a 4 KiB PTE of its boot tables: the top 2 MiB of RAM) to another page. */
+static int zap_between;
+static uint8_t zap_seen[2];
+static uint64_t zap_pte, zap_page_b;
+static enum vm_hook_result on_zap_io(void *ctx, struct vcpu *v, uint16_t port, int out, int size, uint32_t count,
+                                     void *data)
+{
+    (void)ctx; (void)v; (void)out; (void)size; (void)count;
+    if (port == 0x81 || port == 0x82)
+        zap_seen[port - 0x81] = *(uint8_t *)data;
+    if (port == 0x81) {
+        uint64_t e = zap_page_b | 0x67;                   /* P RW US A D */
+        gmem_write_phys(vm, zap_pte, &e, 8);
+        if (zap_between)
+            memslot_zap(vm);
+    }
+    return port == 0x81 || port == 0x82 ? VM_HOOK_HANDLED : VM_HOOK_PASS;
+}
+
+static void run_zap(int zap)
+{
+    uint64_t top2m = vm_mem_size(vm) - (2u << 20), x = top2m;
+    unsigned npd = (unsigned)((vm_mem_size(vm) + (1ull << 30) - 1) >> 30);
+    zap_pte = vm_reserved_base(vm) + VM_RES_PML4 + 0x2000 + 0x1000ull * npd;    /* the top 2 MiB's PT */
+    zap_page_b = top2m + 0x1000;
+    /* movzbl X,%eax; out %al,$0x81; movzbl X,%eax; out %al,$0x82; xor %eax,%eax; out %al,$0xf4 */
+    uint8_t prog[] = { 0x0f, 0xb6, 0x04, 0x25, 0, 0, 0, 0, 0xe6, 0x81, 0x0f, 0xb6, 0x04, 0x25, 0, 0, 0, 0,
+                       0xe6, 0x82, 0x31, 0xc0, 0xe6, 0xf4 };
+    memcpy(prog + 4, &x, 4);
+    memcpy(prog + 14, &x, 4);
+    uint8_t a = 0xaa, b = 0xbb;
+    uint64_t e = top2m | 0x67;
+    CHECK_EQ(gmem_write_phys(vm, 0x100000, prog, sizeof prog), 0);
+    CHECK_EQ(gmem_write_phys(vm, top2m, &a, 1), 0);
+    CHECK_EQ(gmem_write_phys(vm, zap_page_b, &b, 1), 0);
+    CHECK_EQ(gmem_write_phys(vm, zap_pte, &e, 8), 0);     /* X -> its own page (A) */
+    CHECK_EQ(vm_boot_cpu(vm, VM_MODE_LONG64, 3, 0x100000, 0, err, sizeof err), 0);
+    memslot_zap(vm);                                      /* (what earlier tests left) */
+    struct vm_hooks h = { .io = on_zap_io };
+    struct vm_stop st;
+    zap_between = zap;
+    memset(zap_seen, 0, sizeof zap_seen);
+    CHECK_EQ(vcpu_run(vm_vcpu(vm), &h, &st), 0);
+    CHECK_EQ(st.why, VM_STOP_EXIT_DEVICE);
+    CHECK_EQ(zap_seen[0], 0xaa);
+    e = top2m | 0x67;
+    CHECK_EQ(gmem_write_phys(vm, zap_pte, &e, 8), 0);
+}
+
+TEST(memslot_zap_rebuilds_translations)
+{
+    run_zap(0);
+    printf("# without the zap the guest read 0x%02x\n", zap_seen[1]);
+    uint64_t before = memslot_ioctls(vm);
+    run_zap(1);
+    CHECK_EQ(zap_seen[1], 0xbb);                          /* the new page */
+    CHECK_EQ(memslot_ioctls(vm) - before, 4);             /* two zaps: a slot made and removed each */
+}
+
 TEST(slot_budget_enospc)
 {
     struct vm *small;
@@ -149,6 +213,7 @@ int main(void)
     RUN(memslot_split_merge);
     RUN(protected_write_hook_cpl3);
     RUN(memslot_changes_batched);
+    RUN(memslot_zap_rebuilds_translations);
     RUN(slot_budget_enospc);
     dev_bus_free(bus);
     vm_destroy(vm);
