@@ -190,7 +190,11 @@ static void on_after_exit(void *ctx, struct vcpu *cpu, uint32_t exit_reason)
     }
     ef->invalidated_rip_page = 0;
     if (ef->flush_tlb) {
+        /* scout wrote a page table through its own mapping: KVM drops what
+         * it built from it (this host's KVM re-reads none of it after a
+         * TLB flush alone: test_monitor_kvm) */
         ef->flush_tlb = 0;
+        memslot_zap(ef->vm);
         if (vcpu_flush_tlb(ef->cpu) != 0)
             enf_fail(ef, "cannot flush the guest's TLB");
     }
