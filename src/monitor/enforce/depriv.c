@@ -151,8 +151,7 @@ static void carry_live(struct kvm_sregs *to, const struct kvm_sregs *from)
     to->fs.base = from->fs.base;        /* (WRFSBASE runs natively; SWAPGS in the window) */
     to->gs.base = from->gs.base;
     to->apic_base = from->apic_base;
-    to->cr8 = from->cr8;
-    memcpy(to->interrupt_bitmap, from->interrupt_bitmap, sizeof to->interrupt_bitmap);
+    to->cr8 = from->cr8;                /* (the interrupt bitmap is never sent: vcpu_flush) */
 }
 
 /* The vCPU takes the guest's state: at the first look at an exit from CPL 3. */

@@ -221,10 +221,7 @@ static inline int enf_is_watch_page(const struct enf *ef, uint64_t page)
  * window runs at CPL 0 on the guest's own tables, which may map them. */
 static inline int enf_depriv_guarded(const struct enf *ef, uint64_t page)
 {
-    uint64_t res = vm_reserved_base(ef->vm);
-    if (!ef->dp.on || page < res || page >= vm_mem_size(ef->vm))
-        return 0;
-    return page - res < VM_RES_STACK_TOP - 0x2000 || page - res >= VM_RES_PML4;
+    return ef->dp.on && vm_reserved_part(ef->vm, page) == VM_RES_PART_MONITOR;
 }
 
 struct cpu_view {

@@ -33,15 +33,12 @@
                  X86_CR4_PKE)
 #define KEY_EFER (X86_EFER_NXE | X86_EFER_LMA)
 
-static uint64_t res_base(const struct enf *ef) { return ef->reserved_base; }
-/* scout's own part of the reserved region: all but the boot information
- * (multiboot info, command lines), which the guest reads as raw does */
+/* scout's own part of the reserved region (its exception stack with it):
+ * all but the boot information, which the guest reads as raw does */
 static int scout_private(const struct enf *ef, uint64_t a)
 {
-    if (a < res_base(ef) || a >= vm_mem_size(ef->vm))
-        return 0;
-    uint64_t off = a - res_base(ef);
-    return off < VM_RES_BOOTINFO || off >= VM_RES_PML4;
+    enum vm_res_part p = vm_reserved_part(ef->vm, a);
+    return p == VM_RES_PART_MONITOR || p == VM_RES_PART_STACK;
 }
 
 static int rd(struct enf *ef, uint64_t gpa, uint64_t *e) { return gmem_read_phys(ef->vm, gpa, e, 8); }
@@ -53,7 +50,7 @@ static int alloc_table(struct enf *ef, uint64_t *gpa)
     struct enf_shadow *sh = &ef->dp.shadow;
     if (sh->used >= POOL_PAGES)
         return 1;                       /* full: the caller flushes and starts again */
-    *gpa = res_base(ef) + VM_RES_SHADOW + (uint64_t)sh->used++ * PAGE_SIZE;
+    *gpa = ef->reserved_base + VM_RES_SHADOW + (uint64_t)sh->used++ * PAGE_SIZE;
     return gmem_write_phys(ef->vm, *gpa, zero, PAGE_SIZE) != 0 ? -1 : 0;
 }
 
@@ -92,7 +89,7 @@ static int build(struct enf *ef)
     sh->valid = 0;
     if (alloc_table(ef, &sh->root) != 0)
         return -1;
-    for (uint64_t a = res_base(ef); a < vm_mem_size(ef->vm); a += PAGE_SIZE) {
+    for (uint64_t a = ef->reserved_base; a < vm_mem_size(ef->vm); a += PAGE_SIZE) {
         uint64_t pt;
         if (!scout_private(ef, a))
             continue;                   /* (the boot information: as the guest maps it) */
@@ -213,7 +210,7 @@ static int fill(struct enf *ef, uint64_t linear, const struct gwalk *w)
 {
     uint64_t lin2 = linear & ~0x1fffffull;
     uint64_t phys2 = (w->base + (linear & ((1ull << w->shift) - 1))) & ~0x1fffffull;
-    uint64_t res = res_base(ef), end = vm_mem_size(ef->vm);
+    uint64_t res = ef->reserved_base, end = vm_mem_size(ef->vm);
     int rc;
     if (w->shift >= 21 && !(phys2 < end && phys2 + 0x200000 > res) && !(lin2 < end && lin2 + 0x200000 > res)) {
         uint64_t pd, slot, e;

@@ -45,6 +45,18 @@ static void watch_after(struct enf *ef, int hit, const uint8_t old[8], uint64_t 
     ef->stop_gpa = w->gpa;             /* the hooks stop the run at the end of this exit */
 }
 
+/* A page's attributes and traps dropped, and the links out of it cut: it
+ * is scanned again when reached.  The attribute bytes dropped, or -1. */
+static long dump_page(struct enf *ef, uint64_t page)
+{
+    size_t dropped = prescan_invalidate_page(ef->ps, page);
+    enf_drop_page_traps(ef, page);
+    ef->touched.n = 0;
+    ef->st.invalidations++;
+    ef->st.attrs_dropped += dropped;
+    return enf_links_page_dumped(ef, page) != 0 ? -1 : (long)dropped;
+}
+
 int enf_apply_write(struct enf *ef, uint64_t gpa, const uint8_t *data, size_t len, int injected)
 {
     int watch_hit;
@@ -80,11 +92,9 @@ int enf_apply_write(struct enf *ef, uint64_t gpa, const uint8_t *data, size_t le
             ev.u.write.kept = 1;
         } else if (hit_code) {
             ef->st.smc_dumped += ef->cfg.smc_insn != 0;
-            size_t dropped = prescan_invalidate_page(ef->ps, page);
-            enf_drop_page_traps(ef, page);
-            ef->touched.n = 0;
-            ef->st.invalidations++;
-            ef->st.attrs_dropped += dropped;
+            long dropped = dump_page(ef, page);
+            if (dropped < 0)
+                return -1;
             if (page == rip_page)
                 ef->invalidated_rip_page = 1;
             ev.type = SCOUT_EV_INVALIDATE;
@@ -92,10 +102,8 @@ int enf_apply_write(struct enf *ef, uint64_t gpa, const uint8_t *data, size_t le
             ev.u.invalidate.write = a;
             ev.u.invalidate.len = (unsigned)n;
             ev.u.invalidate.hit = hit.insn_gpa;
-            ev.u.invalidate.dropped = dropped;
+            ev.u.invalidate.dropped = (size_t)dropped;
             ev.u.invalidate.injected = injected;
-            if (enf_links_page_dumped(ef, page) != 0)
-                return -1;
         } else if (code) {
             ef->st.data_writes++;
             ev.type = SCOUT_EV_DATA_WRITE;
@@ -236,12 +244,8 @@ int enf_dump_pages(struct enf *ef)
         uint64_t page = pi[i].page_gpa;
         if (!prescan_pages_at(ef->ps, page))
             continue;                   /* (another mode's entry for a page dropped already) */
-        ef->st.attrs_dropped += prescan_invalidate_page(ef->ps, page);
-        ef->st.invalidations++;
-        enf_drop_page_traps(ef, page);
-        rc = enf_links_page_dumped(ef, page) != 0 || enf_sync_protection(ef, page) != 0 ? -1 : 0;
+        rc = dump_page(ef, page) < 0 || enf_sync_protection(ef, page) != 0 ? -1 : 0;
     }
-    ef->touched.n = 0;
     free(pi);
     return rc;
 }

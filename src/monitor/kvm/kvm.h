@@ -69,6 +69,12 @@ int  vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t e
 void vm_destroy(struct vm *vm);
 struct vcpu *vm_vcpu(struct vm *vm);
 uint64_t vm_mem_size(const struct vm *vm);
+/* Which part of the reserved region gpa is in: none (not reserved), the
+ * boot information the guest reads (multiboot info, command lines), the
+ * exception stack the CPU pushes frames on, or the monitor's own tables
+ * and code (GDT, TSS, IDTs, stubs, page tables, the shadow pool). */
+enum vm_res_part { VM_RES_PART_NONE, VM_RES_PART_BOOTINFO, VM_RES_PART_STACK, VM_RES_PART_MONITOR };
+enum vm_res_part vm_reserved_part(const struct vm *vm, uint64_t gpa);
 /* What the guest's CPUID says: physical address bits, 1 GiB pages. */
 unsigned vm_guest_maxphyaddr(const struct vm *vm);
 int vm_guest_gbpages(const struct vm *vm);

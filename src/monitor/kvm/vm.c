@@ -119,6 +119,19 @@ void vm_destroy(struct vm *vm)
 
 struct vcpu *vm_vcpu(struct vm *vm) { return &vm->cpu; }
 uint64_t vm_mem_size(const struct vm *vm) { return vm->mem_size; }
+enum vm_res_part vm_reserved_part(const struct vm *vm, uint64_t gpa)
+{
+    uint64_t res = vm_reserved_base(vm);
+    if (gpa < res || gpa >= vm->mem_size)
+        return VM_RES_PART_NONE;
+    uint64_t off = gpa - res;
+    if (off >= VM_RES_BOOTINFO && off < VM_RES_PML4)
+        return VM_RES_PART_BOOTINFO;
+    if (off >= VM_RES_STACK_TOP - 0x2000 && off < VM_RES_STACK_TOP)
+        return VM_RES_PART_STACK;
+    return VM_RES_PART_MONITOR;
+}
+
 unsigned vm_guest_maxphyaddr(const struct vm *vm) { return vm->maxphyaddr; }
 int vm_guest_gbpages(const struct vm *vm) { return vm->gbpages; }
 uint64_t vm_reserved_base(const struct vm *vm) { return vm->mem_size - VM_RESERVED_SIZE; }
